@@ -1,0 +1,87 @@
+"""The landkit exception hierarchy.
+
+Every error raised on purpose by landkit derives from :class:`LandkitError`, and each also
+subclasses the built-in exception a caller would naturally catch (``ValueError`` for bad input,
+``RuntimeError`` for solver trouble), as osmnx and rasterio do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+class LandkitError(Exception):
+    """Root of every error that landkit raises deliberately."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One defect found by validation.
+
+    Parameters
+    ----------
+    where : str
+        What the defect is attached to, e.g. ``"BSM 3713260000001234"``, ``"column DLBM"``,
+        ``"layer DLTB"`` or ``"parameters.yaml: acquisition.site_prep"``.
+    reason : str
+        What is wrong, in plain words.
+    hint : str
+        What to do about it (may be empty).
+    kind : str
+        A short machine-readable tag (``"invalid_geometry"``, ``"duplicate_bsm"`` ...).
+    """
+
+    where: str
+    reason: str
+    hint: str = ""
+    kind: str = "other"
+
+    def __str__(self) -> str:
+        text = f"{self.where}: {self.reason}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+class ValidationError(LandkitError, ValueError):
+    """Input data or parameters failed validation.
+
+    All problems found in one pass are carried in :attr:`problems`; the message lists every one.
+    """
+
+    def __init__(self, source: str, problems: Iterable[Problem | str], max_listed: int = 200) -> None:
+        self.source = source
+        self.problems: list[Problem] = [
+            p if isinstance(p, Problem) else Problem(where=source, reason=str(p)) for p in problems
+        ]
+        lines = [f"{source}: {len(self.problems)} problem(s) found"]
+        lines += [f"  - {p}" for p in self.problems[:max_listed]]
+        if len(self.problems) > max_listed:
+            lines.append(f"  ... and {len(self.problems) - max_listed} more (see .problems)")
+        super().__init__("\n".join(lines))
+
+    def by_kind(self) -> dict[str, list[Problem]]:
+        """Group the problems by their ``kind`` tag."""
+        out: dict[str, list[Problem]] = {}
+        for p in self.problems:
+            out.setdefault(p.kind, []).append(p)
+        return out
+
+
+class CRSError(ValidationError):
+    """A layer or raster has no CRS, or a CRS landkit cannot use."""
+
+
+class InfeasibleError(LandkitError, ValueError):
+    """An optimisation model has no feasible solution.
+
+    ``diagnosis`` holds the named constraint groups that cannot be met and by how much, in the
+    user's units, when a diagnosis was run.
+    """
+
+    def __init__(self, message: str, diagnosis: object | None = None) -> None:
+        super().__init__(message)
+        self.diagnosis = diagnosis
+
+
+class SolverError(LandkitError, RuntimeError):
+    """The solver failed, or returned a status landkit cannot interpret."""

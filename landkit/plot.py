@@ -1,0 +1,215 @@
+"""Maps and charts that a planner can read: Chinese labels, legend, scale bar, north arrow.
+
+Chinese text needs a CJK font. landkit uses Noto Sans CJK (SIL Open Font License), installed by the
+setup (Debian package ``fonts-noto-cjk``) or any CJK font found on the system; :func:`use_cjk_font`
+registers it with matplotlib once and raises a clear error naming the fix when none is found, so a
+figure never silently shows boxes instead of 水田.
+"""
+
+from __future__ import annotations
+
+import glob
+import math
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+from matplotlib import font_manager
+from matplotlib.patches import Patch
+
+from landkit._errors import LandkitError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+#: Family names tried in order; the first one matplotlib knows is used.
+CJK_FAMILIES = (
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Noto Sans CJK JP",
+    "WenQuanYi Zen Hei",
+    "WenQuanYi Micro Hei",
+    "SimHei",
+    "Microsoft YaHei",
+)
+_FONT_GLOBS = (
+    "/usr/share/fonts/**/NotoSansCJK*.tt[cf]",
+    "/usr/share/fonts/**/NotoSansSC*.[ot]tf",
+    "/usr/share/fonts/**/wqy-*.tt[cf]",
+    "/usr/local/share/fonts/**/*CJK*.tt[cf]",
+)
+
+#: Colours of the land-use groups (landkit.landuse.GROUP_LABELS), after common 三调 map styling.
+GROUP_COLOURS: dict[str, str] = {
+    "paddy": "#c8e6a0",
+    "farmland": "#f5e6a3",
+    "garden": "#e3c77a",
+    "forest": "#4f9a4a",
+    "grassland": "#a8d08d",
+    "wetland": "#7fc8c0",
+    "commercial": "#e66b6b",
+    "industrial": "#b07cc6",
+    "mining": "#8c6d5a",
+    "urban_residential": "#f2a65a",
+    "homestead": "#e9b48a",
+    "public": "#e58fb4",
+    "special": "#9a9a9a",
+    "transport": "#7d7d7d",
+    "water": "#5aa0e0",
+    "other": "#d9d9d9",
+}
+
+
+class FontError(LandkitError, RuntimeError):
+    """No CJK font is available, so Chinese labels would not render."""
+
+
+@lru_cache(maxsize=1)
+def use_cjk_font() -> str:
+    """Make matplotlib draw Chinese text; return the family name used.
+
+    Looks for a known CJK family, registering font files from the usual system folders if
+    matplotlib's font cache predates their installation.
+
+    Raises
+    ------
+    FontError
+        When no CJK font exists, with the command that installs one.
+    """
+    known = {f.name for f in font_manager.fontManager.ttflist}
+    family = next((f for f in CJK_FAMILIES if f in known), None)
+    if family is None:
+        for pattern in _FONT_GLOBS:
+            for path in sorted(glob.glob(pattern, recursive=True)):
+                font_manager.fontManager.addfont(path)
+        known = {f.name for f in font_manager.fontManager.ttflist}
+        family = next((f for f in CJK_FAMILIES if f in known), None)
+    if family is None:
+        raise FontError(
+            "no CJK font found, so Chinese labels would render as boxes; install one with "
+            "`apt-get install fonts-noto-cjk` (the README's setup does this) and retry"
+        )
+    mpl.rcParams["font.family"] = "sans-serif"
+    sans = list(mpl.rcParams["font.sans-serif"])
+    mpl.rcParams["font.sans-serif"] = [family, *[f for f in sans if f != family]]
+    mpl.rcParams["axes.unicode_minus"] = False
+    return family
+
+
+def _nice_length(target_m: float) -> float:
+    """A round scale-bar length (1, 2 or 5 × 10^k metres) not above ``target_m``."""
+    exp = math.floor(math.log10(target_m))
+    for step in (5, 2, 1):
+        if step * 10**exp <= target_m:
+            return float(step * 10**exp)
+    return float(10**exp)
+
+
+def add_scale_bar(ax: Axes, *, fraction: float = 0.2, location: tuple[float, float] = (0.05, 0.05)) -> None:
+    """Draw a two-segment scale bar in a projected (metre) CRS, labelled in m or km."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    length = _nice_length((x1 - x0) * fraction)
+    bx = x0 + (x1 - x0) * location[0]
+    by = y0 + (y1 - y0) * location[1]
+    h = (y1 - y0) * 0.008
+    for k, colour in enumerate(("black", "white")):
+        ax.add_patch(
+            mpl.patches.Rectangle(
+                (bx + k * length / 2, by), length / 2, h, facecolor=colour, edgecolor="black", lw=0.8,
+                zorder=10,
+            )
+        )
+    label = f"{length / 1000:g} km" if length >= 1000 else f"{length:g} m"
+    for xpos, text in ((bx, "0"), (bx + length, label)):
+        ax.text(xpos, by + 2.2 * h, text, ha="center", va="bottom", fontsize=8, zorder=10)
+    ax.text(bx + length / 2, by - 1.5 * h, "比例尺", ha="center", va="top", fontsize=8, zorder=10)
+
+
+def add_north_arrow(ax: Axes, *, location: tuple[float, float] = (0.94, 0.90)) -> None:
+    """Draw a north arrow with the label 北 (N) in axes coordinates (grid north of the map CRS)."""
+    x, y = location
+    ax.annotate(
+        "",
+        xy=(x, y + 0.06),
+        xytext=(x, y - 0.02),
+        xycoords="axes fraction",
+        arrowprops={"facecolor": "black", "width": 4, "headwidth": 12, "headlength": 12},
+        zorder=10,
+    )
+    ax.text(x, y + 0.075, "北 N", transform=ax.transAxes, ha="center", va="bottom", fontsize=10,
+            fontweight="bold", zorder=10)
+
+
+def finish_map(
+    ax: Axes,
+    *,
+    title: str,
+    legend_handles: Iterable[Patch] | None = None,
+    legend_title: str | None = None,
+    crs_label: str | None = None,
+) -> None:
+    """Title, legend, scale bar and north arrow on a map axis; hides the tick clutter."""
+    ax.set_title(title, fontsize=13)
+    handles = list(legend_handles or [])
+    if handles:
+        ax.legend(handles=handles, title=legend_title, loc="upper left", bbox_to_anchor=(1.01, 1.0),
+                  fontsize=8, title_fontsize=9, frameon=False)
+    add_scale_bar(ax)
+    add_north_arrow(ax)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if crs_label:
+        ax.text(0.99, 0.01, crs_label, transform=ax.transAxes, ha="right", va="bottom", fontsize=7,
+                color="#555555")
+    ax.set_aspect("equal")
+
+
+def category_map(
+    gdf: gpd.GeoDataFrame,
+    column: str,
+    *,
+    colours: Mapping[str, str],
+    labels: Mapping[str, str],
+    title: str,
+    legend_title: str,
+    boundary: gpd.GeoDataFrame | None = None,
+    points: gpd.GeoDataFrame | None = None,
+    point_label: str | None = None,
+    ax: Axes | None = None,
+    figsize: tuple[float, float] = (11, 9),
+) -> Figure:
+    """A categorical map: one colour per class, a legend with the Chinese class names.
+
+    Classes present in ``gdf[column]`` but absent from ``colours`` are drawn grey and still listed,
+    so nothing disappears from the legend unnoticed.
+    """
+    use_cjk_font()
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    else:
+        fig = ax.figure
+    values = gdf[column].astype("string").fillna("<NA>")
+    present = [c for c in colours if (values == c).any()]
+    present += sorted(set(values.unique()) - set(colours))
+    handles = []
+    for cls in present:
+        colour = colours.get(cls, "#bbbbbb")
+        part = gdf[(values == cls).to_numpy()]
+        part.plot(ax=ax, color=colour, linewidth=0.05, edgecolor="#666666")
+        handles.append(Patch(facecolor=colour, edgecolor="#666666", label=labels.get(cls, cls)))
+    if boundary is not None:
+        boundary.boundary.plot(ax=ax, color="black", linewidth=1.2)
+        handles.append(Patch(facecolor="none", edgecolor="black", label="镇界"))
+    if points is not None and point_label is not None:
+        for geom, text in zip(points.geometry, points[point_label], strict=True):
+            ax.annotate(str(text), (geom.x, geom.y), fontsize=6.5, ha="center", va="center",
+                        color="#222222")
+    crs = gdf.crs.to_string() if gdf.crs is not None else None
+    finish_map(ax, title=title, legend_handles=handles, legend_title=legend_title, crs_label=crs)
+    return fig
