@@ -62,6 +62,9 @@ GROUP_LABELS: dict[str, str] = {
 WETLAND_CODES = frozenset({"0303", "0304", "0306", "0402", "0603", "1105", "1106", "1108"})
 CONSTRUCTION_PATTERN = re.compile(r"^(05|06|07|08|09|100[1-5]|100[7-9]|1109|1201)")
 FARMLAND_CODES = frozenset({"0101", "0102", "0103"})
+#: 农用地 in the 三大类 (农用地 / 建设用地 / 未利用地) mapping of the 三调 classes, base codes. Converting
+#: any of it to construction needs a 新增建设用地 (农用地转用) quota; only 耕地 needs 占补平衡.
+AGRICULTURAL_PATTERN = re.compile(r"^(01|02|03|040[1-3]|1006|1104|1107|1202|1203)")
 PADDY_CODE = "0101"
 
 
@@ -102,7 +105,8 @@ def classify(dlbm: pd.Series) -> pd.DataFrame:
 
     Returns a frame with ``landuse_group``, ``is_farmland`` (0101–0103), ``is_paddy`` (0101),
     ``is_adjustable`` (K codes, counted toward farmland protection), ``is_construction`` (the
-    DOMAIN.md pattern) and ``DLMC_expected``.
+    DOMAIN.md pattern), ``is_agricultural`` (农用地, needs a 农用地转用 quota when converted) and
+    ``DLMC_expected``.
     """
     codes = dlbm.astype("string").fillna("")
     uniq = pd.unique(codes)
@@ -114,6 +118,7 @@ def classify(dlbm: pd.Series) -> pd.DataFrame:
             "is_paddy": (codes == PADDY_CODE).to_numpy(dtype=bool),
             "is_adjustable": codes.str.endswith("K").fillna(False).to_numpy(dtype=bool),
             "is_construction": np.array([bool(CONSTRUCTION_PATTERN.match(c)) for c in codes], dtype=bool),
+            "is_agricultural": np.array([bool(AGRICULTURAL_PATTERN.match(c)) for c in codes], dtype=bool),
             "DLMC_expected": codes.map(DLBM_NAMES).astype("string"),
         },
         index=dlbm.index,
