@@ -1,0 +1,184 @@
+"""HiGHS back end: run the worker process, enforce the wall clock, map HiGHS statuses."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+
+import highspy
+import numpy as np
+
+from landkit.optimize._problem import LinearProblem
+from landkit.optimize._runner import (
+    KILL_AT,
+    Deadlines,
+    RawOutcome,
+    read_text,
+    run_worker,
+)
+from landkit.optimize._status import Status
+
+WORKER = Path(__file__).with_name("_highs_worker.py")
+
+_MS = highspy.HighsModelStatus
+_LIMITS = {
+    _MS.kTimeLimit,
+    _MS.kIterationLimit,
+    _MS.kSolutionLimit,
+    _MS.kInterrupt,
+    _MS.kHighsInterrupt,
+    _MS.kObjectiveBound,
+    _MS.kObjectiveTarget,
+}
+
+
+def highs_options(problem: LinearProblem, *, mip_gap: float, threads: int | None, lp_method: str) -> dict[str, object]:
+    """HiGHS options for one solve (``lp_method`` already resolved to simplex/ipm/choose)."""
+    options: dict[str, object] = {"mip_rel_gap": float(mip_gap)}
+    if threads is not None:
+        options["threads"] = int(threads)
+    if problem.is_mip:
+        # never set "solver" for a MIP: HiGHS then ignores integrality
+        options["mip_lp_solver"] = lp_method
+    else:
+        options["solver"] = lp_method
+    return options
+
+
+def write_with_highs(
+    problem: LinearProblem, path: Path, *, names: bool = True, deadlines: Deadlines | None = None
+) -> bool:
+    """Write ``problem`` to ``path`` (MPS or LP, by suffix) with HiGHS, in a worker process.
+
+    Returns False if the deadlines' kill time arrived first; raises OSError if HiGHS failed.
+    """
+    with tempfile.TemporaryDirectory(prefix="landkit-write-") as tmp:
+        jobdir = Path(tmp)
+        with open(jobdir / "problem.npz", "wb") as f:
+            np.savez(f, **problem.to_arrays(names=names))
+        (jobdir / "job.json").write_text(json.dumps({"task": "write", "path": str(path)}), encoding="utf-8")
+        outcome = run_worker(WORKER, jobdir, deadlines=deadlines or Deadlines(start=0.0, limit_s=None))
+        if outcome.killed:
+            return False
+        written = read_text(jobdir / "written.json")
+        if outcome.returncode != 0 or not written or not json.loads(written)["ok"]:
+            raise OSError(f"HiGHS could not write {path}: {written or read_text(jobdir / 'stdout.txt')[-2000:]}")
+        return True
+
+
+def run_highs(
+    problem: LinearProblem,
+    *,
+    deadlines: Deadlines,
+    mip_gap: float,
+    threads: int | None,
+    lp_method: str,
+    log_to_console: bool,
+) -> RawOutcome:
+    """Solve ``problem`` with HiGHS in a worker process within ``deadlines``."""
+    with tempfile.TemporaryDirectory(prefix="landkit-highs-") as tmp:
+        jobdir = Path(tmp)
+        with open(jobdir / "problem.npz", "wb") as f:
+            np.savez(f, **problem.to_arrays())
+        job = {
+            "task": "solve",
+            "is_mip": problem.is_mip,
+            "options": highs_options(problem, mip_gap=mip_gap, threads=threads, lp_method=lp_method),
+            "soft_deadline_epoch": deadlines.soft_epoch(),
+        }
+        (jobdir / "job.json").write_text(json.dumps(job), encoding="utf-8")
+        log_path = jobdir / "highs.log"
+        # HiGHS stops at its own limit; the kill at the deadline is the backstop
+        outcome = run_worker(WORKER, jobdir, deadlines=deadlines, stream_path=log_path if log_to_console else None)
+        log_text = read_text(log_path)
+        result_path = jobdir / "result.npz"
+        if result_path.exists():
+            with np.load(result_path, allow_pickle=False) as npz:
+                res = {k: npz[k] for k in npz.files}
+            return _from_result(problem, res, log_text)
+        if outcome.killed:
+            raw = _from_incumbent(problem, jobdir, log_text)
+            raw.notes.append(
+                f"HiGHS was still running at {KILL_AT:.0%} of the time limit "
+                f"({KILL_AT * (deadlines.limit_s or 0.0):.2f} s) and was stopped by landkit"
+            )
+            return raw
+        stdout = read_text(jobdir / "stdout.txt")
+        return RawOutcome(
+            status=Status.ERROR,
+            solver_status=f"worker exited with code {outcome.returncode}",
+            log_text=log_text + ("\n" + stdout[-4000:] if stdout else ""),
+        )
+
+
+def _from_incumbent(problem: LinearProblem, jobdir: Path, log_text: str) -> RawOutcome:
+    """Outcome after the worker was killed: the last incumbent it saved, if any."""
+    bound = None
+    progress = read_text(jobdir / "progress.json")
+    if progress:
+        bound = _finite(json.loads(progress).get("bound"))
+    inc_path = jobdir / "incumbent.npz"
+    if inc_path.exists():
+        with np.load(inc_path, allow_pickle=False) as npz:
+            x = np.asarray(npz["x"], dtype=float)
+            if bound is None:
+                bound = _finite(float(npz["bound"]))
+        if x.shape == problem.c.shape:
+            return RawOutcome(
+                status=Status.FEASIBLE,
+                solver_status="stopped by landkit at the time limit (incumbent recovered)",
+                x=x,
+                objective=problem.objective_value(x),
+                bound=bound,
+                log_text=log_text,
+                stopped_by_landkit=True,
+            )
+    return RawOutcome(
+        status=Status.TIME_LIMIT_NO_SOLUTION,
+        solver_status="stopped by landkit at the time limit (no solution found)",
+        bound=bound,
+        log_text=log_text,
+        stopped_by_landkit=True,
+    )
+
+
+def _finite(value: float | None) -> float | None:
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def _from_result(problem: LinearProblem, res: dict[str, np.ndarray], log_text: str) -> RawOutcome:
+    status_code = _MS(int(res["model_status"]))
+    text = str(res["model_status_text"])
+    primal_ok = bool(res["primal_feasible"])
+    x = np.asarray(res["x"], dtype=float) if "x" in res else None
+    row_dual = np.asarray(res["row_dual"], dtype=float) if "row_dual" in res else None
+    objective = _finite(float(res["objective"])) if x is not None else None
+    bound = _finite(float(res["mip_dual_bound"])) if problem.is_mip else None
+    raw = RawOutcome(status=Status.ERROR, solver_status=text, log_text=log_text)
+
+    if status_code == _MS.kOptimal and x is not None:
+        raw.status = Status.OPTIMAL
+        raw.x, raw.row_dual, raw.objective = x, row_dual, objective
+        raw.bound = bound if problem.is_mip else objective
+    elif status_code == _MS.kModelEmpty:
+        raw.status = Status.OPTIMAL
+        raw.x = np.zeros(problem.n_cols)
+        raw.objective = raw.bound = 0.0
+    elif status_code in _LIMITS:
+        if primal_ok and x is not None:
+            raw.status = Status.FEASIBLE
+            raw.x, raw.objective, raw.bound = x, objective, bound
+        else:
+            raw.status = Status.TIME_LIMIT_NO_SOLUTION
+            raw.bound = bound
+    elif status_code == _MS.kInfeasible:
+        raw.status = Status.INFEASIBLE
+    elif status_code == _MS.kUnbounded:
+        raw.status = Status.UNBOUNDED
+        # an LP's unboundedness is proven; a MIP's only says the relaxation is unbounded
+        raw.unbounded_or_infeasible = problem.is_mip
+    elif status_code == _MS.kUnboundedOrInfeasible:
+        raw.status = Status.UNBOUNDED
+        raw.unbounded_or_infeasible = True
+    return raw

@@ -1,0 +1,178 @@
+"""Child process that runs HiGHS for :mod:`landkit.optimize`.
+
+Run as ``python _highs_worker.py JOBDIR``, or ``python _highs_worker.py --serve`` to start in
+advance and read JOBDIR from stdin (a warm worker, see ``_runner.run_worker``). It imports only
+numpy and highspy (not landkit, linopy or pandas), so it starts in about 0.15 s. The parent
+writes ``JOBDIR/problem.npz`` (the model as arrays) and ``JOBDIR/job.json`` (the task and
+options); the worker writes:
+
+``incumbent.npz``
+    every improving MIP solution as it is found (``x``, ``objective``), atomically, so the
+    parent can still return the best solution when it has to kill this process at the
+    wall-clock limit;
+``progress.json``
+    the latest MIP dual bound, at most every 0.1 s;
+``highs.log``
+    the HiGHS log;
+``result.npz``
+    the final answer (model status, solution, duals, bound), atomically, last.
+
+Tasks: ``"solve"`` and ``"write"`` (write the model to ``job["path"]`` as MPS or LP).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import highspy
+import numpy as np
+
+_PROGRESS_EVERY_S = 0.1
+
+
+def _atomic_savez(path: Path, **arrays: object) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        np.savez(f, **arrays)
+    os.replace(tmp, path)
+
+
+def _atomic_json(path: Path, obj: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(obj))
+    os.replace(tmp, path)
+
+
+def build(data: dict, quiet: bool = True) -> highspy.Highs:
+    """Build a HiGHS model from the arrays written by the parent."""
+    h = highspy.Highs()
+    if quiet:
+        h.setOptionValue("output_flag", False)
+    n = int(data["lb"].shape[0])
+    cols = np.arange(n, dtype=np.int32)
+    h.addVars(n, data["lb"], data["ub"])
+    h.changeColsCost(n, cols, data["c"])
+    integrality = data["integrality"].astype(np.uint8)
+    if integrality.any():
+        h.changeColsIntegrality(n, cols, integrality)
+    m = int(data["row_lower"].shape[0])
+    if m:
+        indptr = data["A_indptr"].astype(np.int32)
+        h.addRows(
+            m,
+            data["row_lower"],
+            data["row_upper"],
+            int(indptr[-1]),
+            indptr,
+            data["A_indices"].astype(np.int32),
+            data["A_data"],
+        )
+    if "col_names" in data:
+        model = h.getModel()
+        model.lp_.col_names_ = [str(s) for s in data["col_names"]]
+        model.lp_.row_names_ = [str(s) for s in data["row_names"]]
+        h.passModel(model)
+    if str(data["sense"]) == "max":
+        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+    return h
+
+
+def _solve(h: highspy.Highs, job: dict, jobdir: Path) -> None:
+    is_mip = bool(job["is_mip"])
+    h.setOptionValue("output_flag", True)
+    h.setOptionValue("log_to_console", False)
+    h.setOptionValue("log_file", str(jobdir / "highs.log"))
+    for key, value in job["options"].items():
+        h.setOptionValue(key, value)
+
+    if is_mip:
+        last = {"t": 0.0}
+
+        def on_incumbent(event: object) -> None:
+            out = event.data_out  # type: ignore[attr-defined]
+            _atomic_savez(
+                jobdir / "incumbent.npz",
+                x=np.asarray(out.mip_solution, dtype=float),
+                objective=float(out.objective_function_value),
+                bound=float(out.mip_dual_bound),
+            )
+
+        def on_interrupt_check(event: object) -> None:
+            now = time.monotonic()
+            if now - last["t"] >= _PROGRESS_EVERY_S:
+                last["t"] = now
+                out = event.data_out  # type: ignore[attr-defined]
+                _atomic_json(jobdir / "progress.json", {"bound": float(out.mip_dual_bound)})
+
+        h.cbMipImprovingSolution.subscribe(on_incumbent)
+        h.cbMipInterrupt.subscribe(on_interrupt_check)
+
+    deadline = job.get("soft_deadline_epoch")
+    if deadline is not None:
+        h.setOptionValue("time_limit", max(float(deadline) - time.time(), 0.0))
+    t0 = time.perf_counter()
+    h.run()
+    run_time = time.perf_counter() - t0
+
+    status = h.getModelStatus()
+    info = h.getInfo()
+    solution = h.getSolution()
+    primal_ok = int(info.primal_solution_status) == 2  # kSolutionStatusFeasible
+    dual_ok = int(info.dual_solution_status) == 2
+    out: dict[str, object] = {
+        "model_status": int(status),
+        "model_status_text": h.modelStatusToString(status),
+        "primal_feasible": primal_ok,
+        "dual_feasible": dual_ok,
+        "objective": float(info.objective_function_value),
+        "mip_dual_bound": float(info.mip_dual_bound) if is_mip else float("nan"),
+        "run_time": run_time,
+    }
+    if primal_ok:
+        out["x"] = np.asarray(solution.col_value, dtype=float)
+    if dual_ok and not is_mip:
+        out["row_dual"] = np.asarray(solution.row_dual, dtype=float)
+    _atomic_savez(jobdir / "result.npz", **out)  # type: ignore[arg-type]
+
+
+def main(jobdir_arg: str) -> int:
+    """Run the job in ``jobdir_arg``; return the process exit code."""
+    jobdir = Path(jobdir_arg)
+    job = json.loads((jobdir / "job.json").read_text(encoding="utf-8"))
+    with np.load(jobdir / "problem.npz", allow_pickle=False) as npz:
+        data = {key: npz[key] for key in npz.files}
+    h = build(data)
+    if job["task"] == "write":
+        status = h.writeModel(job["path"])
+        ok = status == highspy.HighsStatus.kOk
+        _atomic_json(jobdir / "written.json", {"ok": bool(ok), "status": str(status)})
+        return 0 if ok else 1
+    _solve(h, job, jobdir)
+    return 0
+
+
+def serve() -> int:
+    """Wait (numpy and highspy imported) for one job directory on stdin, then run it.
+
+    Output goes to ``JOBDIR/stdout.txt``. End of input (the parent exited) ends the process.
+    """
+    line = sys.stdin.readline().strip()
+    if not line:
+        return 0
+    out = open(Path(line) / "stdout.txt", "ab")  # stays open: it becomes fds 1 and 2
+    os.dup2(out.fileno(), 1)
+    os.dup2(out.fileno(), 2)
+    return main(line)
+
+
+if __name__ == "__main__":
+    code = serve() if sys.argv[1:] == ["--serve"] else main(sys.argv[1])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # every output file is closed (HiGHS flushes its log line by line); skipping the
+    # interpreter's teardown saves ~50 ms per solve
+    os._exit(code)

@@ -1,0 +1,123 @@
+"""An independent checker of a reserve plan's invariants.
+
+It recomputes everything from the 0/1 decisions and the inputs with plain pandas arithmetic — no
+linopy, no code shared with the model builder — so a modelling error cannot hide behind itself.
+Every solve in the test suite passes through it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+TOL = 1e-6
+
+
+def check_plan(result: Any, *, tol: float = TOL) -> list[str]:
+    """Return the list of violated invariants (empty when the plan is sound).
+
+    Checked: each parcel acquired at most once and supplied at most once, never before its
+    acquisition + lag; the cash balance ≥ 0 every year (recomputed from funds, borrowing,
+    repayment, interest, revenue and costs); debt within ceilings and repaid within term;
+    新增建设用地 quota and resettlement capacity respected each year; locked-in parcels acquired,
+    locked-out parcels not, bundles together; supply of each use within the market cap; and, when
+    the plan came from a town, no acquired parcel lies in 永久基本农田, 生态保护红线 or a water-source
+    zone beyond the sliver tolerance, or outside the 城镇开发边界.
+    """
+    plan = result.plan
+    inp = plan.inputs
+    years = list(inp.years)
+    p = inp.parcels
+    x = result.outcome.value("x").to_pandas().reindex(index=p.index, columns=years).round().astype(int)
+    s = result.outcome.value("s").to_pandas().reindex(index=p.index, columns=years).round().astype(int)
+    errors: list[str] = []
+
+    once = x.sum(axis=1)
+    errors += [f"parcel {i} acquired {n} times" for i, n in once[once > 1].items()]
+    sold = s.sum(axis=1)
+    errors += [f"parcel {i} supplied {n} times" for i, n in sold[sold > 1].items()]
+    for pid in s.index[sold > 0]:
+        ys = years[int(np.argmax(s.loc[pid].to_numpy()))]
+        if once[pid] == 0:
+            errors.append(f"parcel {pid} supplied in {ys} but never acquired")
+            continue
+        ya = years[int(np.argmax(x.loc[pid].to_numpy()))]
+        if ys < ya + inp.supply_lag_years:
+            errors.append(f"parcel {pid} supplied in {ys}, acquired {ya}: lag {inp.supply_lag_years} not respected")
+
+    # cash, recomputed year by year
+    cost = p["acquisition_cost_wan_yuan"] + p["demolition_cost_wan_yuan"] + p["prep_cost_wan_yuan"]
+    cash = inp.opening_cash_wan_yuan
+    debt = {f.name: 0.0 for f in inp.finance}
+    borrowed: dict[str, list[float]] = {f.name: [] for f in inp.finance}
+    repaid: dict[str, list[float]] = {f.name: [] for f in inp.finance}
+    if inp.finance:
+        borrow = result.outcome.value("borrow").to_pandas()
+        repay = result.outcome.value("repay").to_pandas()
+    held = pd.Series(0, index=p.index)
+    for t, year in enumerate(years):
+        held = held + x[year] - s[year]
+        flow = float(inp.funds_wan_yuan[year])
+        flow += float((s[year] * inp.revenue_net[year]).sum())
+        flow -= float((x[year] * cost).sum())
+        flow -= float((held * p["holding_cost_wan_yuan_per_year"]).sum())
+        for f in inp.finance:
+            b, r = float(borrow.at[f.name, year]), float(repay.at[f.name, year])
+            borrowed[f.name].append(b)
+            repaid[f.name].append(r)
+            interest = f.rate * (debt[f.name] + b)
+            debt[f.name] += b - r
+            flow += b - r - interest
+            if debt[f.name] < -tol:
+                errors.append(f"{year}: {f.name} debt negative ({debt[f.name]:.2f} 万元)")
+            if debt[f.name] > f.max_debt_wan_yuan + tol * max(1.0, f.max_debt_wan_yuan):
+                errors.append(f"{year}: {f.name} debt {debt[f.name]:.2f} above ceiling {f.max_debt_wan_yuan} 万元")
+            if b > f.max_new_per_year_wan_yuan + tol * max(1.0, b):
+                errors.append(f"{year}: {f.name} new borrowing {b:.2f} above {f.max_new_per_year_wan_yuan} 万元")
+            due = sum(borrowed[f.name][: max(0, t + 1 - f.term_years)])
+            if sum(repaid[f.name]) < due - 1e-4 * max(1.0, due):
+                errors.append(f"{year}: {f.name} repaid {sum(repaid[f.name]):.2f} < {due:.2f} 万元 due by its term")
+        cash += flow
+        if cash < -1e-4 * max(1.0, abs(flow)):
+            errors.append(f"{year}: cash balance {cash:.2f} 万元 < 0")
+        used = float((x[year] * p["agricultural_mu"]).sum())
+        if used > float(inp.quota_mu[year]) + 1e-6:
+            errors.append(f"{year}: 农用地转用 {used:.2f} 亩 above quota {inp.quota_mu[year]}")
+        moved = float((x[year] * p["households"]).sum())
+        if moved > float(inp.resettlement_households[year]) + 1e-6:
+            errors.append(f"{year}: {moved:.0f} households moved, capacity {inp.resettlement_households[year]}")
+        supplied = (s[year] * p["area_mu"]).groupby(p["planned_use"]).sum()
+        for use, mu in supplied.items():
+            cap = inp.market_absorption * float(inp.demand_mu.at[use, year]) if use in inp.demand_mu.index else 0.0
+            if mu > cap + 1e-6:
+                errors.append(f"{year}: {use} supply {mu:.2f} 亩 above market cap {cap:.2f}")
+
+    if "locked_in" in p:
+        errors += [f"locked-in parcel {i} not acquired" for i in p.index[p["locked_in"].astype(bool) & (once == 0)]]
+    if "locked_out" in p:
+        errors += [f"locked-out parcel {i} acquired" for i in p.index[p["locked_out"].astype(bool) & (once > 0)]]
+    if "bundle" in p:
+        for name, members in p.groupby("bundle").groups.items():
+            if x.loc[members].drop_duplicates().shape[0] > 1:
+                errors.append(f"bundle {name} not acquired together")
+    if plan.caps.households is not None and float((once * p["households"]).sum()) > plan.caps.households + 1e-6:
+        errors.append("households cap exceeded")
+    if plan.caps.farmland_mu is not None and float((once * p["farmland_mu"]).sum()) > plan.caps.farmland_mu + 1e-6:
+        errors.append("farmland cap exceeded")
+
+    town = getattr(plan, "town", None)
+    if town is not None:
+        params = town.params
+        limit = float(params["reserve.partial_zone_rule"])
+        chosen = town.parcels.loc[once.index[once > 0]]
+        for key in ("YJJBNTBHTB", "STBHHX", "YYSYDBHQ"):
+            col = f"frac_{key}"
+            if col in chosen:
+                bad = chosen.index[chosen[col] > limit]
+                errors += [f"parcel {i} acquired inside {key} ({chosen.at[i, col]:.0%})" for i in bad]
+        if "frac_CZKFBJ" in chosen:
+            out = chosen.index[chosen["frac_CZKFBJ"] < float(params["reserve.min_inside_boundary"])]
+            errors += [f"parcel {i} acquired outside the 城镇开发边界" for i in out]
+    return errors

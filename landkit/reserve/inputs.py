@@ -1,0 +1,471 @@
+"""Inputs of the reserve plan: candidate parcels, their costs and revenues, money, quotas, demand.
+
+:class:`ReserveInputs` is the fully costed, validated data the scheduling model is built from,
+in the user's units (亩, 万元, 户). :func:`inputs_from_town` derives it from a :class:`~landkit.Town`
+and its parameters; small hand-made cases build it directly (see the tests).
+
+Candidate rule
+--------------
+A parcel is a candidate when
+
+- at least ``reserve.min_inside_boundary`` (default 50 %) of its area lies inside the 城镇开发边界
+  (CZKFBJ), and
+- at most ``reserve.partial_zone_rule`` (default 5 %) lies inside 永久基本农田 (YJJBNTBHTB),
+  生态保护红线 (STBHHX) or 饮用水水源保护区 (YYSYDBHQ): a larger overlap excludes the whole parcel;
+  a smaller one is treated as a mapping sliver between layers drawn at different scales, and
+- its land-use group is in ``reserve.candidate_groups``.
+
+Costs (万元, paid in the year of acquisition)
+----------------------------------------------
+collective land (征收): area × (区片综合地价 + social security + 青苗) × (construction factor when the
+parcel is collective construction land); state land (收回/收购): area × buy-back price of its current
+use; both: floor area × demolition price + households × resettlement allowance, and site
+preparation to 净地 (area × price). Holding cost: area × price per year while held.
+
+Revenue (万元, in the year of supply)
+-------------------------------------
+area × transfer price of the planned use × (1 + growth)^(year − base year) × (1 + price change);
+industrial prices never below the 工业用地出让最低价标准 of the land grade (70 % for prioritised
+projects); 划拨 uses earn nothing. 计提 deductions take their shares of the land net proceeds
+(出让收益 = revenue − cost of the parcel, when positive); the rest × the returned share goes back to
+the reserve fund.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from landkit._errors import Problem, ValidationError
+from landkit.params import Parameters
+from landkit.units import yuan_per_m2_to_wan_per_mu
+
+USES: tuple[str, ...] = ("industrial", "commercial", "residential", "public")
+USE_LABELS: dict[str, str] = {"industrial": "工业", "commercial": "商服", "residential": "住宅", "public": "公共(划拨)"}
+EXCLUSION_LAYERS: dict[str, str] = {
+    "YJJBNTBHTB": "永久基本农田",
+    "STBHHX": "生态保护红线",
+    "YYSYDBHQ": "饮用水水源保护区",
+}
+#: Current land-use group -> buy-back class of state land.
+_BUYBACK_CLASS = {"industrial": "industrial", "mining": "industrial", "commercial": "commercial",
+                  "urban_residential": "residential", "public": "public"}
+
+#: Columns a costed candidate table carries (units in the names).
+PARCEL_COLUMNS: dict[str, str] = {
+    "area_mu": "面积(亩)",
+    "planned_use": "规划用途",
+    "acquisition_cost_wan_yuan": "征收/收购补偿(万元)",
+    "demolition_cost_wan_yuan": "拆迁安置(万元)",
+    "prep_cost_wan_yuan": "前期开发(万元)",
+    "holding_cost_wan_yuan_per_year": "持有成本(万元/年)",
+    "households": "搬迁户数(户)",
+    "agricultural_mu": "农用地转用(亩)",
+    "farmland_mu": "占用耕地(亩)",
+    "paddy_mu": "占用水田(亩)",
+    "capacity_kg": "占用产能(公斤)",
+}
+
+
+@dataclass(frozen=True)
+class FinanceSource:
+    """One source of borrowed money, modelled separately so a user can switch it off.
+
+    Parameters
+    ----------
+    name : str
+        ``"bond"`` (土地储备专项债券) or ``"company"`` (融资公司 borrowing), or any label.
+    label : str
+        Chinese label for tables.
+    rate : float
+        Interest rate per year (share), paid each year on the debt outstanding during the year.
+    term_years : int
+        Every amount borrowed is repaid within this many years.
+    max_debt_wan_yuan : float
+        Ceiling on the outstanding debt (万元); 0 switches the source off.
+    max_new_per_year_wan_yuan : float
+        Ceiling on new borrowing in one year (万元); ``inf`` for none.
+    """
+
+    name: str
+    label: str
+    rate: float
+    term_years: int
+    max_debt_wan_yuan: float
+    max_new_per_year_wan_yuan: float = float("inf")
+
+
+@dataclass(frozen=True)
+class ReserveInputs:
+    """Everything the scheduling model needs, validated, in 亩 / 万元 / 户.
+
+    Attributes
+    ----------
+    parcels : DataFrame
+        One row per candidate (index: parcel id, e.g. BSM) with :data:`PARCEL_COLUMNS`, plus
+        optional ``locked_in``/``locked_out`` (bool) and ``bundle`` (str; parcels sharing a bundle
+        are acquired together or not at all).
+    revenue_net : DataFrame
+        parcel × year: net land revenue returned to the reserve fund if supplied that year (万元).
+    revenue_gross : DataFrame
+        parcel × year: gross transfer revenue (出让收入) if supplied that year (万元).
+    years : tuple of int
+        Plan years, consecutive.
+    funds_wan_yuan : Series
+        County special funds by year (万元).
+    quota_mu : Series
+        新增建设用地 (农用地转用) quota by year (亩), including any 挂钩 surplus made available.
+    resettlement_households : Series
+        Households the town can rehouse by year (户).
+    demand_mu : DataFrame
+        use × year: land waiting projects need supplied (亩).
+    finance : tuple of FinanceSource
+    discount_rate, supply_lag_years, opening_cash_wan_yuan, market_absorption, shortfall_penalty_wan_per_mu
+        Scalars (see parameters.yaml ``reserve.*``).
+    edges : DataFrame or None
+        ``id_i, id_j, shared_length_m`` between candidates; with ``exposed_m`` it gives the
+        boundary penalty.
+    exposed_m : Series or None
+        Boundary of each candidate shared with no other candidate (m).
+    notes : list of str
+        What the costing assumed, shown with results.
+    """
+
+    parcels: pd.DataFrame
+    revenue_net: pd.DataFrame
+    revenue_gross: pd.DataFrame
+    years: tuple[int, ...]
+    funds_wan_yuan: pd.Series
+    quota_mu: pd.Series
+    resettlement_households: pd.Series
+    demand_mu: pd.DataFrame
+    finance: tuple[FinanceSource, ...] = ()
+    discount_rate: float = 0.05
+    supply_lag_years: int = 1
+    opening_cash_wan_yuan: float = 0.0
+    market_absorption: float = 1.2
+    shortfall_penalty_wan_per_mu: float = 1000.0
+    edges: pd.DataFrame | None = None
+    exposed_m: pd.Series | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    # ------------------------------------------------------------------ derived
+    @property
+    def cost_wan_yuan(self) -> pd.Series:
+        """One-off cost of each parcel when acquired: compensation + demolition + preparation."""
+        p = self.parcels
+        return p["acquisition_cost_wan_yuan"] + p["demolition_cost_wan_yuan"] + p["prep_cost_wan_yuan"]
+
+    def with_changes(self, **changes: object) -> ReserveInputs:
+        """A validated copy with some fields replaced."""
+        new = replace(self, **changes)  # type: ignore[arg-type]
+        new.check()
+        return new
+
+    # ------------------------------------------------------------------ validation
+    def check(self) -> ReserveInputs:
+        """Collect every problem in the inputs and raise one :class:`ValidationError` naming them."""
+        problems: list[Problem] = []
+        p = self.parcels
+        missing = [c for c in PARCEL_COLUMNS if c not in p.columns]
+        if missing:
+            problems.append(Problem("parcels", f"missing columns {missing}", "see PARCEL_COLUMNS", "column"))
+        if p.index.has_duplicates:
+            dup = p.index[p.index.duplicated()].unique().tolist()[:20]
+            problems.append(Problem("parcels", f"duplicate parcel ids {dup}", "ids must be unique", "duplicate"))
+        years = list(self.years)
+        if not years or years != list(range(years[0], years[0] + len(years))):
+            problems.append(Problem("years", f"{years} are not consecutive years", "e.g. 2019, 2020, 2021", "years"))
+        for col in [c for c in PARCEL_COLUMNS if c in p.columns and c != "planned_use"]:
+            values = pd.to_numeric(p[col], errors="coerce")
+            bad = p.index[values.isna() | (values < 0)]
+            if len(bad):
+                problems.append(Problem(f"column {col}", f"negative or missing for parcels {list(bad[:10])}",
+                                        "costs, areas and households are ≥ 0", "value"))
+        if "planned_use" in p.columns:
+            bad = p.index[~p["planned_use"].isin(USES)]
+            if len(bad):
+                problems.append(Problem("column planned_use", f"unknown use for parcels {list(bad[:10])}: "
+                                        f"{sorted(set(p.loc[bad, 'planned_use'].astype(str)))}",
+                                        f"use one of {list(USES)}", "value"))
+        for name, frame in (("revenue_net", self.revenue_net), ("revenue_gross", self.revenue_gross)):
+            if not frame.index.equals(p.index) or [int(c) for c in frame.columns] != years:
+                problems.append(Problem(name, "must be parcel × year with the parcels' index and the plan years",
+                                        "", "shape"))
+        for name, series in (("funds_wan_yuan", self.funds_wan_yuan), ("quota_mu", self.quota_mu),
+                             ("resettlement_households", self.resettlement_households)):
+            absent = [y for y in years if y not in series.index]
+            if absent:
+                problems.append(Problem(name, f"no value for years {absent}", "give one per plan year", "years"))
+        unknown_uses = sorted(set(self.demand_mu.index) - set(USES))
+        if unknown_uses:
+            problems.append(Problem("demand_mu", f"unknown uses {unknown_uses}", f"use {list(USES)}", "value"))
+        if "locked_in" in p and "locked_out" in p:
+            both = p.index[p["locked_in"].astype(bool) & p["locked_out"].astype(bool)]
+            if len(both):
+                problems.append(Problem("locks", f"parcels both locked in and locked out: {list(both[:10])}",
+                                        "choose one", "lock"))
+        if self.supply_lag_years < 0:
+            problems.append(Problem("supply_lag_years", "must be ≥ 0", "", "value"))
+        if not 0 <= self.discount_rate < 1:
+            problems.append(Problem("discount_rate", f"{self.discount_rate} outside [0, 1)", "", "value"))
+        for src in self.finance:
+            if src.rate < 0 or src.term_years < 1 or src.max_debt_wan_yuan < 0:
+                problems.append(Problem(f"finance {src.name}", "rate ≥ 0, term ≥ 1 year, ceiling ≥ 0 required",
+                                        "", "value"))
+        if problems:
+            raise ValidationError("reserve plan inputs", problems)
+        return self
+
+
+# ---------------------------------------------------------------------- costing from a Town
+def _by_year(value: object, years: Sequence[int], key: str) -> pd.Series:
+    """A scalar or {year: value} parameter as a Series over ``years``."""
+    if isinstance(value, Mapping):
+        return pd.Series({y: float(value[y]) if y in value else float(value.get(str(y), np.nan)) for y in years},
+                         name=key)
+    return pd.Series({y: float(value) for y in years}, name=key)  # type: ignore[arg-type]
+
+
+def candidate_mask(parcels: pd.DataFrame, params: Parameters) -> pd.Series:
+    """Which parcels the reserve centre may acquire (the candidate rule in the module docstring)."""
+    inside = parcels.get("frac_CZKFBJ", pd.Series(0.0, index=parcels.index))
+    ok = inside >= float(params["reserve.min_inside_boundary"])
+    limit = float(params["reserve.partial_zone_rule"])
+    for key in EXCLUSION_LAYERS:
+        col = f"frac_{key}"
+        if col in parcels:
+            ok &= parcels[col] <= limit
+    ok &= parcels["landuse_group"].isin(list(params["reserve.candidate_groups"]))
+    return ok.astype(bool)
+
+
+def planned_use_of(parcels: pd.DataFrame, planning: pd.DataFrame | None, default: str) -> pd.Series:
+    """Planned use per parcel from a planning layer (GHYT, field ``planned_use``) by largest overlap."""
+    import geopandas as gpd
+
+    out = pd.Series(default, index=parcels.index, dtype="string")
+    if planning is None or len(planning) == 0:
+        return out
+    pts = gpd.GeoDataFrame(geometry=parcels.geometry.representative_point(), crs=parcels.crs)
+    joined = gpd.sjoin(pts, planning[["planned_use", "geometry"]], how="left", predicate="within")
+    joined = joined[~joined.index.duplicated(keep="first")]
+    use = joined["planned_use"].astype("string")
+    return use.fillna(default).reindex(parcels.index).fillna(default)
+
+
+def cost_parcels(
+    parcels: pd.DataFrame,
+    params: Parameters,
+    years: Sequence[int],
+    *,
+    price_change: float = 0.0,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[str]]:
+    """Cost and price candidate parcels from parameters.
+
+    Parameters
+    ----------
+    parcels : DataFrame
+        Town parcels (derived columns) with a ``planned_use`` column.
+    params : Parameters
+    years : sequence of int
+    price_change : float
+        Relative change of every transfer price (−0.2 = prices fall 20 %).
+
+    Returns
+    -------
+    table, revenue_net, revenue_gross, notes
+        The candidate table (:data:`PARCEL_COLUMNS`), parcel × year revenues, and notes.
+    """
+    a = parcels["area_mu"].astype(float)
+    group = parcels["landuse_group"].astype(str)
+    collective = parcels["ownership"].astype("string").fillna("collective").eq("collective")
+    construction = parcels["is_construction"].astype(bool)
+    unit_comp = (
+        float(params["acquisition.collective_land_compensation"])
+        + float(params["acquisition.social_security"])
+        + float(params["acquisition.young_crops_attachments"])
+    )
+    factor = np.where(construction, float(params["acquisition.collective_construction_factor"]), 1.0)
+    buyback = params["acquisition.state_buyback"]
+    state_price = group.map(lambda g: float(buyback.get(_BUYBACK_CLASS.get(g, "other"), buyback["other"])))
+    acquisition = np.where(collective, a * unit_comp * factor, a * state_price)
+    demolition = (
+        parcels["floor_area_m2"].astype(float) * float(params["acquisition.house_demolition"]) / 1e4
+        + parcels["households"].astype(float) * float(params["acquisition.resettlement_per_household"])
+    )
+    capacity_table = np.asarray(params["farmland.capacity_by_grade"], dtype=float)
+    grade = parcels["farmland_grade"].astype(float)
+    grade_idx = np.clip(np.nan_to_num(grade, nan=capacity_table.size).astype(int), 1, capacity_table.size) - 1
+    farmland_mu = np.where(parcels["is_farmland"].astype(bool), a, 0.0)
+    table = pd.DataFrame(
+        {
+            "area_mu": a,
+            "planned_use": parcels["planned_use"].astype(str),
+            "acquisition_cost_wan_yuan": acquisition,
+            "demolition_cost_wan_yuan": demolition,
+            "prep_cost_wan_yuan": a * float(params["acquisition.site_preparation"]),
+            "holding_cost_wan_yuan_per_year": a * float(params["acquisition.holding_cost"]),
+            "households": parcels["households"].astype(int),
+            "agricultural_mu": np.where(parcels["is_agricultural"].astype(bool), a, 0.0),
+            "farmland_mu": farmland_mu,
+            "paddy_mu": np.where(parcels["is_paddy"].astype(bool), a, 0.0),
+            "capacity_kg": farmland_mu * capacity_table[grade_idx],
+            "ownership": np.where(collective, "collective", "state"),
+            "landuse_group": group,
+            "ZLDWMC": parcels["ZLDWMC"].astype(str) if "ZLDWMC" in parcels else "",
+            "DLMC": parcels["DLMC"].astype(str) if "DLMC" in parcels else "",
+        },
+        index=parcels.index,
+    )
+    gross = revenue_table(table, params, years, price_change=price_change)
+    cost = table["acquisition_cost_wan_yuan"] + table["demolition_cost_wan_yuan"] + table["prep_cost_wan_yuan"]
+    shares = params["revenue.deductions"]
+    total_share = float(sum(shares.values()))
+    proceeds = gross.sub(cost, axis=0).clip(lower=0.0)
+    net = (gross - total_share * proceeds) * float(params["revenue.revenue_returned_share"])
+    notes = [
+        f"计提 deductions {', '.join(f'{k} {v:.0%}' for k, v in shares.items())} of 出让收益 (revenue − parcel cost)",
+        f"transfer prices × {1 + price_change:.2f}" if price_change else "transfer prices as in parameters",
+    ]
+    return table, net, gross, notes
+
+
+def revenue_table(
+    table: pd.DataFrame, params: Parameters, years: Sequence[int], *, price_change: float = 0.0
+) -> pd.DataFrame:
+    """Gross transfer revenue (万元) of each parcel if supplied in each year.
+
+    Industrial prices are floored at the 工业用地出让最低价标准 of ``revenue.industrial_land_grade``
+    (× ``industrial_min_price_priority_factor`` for prioritised projects); allocation (划拨) uses earn 0.
+    """
+    prices = params["revenue.transfer_price"]
+    growth = float(params["revenue.price_growth"])
+    base = int(params["revenue.base_year"])
+    grade = int(params["revenue.industrial_land_grade"])
+    floor_yuan_m2 = float(params["revenue.industrial_min_price"][grade - 1])
+    if params["revenue.priority_project"]:
+        floor_yuan_m2 *= float(params["revenue.industrial_min_price_priority_factor"])
+    floor = yuan_per_m2_to_wan_per_mu(floor_yuan_m2)
+    allocation = set(params["revenue.allocation_uses"])
+    cols = {}
+    for year in years:
+        per_mu = {
+            use: 0.0 if use in allocation else float(prices[use]) * (1 + growth) ** (year - base) * (1 + price_change)
+            for use in USES
+        }
+        if "industrial" not in allocation:
+            per_mu["industrial"] = max(per_mu["industrial"], floor)
+        cols[year] = table["area_mu"] * table["planned_use"].map(per_mu).astype(float)
+    return pd.DataFrame(cols, index=table.index)
+
+
+def finance_sources(
+    params: Parameters, *, use_bonds: bool = True, use_company: bool = True
+) -> tuple[FinanceSource, ...]:
+    """Special bonds and financing-company borrowing from the parameters (bank loans are not allowed)."""
+    bond = FinanceSource(
+        "bond", "专项债券", float(params["financing.special_bond_rate"]), int(params["financing.special_bond_term"]),
+        float("inf") if use_bonds else 0.0,
+        float(params["financing.special_bond_max_per_year"]) if use_bonds else 0.0,
+    )
+    company = FinanceSource(
+        "company", "融资公司", float(params["financing.company_rate"]), int(params["financing.company_term"]),
+        float(params["financing.company_debt_ceiling"]) if use_company else 0.0,
+    )
+    return (bond, company)
+
+
+def inputs_from_town(
+    town: object,
+    *,
+    years: Iterable[int] | None = None,
+    budget_wan_yuan: float | Mapping[int, float] | None = None,
+    price_change: float = 0.0,
+    use_bonds: bool = True,
+    use_company: bool = True,
+    linkage_surplus_mu: Mapping[int, float] | None = None,
+    lock_in: Iterable[str] = (),
+    lock_out: Iterable[str] = (),
+    bundles: Mapping[str, Iterable[str]] | None = None,
+    planned_use: pd.Series | None = None,
+    compactness: bool = True,
+) -> ReserveInputs:
+    """Candidate parcels of a town, costed and priced, with money, quotas and demand.
+
+    See the module docstring for the candidate rule, costs and revenues. ``budget_wan_yuan``
+    replaces the county special funds (a number for every year or a {year: 万元} mapping);
+    ``linkage_surplus_mu`` adds 挂钩 surplus quota to the 新增建设用地 quota by year.
+    Parcels named in ``lock_in`` are candidates even if the rule would exclude them only when they
+    are outside exclusion zones — locking in a parcel in 永久基本农田 is an error.
+    """
+    params: Parameters = town.params  # type: ignore[attr-defined]
+    parcels: pd.DataFrame = town.parcels  # type: ignore[attr-defined]
+    years_t = tuple(int(y) for y in (years if years is not None else params["town.plan_years"]))
+    lock_in, lock_out = list(lock_in), list(lock_out)
+    problems = [Problem(f"parcel {b}", "not a parcel of the town", "check the BSM", "unknown_id")
+                for b in lock_in + lock_out if b not in parcels.index]
+    mask = candidate_mask(parcels, params)
+    for b in lock_in:
+        if b in parcels.index and not mask[b]:
+            limit = float(params["reserve.partial_zone_rule"])
+            reasons = [f"{label} {parcels.at[b, f'frac_{k}']:.0%}" for k, label in EXCLUSION_LAYERS.items()
+                       if f"frac_{k}" in parcels and parcels.at[b, f"frac_{k}"] > limit]
+            problems.append(Problem(f"parcel {b}", "locked in but not a candidate"
+                                    + (f" (inside {', '.join(reasons)})" if reasons else
+                                       " (outside the 城镇开发边界 or a land use the centre does not acquire)"),
+                                    "remove it from lock_in", "lock"))
+    if problems:
+        raise ValidationError("reserve plan", problems)
+    cand = parcels[mask].copy()
+    if planned_use is not None:
+        cand["planned_use"] = planned_use.reindex(cand.index).fillna(params["reserve.planned_use_default"])
+    else:
+        cand["planned_use"] = planned_use_of(cand, town.layers.get("GHYT"),  # type: ignore[attr-defined]
+                                             str(params["reserve.planned_use_default"]))
+    table, net, gross, notes = cost_parcels(cand, params, years_t, price_change=price_change)
+    table["locked_in"] = table.index.isin(lock_in)
+    table["locked_out"] = table.index.isin(lock_out)
+    table["bundle"] = pd.Series(pd.NA, index=table.index, dtype="string")
+    for name, members in (bundles or {}).items():
+        members = [m for m in members if m in table.index]
+        table.loc[members, "bundle"] = name
+    funds = _by_year(budget_wan_yuan if budget_wan_yuan is not None else params["funds.county_special_funds"],
+                     years_t, "funds")
+    quota = _by_year(params["reserve.new_construction_quota"], years_t, "quota")
+    if linkage_surplus_mu:
+        quota = quota + _by_year(linkage_surplus_mu, years_t, "surplus").fillna(0.0)
+        notes.append("增减挂钩 surplus added to the 新增建设用地 quota")
+    demand_raw = params["reserve.demand"]
+    demand = pd.DataFrame({y: {u: float(demand_raw.get(u, {}).get(y, 0.0)) for u in USES} for y in years_t})
+    edges = exposed = None
+    if compactness:
+        adj = town.adjacency  # type: ignore[attr-defined]
+        inside = adj["id_i"].isin(table.index) & adj["id_j"].isin(table.index)
+        edges = adj[inside].reset_index(drop=True)
+        perim = pd.Series(np.asarray(cand.geometry.length), index=cand.index)
+        shared = pd.concat([edges.set_index("id_i")["shared_length_m"], edges.set_index("id_j")["shared_length_m"]])
+        exposed = (perim - shared.groupby(level=0).sum().reindex(perim.index, fill_value=0.0)).clip(lower=0.0)
+    inputs = ReserveInputs(
+        parcels=table,
+        revenue_net=net,
+        revenue_gross=gross,
+        years=years_t,
+        funds_wan_yuan=funds,
+        quota_mu=quota,
+        resettlement_households=_by_year(params["reserve.resettlement_capacity"], years_t, "households"),
+        demand_mu=demand,
+        finance=finance_sources(params, use_bonds=use_bonds, use_company=use_company),
+        discount_rate=float(params["reserve.discount_rate"]),
+        supply_lag_years=int(params["reserve.supply_lag"]),
+        opening_cash_wan_yuan=float(params["funds.opening_cash"]),
+        market_absorption=float(params["reserve.market_absorption"]),
+        shortfall_penalty_wan_per_mu=float(params["reserve.shortfall_penalty"]),
+        edges=edges,
+        exposed_m=exposed,
+        notes=tuple(notes),
+    )
+    return inputs.check()

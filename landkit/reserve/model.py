@@ -1,0 +1,391 @@
+"""The multi-year acquisition and supply schedule of the land reserve centre (土地收储).
+
+Formulation
+-----------
+Sets: candidate parcels :math:`p \\in P`, plan years :math:`t \\in T = \\{t_0, …, t_n\\}`, planned uses
+:math:`u`, finance sources :math:`k` (special bonds, financing company).
+
+Decisions: :math:`x_{pt} \\in \\{0,1\\}` acquire :math:`p` in year :math:`t`; :math:`s_{pt} \\in \\{0,1\\}` supply
+it in year :math:`t`; :math:`b_{kt}, r_{kt} \\ge 0` borrow and repay (万元); :math:`q_{ut} \\ge 0` unmet
+demand (亩); :math:`y_e \\in [0,1]` both ends of a shared boundary :math:`e=(i,j)` acquired.
+
+Derived: :math:`A_{pt} = \\sum_{\\tau \\le t} x_{p\\tau}` (held or sold by the end of :math:`t`),
+:math:`S_{pt} = \\sum_{\\tau \\le t} s_{p\\tau}`, held stock :math:`H_{pt} = A_{pt} - S_{pt}`, debt
+:math:`D_{kt} = \\sum_{\\tau \\le t} (b_{k\\tau} - r_{k\\tau})`, interest
+:math:`I_{kt} = \\rho_k (D_{kt} + r_{kt})` (on the debt outstanding during the year), and the cash flow
+
+.. math::
+
+    F_t = G_t + \\sum_k (b_{kt} - r_{kt} - I_{kt}) + \\sum_p R_{pt} s_{pt}
+          - \\sum_p C_p x_{pt} - \\sum_p h_p H_{pt}
+
+with county funds :math:`G_t`, net revenue returned to the fund :math:`R_{pt}` (after 计提), one-off
+cost :math:`C_p` (compensation, demolition and resettlement, site preparation) and holding cost
+:math:`h_p`.
+
+Constraints (named as in the linopy model, which infeasibility diagnosis reports by name):
+
+.. math::
+
+    \\text{acquire\\_once:}\\; \\sum_t x_{pt} \\le 1 \\qquad
+    \\text{supply\\_once:}\\; \\sum_t s_{pt} \\le \\sum_t x_{pt} \\qquad
+    \\text{supply\\_after\\_lag:}\\; s_{pt} \\le A_{p,t-L}
+
+    \\text{cash:}\\; \\text{opening} + \\sum_{\\tau \\le t} F_\\tau \\ge 0 \\qquad
+    \\text{debt\\_ceiling:}\\; D_{kt} \\le \\bar D_k \\qquad
+    \\text{new\\_borrowing:}\\; b_{kt} \\le \\bar b_k \\qquad
+    \\text{debt\\_nonnegative:}\\; D_{kt} \\ge 0
+
+    \\text{repay\\_term:}\\; \\sum_{\\tau \\le t} r_{k\\tau} \\ge \\sum_{\\tau \\le t - \\text{term}_k} b_{k\\tau}
+
+    \\text{quota:}\\; \\sum_p a^{agr}_p x_{pt} \\le Q_t \\qquad
+    \\text{resettlement:}\\; \\sum_p n_p x_{pt} \\le N_t
+
+    \\text{demand:}\\; \\sum_{p \\in P_u} a_p s_{pt} + q_{ut} \\ge d_{ut} \\qquad
+    \\text{market:}\\; \\sum_{p \\in P_u} a_p s_{pt} \\le \\alpha\\, d_{ut}
+
+plus ``locked_in`` (:math:`\\sum_t x_{pt} = 1`), ``locked_out`` (:math:`= 0`) and ``bundle``
+(:math:`x_{pt} = x_{\\ell(p),t}` for each member of a bundle led by :math:`\\ell(p)`). With the discount
+factor :math:`\\delta_t = (1+i)^{-(t-t_0)}`, the net present value of land revenue is
+
+.. math::
+
+    \\mathrm{NPV} = \\sum_t \\delta_t \\Big(\\sum_p R_{pt} s_{pt} - \\sum_p C_p x_{pt}
+                    - \\sum_p h_p H_{pt} - \\sum_k I_{kt}\\Big)
+
+(borrowed principal is a financing flow, not value: only its interest counts). Objectives:
+
+- ``"npv"``: maximise :math:`\\mathrm{NPV} - \\pi \\sum_{u,t} \\delta_t q_{ut} - w B(z)`; unmet demand is
+  allowed but penalised (:math:`\\pi` far above any price), and reported;
+- ``"min_cost"``: minimise :math:`\\sum_t \\delta_t (\\sum_p C_p x_{pt} + \\sum_p h_p H_{pt} + \\sum_k I_{kt})
+  + w B(z)` with all demand met (:math:`q = 0`); when that is impossible the diagnosis says where.
+
+:math:`B(z)` is the boundary length of the acquired set :math:`z_p = \\sum_t x_{pt}` (compactness,
+see :func:`landkit.boundary.boundary_penalty`), weighted by :math:`w` 万元 per km.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import linopy
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from landkit._errors import ValidationError
+from landkit.boundary import boundary_penalty
+from landkit.optimize import GroupSpec, solve
+from landkit.reserve.inputs import USES, ReserveInputs
+
+if TYPE_CHECKING:
+    from landkit.reserve.result import ReserveResult
+
+Objective = Literal["npv", "min_cost"]
+
+#: How infeasibility is explained to the reserve centre: constraint group -> label, unit.
+DIAGNOSIS_GROUPS: dict[str, tuple[str, str, float]] = {
+    # name: (label, unit, weight per unit in the elastic re-solve; the user's own choices give way last)
+    "cash": ("{year} cash balance", "万元", 1.0),
+    "demand": ("{use} demand in {year}", "亩", 1.0),
+    "demand_unserved": ("{use} demand in {year} (no candidate parcel has this planned use)", "亩", 1.0),
+    "quota": ("{year} 新增建设用地 quota", "亩", 1.0),
+    "resettlement": ("{year} resettlement capacity", "户", 1.0),
+    "debt_ceiling": ("{source} debt ceiling in {year}", "万元", 1.0),
+    "locked_in": ("locked-in parcel {parcel}", "parcel", 1e6),
+    "eps_households": ("households relocated cap", "户", 1e6),
+    "eps_farmland": ("farmland converted cap", "亩", 1e6),
+}
+
+
+@dataclass(frozen=True)
+class _Caps:
+    households: float | None = None
+    farmland_mu: float | None = None
+
+
+class ReservePlan:
+    """A multi-year acquisition and supply plan (see the module docstring for the maths).
+
+    Parameters
+    ----------
+    inputs : ReserveInputs
+        Costed candidates, money, quotas and demand (:func:`landkit.reserve.inputs_from_town`).
+    objective : {"npv", "min_cost"}
+        Maximise the NPV of net land revenue, or meet all demand at least discounted cost.
+    compactness_wan_yuan_per_km : float
+        Weight :math:`w` of the boundary length of the acquired set (万元 per km); 0 disables it.
+    max_households, max_farmland_mu : float, optional
+        Caps on households relocated and farmland converted over the plan (the epsilon
+        constraints of :meth:`pareto`).
+
+    Examples
+    --------
+    >>> town = landkit.load_sample()                                       # doctest: +SKIP
+    >>> plan = ReservePlan.from_town(town, budget_wan_yuan=2000)           # doctest: +SKIP
+    >>> result = plan.solve(time_limit_s=60)                               # doctest: +SKIP
+    >>> result.plan_table()                                                # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        inputs: ReserveInputs,
+        *,
+        objective: Objective = "npv",
+        compactness_wan_yuan_per_km: float = 0.0,
+        max_households: float | None = None,
+        max_farmland_mu: float | None = None,
+    ) -> None:
+        if objective not in ("npv", "min_cost"):
+            raise ValidationError("ReservePlan", [f"objective {objective!r} is not one of 'npv', 'min_cost'"])
+        if compactness_wan_yuan_per_km < 0:
+            raise ValidationError("ReservePlan", ["compactness_wan_yuan_per_km must be ≥ 0"])
+        self.inputs = inputs.check()
+        self.objective: Objective = objective
+        self.compactness_wan_yuan_per_km = float(compactness_wan_yuan_per_km)
+        self.caps = _Caps(max_households, max_farmland_mu)
+
+    @classmethod
+    def from_town(
+        cls,
+        town: Any,
+        *,
+        years: Iterable[int] | None = None,
+        budget_wan_yuan: float | Mapping[int, float] | None = None,
+        objective: Objective = "npv",
+        price_change: float = 0.0,
+        compactness_wan_yuan_per_km: float | None = None,
+        **kwargs: Any,
+    ) -> ReservePlan:
+        """Validate and cost a town's candidates, then set up the plan.
+
+        ``kwargs`` go to :func:`landkit.reserve.inputs_from_town` (``use_bonds``, ``use_company``,
+        ``lock_in``, ``lock_out``, ``bundles``, ``planned_use``, ``linkage_surplus_mu``).
+        ``compactness_wan_yuan_per_km`` defaults to ``reserve.boundary_penalty`` of the parameters.
+        """
+        from landkit.reserve.inputs import inputs_from_town
+
+        weight = (float(town.params.get("reserve.boundary_penalty", 0.0))
+                  if compactness_wan_yuan_per_km is None else compactness_wan_yuan_per_km)
+        inputs = inputs_from_town(town, years=years, budget_wan_yuan=budget_wan_yuan, price_change=price_change,
+                                  compactness=weight > 0, **kwargs)
+        plan = cls(inputs, objective=objective, compactness_wan_yuan_per_km=weight)
+        plan.town = town
+        return plan
+
+    town: Any = None
+
+    def with_inputs(self, **changes: Any) -> ReservePlan:
+        """The same plan with some inputs replaced (e.g. ``funds_wan_yuan=...``)."""
+        plan = ReservePlan(self.inputs.with_changes(**changes), objective=self.objective,
+                           compactness_wan_yuan_per_km=self.compactness_wan_yuan_per_km,
+                           max_households=self.caps.households, max_farmland_mu=self.caps.farmland_mu)
+        plan.town = self.town
+        return plan
+
+    def with_caps(self, *, max_households: float | None = None, max_farmland_mu: float | None = None) -> ReservePlan:
+        """The same plan with caps on households relocated and farmland converted."""
+        plan = ReservePlan(self.inputs, objective=self.objective,
+                           compactness_wan_yuan_per_km=self.compactness_wan_yuan_per_km,
+                           max_households=max_households, max_farmland_mu=max_farmland_mu)
+        plan.town = self.town
+        return plan
+
+    # ------------------------------------------------------------------ build
+    def discount(self) -> xr.DataArray:
+        """Discount factor :math:`\\delta_t` by year."""
+        years = np.asarray(self.inputs.years)
+        return xr.DataArray((1 + self.inputs.discount_rate) ** -(years - years[0]),
+                            coords=[pd.Index(years, name="year")])
+
+    def build(self) -> linopy.Model:
+        """Build the linopy model (vectorised over parcel × year; loops only over years or bundles)."""
+        inp = self.inputs
+        p = inp.parcels
+        P = pd.Index(p.index.astype(str), name="parcel")
+        T = pd.Index(list(inp.years), name="year")
+        U = pd.Index(list(USES), name="use")
+        K = pd.Index([f.name for f in inp.finance], name="source")
+        lag = inp.supply_lag_years
+
+        def col(name: str) -> xr.DataArray:
+            return xr.DataArray(p[name].to_numpy(dtype=float), coords=[P])
+
+        def by_year(series: pd.Series) -> xr.DataArray:
+            return xr.DataArray(series.reindex(T).to_numpy(dtype=float), coords=[T])
+
+        m = linopy.Model()
+        x = m.add_variables(binary=True, coords=[P, T], name="x")
+        s = m.add_variables(binary=True, coords=[P, T], name="s")
+        cost = xr.DataArray(inp.cost_wan_yuan.to_numpy(dtype=float), coords=[P])
+        hold = col("holding_cost_wan_yuan_per_year")
+        rev = xr.DataArray(inp.revenue_net.to_numpy(dtype=float), coords=[P, T])
+        delta = self.discount()
+
+        acquired_by = x.cumsum("year")
+        held = acquired_by - s.cumsum("year")
+        m.add_constraints(x.sum("year") <= 1, name="acquire_once")
+        m.add_constraints(s.sum("year") - x.sum("year") <= 0, name="supply_once")
+        available = acquired_by.shift(year=lag).fillna(0) if lag > 0 else acquired_by
+        m.add_constraints(s - available <= 0, name="supply_after_lag")
+
+        spend = (cost * x).sum("parcel")
+        holding = (hold * held).sum("parcel")
+        revenue = (rev * s).sum("parcel")
+        flow = revenue - spend - holding
+        interest_total = None
+        if len(K):
+            rate = xr.DataArray([f.rate for f in inp.finance], coords=[K])
+            borrow = m.add_variables(lower=0, coords=[K, T], name="borrow")
+            repay = m.add_variables(lower=0, coords=[K, T], name="repay")
+            debt = (borrow - repay).cumsum("year")
+            interest = rate * (debt + repay)
+            interest_total = interest.sum("source")
+            flow = flow + (borrow - repay - interest).sum("source")
+            m.add_constraints(debt >= 0, name="debt_nonnegative")
+            ceiling = xr.DataArray([f.max_debt_wan_yuan for f in inp.finance], coords=[K])
+            if np.isfinite(ceiling).any():
+                m.add_constraints(debt <= ceiling.where(np.isfinite(ceiling), 1e12), name="debt_ceiling")
+            new_cap = xr.DataArray([f.max_new_per_year_wan_yuan for f in inp.finance], coords=[K])
+            if np.isfinite(new_cap).any():
+                m.add_constraints(borrow <= new_cap.where(np.isfinite(new_cap), 1e12), name="new_borrowing")
+            for f in inp.finance:  # one small constraint per source: its own term
+                b, r = borrow.sel(source=f.name), repay.sel(source=f.name)
+                due = b.cumsum("year").shift(year=f.term_years).fillna(0)
+                m.add_constraints(r.cumsum("year") - due >= 0, name=f"repay_term_{f.name}")
+        cash = (flow + by_year(inp.funds_wan_yuan)).cumsum("year") + inp.opening_cash_wan_yuan
+        m.add_constraints(cash >= 0, name="cash")
+
+        m.add_constraints((col("agricultural_mu") * x).sum("parcel") <= by_year(inp.quota_mu), name="quota")
+        m.add_constraints((col("households") * x).sum("parcel") <= by_year(inp.resettlement_households),
+                          name="resettlement")
+
+        use = xr.DataArray(p["planned_use"].astype(str).to_numpy(), coords=[P], name="use")
+        supplied = (col("area_mu") * s).groupby(use).sum()
+        demand = xr.DataArray(inp.demand_mu.reindex(index=U, columns=T).fillna(0.0).to_numpy(dtype=float),
+                              coords=[U, T])
+        hard = self.objective == "min_cost"
+        short = m.add_variables(lower=0, upper=0 if hard else np.inf, coords=[U, T], name="shortfall")
+        uses_present = set(p["planned_use"].astype(str))
+        present = [u for u in U if u in uses_present]
+        absent = [u for u in U if u not in uses_present]
+        if present:
+            sup = supplied.sel(use=present)
+            m.add_constraints(sup + short.sel(use=present) >= demand.sel(use=present), name="demand")
+            m.add_constraints(sup <= inp.market_absorption * demand.sel(use=present), name="market")
+        if absent:  # no candidate has this use: whatever demand there is stays unserved
+            m.add_constraints(short.sel(use=absent) >= demand.sel(use=absent), name="demand_unserved")
+
+        if "locked_in" in p and p["locked_in"].any():
+            locked = list(P[p["locked_in"].to_numpy(dtype=bool)])
+            m.add_constraints(x.sel(parcel=locked).sum("year") == 1, name="locked_in")
+        if "locked_out" in p and p["locked_out"].any():
+            locked = list(P[p["locked_out"].to_numpy(dtype=bool)])
+            m.add_constraints(x.sel(parcel=locked).sum("year") == 0, name="locked_out")
+        if "bundle" in p and p["bundle"].notna().any():
+            b = p["bundle"].dropna().astype(str)
+            leaders = b.groupby(b).transform(lambda g: g.index[0])
+            members = leaders[leaders.index != leaders.to_numpy()]
+            if len(members):
+                xm = x.sel(parcel=list(members.index.astype(str)))
+                xl = x.sel(parcel=list(members.to_numpy().astype(str))).assign_coords(
+                    parcel=list(members.index.astype(str)))
+                m.add_constraints(xm - xl == 0, name="bundle")
+
+        z = x.sum("year")
+        if self.caps.households is not None:
+            m.add_constraints((col("households") * z).sum() <= self.caps.households, name="eps_households")
+        if self.caps.farmland_mu is not None:
+            m.add_constraints((col("farmland_mu") * z).sum() <= self.caps.farmland_mu, name="eps_farmland")
+
+        boundary = None
+        if self.compactness_wan_yuan_per_km > 0 and inp.edges is not None and inp.exposed_m is not None:
+            boundary = boundary_penalty(m, z, inp.edges, inp.exposed_m.reindex(p.index).fillna(0.0),
+                                        dim="parcel", name="shared")
+        discounted_cost = (delta * (spend + holding)).sum()
+        if interest_total is not None:
+            discounted_cost = discounted_cost + (delta * interest_total).sum()
+        w = self.compactness_wan_yuan_per_km / 1000.0
+        if self.objective == "npv":
+            obj = (delta * revenue).sum() - discounted_cost - inp.shortfall_penalty_wan_per_mu * (delta * short).sum()
+            if boundary is not None:
+                obj = obj - w * boundary
+            m.add_objective(obj, sense="max")
+        else:
+            obj = discounted_cost + (w * boundary if boundary is not None else 0)
+            m.add_objective(obj, sense="min")
+        return m
+
+    # ------------------------------------------------------------------ solve
+    def diagnosis_groups(self) -> dict[str, GroupSpec]:
+        """Constraint groups and units used to explain an infeasible plan."""
+        return {name: GroupSpec(label=label, unit=unit, weight=weight)
+                for name, (label, unit, weight) in DIAGNOSIS_GROUPS.items()}
+
+    def solve(
+        self,
+        *,
+        solver: str = "highs",
+        time_limit_s: float | None = 60.0,
+        mip_gap: float = 0.005,
+        threads: int | None = None,
+    ) -> ReserveResult:
+        """Build and solve; the result carries the solver's status, gap and the plan tables.
+
+        An infeasible plan raises :class:`landkit.InfeasibleError` whose message says which
+        constraint groups cannot be met and by how much (万元, 亩, 户).
+        """
+        from landkit.reserve.result import ReserveResult
+
+        model = self.build()
+        outcome = solve(model, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads)
+        if not outcome.has_solution():
+            outcome.raise_for_status(groups=self.diagnosis_groups())
+        return ReserveResult(self, outcome)
+
+    # ------------------------------------------------------------------ analyses
+    def marginal_budget(self, result: ReserveResult | None = None, *, step_wan_yuan: float = 100.0,
+                        **solve_kwargs: Any) -> pd.DataFrame:
+        """The value of ``step_wan_yuan`` more county funds in each year, from one re-solve per year.
+
+        A marginal *estimate*: the difference between two MIP optima, each within its own gap.
+        """
+        base = result if result is not None else self.solve(**solve_kwargs)
+        rows = []
+        for year in self.inputs.years:
+            funds = self.inputs.funds_wan_yuan.copy()
+            funds[year] += step_wan_yuan
+            other = self.with_inputs(funds_wan_yuan=funds).solve(**solve_kwargs)
+            rows.append({"年度": year, "增加资金(万元)": step_wan_yuan,
+                         "目标值变化(万元)": other.objective - base.objective,
+                         "求解状态": other.status.value, "说明": "边际估计 (marginal estimate from a re-solve)"})
+        return pd.DataFrame(rows)
+
+    def pareto(self, *, against: Literal["households", "farmland"] = "households", points: int = 5,
+               **solve_kwargs: Any) -> pd.DataFrame:
+        """Epsilon-constraint Pareto front of NPV against households relocated or farmland converted.
+
+        Solves without a cap, then with the cap at ``points`` evenly spaced levels from the
+        unconstrained level down to 0; each row is one solve with its status and gap.
+        """
+        key = "households" if against == "households" else "farmland_mu"
+        first = self.solve(**solve_kwargs)
+        top = float(first.kpis()[key])
+        levels = np.linspace(top, 0.0, points) if top > 0 else np.array([0.0])
+        rows = []
+        for level in levels:
+            caps = {"max_households": level} if against == "households" else {"max_farmland_mu": level}
+            try:
+                r = self.with_caps(**caps).solve(**solve_kwargs)
+            except Exception as exc:  # an infeasible level ends the front; say so in the table
+                rows.append({"cap": level, "npv_wan_yuan": np.nan, "status": type(exc).__name__})
+                continue
+            k = r.kpis()
+            rows.append({"cap": level, "npv_wan_yuan": k["npv_wan_yuan"], key: k[key], "gap": r.gap,
+                         "status": r.status.value, "acquired_mu": k["acquired_mu"]})
+        return pd.DataFrame(rows)
+
+
+__all__ = ["DIAGNOSIS_GROUPS", "ReservePlan"]

@@ -1,0 +1,387 @@
+"""Results of a reserve plan: the schedule, the annual plan, the cash-flow table, quotas, KPIs, maps.
+
+Table headings follow the forms the reserve centre already uses (年度土地储备计划表, 资金平衡表), with
+units in every heading. All values are read back from the solved model, never recomputed from
+assumptions; :func:`landkit.reserve.check_plan` verifies them independently.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from landkit.optimize import SolveResult, Status
+from landkit.reserve.inputs import USE_LABELS, USES
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from matplotlib.figure import Figure
+
+    from landkit.reserve.model import ReservePlan
+
+_METHOD = {"collective": "征收", "state": "收购/收回"}
+
+
+class ReserveResult:
+    """The solved plan. Build it with :meth:`ReservePlan.solve`.
+
+    Attributes
+    ----------
+    plan : ReservePlan
+    outcome : SolveResult
+        Status, objective, bound, gap, run time and log of the solve.
+    """
+
+    def __init__(self, plan: ReservePlan, outcome: SolveResult) -> None:
+        self.plan = plan
+        self.outcome = outcome
+
+    # ------------------------------------------------------------------ status
+    @property
+    def status(self) -> Status:
+        """The solver's status, read from the solver (optimal / feasible at the limit / ...)."""
+        return self.outcome.status
+
+    @property
+    def objective(self) -> float:
+        """The optimised objective (NPV minus penalties, or discounted cost), 万元."""
+        return float(self.outcome.objective) if self.outcome.objective is not None else float("nan")
+
+    @property
+    def gap(self) -> float | None:
+        """Relative MIP gap proven by the solver."""
+        return self.outcome.gap
+
+    # ------------------------------------------------------------------ raw decisions
+    def _binary(self, name: str) -> pd.DataFrame:
+        values = self.outcome.value(name).to_pandas()
+        return (values > 0.5).astype(int)
+
+    @cached_property
+    def acquire(self) -> pd.DataFrame:
+        """parcel × year, 1 where the parcel is acquired that year."""
+        return self._binary("x")
+
+    @cached_property
+    def supply(self) -> pd.DataFrame:
+        """parcel × year, 1 where the parcel is supplied that year."""
+        return self._binary("s")
+
+    def _flows(self, name: str) -> pd.DataFrame:
+        inp = self.plan.inputs
+        if not inp.finance:
+            return pd.DataFrame(0.0, index=[], columns=list(inp.years))
+        return self.outcome.value(name).to_pandas().clip(lower=0.0)
+
+    # ------------------------------------------------------------------ tables
+    @cached_property
+    def schedule(self) -> pd.DataFrame:
+        """One row per acquired parcel: year acquired and supplied, area, cost and revenue (万元)."""
+        inp = self.plan.inputs
+        p = inp.parcels
+        acq = self.acquire
+        sup = self.supply
+        chosen = acq.index[acq.sum(axis=1) > 0]
+        years = np.asarray(inp.years)
+        year_acq = pd.Series(years[acq.loc[chosen].to_numpy().argmax(axis=1)], index=chosen)
+        supplied = sup.loc[chosen].sum(axis=1) > 0
+        year_sup = pd.Series(pd.NA, index=chosen, dtype="Int64")
+        year_sup[supplied] = years[sup.loc[chosen[supplied.to_numpy()]].to_numpy().argmax(axis=1)]
+        revenue = pd.Series(0.0, index=chosen)
+        gross = pd.Series(0.0, index=chosen)
+        for pid in chosen[supplied.to_numpy()]:
+            revenue[pid] = inp.revenue_net.at[pid, int(year_sup[pid])]
+            gross[pid] = inp.revenue_gross.at[pid, int(year_sup[pid])]
+        rows = p.loc[chosen]
+        return pd.DataFrame(
+            {
+                "year_acquired": year_acq.astype(int),
+                "year_supplied": year_sup,
+                "area_mu": rows["area_mu"],
+                "planned_use": rows["planned_use"],
+                "ownership": rows.get("ownership", pd.Series("collective", index=chosen)),
+                "acquisition_cost_wan_yuan": rows["acquisition_cost_wan_yuan"],
+                "demolition_cost_wan_yuan": rows["demolition_cost_wan_yuan"],
+                "prep_cost_wan_yuan": rows["prep_cost_wan_yuan"],
+                "cost_wan_yuan": inp.cost_wan_yuan.loc[chosen],
+                "gross_revenue_wan_yuan": gross,
+                "net_revenue_wan_yuan": revenue,
+                "households": rows["households"],
+                "farmland_mu": rows["farmland_mu"],
+                "paddy_mu": rows["paddy_mu"],
+                "capacity_kg": rows["capacity_kg"],
+                "agricultural_mu": rows["agricultural_mu"],
+                "village": rows.get("ZLDWMC", pd.Series("", index=chosen)),
+                "current_use": rows.get("DLMC", pd.Series("", index=chosen)),
+            },
+            index=chosen.rename("parcel"),
+        ).sort_values(["year_acquired", "planned_use"])
+
+    def plan_table(self) -> pd.DataFrame:
+        """年度土地储备计划表: the schedule with the office's Chinese headings and units."""
+        s = self.schedule
+        return pd.DataFrame(
+            {
+                "地块编号": s.index,
+                "坐落": s["village"].to_numpy(),
+                "面积(亩)": s["area_mu"].round(2).to_numpy(),
+                "现状地类": s["current_use"].to_numpy(),
+                "规划用途": s["planned_use"].map(USE_LABELS).to_numpy(),
+                "储备方式": s["ownership"].map(_METHOD).to_numpy(),
+                "收储年度": s["year_acquired"].to_numpy(),
+                "预计成本(万元)": s["cost_wan_yuan"].round(1).to_numpy(),
+                "计划供应年度": s["year_supplied"].astype("string").fillna("年末库存").to_numpy(),
+                "预计出让收入(万元)": s["gross_revenue_wan_yuan"].round(1).to_numpy(),
+            }
+        )
+
+    def annual_plan(self) -> pd.DataFrame:
+        """Annual plan headings (国土资规〔2017〕17号): newly reserved, front-end development, supplied,
+        available for temporary use, and the year-end stock (亩)."""
+        inp = self.plan.inputs
+        area = inp.parcels["area_mu"]
+        acq = self.acquire.mul(area, axis=0).sum()
+        sup = self.supply.mul(area, axis=0).sum()
+        stock = (acq.cumsum() - sup.cumsum())
+        lag = inp.supply_lag_years
+        # front-end development runs from acquisition until the parcel may be supplied
+        dev = sum(acq.shift(k, fill_value=0.0) for k in range(max(lag, 1)))
+        out = pd.DataFrame(
+            {
+                "新增储备(亩)": acq,
+                "前期开发(亩)": dev,
+                "供应(亩)": sup,
+                "可临时利用(亩)": (stock - sup.shift(-1, fill_value=0.0)).clip(lower=0.0),
+                "年末储备库存(亩)": stock,
+            }
+        )
+        out.index.name = "年度"
+        return out.round(2)
+
+    def cashflow(self, *, decimals: int | None = 2) -> pd.DataFrame:
+        """资金平衡表: sources and uses of the reserve fund by year, year-end balance and debt (万元).
+
+        ``decimals=None`` returns unrounded values (used for NPV and checks).
+        """
+        inp = self.plan.inputs
+        years = list(inp.years)
+        p = inp.parcels
+        acq, sup = self.acquire, self.supply
+        held = acq.cumsum(axis=1) - sup.cumsum(axis=1)
+        out = pd.DataFrame(index=pd.Index(years, name="年度"))
+        out["财政专项资金"] = inp.funds_wan_yuan.reindex(years).to_numpy()
+        borrow = self._flows("borrow")
+        repay = self._flows("repay")
+        labels = {f.name: f.label for f in inp.finance}
+        for name, label in labels.items():
+            out[label] = borrow.loc[name].to_numpy() if name in borrow.index else 0.0
+        out["出让收入返还"] = (sup * inp.revenue_net).sum().to_numpy()
+        out["征收补偿"] = acq.mul(p["acquisition_cost_wan_yuan"], axis=0).sum().to_numpy()
+        out["拆迁安置"] = acq.mul(p["demolition_cost_wan_yuan"], axis=0).sum().to_numpy()
+        out["前期开发"] = acq.mul(p["prep_cost_wan_yuan"], axis=0).sum().to_numpy()
+        out["持有成本"] = held.mul(p["holding_cost_wan_yuan_per_year"], axis=0).sum().to_numpy()
+        debt = (borrow - repay).cumsum(axis=1) if len(borrow) else pd.DataFrame(0.0, index=[], columns=years)
+        interest = pd.Series(0.0, index=years)
+        for f in inp.finance:
+            interest += f.rate * (debt.loc[f.name] + repay.loc[f.name])
+        out["利息"] = interest.to_numpy()
+        out["还本"] = repay.sum().to_numpy() if len(repay) else 0.0
+        sources = ["财政专项资金", *labels.values(), "出让收入返还"]
+        uses = ["征收补偿", "拆迁安置", "前期开发", "持有成本", "利息", "还本"]
+        out["年末余额"] = inp.opening_cash_wan_yuan + (out[sources].sum(axis=1) - out[uses].sum(axis=1)).cumsum()
+        out["年末债务"] = debt.sum().to_numpy() if len(debt) else 0.0
+        out.columns = [f"{c}(万元)" for c in out.columns]
+        return out if decimals is None else out.round(decimals)
+
+    def quota_use(self) -> pd.DataFrame:
+        """Quota use by year: 农用地转用 used vs quota; farmland occupied for the 占补平衡 ledger."""
+        inp = self.plan.inputs
+        p = inp.parcels
+        acq = self.acquire
+        out = pd.DataFrame(index=pd.Index(list(inp.years), name="年度"))
+        out["新增建设用地指标(亩)"] = inp.quota_mu.reindex(out.index).to_numpy()
+        out["农用地转用(亩)"] = acq.mul(p["agricultural_mu"], axis=0).sum().to_numpy()
+        out["占用耕地(亩)"] = acq.mul(p["farmland_mu"], axis=0).sum().to_numpy()
+        out["占用水田(亩)"] = acq.mul(p["paddy_mu"], axis=0).sum().to_numpy()
+        out["占用产能(公斤)"] = acq.mul(p["capacity_kg"], axis=0).sum().to_numpy()
+        out["搬迁户数(户)"] = acq.mul(p["households"], axis=0).sum().to_numpy()
+        out["安置能力(户)"] = inp.resettlement_households.reindex(out.index).to_numpy()
+        return out.round(2)
+
+    def occupations(self) -> pd.DataFrame:
+        """Farmland occupied by the plan, one row per parcel, for the 占补平衡 ledger."""
+        s = self.schedule
+        occ = s[s["farmland_mu"] > 0]
+        return pd.DataFrame(
+            {"source": "reserve", "parcel": occ.index, "year": occ["year_acquired"].to_numpy(),
+             "area_mu": occ["farmland_mu"].to_numpy(), "paddy_mu": occ["paddy_mu"].to_numpy(),
+             "capacity_kg": occ["capacity_kg"].to_numpy()}
+        )
+
+    def demand_table(self) -> pd.DataFrame:
+        """Demand, land supplied and shortfall by use and year (亩)."""
+        inp = self.plan.inputs
+        sup = self.supply.mul(inp.parcels["area_mu"], axis=0)
+        by_use = sup.groupby(inp.parcels["planned_use"]).sum().reindex(list(USES), fill_value=0.0)
+        rows = []
+        for use in USES:
+            for year in inp.years:
+                d = float(inp.demand_mu.at[use, year]) if use in inp.demand_mu.index else 0.0
+                got = float(by_use.at[use, year])
+                rows.append({"规划用途": USE_LABELS[use], "年度": year, "需求(亩)": d, "供应(亩)": round(got, 2),
+                             "缺口(亩)": round(max(d - got, 0.0), 2)})
+        return pd.DataFrame(rows)
+
+    def npv_wan_yuan(self) -> float:
+        """NPV of net land revenue (万元): discounted revenue − costs − holding − interest."""
+        cf = self.cashflow(decimals=None)
+        flow = (cf["出让收入返还(万元)"] - cf["征收补偿(万元)"] - cf["拆迁安置(万元)"] - cf["前期开发(万元)"]
+                - cf["持有成本(万元)"] - cf["利息(万元)"])
+        return float((self.plan.discount().to_pandas().to_numpy() * flow.to_numpy()).sum())
+
+    def kpis(self) -> dict[str, Any]:
+        """Headline figures: NPV, land acquired and supplied, people and farmland affected, money."""
+        s = self.schedule
+        cf = self.cashflow()
+        demand = self.demand_table()
+        return {
+            "status": self.status.value,
+            "gap": self.gap,
+            "npv_wan_yuan": round(self.npv_wan_yuan(), 2),
+            "acquired_parcels": len(s),
+            "acquired_mu": round(float(s["area_mu"].sum()), 2),
+            "supplied_mu": round(float(s.loc[s["year_supplied"].notna(), "area_mu"].sum()), 2),
+            "stock_end_mu": round(float(s.loc[s["year_supplied"].isna(), "area_mu"].sum()), 2),
+            "cost_wan_yuan": round(float(s["cost_wan_yuan"].sum()), 2),
+            "net_revenue_wan_yuan": round(float(s["net_revenue_wan_yuan"].sum()), 2),
+            "households": int(s["households"].sum()),
+            "farmland_mu": round(float(s["farmland_mu"].sum()), 2),
+            "paddy_mu": round(float(s["paddy_mu"].sum()), 2),
+            "capacity_kg": round(float(s["capacity_kg"].sum()), 1),
+            "shortfall_mu": round(float(demand["缺口(亩)"].sum()), 2),
+            "max_debt_wan_yuan": round(float(cf["年末债务(万元)"].max()), 2),
+            "min_cash_wan_yuan": round(float(cf["年末余额(万元)"].min()), 2),
+        }
+
+    def summary(self) -> str:
+        """A few lines for the notebook or the console."""
+        k = self.kpis()
+        gap = f", gap {k['gap']:.2%}" if k["gap"] is not None else ""
+        return (
+            f"土地收储计划 {self.plan.inputs.years[0]}–{self.plan.inputs.years[-1]}: {self.outcome.summary()}\n"
+            f"  NPV {k['npv_wan_yuan']:,.0f} 万元{gap}; 收储 {k['acquired_parcels']} 宗 {k['acquired_mu']:,.1f} 亩, "
+            f"供应 {k['supplied_mu']:,.1f} 亩, 年末库存 {k['stock_end_mu']:,.1f} 亩\n"
+            f"  搬迁 {k['households']} 户; 占用耕地 {k['farmland_mu']:,.1f} 亩 (水田 {k['paddy_mu']:,.1f} 亩); "
+            f"需求缺口 {k['shortfall_mu']:,.1f} 亩; 最高负债 {k['max_debt_wan_yuan']:,.0f} 万元"
+        )
+
+    # ------------------------------------------------------------------ geometry and figures
+    def schedule_gdf(self) -> gpd.GeoDataFrame:
+        """The schedule with parcel geometry (needs a plan built from a town)."""
+        import geopandas as gpd
+
+        town = self.plan.town
+        if town is None:
+            raise ValueError("this plan was not built from a Town, so it has no geometry")
+        s = self.schedule
+        geom = town.parcels.geometry.reindex(s.index)
+        return gpd.GeoDataFrame(s.assign(year_supplied=s["year_supplied"].astype("float")), geometry=geom.values,
+                                crs=town.crs)
+
+    def plot_map(self, *, ax: Any = None) -> Figure:
+        """Map of the parcels acquired, coloured by year, over the town (legend, scale bar, north arrow)."""
+        import matplotlib.pyplot as plt
+        from matplotlib.patches import Patch
+
+        from landkit.plot import finish_map, use_cjk_font
+
+        use_cjk_font()
+        town = self.plan.town
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(11, 9), layout="constrained")
+        else:
+            fig = ax.figure
+        town.parcels.plot(ax=ax, color="#eeeeee", linewidth=0.05, edgecolor="#bbbbbb")
+        cand = town.parcels.loc[self.plan.inputs.parcels.index]
+        cand.plot(ax=ax, color="#d4d4aa", linewidth=0.1, edgecolor="#999999")
+        handles = [Patch(facecolor="#d4d4aa", edgecolor="#999999", label="候选地块")]
+        gdf = self.schedule_gdf()
+        cmap = plt.get_cmap("viridis", max(len(self.plan.inputs.years), 2))
+        for k, year in enumerate(self.plan.inputs.years):
+            part = gdf[gdf["year_acquired"] == year]
+            if len(part):
+                part.plot(ax=ax, color=cmap(k), linewidth=0.2, edgecolor="black")
+            label = f"{year} 年收储 ({part['area_mu'].sum():,.0f} 亩)"
+            handles.append(Patch(facecolor=cmap(k), edgecolor="black", label=label))
+        boundary = town.layers.get("XZQ")
+        if boundary is not None:
+            boundary.boundary.plot(ax=ax, color="black", linewidth=1.0)
+            handles.append(Patch(facecolor="none", edgecolor="black", label="镇界"))
+        czk = town.layers.get("CZKFBJ")
+        if czk is not None:
+            czk.boundary.plot(ax=ax, color="#d62728", linewidth=0.8, linestyle="--")
+            handles.append(Patch(facecolor="none", edgecolor="#d62728", linestyle="--", label="城镇开发边界"))
+        finish_map(ax, title=f"{town.name} 土地收储计划 (按收储年度)", legend_handles=handles, legend_title="图例",
+                   crs_label=town.crs.to_string())
+        return fig
+
+    def plot_cashflow(self, *, ax: Any = None) -> Figure:
+        """Stacked bars of sources (up) and uses (down) by year, with the year-end balance and debt."""
+        import matplotlib.pyplot as plt
+
+        from landkit.plot import use_cjk_font
+
+        use_cjk_font()
+        cf = self.cashflow()
+        if ax is None:
+            fig, ax = plt.subplots(figsize=(9, 5.5), layout="constrained")
+        else:
+            fig = ax.figure
+        years = cf.index.astype(str)
+        sources = [c for c in ("财政专项资金", "专项债券", "融资公司", "出让收入返还") if f"{c}(万元)" in cf]
+        uses = ["征收补偿", "拆迁安置", "前期开发", "持有成本", "利息", "还本"]
+        bottom = np.zeros(len(cf))
+        for name in sources:
+            v = cf[f"{name}(万元)"].to_numpy()
+            ax.bar(years, v, bottom=bottom, label=f"来源: {name}")
+            bottom += v
+        bottom = np.zeros(len(cf))
+        for name in uses:
+            v = -cf[f"{name}(万元)"].to_numpy()
+            ax.bar(years, v, bottom=bottom, label=f"用途: {name}", hatch="//", alpha=0.8)
+            bottom += v
+        ax.plot(years, cf["年末余额(万元)"], "k-o", label="年末余额")
+        ax.plot(years, cf["年末债务(万元)"], "r--s", label="年末债务")
+        ax.axhline(0, color="black", linewidth=0.8)
+        ax.set_ylabel("万元")
+        ax.set_xlabel("年度")
+        ax.set_title("资金平衡 (来源为正, 用途为负)")
+        ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+        return fig
+
+    def to_folder(self, folder: str | os.PathLike[str], *, dpi: int = 150) -> Path:
+        """Write the tables (CSV, UTF-8 with BOM for Excel), the schedule (GeoPackage) and the figures."""
+        import matplotlib.pyplot as plt
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        self.plan_table().to_csv(folder / "年度土地储备计划表.csv", index=False, encoding="utf-8-sig")
+        self.annual_plan().to_csv(folder / "年度储备计划汇总.csv", encoding="utf-8-sig")
+        self.cashflow().to_csv(folder / "资金平衡表.csv", encoding="utf-8-sig")
+        self.quota_use().to_csv(folder / "指标使用表.csv", encoding="utf-8-sig")
+        self.demand_table().to_csv(folder / "用地需求保障表.csv", index=False, encoding="utf-8-sig")
+        pd.Series(self.kpis()).to_csv(folder / "kpis.csv", header=["value"], encoding="utf-8-sig")
+        if self.plan.town is not None:
+            self.schedule_gdf().to_file(folder / "reserve_plan.gpkg", layer="schedule", driver="GPKG")
+            fig = self.plot_map()
+            fig.savefig(folder / "土地收储计划图.png", dpi=dpi)
+            plt.close(fig)
+        fig = self.plot_cashflow()
+        fig.savefig(folder / "资金平衡图.png", dpi=dpi)
+        plt.close(fig)
+        return folder

@@ -1,0 +1,65 @@
+"""Tiny hand-checkable reserve-plan inputs shared by the reserve tests."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from landkit.reserve import FinanceSource, ReserveInputs
+
+YEARS = (2019, 2020)
+
+
+def parcels_abc() -> pd.DataFrame:
+    """A: 10 亩 residential, cost 100; B: 10 亩 residential, cost 150; C: 5 亩 industrial, cost 50."""
+    return pd.DataFrame(
+        {
+            "area_mu": [10.0, 10.0, 5.0],
+            "planned_use": ["residential", "residential", "industrial"],
+            "acquisition_cost_wan_yuan": [60.0, 100.0, 30.0],
+            "demolition_cost_wan_yuan": [20.0, 30.0, 10.0],
+            "prep_cost_wan_yuan": [20.0, 20.0, 10.0],
+            "holding_cost_wan_yuan_per_year": [0.0, 0.0, 0.0],
+            "households": [2, 0, 1],
+            "agricultural_mu": [10.0, 10.0, 5.0],
+            "farmland_mu": [10.0, 10.0, 0.0],
+            "paddy_mu": [0.0, 10.0, 0.0],
+            "capacity_kg": [6000.0, 7000.0, 0.0],
+        },
+        index=pd.Index(["A", "B", "C"], name="parcel"),
+    )
+
+
+def inputs_abc(
+    *,
+    funds: dict[int, float] | None = None,
+    finance: tuple[FinanceSource, ...] = (),
+    discount_rate: float = 0.0,
+    demand_res_2020: float = 10.0,
+    years: tuple[int, ...] = YEARS,
+    lag: int = 1,
+    **changes: object,
+) -> ReserveInputs:
+    p = parcels_abc()
+    revenue = pd.DataFrame({y: [0.0, 0.0, 0.0] for y in years}, index=p.index)
+    for y in years[1:]:
+        revenue[y] = [300.0, 320.0, 40.0]
+    demand = pd.DataFrame({y: {"industrial": 0.0, "commercial": 0.0, "residential": 0.0, "public": 0.0}
+                           for y in years})
+    demand.loc["residential", years[1]] = demand_res_2020
+    base = {
+        "parcels": p,
+        "revenue_net": revenue,
+        "revenue_gross": revenue * 1.5,
+        "years": years,
+        "funds_wan_yuan": pd.Series(funds or {y: (120.0 if y == years[0] else 0.0) for y in years}),
+        "quota_mu": pd.Series({y: 100.0 for y in years}),
+        "resettlement_households": pd.Series({y: 10 for y in years}),
+        "demand_mu": demand,
+        "finance": finance,
+        "discount_rate": discount_rate,
+        "supply_lag_years": lag,
+        "market_absorption": 2.0,
+        "shortfall_penalty_wan_per_mu": 1000.0,
+    }
+    base.update(changes)
+    return ReserveInputs(**base).check()  # type: ignore[arg-type]

@@ -1,0 +1,231 @@
+"""土地收储 plan: hand-derived tiny cases, brute force, two solvers, the independent checker."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+from reserve_cases import inputs_abc, parcels_abc
+
+from landkit import InfeasibleError, ValidationError
+from landkit.optimize import Status
+from landkit.reserve import FinanceSource, ReservePlan, check_plan
+
+
+def solved(inputs, solver="highs", **kw):
+    plan = ReservePlan(inputs, **kw)
+    result = plan.solve(solver=solver, time_limit_s=30, mip_gap=0.0)
+    assert result.status is Status.OPTIMAL
+    assert check_plan(result) == []
+    return result
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_budget_buys_only_the_affordable_parcel(solver):
+    # 2019 funds 120 万元: only A (cost 100) is affordable; supplied 2020 for 300 → NPV 200.
+    r = solved(inputs_abc(), solver)
+    assert list(r.schedule.index) == ["A"]
+    assert r.schedule.loc["A", "year_acquired"] == 2019
+    assert r.schedule.loc["A", "year_supplied"] == 2020
+    assert r.npv_wan_yuan() == pytest.approx(200.0)
+    assert r.objective == pytest.approx(200.0)
+    cf = r.cashflow()
+    assert cf.loc[2019, "年末余额(万元)"] == pytest.approx(20.0)
+    assert cf.loc[2020, "年末余额(万元)"] == pytest.approx(320.0)
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_more_funds_buy_both(solver):
+    # funds 260: A and B (250) both bought in 2019 and sold 2020: 300 + 320 − 250 = 370.
+    r = solved(inputs_abc(funds={2019: 260.0, 2020: 0.0}), solver)
+    assert sorted(r.schedule.index) == ["A", "B"]
+    assert r.npv_wan_yuan() == pytest.approx(370.0)
+
+
+def test_discounting():
+    # rate 10 %: −100 + 300 / 1.1 = 172.727…
+    r = solved(inputs_abc(discount_rate=0.1))
+    assert r.npv_wan_yuan() == pytest.approx(-100 + 300 / 1.1)
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_borrowing_covers_the_gap_at_least_interest(solver):
+    # funds 50, company loan 10 %/yr, 1-year term: borrow b with 50 + b − 100 − 0.1 b ≥ 0 → b = 500/9;
+    # interest 0.1 b in 2019 and again in 2020 (repaid at the end of 2020): NPV = 200 − 0.2 b.
+    loan = FinanceSource("company", "融资公司", rate=0.1, term_years=1, max_debt_wan_yuan=100.0)
+    r = solved(inputs_abc(funds={2019: 50.0, 2020: 0.0}, finance=(loan,)), solver)
+    b = 500 / 9
+    assert r.npv_wan_yuan() == pytest.approx(200 - 0.2 * b, rel=1e-6)
+    cf = r.cashflow(decimals=None)
+    assert cf.loc[2019, "融资公司(万元)"] == pytest.approx(b, rel=1e-6)
+    assert cf.loc[2020, "年末债务(万元)"] == pytest.approx(0.0, abs=1e-6)
+
+
+def test_debt_ceiling_binds():
+    loan = FinanceSource("company", "融资公司", rate=0.1, term_years=1, max_debt_wan_yuan=40.0)
+    r = solved(inputs_abc(funds={2019: 50.0, 2020: 0.0}, finance=(loan,)))
+    assert r.schedule.empty  # 50 + 40 − 4 < 100: A unaffordable
+    assert r.npv_wan_yuan() == pytest.approx(0.0)
+
+
+def test_bundle_forces_companion():
+    # A and C in one bundle, B locked out: with 150 万元 both are bought (NPV 300 − 150); with 120 neither.
+    p = parcels_abc().assign(bundle=pd.Series(["k", pd.NA, "k"], index=["A", "B", "C"], dtype="string"),
+                             locked_out=[False, True, False])
+    r = solved(inputs_abc(funds={2019: 150.0, 2020: 0.0}, parcels=p))
+    assert sorted(r.schedule.index) == ["A", "C"]
+    assert r.npv_wan_yuan() == pytest.approx(150.0)
+    r = solved(inputs_abc(parcels=p))
+    assert r.schedule.empty
+
+
+def test_locks():
+    p = parcels_abc().assign(locked_in=[False, False, True], locked_out=[True, False, False])
+    r = solved(inputs_abc(funds={2019: 400.0, 2020: 0.0}, parcels=p))
+    assert "C" in r.schedule.index and "A" not in r.schedule.index
+
+
+def test_resettlement_capacity():
+    # capacity 1 household: A (2 households) is not allowed, B (0) is but costs 150 > 120 → nothing.
+    r = solved(inputs_abc(resettlement_households=pd.Series({2019: 1, 2020: 1})))
+    assert "A" not in r.schedule.index
+
+
+def test_quota_limits_farmland_conversion():
+    r = solved(inputs_abc(funds={2019: 260.0, 2020: 0.0}, quota_mu=pd.Series({2019: 10.0, 2020: 10.0})))
+    assert len(r.schedule) == 1  # one 10-亩 parcel per year of quota
+
+
+def test_lag_two_years():
+    years = (2019, 2020, 2021)
+    r = solved(inputs_abc(years=years, lag=2, funds={2019: 120.0, 2020: 0.0, 2021: 0.0}, demand_res_2020=0.0,
+                          demand_mu=pd.DataFrame({y: {"industrial": 0.0, "commercial": 0.0,
+                                                      "residential": 10.0 if y == 2021 else 0.0, "public": 0.0}
+                                                  for y in years})))
+    assert r.schedule.loc["A", "year_supplied"] == 2021
+
+
+def test_min_cost_infeasible_explained_in_mu():
+    # 30 亩 residential demand, only 20 亩 of candidates: short by 10 亩.
+    plan = ReservePlan(inputs_abc(funds={2019: 1000.0, 2020: 0.0}, demand_res_2020=30.0), objective="min_cost")
+    with pytest.raises(InfeasibleError) as err:
+        plan.solve(time_limit_s=30)
+    msg = str(err.value)
+    assert "residential demand in 2020" in msg and "10" in msg and "亩" in msg
+
+
+def test_locked_in_unaffordable_explained_in_wan_yuan():
+    # B (150 万元) locked in, 100 万元 of funds, nothing to sell: cheapest explanation is one year's cash
+    # balance short by 50 万元 (buying in 2020 violates only the 2020 balance).
+    p = parcels_abc().assign(locked_in=[False, True, False])
+    plan = ReservePlan(inputs_abc(funds={2019: 100.0, 2020: 0.0}, parcels=p, demand_res_2020=0.0),
+                       objective="min_cost")
+    with pytest.raises(InfeasibleError) as err:
+        plan.solve(time_limit_s=30)
+    msg = str(err.value)
+    assert "2020 cash balance" in msg and "50" in msg and "万元" in msg
+
+
+def test_shortfall_reported_in_npv_mode():
+    r = solved(inputs_abc(funds={2019: 1000.0, 2020: 0.0}, demand_res_2020=30.0))
+    d = r.demand_table()
+    row = d[(d["规划用途"] == "住宅") & (d["年度"] == 2020)].iloc[0]
+    assert row["缺口(亩)"] == pytest.approx(10.0)
+    assert r.kpis()["shortfall_mu"] == pytest.approx(10.0)
+
+
+def test_bad_inputs_listed_together():
+    p = parcels_abc()
+    p.loc["A", "area_mu"] = -1.0
+    p.loc["B", "planned_use"] = "farm"
+    with pytest.raises(ValidationError) as err:
+        inputs_abc(parcels=p)
+    msg = str(err.value)
+    assert "area_mu" in msg and "planned_use" in msg and "farm" in msg
+
+
+def _brute_force(inputs) -> float:
+    """Enumerate every (acquire year, supply year) per parcel with no borrowing; best feasible NPV."""
+    years = list(inputs.years)
+    p = inputs.parcels
+    cost = inputs.cost_wan_yuan
+    options = [(None, None)]
+    for ia, ya in enumerate(years):
+        options.append((ya, None))
+        options += [(ya, ys) for ys in years[ia + inputs.supply_lag_years:]]
+    best = -np.inf
+    delta = {y: (1 + inputs.discount_rate) ** -(y - years[0]) for y in years}
+    for combo in itertools.product(options, repeat=len(p)):
+        cash, npv, ok = inputs.opening_cash_wan_yuan, 0.0, True
+        supplied = {y: {} for y in years}
+        for y in years:
+            flow = float(inputs.funds_wan_yuan[y])
+            quota = hh = 0.0
+            for pid, (ya, ys) in zip(p.index, combo, strict=True):
+                if ya == y:
+                    flow -= cost[pid]
+                    npv -= delta[y] * cost[pid]
+                    quota += p.at[pid, "agricultural_mu"]
+                    hh += p.at[pid, "households"]
+                if ys == y:
+                    flow += inputs.revenue_net.at[pid, y]
+                    npv += delta[y] * inputs.revenue_net.at[pid, y]
+                    use = p.at[pid, "planned_use"]
+                    supplied[y][use] = supplied[y].get(use, 0.0) + p.at[pid, "area_mu"]
+            cash += flow
+            if cash < -1e-9 or quota > inputs.quota_mu[y] + 1e-9 or hh > inputs.resettlement_households[y] + 1e-9:
+                ok = False
+        if not ok:
+            continue
+        penalty = 0.0
+        for y in years:
+            for use in inputs.demand_mu.index:
+                d = float(inputs.demand_mu.at[use, y])
+                got = supplied[y].get(use, 0.0)
+                if got > inputs.market_absorption * d + 1e-9:
+                    ok = False
+                penalty += delta[y] * inputs.shortfall_penalty_wan_per_mu * max(d - got, 0.0)
+        if ok:
+            best = max(best, npv - penalty)
+    return best
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_brute_force_small_random(seed):
+    rng = np.random.default_rng(seed)
+    n = 4
+    years = (2019, 2020, 2021)
+    idx = pd.Index([f"p{i}" for i in range(n)], name="parcel")
+    area = rng.integers(2, 12, n).astype(float)
+    p = pd.DataFrame(
+        {
+            "area_mu": area,
+            "planned_use": rng.choice(["residential", "industrial"], n),
+            "acquisition_cost_wan_yuan": rng.integers(20, 120, n).astype(float),
+            "demolition_cost_wan_yuan": rng.integers(0, 30, n).astype(float),
+            "prep_cost_wan_yuan": area * 5,
+            "holding_cost_wan_yuan_per_year": np.zeros(n),
+            "households": rng.integers(0, 4, n),
+            "agricultural_mu": area * rng.integers(0, 2, n),
+            "farmland_mu": np.zeros(n),
+            "paddy_mu": np.zeros(n),
+            "capacity_kg": np.zeros(n),
+        },
+        index=idx,
+    )
+    price = rng.uniform(5, 40, n)
+    revenue = pd.DataFrame({y: area * price * (1.03 ** k) for k, y in enumerate(years)}, index=idx)
+    demand = pd.DataFrame({y: {"industrial": float(rng.integers(0, 10)), "commercial": 0.0,
+                               "residential": float(rng.integers(0, 15)), "public": 0.0} for y in years})
+    inputs = inputs_abc(
+        years=years, parcels=p, revenue_net=revenue, revenue_gross=revenue,
+        funds={y: float(rng.integers(50, 250)) for y in years}, demand_mu=demand,
+        quota_mu=pd.Series({y: float(rng.integers(5, 25)) for y in years}),
+        resettlement_households=pd.Series({y: int(rng.integers(1, 6)) for y in years}),
+        discount_rate=0.05, shortfall_penalty_wan_per_mu=50.0, market_absorption=1.5,
+    )
+    expected = _brute_force(inputs)
+    r = solved(inputs)
+    assert r.objective == pytest.approx(expected, abs=1e-6)
