@@ -31,7 +31,7 @@ def _demo(args: argparse.Namespace) -> int:
     out = Path(args.out)
     with atomic_dir(out) as tmp:
         fig = town.plot()
-        fig.savefig(tmp / "土地利用现状图.png", dpi=args.dpi)
+        fig.savefig(tmp / "土地利用现状图.png", dpi=args.dpi, bbox_inches="tight")
         plt.close(fig)
         summary = town.summary()
         summary.to_csv(tmp / "地类统计表.csv", encoding="utf-8-sig")

@@ -164,6 +164,8 @@ def finish_map(
     add_north_arrow(ax)
     ax.set_xticks([])
     ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
     if crs_label:
         ax.text(0.99, 0.01, crs_label, transform=ax.transAxes, ha="right", va="bottom", fontsize=7,
                 color="#555555")

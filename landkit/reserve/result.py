@@ -379,9 +379,9 @@ class ReserveResult:
         if self.plan.town is not None:
             self.schedule_gdf().to_file(folder / "reserve_plan.gpkg", layer="schedule", driver="GPKG")
             fig = self.plot_map()
-            fig.savefig(folder / "土地收储计划图.png", dpi=dpi)
+            fig.savefig(folder / "土地收储计划图.png", dpi=dpi, bbox_inches="tight")
             plt.close(fig)
         fig = self.plot_cashflow()
-        fig.savefig(folder / "资金平衡图.png", dpi=dpi)
+        fig.savefig(folder / "资金平衡图.png", dpi=dpi, bbox_inches="tight")
         plt.close(fig)
         return folder

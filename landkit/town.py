@@ -1,0 +1,376 @@
+"""The town model: parcels with derived columns, zoning overlays, adjacency and terrain.
+
+A :class:`Town` is the one object every decision model starts from. It holds the validated 三调
+parcels (indexed by BSM) in a projected CRS, the zoning and context layers, the DEM path and the
+parameters, and derives everything the models need in explicit units:
+
+- ``area_m2``, ``area_mu``, ``area_ha``: planar area in the town CRS;
+- ``landuse_group``, ``is_farmland``, ``is_paddy``, ``is_adjustable``, ``is_construction``
+  (:mod:`landkit.landuse`), ``ownership`` (state / collective from QSXZ), ``farmland_grade``
+  (GDDB of farmland, NaN elsewhere), ``households`` and ``floor_area_m2`` where known (0 otherwise);
+- ``frac_<LAYER>``: the share of each parcel's area inside each zoning layer;
+- ``elev_m_mean``, ``slope_deg_mean``: zonal means of the DEM and of its slope;
+- :attr:`Town.adjacency`: pairs of parcels sharing a boundary, with ``shared_length_m``, and
+  :attr:`Town.exposed_length_m`, the boundary each parcel shares with no other parcel.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from landkit import io, landuse
+from landkit._errors import CRSError, Problem, ValidationError
+from landkit.params import SAMPLE_DIR, Parameters
+from landkit.units import m2_to_ha, m2_to_mu
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
+#: Zoning layers whose overlay fraction every Town carries (absent layers give 0).
+ZONING_LAYERS: dict[str, str] = {
+    "YJJBNTBHTB": "永久基本农田",
+    "STBHHX": "生态保护红线",
+    "CZKFBJ": "城镇开发边界",
+    "YYSYDBHQ": "饮用水水源保护区",
+}
+
+
+def _zone_fraction(parcels: gpd.GeoSeries, zone: gpd.GeoDataFrame) -> np.ndarray:
+    """Share of each parcel's area inside the union of ``zone`` (vectorised, STRtree pairs)."""
+    out = np.zeros(len(parcels))
+    if zone is None or zone.empty:
+        return out
+    parts = shapely.get_parts(shapely.make_valid(np.asarray(zone.geometry.union_all())))
+    parts = parts[shapely.get_type_id(parts) == 3]  # polygons only
+    if len(parts) == 0:
+        return out
+    geoms = np.asarray(parcels.geometry.values)
+    area = shapely.area(geoms)
+    tree = shapely.STRtree(parts)
+    p_idx, z_idx = tree.query(geoms, predicate="intersects")
+    if len(p_idx) == 0:
+        return out
+    within = shapely.within(geoms[p_idx], parts[z_idx])
+    inter = np.where(within, area[p_idx], 0.0)
+    cut = ~within
+    if cut.any():
+        inter[cut] = shapely.area(shapely.intersection(geoms[p_idx[cut]], parts[z_idx[cut]]))
+    np.add.at(out, p_idx, inter)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = np.where(area > 0, out / area, 0.0)
+    return np.clip(frac, 0.0, 1.0)
+
+
+def terrain_means(parcels: gpd.GeoDataFrame, dem_path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Mean elevation (m) and mean slope (degrees) of the DEM inside each parcel.
+
+    The slope raster is derived from the DEM (:func:`landkit.io.slope_deg`) in GDAL's in-memory
+    file system, then both rasters go through the same windowed zonal mean.
+    """
+    import rasterio
+    from rasterio.io import MemoryFile
+
+    elev = io.zonal_mean(parcels, dem_path)
+    with rasterio.open(dem_path) as src:
+        dem = src.read(1, masked=True).astype("float64").filled(np.nan)
+        profile = src.profile.copy()
+        res = src.res
+    slope = io.slope_deg(dem, res).astype("float32")
+    profile.update(dtype="float32", nodata=np.float32(np.nan), count=1)
+    with MemoryFile() as mem:
+        with mem.open(**profile) as dst:
+            dst.write(slope, 1)
+        slope_mean = io.zonal_mean(parcels, mem.name)
+    return np.asarray(elev, dtype=float), np.asarray(slope_mean, dtype=float)
+
+
+def adjacency_table(parcels: gpd.GeoDataFrame, *, min_length_m: float = 0.01) -> pd.DataFrame:
+    """Pairs of parcels that share a boundary, and the shared length in metres.
+
+    Parameters
+    ----------
+    parcels : GeoDataFrame
+        Polygons in a projected CRS, indexed by their ids.
+    min_length_m : float
+        Contacts shorter than this (corner touches, float noise) are not adjacency.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``id_i``, ``id_j`` (``id_i`` < ``id_j`` by position) and ``shared_length_m``.
+    """
+    geoms = np.asarray(parcels.geometry.values)
+    tree = shapely.STRtree(geoms)
+    i, j = tree.query(geoms, predicate="intersects")
+    keep = i < j
+    i, j = i[keep], j[keep]
+    bounds = shapely.boundary(geoms)
+    length = shapely.length(shapely.intersection(bounds[i], bounds[j]))
+    keep = length >= min_length_m
+    ids = parcels.index.to_numpy()
+    return pd.DataFrame(
+        {"id_i": ids[i[keep]], "id_j": ids[j[keep]], "shared_length_m": length[keep]}
+    ).reset_index(drop=True)
+
+
+@dataclass(eq=False)
+class Town:
+    """A town ready for the decision models.
+
+    Build it with :meth:`from_files` (your own 三调 data), :meth:`from_parcels` (frames already in
+    memory) or :func:`landkit.load_sample` (the bundled 探沂镇).
+
+    Attributes
+    ----------
+    parcels : GeoDataFrame
+        Validated parcels indexed by BSM, with the derived columns listed in the module docstring.
+    layers : dict of str to GeoDataFrame
+        Zoning and context layers, all in the town CRS.
+    params : Parameters
+        Costs, prices, funds and quotas with provenance.
+    dem_path : Path or None
+        The DEM the terrain columns came from.
+    name : str
+        Town name for titles.
+    source : str
+        Where the parcels came from (file and layer).
+    """
+
+    parcels: gpd.GeoDataFrame
+    layers: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
+    params: Parameters = field(default_factory=Parameters.load)
+    dem_path: Path | None = None
+    name: str = "探沂镇"
+    source: str = "<memory>"
+
+    # ------------------------------------------------------------------ constructors
+    @classmethod
+    def from_parcels(
+        cls,
+        parcels: gpd.GeoDataFrame,
+        *,
+        layers: Mapping[str, gpd.GeoDataFrame] | None = None,
+        dem: str | os.PathLike[str] | None = None,
+        params: Parameters | None = None,
+        name: str = "探沂镇",
+        source: str = "<memory>",
+        validate: bool = True,
+    ) -> Town:
+        """Build a Town from parcels (三调 fields) and layers already read.
+
+        Parcels and layers must be in one projected CRS (layers in another CRS are reprojected to
+        the parcels' CRS); ``validate=True`` runs :func:`landkit.validate.validate_parcels` first.
+        """
+        if parcels.crs is None:
+            raise CRSError(source, [Problem(source, "parcels have no CRS", "set one with gdf.set_crs(...)",
+                                            "crs")])
+        if not parcels.crs.is_projected:
+            raise CRSError(source, [Problem(source, f"parcels are in geographic CRS {parcels.crs.to_string()}",
+                                            "read them with landkit.read_parcels, which reprojects", "crs")])
+        if validate:
+            from landkit.validate import validate_parcels
+
+            validate_parcels(parcels, source=source)
+        aligned: dict[str, gpd.GeoDataFrame] = {}
+        for key, layer in (layers or {}).items():
+            if layer.crs is None:
+                raise CRSError(source, [Problem(f"layer {key}", "no CRS", "set one with gdf.set_crs(...)", "crs")])
+            aligned[key] = layer if layer.crs == parcels.crs else layer.to_crs(parcels.crs)
+        derived = cls._derive(parcels, aligned)
+        town = cls(
+            parcels=derived, layers=aligned, params=params or Parameters.load(),
+            dem_path=Path(dem) if dem is not None else None, name=name, source=source,
+        )
+        if dem is not None:
+            town._add_terrain()
+        return town
+
+    @classmethod
+    def from_files(
+        cls,
+        parcels_path: str | os.PathLike[str],
+        *,
+        layer: str | None = None,
+        zoning: Mapping[str, str | os.PathLike[str] | tuple[str | os.PathLike[str], str]] | None = None,
+        context: Mapping[str, str | os.PathLike[str] | tuple[str | os.PathLike[str], str]] | None = None,
+        dem: str | os.PathLike[str] | None = None,
+        params: str | os.PathLike[str] | Parameters | None = None,
+        encoding: str | None = None,
+        crs: str | None = None,
+        repair: bool = False,
+    ) -> Town:
+        """Read your own 三调 data and build a Town.
+
+        Parameters
+        ----------
+        parcels_path : path
+            GeoPackage, shapefile or File Geodatabase holding 地类图斑 (DLTB).
+        layer : str, optional
+            Layer name; default ``DLTB`` when present, or the only layer.
+        zoning, context : mapping, optional
+            Layer key (e.g. ``"YJJBNTBHTB"``) to a path, or to ``(path, layer)``. Zoning keys get
+            a ``frac_<KEY>`` column. When omitted and ``parcels_path`` is a GeoPackage, layers of
+            that file named like :data:`ZONING_LAYERS` are used.
+        dem : path, optional
+            DEM GeoTIFF (checked for CRS); adds ``elev_m_mean`` and ``slope_deg_mean``.
+        params : path or Parameters, optional
+            Parameter file; default the bundled 探沂镇 parameters.
+        encoding : str, optional
+            Shapefile encoding when it has no ``.cpg`` (default: detected, UTF-8 or GBK).
+        crs : str, optional
+            CRS to assume for inputs that carry none (e.g. ``"EPSG:4490"``); never guessed.
+        repair : bool
+            Repair invalid geometry (``make_valid``) and report what changed, instead of raising.
+        """
+        parcels_path = Path(parcels_path)
+        parcels = io.read_parcels(parcels_path, layer=layer, encoding=encoding, crs=crs, repair=repair)
+        target = parcels.crs
+        layers: dict[str, gpd.GeoDataFrame] = {}
+        specs: dict[str, Any] = {}
+        if zoning is None and parcels_path.suffix.lower() == ".gpkg":
+            present = {name.upper(): name for name in io.list_layers(parcels_path)}
+            specs.update({k: (parcels_path, present[k]) for k in ZONING_LAYERS if k in present})
+            if context is None:
+                skip = set(ZONING_LAYERS) | {"DLTB", (layer or "DLTB").upper()}
+                specs.update({v: (parcels_path, v) for k, v in present.items() if k not in skip})
+        specs.update(dict(zoning or {}))
+        specs.update(dict(context or {}))
+        problems: list[Problem] = []
+        for key, spec in specs.items():
+            path, lyr = spec if isinstance(spec, tuple) else (spec, None)
+            try:
+                layers[key] = io.read_layer(path, lyr, crs=crs, target_crs=target)
+            except ValidationError as exc:
+                problems.extend(exc.problems)
+        if dem is not None:
+            try:
+                io.check_raster(dem, town_crs=target)
+            except ValidationError as exc:
+                problems.extend(exc.problems)
+        if problems:
+            raise ValidationError(str(parcels_path), problems)
+        if isinstance(params, Parameters):
+            par = params
+        else:
+            par = Parameters.load(params)
+        name = str(par.get("town.name", parcels_path.stem))
+        return cls.from_parcels(
+            parcels, layers=layers, dem=dem, params=par, name=name,
+            source=f"{parcels_path}" + (f" layer {layer}" if layer else ""), validate=False,
+        )
+
+    # ------------------------------------------------------------------ derivation
+    @staticmethod
+    def _derive(parcels: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+        gdf = parcels.copy()
+        if "BSM" in gdf.columns:
+            gdf = gdf.set_index(gdf["BSM"].astype("string").rename("BSM_index"))
+            gdf.index.name = "BSM"
+        area = shapely.area(np.asarray(gdf.geometry.values))
+        gdf["area_m2"] = area
+        gdf["area_mu"] = m2_to_mu(area)
+        gdf["area_ha"] = m2_to_ha(area)
+        cls = landuse.classify(gdf["DLBM"])
+        for col in ("landuse_group", "is_farmland", "is_paddy", "is_adjustable", "is_construction", "is_agricultural"):
+            gdf[col] = cls[col].to_numpy()
+        gdf["ownership"] = landuse.ownership_of(gdf["QSXZ"]) if "QSXZ" in gdf else pd.NA
+        grade = pd.to_numeric(gdf["GDDB"], errors="coerce") if "GDDB" in gdf else np.nan
+        grade = grade.where(grade > 0) if isinstance(grade, pd.Series) else grade  # 0 means "not graded"
+        gdf["farmland_grade"] = np.where(gdf["is_farmland"], grade, np.nan).astype(float)
+        for col, dtype in (("households", "int64"), ("floor_area_m2", "float64")):
+            values = pd.to_numeric(gdf[col], errors="coerce") if col in gdf else pd.Series(0, index=gdf.index)
+            gdf[col] = values.fillna(0).astype(dtype)
+        for key in ZONING_LAYERS:
+            gdf[f"frac_{key}"] = _zone_fraction(gdf.geometry, layers.get(key))
+        return gdf
+
+    def _add_terrain(self) -> None:
+        assert self.dem_path is not None
+        elev, slope = terrain_means(self.parcels, self.dem_path)
+        self.parcels["elev_m_mean"] = elev
+        self.parcels["slope_deg_mean"] = slope
+
+    # ------------------------------------------------------------------ derived structure
+    @property
+    def crs(self) -> Any:
+        """The town's projected CRS (a :class:`pyproj.CRS`)."""
+        return self.parcels.crs
+
+    @cached_property
+    def adjacency(self) -> pd.DataFrame:
+        """Pairs of parcels sharing a boundary (``id_i``, ``id_j``, ``shared_length_m``)."""
+        return adjacency_table(self.parcels)
+
+    @cached_property
+    def exposed_length_m(self) -> pd.Series:
+        """Boundary length of each parcel shared with no other parcel (the town edge), metres."""
+        perimeter = pd.Series(shapely.length(np.asarray(self.parcels.geometry.values)), index=self.parcels.index)
+        adj = self.adjacency
+        shared = (
+            pd.concat([adj.set_index("id_i")["shared_length_m"], adj.set_index("id_j")["shared_length_m"]])
+            .groupby(level=0)
+            .sum()
+        )
+        return (perimeter - shared.reindex(perimeter.index, fill_value=0.0)).clip(lower=0.0)
+
+    def layer(self, key: str) -> gpd.GeoDataFrame:
+        """One zoning or context layer; an unknown key lists the layers the town has."""
+        try:
+            return self.layers[key]
+        except KeyError:
+            raise KeyError(f"town has no layer {key!r}; it has: {', '.join(sorted(self.layers))}") from None
+
+    # ------------------------------------------------------------------ reporting
+    def summary(self) -> pd.DataFrame:
+        """Parcels and area by land-use group, with Chinese names (面积 in 亩 and 公顷)."""
+        g = self.parcels.groupby("landuse_group", observed=True)
+        out = pd.DataFrame({"图斑数": g.size(), "面积(亩)": g["area_mu"].sum(), "面积(公顷)": g["area_ha"].sum()})
+        out = out.reindex([k for k in landuse.GROUP_LABELS if k in out.index])
+        out.index = [landuse.GROUP_LABELS[k] for k in out.index]
+        out.index.name = "地类"
+        out.loc["合计"] = out.sum()
+        return out.round(1)
+
+    def plot(self, *, ax: Any = None, title: str | None = None) -> Figure:
+        """Land-use map with Chinese legend, village names, town boundary, scale bar, north arrow."""
+        from landkit.plot import GROUP_COLOURS, category_map
+
+        boundary = self.layers.get("XZQ")
+        villages = self.layers.get("villages")
+        return category_map(
+            self.parcels,
+            "landuse_group",
+            colours=GROUP_COLOURS,
+            labels=landuse.GROUP_LABELS,
+            title=title or f"{self.name} 土地利用现状图 (三调)",
+            legend_title="地类",
+            boundary=boundary,
+            points=villages,
+            point_label="ZLDWMC" if villages is not None and "ZLDWMC" in villages else None,
+            ax=ax,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"<Town {self.name}: {len(self.parcels)} parcels, {self.parcels['area_mu'].sum():,.0f} 亩, "
+            f"CRS {self.crs.to_string() if self.crs else None}, layers {sorted(self.layers)}>"
+        )
+
+
+def load_sample() -> Town:
+    """The bundled 探沂镇 sample town (``data/tanyi``): parcels, zoning, DEM and parameters.
+
+    The data are synthetic but plausible (see ``data/tanyi/README.md``); the parameters carry
+    their provenance, with estimates marked.
+    """
+    return Town.from_files(SAMPLE_DIR / "tanyi.gpkg", dem=SAMPLE_DIR / "dem.tif")
