@@ -196,7 +196,7 @@ class ReserveResult:
         out["年末余额"] = inp.opening_cash_wan_yuan + (out[sources].sum(axis=1) - out[uses].sum(axis=1)).cumsum()
         out["年末债务"] = debt.sum().to_numpy() if len(debt) else 0.0
         out.columns = [f"{c}(万元)" for c in out.columns]
-        return out if decimals is None else out.round(decimals)
+        return out if decimals is None else out.round(decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
 
     def quota_use(self) -> pd.DataFrame:
         """Quota use by year: 农用地转用 used vs quota; farmland occupied for the 占补平衡 ledger."""
