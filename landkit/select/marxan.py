@@ -1,0 +1,467 @@
+"""Read and write Marxan input folders, and read Marxan solutions for comparison.
+
+A Marxan folder has ``input.dat`` (parameters, one ``KEY value`` per line) naming the tables in
+``INPUTDIR``: ``pu.dat`` (``id, cost, status``), ``spec.dat`` (``id, prop | target, spf, name``),
+``puvspr.dat`` (``species, pu, amount``) and optionally ``bound.dat`` (``id1, id2, boundary``; a row
+with ``id1 == id2`` is the unit's exposed boundary). Tables may be tab, comma or space separated, with
+Windows or Unix line endings; file names are matched without regard to case.
+
+:func:`from_marxan` turns such a folder into a min-set :class:`~landkit.select.SelectionProblem` whose
+objective is Marxan's own score, ``cost + BLM x boundary``, with the targets as hard constraints
+(Marxan's species penalty factors are then unnecessary and are only kept in the metadata). Unit status
+2 locks a unit in and 3 locks it out; status 1 (an initial include for the annealer) is ignored.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from collections.abc import Hashable, Mapping
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from landkit._errors import Problem, ValidationError
+from landkit.atomic import atomic_dir
+from landkit.select._inputs import MinSet
+from landkit.select.problem import SelectionProblem
+
+_DEFAULT_NAMES = {"PUNAME": "pu.dat", "SPECNAME": "spec.dat", "PUVSPRNAME": "puvspr.dat"}
+
+#: Run parameters written into ``input.dat`` by :func:`to_marxan` (Marxan's usual defaults) so that the
+#: folder can be run by Marxan as it is.
+MARXAN_RUN_PARAMETERS: dict[str, str] = {
+    "VERSION": "0.1", "PROP": "0.5", "RANDSEED": "-1", "NUMREPS": "10", "NUMITNS": "1000000",
+    "STARTTEMP": "-1", "NUMTEMP": "10000", "COSTTHRESH": "0", "THRESHPEN1": "0", "THRESHPEN2": "0",
+    "SCENNAME": "output", "SAVERUN": "3", "SAVEBEST": "3", "SAVESUMMARY": "3", "SAVESCEN": "3",
+    "SAVETARGMET": "3", "SAVESUMSOLN": "3", "SAVEPENALTY": "3", "SAVELOG": "2", "SAVESOLUTIONSMATRIX": "3",
+    "OUTPUTDIR": "output", "RUNMODE": "1", "MISSLEVEL": "1", "ITIMPTYPE": "0", "HEURTYPE": "-1",
+    "CLUMPTYPE": "0", "VERBOSITY": "2",
+}
+
+
+def _find(directory: Path, name: str) -> Path | None:
+    """``directory / name``, matching the file name without regard to case; None when absent."""
+    path = directory / name
+    if path.is_file():
+        return path
+    parent = path.parent
+    if not parent.is_dir():
+        return None
+    wanted = path.name.lower()
+    for entry in sorted(parent.iterdir()):
+        if entry.name.lower() == wanted and entry.is_file():
+            return entry
+    return None
+
+
+def _decode(path: Path) -> str:
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gbk", "latin-1"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
+
+
+def read_input_dat(path: str | os.PathLike[str]) -> dict[str, str]:
+    """Parameters of a Marxan ``input.dat``: ``{KEY: value}`` with upper-case keys.
+
+    Lines that do not start with an upper-case key (titles, comments, blank lines) are skipped.
+    """
+    params: dict[str, str] = {}
+    for line in _decode(Path(path)).splitlines():
+        parts = line.strip().split(None, 1)
+        if parts and re.fullmatch(r"[A-Z][A-Z0-9_]*", parts[0]):
+            value = parts[1].strip() if len(parts) > 1 else ""
+            params[parts[0]] = value.replace("\\", "/") if parts[0].endswith(("NAME", "DIR")) else value
+    return params
+
+
+def read_marxan_table(path: str | os.PathLike[str]) -> pd.DataFrame:
+    """A Marxan table (tab, comma or space separated, any line endings) with lower-case column names."""
+    path = Path(path)
+    lines = [ln for ln in _decode(path).splitlines() if ln.strip()]
+    if not lines:
+        raise ValidationError(str(path), [Problem(str(path), "file is empty", "", "empty")])
+    header = lines[0]
+    if "\t" in header:
+        sep = "\t"
+    elif "," in header:
+        sep = ","
+    elif ";" in header:
+        sep = ";"
+    else:
+        sep = r"\s+"
+    try:
+        table = pd.read_csv(io.StringIO("\n".join(lines)), sep=sep, skipinitialspace=True, dtype=str)
+    except (pd.errors.ParserError, ValueError) as err:
+        raise ValidationError(str(path), [Problem(str(path), f"cannot be read as a table: {err}", "",
+                                                  "unreadable")]) from err
+    table.columns = [str(c).strip().lower() for c in table.columns]
+    return table.apply(lambda col: col.str.strip())
+
+
+def _numbers(table: pd.DataFrame, column: str, path: Path, problems: list[Problem]) -> np.ndarray:
+    values = pd.to_numeric(table[column], errors="coerce").to_numpy(float)
+    for k in np.flatnonzero(~np.isfinite(values))[:50]:
+        problems.append(Problem(f"{path.name} line {k + 2}", f"{column} {table[column].iloc[k]!r} is not a number",
+                                "fix the value", "bad_number"))
+    return values
+
+
+def _ids(table: pd.DataFrame, column: str, path: Path, problems: list[Problem]) -> np.ndarray:
+    values = _numbers(table, column, path, problems)
+    ok = np.isfinite(values)
+    if ok.all() and np.all(values == np.round(values)):
+        return values.astype(np.int64)
+    problems.append(Problem(f"{path.name} column {column}", "ids must be whole numbers", "", "bad_id"))
+    return table[column].to_numpy()
+
+
+def _require(table: pd.DataFrame, columns: tuple[str, ...], path: Path, problems: list[Problem]) -> bool:
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        problems.append(Problem(path.name, f"missing column(s) {', '.join(missing)}",
+                                f"columns are {list(table.columns)}", "missing_column"))
+    return not missing
+
+
+def from_marxan(folder: str | os.PathLike[str]) -> SelectionProblem:
+    """Read a Marxan input folder as a min-set :class:`~landkit.select.SelectionProblem`.
+
+    Parameters
+    ----------
+    folder : path
+        The folder holding ``input.dat`` (or the ``input.dat`` file itself). Without an
+        ``input.dat``, the default table names are looked for in ``folder/input`` and ``folder``, with
+        BLM 0.
+
+    Returns
+    -------
+    SelectionProblem
+        Units indexed by Marxan id (``cost``, ``status`` and any other ``pu.dat`` columns), features
+        labelled by ``spec.dat`` ``name`` when every feature has a distinct one (else by id), the
+        ``BLM`` of ``input.dat``, status 2 locked in and 3 locked out. A feature with both ``prop``
+        and ``target`` gets the larger requirement. Everything Marxan would treat differently is listed
+        in :attr:`~landkit.select.SelectionProblem.notes`; defects in the data are reported by
+        :meth:`~landkit.select.SelectionProblem.check`.
+
+    Raises
+    ------
+    ValidationError
+        When a required file or column is missing or a table cannot be read.
+    """
+    folder = Path(folder)
+    notes: list[str] = []
+    if folder.is_file():
+        input_dat: Path | None = folder
+        base = folder.parent
+    else:
+        base = folder
+        input_dat = _find(folder, "input.dat")
+    if input_dat is None and not base.is_dir():
+        raise ValidationError(str(folder), [Problem(str(folder), "folder not found", "", "missing_file")])
+    params = read_input_dat(input_dat) if input_dat else {}
+    if input_dat is None:
+        notes.append("no input.dat: default file names and BLM 0 used")
+    inputdir = base / params.get("INPUTDIR", "input")
+    if not inputdir.is_dir():
+        inputdir = base
+
+    problems: list[Problem] = []
+    paths: dict[str, Path] = {}
+    for key, default in _DEFAULT_NAMES.items():
+        name = params.get(key, default)
+        found = _find(inputdir, name)
+        if found is None:
+            problems.append(Problem(str(inputdir / name), f"{key} file not found", "check input.dat and INPUTDIR",
+                                    "missing_file"))
+        else:
+            paths[key] = found
+    if problems:
+        raise ValidationError(str(folder), problems)
+
+    pu_path, spec_path, puvspr_path = paths["PUNAME"], paths["SPECNAME"], paths["PUVSPRNAME"]
+    pu = read_marxan_table(pu_path)
+    spec = read_marxan_table(spec_path)
+    puvspr = read_marxan_table(puvspr_path)
+    ok = _require(pu, ("id",), pu_path, problems)
+    ok &= _require(spec, ("id",), spec_path, problems)
+    ok &= _require(puvspr, ("species", "pu", "amount"), puvspr_path, problems)
+    if not ok:
+        raise ValidationError(str(folder), problems)
+
+    # planning units
+    pu_ids = _ids(pu, "id", pu_path, problems)
+    units = pd.DataFrame({c: _numeric_if_possible(pu[c]) for c in pu.columns if c != "id"})
+    units.index = pd.Index(pu_ids, name="id")
+    if "cost" not in units.columns:
+        units["cost"] = 1.0
+        notes.append("pu.dat has no cost column: every unit costs 1")
+    units["cost"] = pd.to_numeric(units["cost"], errors="coerce")
+    status = (pd.to_numeric(pu["status"], errors="coerce").to_numpy(float) if "status" in pu.columns
+              else np.zeros(len(pu)))
+    for k in np.flatnonzero(~np.isin(status, (0, 1, 2, 3)))[:50]:
+        problems.append(Problem(f"{pu_path.name} unit {pu_ids[k]!r}", f"status {pu['status'].iloc[k]!r} is not "
+                                "0, 1, 2 or 3", "use 2 to lock in and 3 to lock out", "bad_status"))
+    if (status == 1).any():
+        notes.append(f"{int((status == 1).sum())} units with status 1 (initial include) are free to choose: "
+                     "the exact solver needs no starting selection")
+
+    # features
+    spec_ids = _ids(spec, "id", spec_path, problems)
+    names = spec["name"].fillna("").astype(str).to_numpy() if "name" in spec.columns else None
+    if names is not None and all(names) and len(set(names)) == len(names):
+        labels = pd.Index(names, name="feature")
+    else:
+        labels = pd.Index(spec_ids, name="feature")
+        if names is not None:
+            notes.append("spec.dat names are missing or repeated: features are labelled by id")
+    if pd.Index(spec_ids).has_duplicates:
+        repeated = pd.Index(spec_ids)[pd.Index(spec_ids).duplicated()].unique()
+        problems.append(Problem(spec_path.name, f"feature ids repeated: {list(repeated[:10])}",
+                                "give each feature one row", "duplicate_id"))
+        raise ValidationError(str(folder), problems)
+    sp_ids = _ids(puvspr, "species", puvspr_path, problems)
+    sp_pu = _ids(puvspr, "pu", puvspr_path, problems)
+    amount = _numbers(puvspr, "amount", puvspr_path, problems)
+    pos = pd.Index(spec_ids).get_indexer(sp_ids)
+    unknown = pos < 0
+    if unknown.any():
+        notes.append(f"puvspr.dat: {int(unknown.sum())} rows of {len(pd.unique(sp_ids[unknown]))} species not in "
+                     "spec.dat were left out (they have no target)")
+    long = pd.DataFrame({"unit": sp_pu[~unknown], "feature": labels[pos[~unknown]], "amount": amount[~unknown]})
+    absent = labels.difference(pd.Index(long["feature"].unique()))
+
+    # boundary: the file named by BOUNDNAME, or bound.dat when there is no input.dat
+    boundary = None
+    bound_name = params.get("BOUNDNAME") or ("bound.dat" if input_dat is None else "")
+    if bound_name:
+        bound_path = _find(inputdir, bound_name)
+        if bound_path is None and input_dat is not None:
+            notes.append(f"bound file {bound_name!r} named in input.dat was not found: no boundary")
+        elif bound_path is not None:
+            bound = read_marxan_table(bound_path)
+            if _require(bound, ("id1", "id2", "boundary"), bound_path, problems):
+                boundary = pd.DataFrame({
+                    "id1": _ids(bound, "id1", bound_path, problems),
+                    "id2": _ids(bound, "id2", bound_path, problems),
+                    "boundary": _numbers(bound, "boundary", bound_path, problems),
+                })
+    blm = float(params.get("BLM", "0") or 0)
+    if blm and boundary is None:
+        notes.append(f"BLM {blm:g} has no effect: there is no boundary file")
+    missing_levels = float(params.get("MISSLEVEL", "1") or 1)
+    if missing_levels != 1:
+        notes.append(f"MISSLEVEL {missing_levels:g} ignored: every target is met in full")
+
+    # targets
+    total = long.groupby("feature", sort=False)["amount"].sum().reindex(labels).fillna(0.0).to_numpy()
+    prop = pd.to_numeric(spec["prop"], errors="coerce").fillna(0.0).to_numpy() if "prop" in spec.columns else None
+    target = (pd.to_numeric(spec["target"], errors="coerce").fillna(0.0).to_numpy()
+              if "target" in spec.columns else None)
+    if prop is not None and (target is None or not target.any()):
+        targets, relative = pd.Series(prop, index=labels), True
+    else:
+        absolute = target if target is not None else np.zeros(len(labels))
+        if prop is not None:
+            from_prop = prop * total
+            both = (prop > 0) & (absolute > 0)
+            if both.any():
+                larger = ["prop" if a < b else "target" for a, b in zip(absolute[both], from_prop[both], strict=True)]
+                notes.append("features with both prop and target take the larger requirement: " + ", ".join(
+                    f"{f} ({w})" for f, w in zip(labels[both], larger, strict=True)))
+            absolute = np.maximum(absolute, from_prop)
+        targets, relative = pd.Series(absolute, index=labels), False
+    occurrence = None
+    if "targetocc" in spec.columns:
+        occ = pd.to_numeric(spec["targetocc"], errors="coerce").fillna(0.0).to_numpy()
+        if occ.any():
+            occurrence = pd.Series(occ, index=labels)
+    for column, what in (("target2", "clump size targets (target2)"), ("sepnum", "separation targets (sepnum)")):
+        if column in spec.columns and pd.to_numeric(spec[column], errors="coerce").fillna(0).any():
+            notes.append(f"{what} are not modelled and were ignored")
+    metadata = {"marxan_input": params, "marxan_folder": str(folder)}
+    if "spf" in spec.columns:
+        metadata["marxan_spf"] = pd.Series(pd.to_numeric(spec["spf"], errors="coerce").to_numpy(), index=labels)
+    if len(absent):
+        notes.append(f"{len(absent)} features have no amounts in puvspr.dat: {list(absent[:10])}")
+
+    problem = SelectionProblem(
+        units, long, cost="cost", boundary=boundary, blm=blm, feature_names=labels,
+        locked_in=units.index[status == 2], locked_out=units.index[status == 3], notes=notes, metadata=metadata,
+    )
+    problem._data_problems = (*problem._data_problems, *problems)
+    return problem.with_min_set(targets, relative=relative, occurrence=occurrence)
+
+
+def _numeric_if_possible(column: pd.Series) -> pd.Series:
+    numbers = pd.to_numeric(column, errors="coerce")
+    return numbers if numbers.notna().sum() == column.notna().sum() else column
+
+
+def _integer_like(index: pd.Index) -> bool:
+    if pd.api.types.is_integer_dtype(index):
+        return True
+    values = pd.to_numeric(pd.Series(index), errors="coerce")
+    return bool(values.notna().all() and (values == values.round()).all())
+
+
+def to_marxan(
+    problem: SelectionProblem,
+    folder: str | os.PathLike[str],
+    *,
+    spf: float | Mapping[Hashable, float] | None = None,
+    overwrite: bool = False,
+    parameters: Mapping[str, str] | None = None,
+) -> Path:
+    """Write ``problem`` as a Marxan input folder (``input.dat`` and ``input/*.dat``, tab separated).
+
+    Parameters
+    ----------
+    problem : SelectionProblem
+        A min-set problem (or one without an objective: targets 0). Unit ids must be whole numbers, as
+        Marxan requires. Features with whole-number labels keep them as ids; others are numbered
+        1..F with the label in ``name``. Relative targets are written as ``prop``, absolute as
+        ``target``. The cost written is the combined cost.
+    folder : path
+        The folder to create. It is written under a temporary name and moved into place.
+    spf : float or Mapping[feature, float], optional
+        Species penalty factors for Marxan's annealer (not used by landkit). Default: those read by
+        :func:`from_marxan`, else 1; calibrate them before running Marxan.
+    overwrite : bool, default False
+        Replace an existing folder.
+    parameters : Mapping[str, str], optional
+        Extra or replacement ``input.dat`` parameters (e.g. ``{"NUMITNS": "10000000"}``).
+
+    Returns
+    -------
+    pathlib.Path
+        The folder written.
+    """
+    folder = Path(folder)
+    problems: list[Problem] = []
+    if problem.objective_kind == "max_utility":
+        problems.append(Problem("objective", "Marxan solves minimum-set problems only", "use with_min_set", "marxan"))
+    if not _integer_like(problem.unit_ids):
+        problems.append(Problem("unit ids", "Marxan needs whole-number unit ids",
+                                "renumber the units 1..n and keep a lookup table", "bad_id"))
+    if folder.exists() and not overwrite:
+        problems.append(Problem(str(folder), "already exists", "pass overwrite=True or choose another folder",
+                                "exists"))
+    if problems:
+        raise ValidationError("to_marxan", problems)
+
+    labels = problem.feature_names
+    named = not _integer_like(labels)
+    feature_ids = np.arange(1, len(labels) + 1) if named else pd.to_numeric(pd.Series(labels)).astype(np.int64)
+    feature_ids = np.asarray(feature_ids, dtype=np.int64)
+    unit_ids = pd.to_numeric(pd.Series(problem.unit_ids)).astype(np.int64).to_numpy()
+
+    status = np.zeros(len(unit_ids), dtype=np.int64)
+    if "status" in problem.units.columns:
+        status[pd.to_numeric(problem.units["status"], errors="coerce").to_numpy() == 1] = 1
+    status[problem._lock_in] = 2
+    status[problem._lock_out] = 3
+    pu = pd.DataFrame({"id": unit_ids, "cost": problem.cost.to_numpy(), "status": status})
+    for extra in ("xloc", "yloc"):
+        if extra in problem.units.columns:
+            pu[extra] = problem.units[extra].to_numpy()
+
+    spec = pd.DataFrame({"id": feature_ids})
+    obj = problem._objective
+    if isinstance(obj, MinSet) and obj.relative:
+        spec["prop"] = obj.targets.reindex(labels).fillna(0.0).to_numpy()
+    else:
+        spec["target"] = problem.targets.reindex(labels).fillna(0.0).to_numpy() if obj is not None else 0.0
+    occ = problem.occurrence_targets
+    if len(occ) and occ.any():
+        spec["targetocc"] = occ.reindex(labels).fillna(0.0).to_numpy()
+    if spf is None:
+        spf = problem._metadata.get("marxan_spf", 1.0)
+    spf_values = (pd.Series(spf, dtype=float).reindex(labels).fillna(1.0).to_numpy()
+                  if isinstance(spf, Mapping | pd.Series) else np.full(len(labels), float(spf)))
+    spec["spf"] = spf_values
+    if named:
+        spec["name"] = [str(v) for v in labels]
+
+    feats = problem.features
+    puvspr = pd.DataFrame({
+        "species": feature_ids[labels.get_indexer(feats["feature"])],
+        "pu": unit_ids[problem.unit_ids.get_indexer(feats["unit"])],
+        "amount": feats["amount"].to_numpy(),
+    }).sort_values(["pu", "species"], kind="stable")
+
+    params = {"BLM": repr(problem.blm), "INPUTDIR": "input", "PUNAME": "pu.dat", "SPECNAME": "spec.dat",
+              "PUVSPRNAME": "puvspr.dat"}
+    bound = None
+    if problem.has_boundary:
+        b = problem.boundary
+        bound = pd.DataFrame({
+            "id1": unit_ids[problem.unit_ids.get_indexer(b["id1"])],
+            "id2": unit_ids[problem.unit_ids.get_indexer(b["id2"])],
+            "boundary": b["boundary"].to_numpy(),
+        })
+        params["BOUNDNAME"] = "bound.dat"
+    params.update(MARXAN_RUN_PARAMETERS)
+    params.update({k.upper(): str(v) for k, v in (parameters or {}).items()})
+
+    with atomic_dir(folder) as tmp:
+        (tmp / "input").mkdir()
+        (tmp / "output").mkdir()
+        lines = ["Input file for Marxan, written by landkit.select.to_marxan", ""]
+        lines += [f"{k} {v}" for k, v in params.items()]
+        (tmp / "input.dat").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        pu.to_csv(tmp / "input" / "pu.dat", sep="\t", index=False)
+        spec.to_csv(tmp / "input" / "spec.dat", sep="\t", index=False)
+        puvspr.to_csv(tmp / "input" / "puvspr.dat", sep="\t", index=False)
+        if bound is not None:
+            bound.to_csv(tmp / "input" / "bound.dat", sep="\t", index=False)
+    return folder
+
+
+def read_marxan_solution(path: str | os.PathLike[str], *, run: int | None = None) -> pd.Index:
+    """The units selected in a Marxan solution file.
+
+    Parameters
+    ----------
+    path : path
+        A single solution (``output_best``, ``output_r00001``: columns ``planning_unit, solution`` or
+        ``PUID, SOLUTION``) or a solutions matrix (``output_solutionsmatrix``: one row ``S1, S2 ...`` per
+        run, columns ``P<id>``).
+    run : int, optional
+        The run (1-based) to take from a solutions matrix; required for one.
+
+    Returns
+    -------
+    pandas.Index
+        Ids of the selected units (whole numbers), to pass to
+        :func:`~landkit.select.evaluate_selection`.
+    """
+    path = Path(path)
+    table = read_marxan_table(path)
+    first = table.columns[0]
+    if first == "solutionsmatrix":
+        runs = list(table[first])
+        if run is None:
+            raise ValueError(f"{path.name} is a solutions matrix: pass run= one of 1..{len(runs)}")
+        row = table[table[first].str.lower() == f"s{run}"]
+        if row.empty:
+            raise ValueError(f"{path.name}: no run {run} (runs are {runs[:10]}...)")
+        ids = [int(c.lstrip("p")) for c in table.columns[1:]]
+        values = pd.to_numeric(row.iloc[0, 1:], errors="coerce").to_numpy()
+        return pd.Index(np.asarray(ids)[values > 0.5], name="id")
+    if table.shape[1] < 2:
+        raise ValidationError(str(path), [Problem(str(path), "expected two columns: unit id and solution", "",
+                                                  "missing_column")])
+    ids = pd.to_numeric(table.iloc[:, 0], errors="coerce")
+    values = pd.to_numeric(table.iloc[:, 1], errors="coerce")
+    chosen = ids[values > 0.5]
+    return pd.Index(chosen.astype(np.int64).to_numpy(), name="id")
+
+
+__all__ = ["from_marxan", "read_input_dat", "read_marxan_solution", "read_marxan_table", "to_marxan"]

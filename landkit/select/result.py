@@ -1,0 +1,193 @@
+"""The result of solving a selection problem: the selection, its evaluation and each unit's importance."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from landkit._errors import SolverError, ValidationError
+from landkit.select.evaluate import SelectionEvaluation, evaluate_selection
+from landkit.select.problem import SelectionProblem
+
+if TYPE_CHECKING:
+    import linopy
+
+
+class SelectionResult:
+    """A solved :class:`~landkit.select.SelectionProblem`.
+
+    Attributes
+    ----------
+    problem : SelectionProblem
+        The problem that was solved.
+    model : linopy.Model
+        The model that was solved.
+    solve_result : landkit.optimize.SolveResult
+        Status, objective, bound, gap, runtime and log from the solver.
+    """
+
+    def __init__(self, problem: SelectionProblem, model: linopy.Model, solve_result: Any,
+                 options: dict[str, Any]) -> None:
+        self.problem = problem
+        self.model = model
+        self.solve_result = solve_result
+        self._options = dict(options)
+        self._solution: pd.Series | None = None
+
+    # ------------------------------------------------------------------ from the solver
+    @property
+    def status(self) -> Any:
+        """The solver status (:class:`landkit.optimize.Status`)."""
+        return self.solve_result.status
+
+    @property
+    def objective(self) -> float:
+        """Objective value of the solution found (the problem's own objective)."""
+        return self.solve_result.objective
+
+    @property
+    def best_bound(self) -> float:
+        """Best proven bound on the objective."""
+        return self.solve_result.best_bound
+
+    @property
+    def gap(self) -> float:
+        """Relative gap between objective and bound (0 when proven optimal)."""
+        return self.solve_result.gap
+
+    @property
+    def runtime_s(self) -> float:
+        """Solver wall-clock time in seconds."""
+        return self.solve_result.runtime_s
+
+    def has_solution(self) -> bool:
+        """True when the solver returned a selection (optimal, or feasible at the time limit)."""
+        return bool(self.solve_result.has_solution())
+
+    # ------------------------------------------------------------------ the selection
+    @property
+    def solution(self) -> pd.Series:
+        """0/1 for every unit (index ``unit``); raises when the solver found no solution."""
+        if self._solution is None:
+            if not self.has_solution():
+                self.solve_result.raise_for_status()
+                raise SolverError(f"the solver returned no selection (status {self.status})")
+            values = self.solve_result.value("x")
+            ids = self.problem.unit_ids
+            if "unit" in getattr(values, "indexes", {}):
+                series = pd.Series(np.asarray(values.values, dtype=float), index=values.indexes["unit"])
+                series = series.reindex(ids)
+            else:
+                series = pd.Series(np.asarray(values, dtype=float), index=ids)
+            self._solution = (series.fillna(0.0).to_numpy() > 0.5).astype(int)
+            self._solution = pd.Series(self._solution, index=ids, name="selected")
+        return self._solution
+
+    @property
+    def selected(self) -> pd.Index:
+        """Ids of the selected units."""
+        sol = self.solution
+        return sol.index[sol.to_numpy() == 1]
+
+    @property
+    def evaluation(self) -> SelectionEvaluation:
+        """The full evaluation of the selection (see :func:`~landkit.select.evaluate_selection`)."""
+        return evaluate_selection(self.problem, self.selected)
+
+    def evaluate(self) -> pd.DataFrame:
+        """One-row table: n_selected, cost (and each cost layer), boundary, utility, objective, targets missed."""
+        return self.evaluation.to_frame()
+
+    def target_coverage(self) -> pd.DataFrame:
+        """Per feature: ``target``, ``held``, ``shortfall``, ``met`` (and the feature's ``total``)."""
+        return self.evaluation.coverage
+
+    def summary(self) -> str:
+        """A few lines for a person: solver summary, then the evaluation."""
+        head = self.solve_result.summary() if hasattr(self.solve_result, "summary") else str(self.status)
+        if not self.has_solution():
+            return head
+        ev = self.evaluation
+        lines = [head, f"selected {ev.n_selected} of {len(self.problem.unit_ids)} units; cost {ev.cost:.6g}; "
+                 f"boundary {ev.boundary:.6g}; objective {ev.objective:.6g}"]
+        if ev.violations:
+            lines += [f"  ! {v}" for v in ev.violations[:20]]
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"SelectionResult(status={self.status}, objective={self.objective}, gap={self.gap})"
+
+    # ------------------------------------------------------------------ importance
+    def replacement_cost(
+        self,
+        max_units: int | None = None,
+        *,
+        units: Iterable[Hashable] | None = None,
+        time_limit_s: float | None = None,
+    ) -> pd.Series:
+        r"""How much worse the optimum gets when each selected unit is locked out.
+
+        For each assessed unit :math:`u` the problem is solved again with :math:`x_u = 0`;
+
+        .. math::
+
+            \mathrm{rc}_u = \begin{cases}
+                z^*_{x_u = 0} - z^* & \text{min-set} \\
+                z^* - z^*_{x_u = 0} & \text{max-utility}
+            \end{cases}
+
+        so a larger value means a less replaceable unit; ``inf`` when the targets cannot be met
+        without it. Each re-solve uses the solver settings of this result, so the values are only as
+        exact as the gaps (both solves at the same ``mip_gap``).
+
+        Parameters
+        ----------
+        max_units : int, optional
+            Assess at most this many units (the first selected units in unit order); the rest get NaN.
+        units : iterable of unit ids, optional
+            Assess these selected units instead.
+        time_limit_s : float, optional
+            Time limit of each re-solve (default: that of the original solve).
+
+        Returns
+        -------
+        pandas.Series
+            Indexed by the selected unit ids, named ``replacement_cost``. Locked-in units are not
+            assessed (NaN); units whose re-solve ended without a solution get NaN.
+        """
+        from landkit.optimize import Status
+
+        selected = self.selected
+        if self.status != Status.OPTIMAL and self.status != Status.FEASIBLE:
+            self.solve_result.raise_for_status()
+        out = pd.Series(np.nan, index=selected, name="replacement_cost", dtype=float)
+        todo = selected if units is None else pd.Index(list(units))
+        unknown = todo.difference(selected)
+        if len(unknown):
+            raise ValueError(f"replacement_cost: units {list(unknown[:10])} are not selected")
+        todo = todo.difference(self.problem.locked_in, sort=False)
+        if max_units is not None:
+            todo = todo[: int(max_units)]
+        options = dict(self._options)
+        if time_limit_s is not None:
+            options["time_limit_s"] = time_limit_s
+        sign = -1.0 if self.problem.objective_kind == "max_utility" else 1.0
+        base = float(self.objective)
+        for u in todo:
+            reduced = self.problem.with_locked_out([u])
+            try:
+                reduced.check()
+            except ValidationError as err:
+                if "target_unreachable" in err.by_kind():
+                    out[u] = np.inf
+                    continue
+                raise
+            res = reduced.solve(**options)
+            if res.status == Status.INFEASIBLE:
+                out[u] = np.inf
+            elif res.has_solution():
+                out[u] = sign * (float(res.objective) - base)
+        return out
