@@ -45,19 +45,48 @@ ZONING_LAYERS: dict[str, str] = {
 }
 
 
-def _zone_fraction(parcels: gpd.GeoSeries, zone: gpd.GeoDataFrame) -> np.ndarray:
-    """Share of each parcel's area inside the union of ``zone`` (vectorised, STRtree pairs)."""
+def _tiled_parts(zone: gpd.GeoDataFrame, tile_m: float) -> np.ndarray:
+    """The zone's area as non-overlapping polygons no larger than one tile.
+
+    Overlapping zone polygons are unioned first (so no area counts twice); large polygons are then cut
+    by a square grid so that each later intersection with a parcel touches only a few hundred vertices,
+    not the tens of thousands of a dissolved 永久基本农田 layer.
+    """
+    geoms = shapely.make_valid(np.asarray(zone.geometry.values))
+    geoms = shapely.get_parts(geoms[~shapely.is_empty(geoms)])
+    geoms = geoms[shapely.get_type_id(geoms) == 3]
+    if len(geoms) == 0:
+        return geoms
+    tree = shapely.STRtree(geoms)
+    a, b = tree.query(geoms, predicate="overlaps")
+    if (a != b).any():
+        geoms = shapely.get_parts(shapely.union_all(geoms))
+        geoms = geoms[shapely.get_type_id(geoms) == 3]
+    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
+    xs = np.arange(xmin, xmax + tile_m, tile_m)
+    ys = np.arange(ymin, ymax + tile_m, tile_m)
+    gx, gy = np.meshgrid(xs[:-1], ys[:-1])
+    tiles = shapely.box(gx.ravel(), gy.ravel(), gx.ravel() + tile_m, gy.ravel() + tile_m)
+    big = shapely.get_num_coordinates(geoms) > 200
+    if not big.any():
+        return geoms
+    ti, gi = shapely.STRtree(geoms[big]).query(tiles, predicate="intersects")
+    pieces = shapely.get_parts(shapely.intersection(geoms[big][gi], tiles[ti]))
+    pieces = pieces[(shapely.get_type_id(pieces) == 3) & (shapely.area(pieces) > 0)]
+    return np.concatenate([geoms[~big], pieces])
+
+
+def _zone_fraction(parcels: gpd.GeoSeries, zone: gpd.GeoDataFrame | None, *, tile_m: float = 500.0) -> np.ndarray:
+    """Share of each parcel's area inside the zone layer (vectorised over STRtree pairs)."""
     out = np.zeros(len(parcels))
     if zone is None or zone.empty:
         return out
-    parts = shapely.get_parts(shapely.make_valid(np.asarray(zone.geometry.union_all())))
-    parts = parts[shapely.get_type_id(parts) == 3]  # polygons only
+    parts = _tiled_parts(zone, tile_m)
     if len(parts) == 0:
         return out
     geoms = np.asarray(parcels.geometry.values)
     area = shapely.area(geoms)
-    tree = shapely.STRtree(parts)
-    p_idx, z_idx = tree.query(geoms, predicate="intersects")
+    p_idx, z_idx = shapely.STRtree(parts).query(geoms, predicate="intersects")
     if len(p_idx) == 0:
         return out
     within = shapely.within(geoms[p_idx], parts[z_idx])

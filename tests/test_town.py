@@ -50,6 +50,19 @@ def test_zone_fraction_hand_case():
     assert _zone_fraction(gdf.geometry, inside) == pytest.approx([1.0, 1.0])
 
 
+def test_zone_fraction_overlapping_and_large_polygons():
+    gdf = squares(3)
+    # two overlapping zone polygons covering s0 and half of s1: the overlap must not count twice
+    zone = gpd.GeoDataFrame(geometry=[box(600000, 3897000, 600150, 3897100), box(600040, 3897000, 600100, 3897100)],
+                            crs=CRS)
+    assert _zone_fraction(gdf.geometry, zone) == pytest.approx([1.0, 0.5, 0.0])
+    # a detailed circle (4,000 vertices) is cut into tiles; the result equals the exact intersection
+    circle = gpd.GeoSeries.from_xy([600150], [3897050], crs=CRS).buffer(120, quad_segs=1000)
+    exact = gdf.geometry.intersection(circle.iloc[0]).area / gdf.geometry.area
+    tiled = _zone_fraction(gdf.geometry, gpd.GeoDataFrame(geometry=circle), tile_m=50.0)
+    assert tiled == pytest.approx(exact.to_numpy(), abs=1e-9)
+
+
 def test_adjacency_hand_case():
     gdf = squares(3).set_index("BSM")
     adj = adjacency_table(gdf)
