@@ -45,6 +45,11 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--sizes", type=int, nargs="+", default=[5_000, 50_000, 200_000])
     args = ap.parse_args()
+    import landkit
+
+    with measure() as m:
+        town = landkit.load_sample()
+    print(f"load_sample(): {len(town.parcels)} parcels in {m.seconds:.2f} s, peak {m.peak_mb:,.0f} MB")
     header = ["parcels", "read+validate s", "town s", "adjacency s", "total s", "pairs", "peak MB"]
     print(" | ".join(f"{h:>15}" for h in header))
     for n in args.sizes:

@@ -29,6 +29,7 @@ __version__ = "0.1.0"
 _LAZY: dict[str, str] = {
     "Town": "landkit.town",
     "load_sample": "landkit.town",
+    "synthetic_town": "landkit.sample",
     "read_parcels": "landkit.io",
     "read_layer": "landkit.io",
     "list_layers": "landkit.io",

@@ -56,6 +56,7 @@ __all__ = [
     "build_sample",
     "generate_sample",
     "synthetic_parcels",
+    "synthetic_town",
     "write_synthetic",
 ]
 
@@ -1268,3 +1269,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+def synthetic_town(n_parcels: int = 100_000, *, seed: int = 0, mean_area_m2: float = 5000.0) -> Any:
+    """A synthetic :class:`~landkit.town.Town` of ``n_parcels`` parcels for benchmarks and tests.
+
+    The parcels and zoning layers of :func:`write_synthetic` are written to a temporary folder, read
+    back through the normal validated path (:meth:`Town.from_files`) and the folder is removed; the
+    Town holds everything in memory (no DEM, so no terrain columns).
+    """
+    import tempfile
+
+    from landkit.town import Town
+
+    with tempfile.TemporaryDirectory(prefix="landkit-synthetic-") as tmp:
+        path = write_synthetic(tmp, n_parcels, seed, mean_area_m2=mean_area_m2, dem=False)
+        return Town.from_files(path)

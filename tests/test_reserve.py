@@ -229,3 +229,27 @@ def test_brute_force_small_random(seed):
     expected = _brute_force(inputs)
     r = solved(inputs)
     assert r.objective == pytest.approx(expected, abs=1e-6)
+
+
+def test_pareto_front_households():
+    # A moves 2 households, B none. Uncapped (funds 260): both bought, NPV 370, 2 households.
+    # Cap 1 household: A excluded → B alone, NPV 320 − 150 = 170. Cap 0: the same.
+    plan = ReservePlan(inputs_abc(funds={2019: 260.0, 2020: 0.0}))
+    front = plan.pareto(against="households", points=3, time_limit_s=30, mip_gap=0.0)
+    assert list(front["cap"]) == [2.0, 1.0, 0.0]
+    assert list(front["npv_wan_yuan"]) == pytest.approx([370.0, 170.0, 170.0])
+    assert list(front["households"]) == [2, 0, 0]
+    from landkit.reserve import plot_pareto
+
+    fig = plot_pareto(front)
+    assert "NPV" in fig.axes[0].get_ylabel()
+
+
+def test_marginal_budget_hand_case():
+    # 160 万元 in 2019 buys A only (NPV 200); 100 more in 2019 buys B too (NPV 370, +170);
+    # 100 more in 2020 buys nothing useful (a 2020 purchase cannot be sold within the plan).
+    plan = ReservePlan(inputs_abc(funds={2019: 160.0, 2020: 0.0}))
+    table = plan.marginal_budget(step_wan_yuan=100.0, time_limit_s=30, mip_gap=0.0)
+    assert list(table["年度"]) == [2019, 2020]
+    assert list(table["目标值变化(万元)"]) == pytest.approx([170.0, 0.0])
+    assert table["说明"].str.contains("estimate").all()

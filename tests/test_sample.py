@@ -428,3 +428,14 @@ def test_write_synthetic(tmp_path: Path) -> None:
         assert src.crs.to_epsg() == 4548 and src.res == (30.0, 30.0)
     assert sample.main([str(tmp_path / "cli"), "--synthetic", "500"]) == 0
     assert (tmp_path / "cli" / "synthetic.gpkg").exists()
+
+
+def test_synthetic_town_through_the_validated_path():
+    import landkit
+
+    town = landkit.synthetic_town(2_000, seed=3)
+    assert len(town.parcels) == 2_000
+    assert town.crs.is_projected
+    assert {"frac_CZKFBJ", "frac_YJJBNTBHTB", "area_mu", "landuse_group"} <= set(town.parcels.columns)
+    assert town.parcels["frac_CZKFBJ"].gt(0.5).any()
+    assert len(town.adjacency) > 2_000

@@ -11,7 +11,7 @@ from landkit.reserve.inputs import (
     inputs_from_town,
 )
 from landkit.reserve.model import ReservePlan
-from landkit.reserve.result import ReserveResult
+from landkit.reserve.result import ReserveResult, plot_pareto
 
 __all__ = [
     "PARCEL_COLUMNS",
@@ -24,4 +24,5 @@ __all__ = [
     "check_plan",
     "cost_parcels",
     "inputs_from_town",
+    "plot_pareto",
 ]

@@ -75,7 +75,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from landkit._errors import ValidationError
+from landkit._errors import InfeasibleError, ValidationError
 from landkit.boundary import boundary_penalty
 from landkit.optimize import GroupSpec, solve
 from landkit.reserve.inputs import USES, ReserveInputs
@@ -379,13 +379,16 @@ class ReservePlan:
             caps = {"max_households": level} if against == "households" else {"max_farmland_mu": level}
             try:
                 r = self.with_caps(**caps).solve(**solve_kwargs)
-            except Exception as exc:  # an infeasible level ends the front; say so in the table
-                rows.append({"cap": level, "npv_wan_yuan": np.nan, "status": type(exc).__name__})
+            except InfeasibleError as exc:  # an infeasible level ends the front; say so in the table
+                rows.append({"cap": level, "npv_wan_yuan": np.nan, "status": f"infeasible: {exc}"})
                 continue
             k = r.kpis()
             rows.append({"cap": level, "npv_wan_yuan": k["npv_wan_yuan"], key: k[key], "gap": r.gap,
                          "status": r.status.value, "acquired_mu": k["acquired_mu"]})
-        return pd.DataFrame(rows)
+        front = pd.DataFrame(rows)
+        if key not in front:
+            front[key] = np.nan
+        return front
 
 
 __all__ = ["DIAGNOSIS_GROUPS", "ReservePlan"]

@@ -385,3 +385,34 @@ class ReserveResult:
         fig.savefig(folder / "资金平衡图.png", dpi=dpi, bbox_inches="tight")
         plt.close(fig)
         return folder
+
+
+def plot_pareto(front: pd.DataFrame, *, ax: Any = None) -> Figure:
+    """Chart of a Pareto front from :meth:`ReservePlan.pareto`: NPV against households or farmland.
+
+    Each point is one solve at one cap; points whose solve was not proven optimal are drawn hollow
+    and labelled with their status, so an unproven point is never mistaken for the true front.
+    """
+    import matplotlib.pyplot as plt
+
+    from landkit.plot import use_cjk_font
+
+    use_cjk_font()
+    key = "households" if "households" in front.columns else "farmland_mu"
+    xlabel = "搬迁户数(户)" if key == "households" else "占用耕地(亩)"
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
+    else:
+        fig = ax.figure
+    ok = front.dropna(subset=["npv_wan_yuan"]).sort_values(key)
+    ax.plot(ok[key], ok["npv_wan_yuan"], "-", color="#1f77b4", zorder=1)
+    proven = ok["status"] == "optimal"
+    ax.scatter(ok.loc[proven, key], ok.loc[proven, "npv_wan_yuan"], color="#1f77b4", zorder=2, label="已证明最优")
+    ax.scatter(ok.loc[~proven, key], ok.loc[~proven, "npv_wan_yuan"], facecolor="white", edgecolor="#1f77b4",
+               zorder=2, label="未证明最优 (见差距)")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("净现值 NPV (万元)")
+    ax.set_title(f"帕累托前沿: 净现值 与 {xlabel}")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    return fig
