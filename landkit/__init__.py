@@ -30,6 +30,7 @@ _LAZY: dict[str, str] = {
     "Town": "landkit.town",
     "load_sample": "landkit.town",
     "synthetic_town": "landkit.sample",
+    "sample_path": "landkit.town",
     "read_parcels": "landkit.io",
     "read_layer": "landkit.io",
     "list_layers": "landkit.io",

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class LandkitError(Exception):
@@ -58,6 +62,15 @@ class ValidationError(LandkitError, ValueError):
         if len(self.problems) > max_listed:
             lines.append(f"  ... and {len(self.problems) - max_listed} more (see .problems)")
         super().__init__("\n".join(lines))
+
+    def to_frame(self) -> pd.DataFrame:
+        """The problems as a table (where, reason, hint, kind): one row each, ready to filter or export."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [{"where": p.where, "reason": p.reason, "hint": p.hint, "kind": p.kind} for p in self.problems],
+            columns=["where", "reason", "hint", "kind"],
+        )
 
     def by_kind(self) -> dict[str, list[Problem]]:
         """Group the problems by their ``kind`` tag."""

@@ -17,11 +17,6 @@ from landkit._errors import LandkitError
 
 
 def _demo(args: argparse.Namespace) -> int:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from landkit.atomic import atomic_dir
     from landkit.reserve import ReservePlan, check_plan
     from landkit.town import load_sample
@@ -33,7 +28,6 @@ def _demo(args: argparse.Namespace) -> int:
     with atomic_dir(out) as tmp:
         fig = town.plot()
         fig.savefig(tmp / "土地利用现状图.png", dpi=args.dpi, bbox_inches="tight")
-        plt.close(fig)
         town.summary().to_csv(tmp / "地类统计表.csv", encoding="utf-8-sig")
         town.params.table().to_csv(tmp / "参数表.csv", index=False, encoding="utf-8-sig")
 

@@ -15,7 +15,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import matplotlib as mpl
-import matplotlib.pyplot as plt
 from matplotlib import font_manager
 from matplotlib.patches import Patch
 
@@ -99,6 +98,22 @@ def use_cjk_font() -> str:
     mpl.rcParams["font.sans-serif"] = [family, *[f for f in sans if f != family]]
     mpl.rcParams["axes.unicode_minus"] = False
     return family
+
+
+def new_axes(figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+    """A figure and axis with the CJK font set, detached from pyplot's list of open figures.
+
+    The figure is made by pyplot (so Jupyter's inline backend knows how to draw it) and closed at
+    once: it is shown exactly once when a cell returns it (``town.plot()`` as the last line, or
+    ``fig`` on its own line), never a second time by the backend, and figures do not pile up in
+    memory over a long session. ``fig.savefig`` works as usual.
+    """
+    import matplotlib.pyplot as plt
+
+    use_cjk_font()
+    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    plt.close(fig)
+    return fig, ax
 
 
 def _nice_length(target_m: float) -> float:
@@ -193,7 +208,7 @@ def category_map(
     """
     use_cjk_font()
     if ax is None:
-        fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+        fig, ax = new_axes(figsize)
     else:
         fig = ax.figure
     values = gdf[column].astype("string").fillna("<NA>")

@@ -352,6 +352,19 @@ class Town:
         )
         return (perimeter - shared.reindex(perimeter.index, fill_value=0.0)).clip(lower=0.0)
 
+    def with_params(self, params: Parameters | str | os.PathLike[str]) -> Town:
+        """The same town with other parameters (a :class:`Parameters` or a file path).
+
+        Examples
+        --------
+        >>> town2 = town.with_params(town.params.with_overrides({"funds.county_special_funds": 2500}))
+        ... # doctest: +SKIP
+        """
+        from dataclasses import replace
+
+        par = params if isinstance(params, Parameters) else Parameters.load(params)
+        return replace(self, params=par)
+
     def layer(self, key: str) -> gpd.GeoDataFrame:
         """One zoning or context layer; an unknown key lists the layers the town has."""
         try:
@@ -394,6 +407,15 @@ class Town:
             f"<Town {self.name}: {len(self.parcels)} parcels, {self.parcels['area_mu'].sum():,.0f} 亩, "
             f"CRS {self.crs.to_string() if self.crs else None}, layers {sorted(self.layers)}>"
         )
+
+
+def sample_path(name: str = "tanyi.gpkg") -> Path:
+    """Path of a file of the bundled sample town (``tanyi.gpkg``, ``dem.tif``, ``parameters.yaml``)."""
+    path = SAMPLE_DIR / name
+    if not path.exists():
+        have = ", ".join(sorted(p.name for p in SAMPLE_DIR.iterdir()))
+        raise FileNotFoundError(f"{path} does not exist; the sample folder has: {have}")
+    return path
 
 
 def load_sample() -> Town:

@@ -253,3 +253,15 @@ def test_marginal_budget_hand_case():
     assert list(table["年度"]) == [2019, 2020]
     assert list(table["目标值变化(万元)"]) == pytest.approx([170.0, 0.0])
     assert table["说明"].str.contains("estimate").all()
+
+
+def test_relax_only_cash_says_how_much_money_is_missing():
+    # 30 亩 of residential demand needs A and B (250 万元) bought in 2019; with 100 万元 and demand held
+    # firm, the 2019 cash balance is short by exactly 150 万元.
+    plan = ReservePlan(inputs_abc(funds={2019: 100.0, 2020: 0.0}, demand_res_2020=20.0), objective="min_cost")
+    with pytest.raises(InfeasibleError) as err:
+        plan.solve(time_limit_s=30, relax=["cash"], diagnose_time_limit_s=10)
+    msg = str(err.value)
+    assert "2019 cash balance" in msg and "150" in msg
+    with pytest.raises(ValidationError, match="nope"):
+        plan.solve(relax=["nope"])

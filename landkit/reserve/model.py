@@ -53,7 +53,10 @@ factor :math:`\\delta_t = (1+i)^{-(t-t_0)}`, the net present value of land reven
     \\mathrm{NPV} = \\sum_t \\delta_t \\Big(\\sum_p R_{pt} s_{pt} - \\sum_p C_p x_{pt}
                     - \\sum_p h_p H_{pt} - \\sum_k I_{kt}\\Big)
 
-(borrowed principal is a financing flow, not value: only its interest counts). Objectives:
+(borrowed principal is a financing flow, not value: only its interest counts; debt still outstanding at
+the end of the plan, and its later interest, lie outside the NPV and are reported as 期末债务). Land has
+no value after the plan period, so nothing is bought that cannot be supplied within it unless demand
+or a lock requires it. Objectives:
 
 - ``"npv"``: maximise :math:`\\mathrm{NPV} - \\pi \\sum_{u,t} \\delta_t q_{ut} - w B(z)`; unmet demand is
   allowed but penalised (:math:`\\pi` far above any price), and reported;
@@ -87,12 +90,15 @@ Objective = Literal["npv", "min_cost"]
 
 #: How infeasibility is explained to the reserve centre: constraint group -> label, unit.
 DIAGNOSIS_GROUPS: dict[str, tuple[str, str, float]] = {
-    # name: (label, unit, weight per unit in the elastic re-solve; the user's own choices give way last)
+    # name: (label, unit, weight per unit in the elastic re-solve). The weights put the units on one
+    # scale: 1 亩 of land or quota counts like 20 万元 (about the cost of acquiring and preparing a 亩),
+    # a household like 10 万元, so the diagnosis names money when money is what is short. The user's
+    # own choices (locks, caps) give way last.
     "cash": ("{year} cash balance", "万元", 1.0),
-    "demand": ("{use} demand in {year}", "亩", 1.0),
-    "demand_unserved": ("{use} demand in {year} (no candidate parcel has this planned use)", "亩", 1.0),
-    "quota": ("{year} 新增建设用地 quota", "亩", 1.0),
-    "resettlement": ("{year} resettlement capacity", "户", 1.0),
+    "demand": ("{use} demand in {year}", "亩", 20.0),
+    "demand_unserved": ("{use} demand in {year} (no candidate parcel has this planned use)", "亩", 20.0),
+    "quota": ("{year} 新增建设用地 quota", "亩", 20.0),
+    "resettlement": ("{year} resettlement capacity", "户", 10.0),
     "debt_ceiling": ("{source} debt ceiling in {year}", "万元", 1.0),
     "locked_in": ("locked-in parcel {parcel}", "parcel", 1e6),
     "eps_households": ("households relocated cap", "户", 1e6),
@@ -319,10 +325,19 @@ class ReservePlan:
         return m
 
     # ------------------------------------------------------------------ solve
-    def diagnosis_groups(self) -> dict[str, GroupSpec]:
-        """Constraint groups and units used to explain an infeasible plan."""
-        return {name: GroupSpec(label=label, unit=unit, weight=weight)
-                for name, (label, unit, weight) in DIAGNOSIS_GROUPS.items()}
+    def diagnosis_groups(self, relax: Iterable[str] | None = None) -> dict[str, GroupSpec]:
+        """Constraint groups and units used to explain an infeasible plan.
+
+        ``relax`` names the groups that may give way (default: all of :data:`DIAGNOSIS_GROUPS`);
+        e.g. ``relax=["cash"]`` asks "how much money is missing?" with everything else held firm.
+        """
+        names = list(DIAGNOSIS_GROUPS) if relax is None else list(relax)
+        unknown = [n for n in names if n not in DIAGNOSIS_GROUPS]
+        if unknown:
+            known = list(DIAGNOSIS_GROUPS)
+            raise ValidationError("ReservePlan.solve", [f"relax: unknown groups {unknown}; known: {known}"])
+        return {name: GroupSpec(label=DIAGNOSIS_GROUPS[name][0], unit=DIAGNOSIS_GROUPS[name][1],
+                                weight=DIAGNOSIS_GROUPS[name][2]) for name in names}
 
     def solve(
         self,
@@ -331,18 +346,23 @@ class ReservePlan:
         time_limit_s: float | None = 60.0,
         mip_gap: float = 0.005,
         threads: int | None = None,
+        relax: Iterable[str] | None = None,
+        diagnose_time_limit_s: float | None = 30.0,
     ) -> ReserveResult:
         """Build and solve; the result carries the solver's status, gap and the plan tables.
 
         An infeasible plan raises :class:`landkit.InfeasibleError` whose message says which
-        constraint groups cannot be met and by how much (万元, 亩, 户).
+        constraint groups cannot be met and by how much (万元, 亩, 户); ``relax`` chooses the groups
+        allowed to give way in that explanation (see :meth:`diagnosis_groups`), and
+        ``diagnose_time_limit_s`` bounds its re-solve.
         """
         from landkit.reserve.result import ReserveResult
 
         model = self.build()
         outcome = solve(model, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads)
         if not outcome.has_solution():
-            outcome.raise_for_status(groups=self.diagnosis_groups())
+            outcome.raise_for_status(groups=self.diagnosis_groups(relax),
+                                     diagnose_time_limit_s=diagnose_time_limit_s)
         return ReserveResult(self, outcome)
 
     # ------------------------------------------------------------------ analyses
@@ -350,7 +370,10 @@ class ReservePlan:
                         **solve_kwargs: Any) -> pd.DataFrame:
         """The value of ``step_wan_yuan`` more county funds in each year, from one re-solve per year.
 
-        A marginal *estimate*: the difference between two MIP optima, each within its own gap.
+        A marginal *estimate*: the difference of two MIP objectives, each within its own gap. The
+        columns 下界/上界 bound the true change using the solvers' proven bounds: for a maximisation,
+        Δ ∈ [obj_new − bound_base, bound_new − obj_base] (for a minimisation the roles swap); a change
+        inside that interval's noise is not a real difference.
         """
         base = result if result is not None else self.solve(**solve_kwargs)
         rows = []
@@ -358,37 +381,54 @@ class ReservePlan:
             funds = self.inputs.funds_wan_yuan.copy()
             funds[year] += step_wan_yuan
             other = self.with_inputs(funds_wan_yuan=funds).solve(**solve_kwargs)
+            lo, hi = _difference_bounds(base, other, maximise=self.objective == "npv")
             rows.append({"年度": year, "增加资金(万元)": step_wan_yuan,
                          "目标值变化(万元)": other.objective - base.objective,
+                         "下界(万元)": lo, "上界(万元)": hi,
                          "求解状态": other.status.value, "说明": "边际估计 (marginal estimate from a re-solve)"})
         return pd.DataFrame(rows)
 
-    def pareto(self, *, against: Literal["households", "farmland"] = "households", points: int = 5,
-               **solve_kwargs: Any) -> pd.DataFrame:
+    def pareto(self, result: ReserveResult | None = None, *, against: Literal["households", "farmland"] = "households",
+               points: int = 5, **solve_kwargs: Any) -> pd.DataFrame:
         """Epsilon-constraint Pareto front of NPV against households relocated or farmland converted.
 
-        Solves without a cap, then with the cap at ``points`` evenly spaced levels from the
-        unconstrained level down to 0; each row is one solve with its status and gap.
+        The first point is the uncapped plan (``result`` when given, else solved); the others cap the
+        criterion at evenly spaced levels down to 0. Each row is one solve with its status and gap,
+        and with the demand it leaves unmet (``shortfall_mu``): a tighter cap can raise the NPV only by
+        leaving demand unserved, and the row says so.
         """
         key = "households" if against == "households" else "farmland_mu"
-        first = self.solve(**solve_kwargs)
+        first = result if result is not None else self.solve(**solve_kwargs)
         top = float(first.kpis()[key])
         levels = np.linspace(top, 0.0, points) if top > 0 else np.array([0.0])
         rows = []
-        for level in levels:
+        for k_level, level in enumerate(levels):
             caps = {"max_households": level} if against == "households" else {"max_farmland_mu": level}
             try:
-                r = self.with_caps(**caps).solve(**solve_kwargs)
+                r = first if k_level == 0 else self.with_caps(**caps).solve(**solve_kwargs)
             except InfeasibleError as exc:  # an infeasible level ends the front; say so in the table
                 rows.append({"cap": level, "npv_wan_yuan": np.nan, "status": f"infeasible: {exc}"})
                 continue
             k = r.kpis()
-            rows.append({"cap": level, "npv_wan_yuan": k["npv_wan_yuan"], key: k[key], "gap": r.gap,
+            rows.append({"cap": level, "npv_wan_yuan": k["npv_wan_yuan"], key: k[key],
+                         "shortfall_mu": k["shortfall_mu"], "objective": r.objective, "gap": r.gap,
                          "status": r.status.value, "acquired_mu": k["acquired_mu"]})
         front = pd.DataFrame(rows)
-        if key not in front:
-            front[key] = np.nan
+        for col in (key, "shortfall_mu"):
+            if col not in front:
+                front[col] = np.nan
         return front
+
+
+def _difference_bounds(base: ReserveResult, other: ReserveResult, *, maximise: bool) -> tuple[float, float]:
+    """Proven interval for (optimum of other) − (optimum of base) from objectives and bounds."""
+    def bound(r: ReserveResult) -> float:
+        b = r.outcome.best_bound
+        return float(b) if b is not None else float("nan")
+
+    if maximise:  # optimum ∈ [objective, bound]
+        return other.objective - bound(base), bound(other) - base.objective
+    return bound(other) - base.objective, other.objective - bound(base)  # optimum ∈ [bound, objective]
 
 
 __all__ = ["DIAGNOSIS_GROUPS", "ReservePlan"]

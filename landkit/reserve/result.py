@@ -27,6 +27,11 @@ if TYPE_CHECKING:
 _METHOD = {"collective": "征收", "state": "收购/收回"}
 
 
+def _rounded(value: Any, digits: int) -> float:
+    """``round`` that never returns -0.0."""
+    return round(float(value), digits) + 0.0
+
+
 class ReserveResult:
     """The solved plan. Build it with :meth:`ReservePlan.solve`.
 
@@ -245,7 +250,11 @@ class ReserveResult:
         return float((self.plan.discount().to_pandas().to_numpy() * flow.to_numpy()).sum())
 
     def kpis(self) -> dict[str, Any]:
-        """Headline figures: NPV, land acquired and supplied, people and farmland affected, money."""
+        """Headline figures: NPV, land acquired and supplied, people and farmland affected, money.
+
+        Figures are rounded (areas and money to 0.01, capacity to 0.1 kg); a shortfall below the
+        rounding is reported as 0.
+        """
         s = self.schedule
         cf = self.cashflow()
         demand = self.demand_table()
@@ -254,18 +263,20 @@ class ReserveResult:
             "gap": self.gap,
             "npv_wan_yuan": round(self.npv_wan_yuan(), 2),
             "acquired_parcels": len(s),
-            "acquired_mu": round(float(s["area_mu"].sum()), 2),
-            "supplied_mu": round(float(s.loc[s["year_supplied"].notna(), "area_mu"].sum()), 2),
-            "stock_end_mu": round(float(s.loc[s["year_supplied"].isna(), "area_mu"].sum()), 2),
-            "cost_wan_yuan": round(float(s["cost_wan_yuan"].sum()), 2),
-            "net_revenue_wan_yuan": round(float(s["net_revenue_wan_yuan"].sum()), 2),
+            "acquired_mu": _rounded(s["area_mu"].sum(), 2),
+            "supplied_mu": _rounded(s.loc[s["year_supplied"].notna(), "area_mu"].sum(), 2),
+            "stock_end_mu": _rounded(s.loc[s["year_supplied"].isna(), "area_mu"].sum(), 2),
+            "cost_wan_yuan": _rounded(s["cost_wan_yuan"].sum(), 2),
+            "net_revenue_wan_yuan": _rounded(s["net_revenue_wan_yuan"].sum(), 2),
             "households": int(s["households"].sum()),
-            "farmland_mu": round(float(s["farmland_mu"].sum()), 2),
-            "paddy_mu": round(float(s["paddy_mu"].sum()), 2),
-            "capacity_kg": round(float(s["capacity_kg"].sum()), 1),
-            "shortfall_mu": round(float(demand["缺口(亩)"].sum()), 2),
-            "max_debt_wan_yuan": round(float(cf["年末债务(万元)"].max()), 2),
-            "min_cash_wan_yuan": round(float(cf["年末余额(万元)"].min()), 2),
+            "farmland_mu": _rounded(s["farmland_mu"].sum(), 2),
+            "paddy_mu": _rounded(s["paddy_mu"].sum(), 2),
+            "capacity_kg": _rounded(s["capacity_kg"].sum(), 1),
+            "shortfall_mu": _rounded(demand["缺口(亩)"].sum(), 2),
+            "max_debt_wan_yuan": _rounded(cf["年末债务(万元)"].max(), 2),
+            "end_debt_wan_yuan": _rounded(cf["年末债务(万元)"].iloc[-1], 2),
+            "end_cash_wan_yuan": _rounded(cf["年末余额(万元)"].iloc[-1], 2),
+            "min_cash_wan_yuan": _rounded(cf["年末余额(万元)"].min(), 2),
         }
 
     def summary(self) -> str:
@@ -277,7 +288,8 @@ class ReserveResult:
             f"  NPV {k['npv_wan_yuan']:,.0f} 万元{gap}; 收储 {k['acquired_parcels']} 宗 {k['acquired_mu']:,.1f} 亩, "
             f"供应 {k['supplied_mu']:,.1f} 亩, 年末库存 {k['stock_end_mu']:,.1f} 亩\n"
             f"  搬迁 {k['households']} 户; 占用耕地 {k['farmland_mu']:,.1f} 亩 (水田 {k['paddy_mu']:,.1f} 亩); "
-            f"需求缺口 {k['shortfall_mu']:,.1f} 亩; 最高负债 {k['max_debt_wan_yuan']:,.0f} 万元"
+            f"需求缺口 {k['shortfall_mu']:,.1f} 亩; 最高负债 {k['max_debt_wan_yuan']:,.0f} 万元, "
+            f"期末债务 {k['end_debt_wan_yuan']:,.0f} 万元 (interest after the plan period is outside the NPV)"
         )
 
     # ------------------------------------------------------------------ geometry and figures
@@ -295,15 +307,15 @@ class ReserveResult:
 
     def plot_map(self, *, ax: Any = None) -> Figure:
         """Map of the parcels acquired, coloured by year, over the town (legend, scale bar, north arrow)."""
-        import matplotlib.pyplot as plt
+        import matplotlib as mpl
         from matplotlib.patches import Patch
 
-        from landkit.plot import finish_map, use_cjk_font
+        from landkit.plot import finish_map, new_axes, use_cjk_font
 
         use_cjk_font()
         town = self.plan.town
         if ax is None:
-            fig, ax = plt.subplots(figsize=(11, 9), layout="constrained")
+            fig, ax = new_axes((11, 9))
         else:
             fig = ax.figure
         town.parcels.plot(ax=ax, color="#eeeeee", linewidth=0.05, edgecolor="#bbbbbb")
@@ -311,7 +323,7 @@ class ReserveResult:
         cand.plot(ax=ax, color="#d4d4aa", linewidth=0.1, edgecolor="#999999")
         handles = [Patch(facecolor="#d4d4aa", edgecolor="#999999", label="候选地块")]
         gdf = self.schedule_gdf()
-        cmap = plt.get_cmap("viridis", max(len(self.plan.inputs.years), 2))
+        cmap = mpl.colormaps["viridis"].resampled(max(len(self.plan.inputs.years), 2))
         for k, year in enumerate(self.plan.inputs.years):
             part = gdf[gdf["year_acquired"] == year]
             if len(part):
@@ -332,14 +344,12 @@ class ReserveResult:
 
     def plot_cashflow(self, *, ax: Any = None) -> Figure:
         """Stacked bars of sources (up) and uses (down) by year, with the year-end balance and debt."""
-        import matplotlib.pyplot as plt
-
-        from landkit.plot import use_cjk_font
+        from landkit.plot import new_axes, use_cjk_font
 
         use_cjk_font()
         cf = self.cashflow()
         if ax is None:
-            fig, ax = plt.subplots(figsize=(9, 5.5), layout="constrained")
+            fig, ax = new_axes((9, 5.5))
         else:
             fig = ax.figure
         years = cf.index.astype(str)
@@ -366,8 +376,6 @@ class ReserveResult:
 
     def to_folder(self, folder: str | os.PathLike[str], *, dpi: int = 150) -> Path:
         """Write the tables (CSV, UTF-8 with BOM for Excel), the schedule (GeoPackage) and the figures."""
-        import matplotlib.pyplot as plt
-
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         self.plan_table().to_csv(folder / "年度土地储备计划表.csv", index=False, encoding="utf-8-sig")
@@ -380,10 +388,8 @@ class ReserveResult:
             self.schedule_gdf().to_file(folder / "reserve_plan.gpkg", layer="schedule", driver="GPKG")
             fig = self.plot_map()
             fig.savefig(folder / "土地收储计划图.png", dpi=dpi, bbox_inches="tight")
-            plt.close(fig)
         fig = self.plot_cashflow()
         fig.savefig(folder / "资金平衡图.png", dpi=dpi, bbox_inches="tight")
-        plt.close(fig)
         return folder
 
 
@@ -393,15 +399,13 @@ def plot_pareto(front: pd.DataFrame, *, ax: Any = None) -> Figure:
     Each point is one solve at one cap; points whose solve was not proven optimal are drawn hollow
     and labelled with their status, so an unproven point is never mistaken for the true front.
     """
-    import matplotlib.pyplot as plt
-
-    from landkit.plot import use_cjk_font
+    from landkit.plot import new_axes, use_cjk_font
 
     use_cjk_font()
     key = "households" if "households" in front.columns else "farmland_mu"
     xlabel = "搬迁户数(户)" if key == "households" else "占用耕地(亩)"
     if ax is None:
-        fig, ax = plt.subplots(figsize=(7, 4.5), layout="constrained")
+        fig, ax = new_axes((7, 4.5))
     else:
         fig = ax.figure
     ok = front.dropna(subset=["npv_wan_yuan"]).sort_values(key)
