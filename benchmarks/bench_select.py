@@ -125,7 +125,7 @@ def case_lattice(n: int, blm: float, time_limit_s: float, mip_gap: float, form: 
         problem = problem.with_min_set(data["targets"], relative=True)
         model = problem.build(boundary_form=form)
     if form == "auto":
-        form = "product" if "y" in model.variables else "difference"
+        form = "product" if "boundary_y" in model.variables else "difference"
     row = {"case": f"lattice {n:,}", "units": n, "blm": blm, "form": form, "build s": m.seconds,
            "cold build s": cold.seconds, "build MB": max(m.peak_mb, cold.peak_mb), "nnz": int(model.matrices.A.nnz)}
     t0 = time.perf_counter()

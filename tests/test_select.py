@@ -177,56 +177,61 @@ def test_compile_only_targeted_features_get_rows():
 
 def _objective_coefficients(model, name: str) -> list[float]:
     obj = model.objective.expression
-    coef = {int(v): float(c) for v, c in zip(obj.vars.to_numpy(), obj.coeffs.to_numpy(), strict=True)}
+    coef: dict[int, float] = {}
+    for v, c in zip(obj.vars.to_numpy(), obj.coeffs.to_numpy(), strict=True):  # a variable may recur: add up
+        coef[int(v)] = coef.get(int(v), 0.0) + float(c)
     return [coef[int(v)] for v in model.variables[name].labels.to_numpy()]
 
 
 def test_compile_product_form_rows_as_the_sign_needs():
     p = line_problem(blm=2.0).with_min_set({"a": 2, "b": 1})
     m = p.build(boundary_form="product")
-    assert set(m.constraints) == {"target", "y_le_xi", "y_le_xj"}  # no y_ge for a penalty
-    le_i, le_j = _rows(m, "y_le_xi"), _rows(m, "y_le_xj")
+    assert set(m.constraints) == {"target", "boundary_y_le_zi", "boundary_y_le_zj"}  # no y >= ... for a penalty
+    le_i, le_j = _rows(m, "boundary_y_le_zi"), _rows(m, "boundary_y_le_zj")
     edges = p.edges
     assert len(le_i) == len(edges) == 3
     for e, (i, j) in enumerate(zip(edges["id1"], edges["id2"], strict=True)):
-        assert le_i[e] == {("y", e): 1.0, ("x", i): -1.0}
-        assert le_j[e] == {("y", e): 1.0, ("x", j): -1.0}
-    assert (m.constraints["y_le_xi"].rhs.to_numpy() == 0).all()
-    assert (m.constraints["y_le_xi"].sign.to_numpy() == "<=").all()
+        assert le_i[e] == {("boundary_y", e): 1.0, ("x", i): -1.0}
+        assert le_j[e] == {("boundary_y", e): 1.0, ("x", j): -1.0}
+    assert (m.constraints["boundary_y_le_zi"].rhs.to_numpy() == 0).all()
+    assert (m.constraints["boundary_y_le_zi"].sign.to_numpy() == "<=").all()
     # x_i gets cost + BLM * (exposed + incident shared); y_ij gets -2 BLM b_ij
     assert _objective_coefficients(m, "x") == pytest.approx([2 + 2 * 2, 3 + 2 * 2, 4 + 2 * 2, 1 + 2 * 2])
-    assert _objective_coefficients(m, "y") == pytest.approx([-4.0, -4.0, -4.0])
+    assert _objective_coefficients(m, "boundary_y") == pytest.approx([-4.0, -4.0, -4.0])
 
 
 def test_compile_difference_form_rows_as_the_sign_needs():
     p = line_problem(blm=2.0).with_min_set({"a": 2, "b": 1})
-    assert set(p.build().variables) == {"x", "y"}  # "auto" picks the product form for small models
+    assert set(p.build().variables) == {"x", "boundary_y"}  # "auto" picks the product form for small models
     m = p.build(boundary_form="difference")
-    assert set(m.variables) == {"x", "z"}
-    assert set(m.constraints) == {"target", "z_ge_xi_minus_xj", "z_ge_xj_minus_xi"}
-    a, b = _rows(m, "z_ge_xi_minus_xj"), _rows(m, "z_ge_xj_minus_xi")
+    assert set(m.variables) == {"x", "boundary_d"}
+    assert set(m.constraints) == {"target", "boundary_d_ge_zi_minus_zj", "boundary_d_ge_zj_minus_zi"}
+    a, b = _rows(m, "boundary_d_ge_zi_minus_zj"), _rows(m, "boundary_d_ge_zj_minus_zi")
     for e, (i, j) in enumerate(zip(p.edges["id1"], p.edges["id2"], strict=True)):
-        assert a[e] == {("z", e): 1.0, ("x", i): -1.0, ("x", j): 1.0}
-        assert b[e] == {("z", e): 1.0, ("x", i): 1.0, ("x", j): -1.0}
-    assert (m.constraints["z_ge_xi_minus_xj"].sign.to_numpy() == ">=").all()
-    assert (m.constraints["z_ge_xi_minus_xj"].rhs.to_numpy() == 0).all()
-    # x_i gets cost + BLM * exposed; z_ij gets BLM b_ij
+        assert a[e] == {("boundary_d", e): 1.0, ("x", i): -1.0, ("x", j): 1.0}
+        assert b[e] == {("boundary_d", e): 1.0, ("x", i): 1.0, ("x", j): -1.0}
+    assert (m.constraints["boundary_d_ge_zi_minus_zj"].sign.to_numpy() == ">=").all()
+    assert (m.constraints["boundary_d_ge_zi_minus_zj"].rhs.to_numpy() == 0).all()
+    # x_i gets cost + BLM * exposed; d_ij gets BLM b_ij
     assert _objective_coefficients(m, "x") == pytest.approx([2 + 2 * 1, 3, 4, 1 + 2 * 1])
-    assert _objective_coefficients(m, "z") == pytest.approx([2.0, 2.0, 2.0])
+    assert _objective_coefficients(m, "boundary_d") == pytest.approx([2.0, 2.0, 2.0])
 
 
 def test_compile_negative_blm_uses_the_other_side_only():
     p = line_problem(blm=-1.0).with_min_set({"a": 2, "b": 1})
     m = p.build(boundary_form="product")
-    assert set(m.constraints) == {"target", "y_ge"}
-    assert _rows(m, "y_ge")[0] == {("y", 0): 1.0, ("x", 1): -1.0, ("x", 2): -1.0}
-    assert (m.constraints["y_ge"].rhs.to_numpy() == -1).all()
+    ge = "boundary_y_ge_zi_plus_zj_minus_1"
+    assert set(m.constraints) == {"target", ge}
+    assert _rows(m, ge)[0] == {("boundary_y", 0): 1.0, ("x", 1): -1.0, ("x", 2): -1.0}
+    assert (m.constraints[ge].rhs.to_numpy() == -1).all()
+    assert (m.constraints[ge].sign.to_numpy() == ">=").all()
     m = p.build(boundary_form="difference")
-    assert set(m.constraints) == {"target", "z_le_xi_plus_xj", "z_le_2_minus_xi_minus_xj"}
-    assert _rows(m, "z_le_xi_plus_xj")[0] == {("z", 0): 1.0, ("x", 1): -1.0, ("x", 2): -1.0}
-    assert _rows(m, "z_le_2_minus_xi_minus_xj")[0] == {("z", 0): 1.0, ("x", 1): 1.0, ("x", 2): 1.0}
-    assert (m.constraints["z_le_2_minus_xi_minus_xj"].rhs.to_numpy() == 2).all()
-    assert (m.constraints["z_le_xi_plus_xj"].sign.to_numpy() == "<=").all()
+    plus, two_minus = "boundary_d_le_zi_plus_zj", "boundary_d_le_2_minus_zi_minus_zj"
+    assert set(m.constraints) == {"target", plus, two_minus}
+    assert _rows(m, plus)[0] == {("boundary_d", 0): 1.0, ("x", 1): -1.0, ("x", 2): -1.0}
+    assert _rows(m, two_minus)[0] == {("boundary_d", 0): 1.0, ("x", 1): 1.0, ("x", 2): 1.0}
+    assert (m.constraints[two_minus].rhs.to_numpy() == 2).all()
+    assert (m.constraints[plus].sign.to_numpy() == "<=").all()
 
 
 def test_compile_no_edge_variable_without_blm_or_for_zero_edges():
@@ -234,8 +239,8 @@ def test_compile_no_edge_variable_without_blm_or_for_zero_edges():
     feats = pd.DataFrame({"f": [1.0, 1.0, 1.0]}, index=[1, 2, 3])
     bnd = pd.DataFrame({"id1": [1, 2], "id2": [2, 3], "boundary": [0.0, 5.0]})
     p = SelectionProblem(units, feats, boundary=bnd, blm=1.0).with_min_set({"f": 1})
-    assert p.build(boundary_form="difference").variables["z"].labels.sizes["edge"] == 1  # zero length: no z
-    assert p.build(boundary_form="product").variables["y"].labels.sizes["edge"] == 1
+    assert p.build(boundary_form="difference").variables["boundary_d"].labels.sizes["edge"] == 1  # zero length
+    assert p.build(boundary_form="product").variables["boundary_y"].labels.sizes["edge"] == 1
     assert set(p.with_blm(0.0).build().variables) == {"x"}
     with pytest.raises(ValueError, match="boundary_form"):
         p.build(boundary_form="square")

@@ -1,4 +1,4 @@
-"""Linear expressions built straight from label arrays: one row per coordinate, no Python loop."""
+"""Linear expressions built straight from label arrays: sparse rows, no Python loop."""
 
 from __future__ import annotations
 
@@ -7,16 +7,6 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 from linopy.constants import TERM_DIM
-
-
-def rows_expression(m: linopy.Model, index: pd.Index, *terms: tuple[np.ndarray, float]) -> linopy.LinearExpression:
-    """One expression per row of ``index``: the sum over ``terms`` of coefficient x variable label."""
-    n = len(index)
-    labels = np.stack([np.broadcast_to(lab, n) for lab, _ in terms], axis=1)
-    coeffs = np.stack([np.full(n, float(c)) for _, c in terms], axis=1)
-    dim = str(index.name)
-    ds = xr.Dataset({"coeffs": ((dim, TERM_DIM), coeffs), "vars": ((dim, TERM_DIM), labels)}, coords={dim: index})
-    return linopy.LinearExpression(ds, m)
 
 
 def grouped_rows_expression(

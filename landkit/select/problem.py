@@ -12,6 +12,7 @@ import pandas as pd
 import xarray as xr
 
 from landkit._errors import Problem, ValidationError
+from landkit.boundary import BoundaryForm, boundary_penalty
 from landkit.select._inputs import (
     BOUNDARY_COLUMNS,  # noqa: F401 (named in the docstring)
     MaxUtility,
@@ -22,18 +23,11 @@ from landkit.select._inputs import (
     read_locks,
     where,
 )
-from landkit.select._linear import grouped_rows_expression, rows_expression
+from landkit.select._linear import grouped_rows_expression
 from landkit.select.evaluate import SelectionEvaluation, evaluate_selection
 
 if TYPE_CHECKING:
     from landkit.select.result import SelectionResult
-
-#: The linearisations of the boundary term (see :class:`SelectionProblem`); "auto" picks one by size.
-BoundaryForm = Literal["auto", "difference", "product"]
-
-#: ``boundary_form="auto"`` uses the product form up to this many penalised edges, the difference
-#: form above (measured with HiGHS, see the class notes).
-AUTO_PRODUCT_MAX_EDGES = 10_000
 
 
 class SelectionProblem:
@@ -103,44 +97,18 @@ class SelectionProblem:
 
     Locked units are fixed through the bounds of :math:`x` (lower 1 / upper 0).
 
-    **Linearising** :math:`L`. Write :math:`w_{ij} = \mathrm{BLM}\, b_{ij}` (edges with
-    :math:`w_{ij} = 0` get no variable). In both objectives, written as a minimisation, the edge term
-    is :math:`+w_{ij}\,|x_i - x_j|`: a penalty where :math:`w_{ij} > 0`, a reward where
-    :math:`w_{ij} < 0`. Each edge gets one continuous variable in :math:`[0, 1]` and only the
-    constraints its sign needs.
-
-    *Product form* (``boundary_form="product"``, prioritizr's): :math:`y_{ij}` stands for
-    :math:`x_i x_j`, so the edge term is :math:`w_{ij}(x_i + x_j - 2 y_{ij})` and :math:`y_{ij}`
-    carries :math:`-2 w_{ij}`. Where :math:`w_{ij} > 0` the solver wants :math:`y_{ij}` large, so only
-
-    .. math::
-
-        y_{ij} \le x_i \quad \text{(``y_le_xi``)}, \qquad y_{ij} \le x_j \quad \text{(``y_le_xj``)}
-
-    are needed (then :math:`y_{ij} = \min(x_i, x_j) = x_i x_j`); where :math:`w_{ij} < 0` it wants
-    :math:`y_{ij}` small, and only :math:`y_{ij} \ge x_i + x_j - 1` (``y_ge``) is needed.
-
-    *Difference form* (``boundary_form="difference"``): :math:`z_{ij}` stands for
-    :math:`|x_i - x_j|` and carries :math:`w_{ij}`. Where :math:`w_{ij} > 0` the solver wants
-    :math:`z_{ij}` small, so only
-
-    .. math::
-
-        z_{ij} \ge x_i - x_j \quad \text{(``z_ge_xi_minus_xj``)}, \qquad
-        z_{ij} \ge x_j - x_i \quad \text{(``z_ge_xj_minus_xi``)}
-
-    are needed; where :math:`w_{ij} < 0`, only :math:`z_{ij} \le x_i + x_j` and
-    :math:`z_{ij} \le 2 - x_i - x_j` (``z_le_xi_plus_xj``, ``z_le_2_minus_xi_minus_xj``).
-
-    The two forms have the same optimum and the same LP relaxation (substitute
-    :math:`z_{ij} = x_i + x_j - 2 y_{ij}`), but HiGHS treats them differently. The two-variable
-    rows :math:`y_{ij} \le x_i` feed its probing and clique detection: on 1,750 Marxan-like units
-    this found better solutions (gap after 27 s 0.4 % against 0.7 % at a small BLM, 1.3 % against
-    3.2 % at a larger one), but the set-up grows fast, 5-9 s before the first incumbent at 10,000
-    units and no solution at all within 120 s at 100,000 units, where the difference form reached a
-    0.13 % gap in 44 s. The default ``boundary_form="auto"`` therefore uses the product form up to
-    :data:`AUTO_PRODUCT_MAX_EDGES` penalised edges and the difference form above (see
-    ``benchmarks/bench_select.py``).
+    **Linearising** :math:`L` is done by :func:`landkit.boundary.boundary_penalty` (with
+    :math:`z = x` and weight :math:`w = \mathrm{BLM}`; the formulation and the measurements behind
+    the choice of form are in :mod:`landkit.boundary`). Each shared edge with
+    :math:`\mathrm{BLM}\, b_{ij} \ne 0` gets one continuous variable in :math:`[0, 1]` and only the
+    rows its sign needs: a positive BLM penalises boundary, a negative one rewards it. With
+    ``boundary_form="product"`` (prioritizr's) the variable ``boundary_y`` stands for :math:`x_i x_j`
+    (rows ``boundary_y_le_zi``, ``boundary_y_le_zj`` for a penalty, ``boundary_y_ge_zi_plus_zj_minus_1``
+    for a reward); with ``boundary_form="difference"`` the variable ``boundary_d`` stands for
+    :math:`|x_i - x_j|` (rows ``boundary_d_ge_zi_minus_zj``, ``boundary_d_ge_zj_minus_zi`` for a penalty,
+    ``boundary_d_le_zi_plus_zj``, ``boundary_d_le_2_minus_zi_minus_zj`` for a reward). Both give the
+    same optimum and LP bound; the default ``"auto"`` uses the product form up to
+    :data:`landkit.boundary.AUTO_PRODUCT_MAX_EDGES` weighted edges and the difference form above.
 
     Examples
     --------
@@ -496,27 +464,24 @@ class SelectionProblem:
             raise ValidationError("selection problem", found)
 
     # ------------------------------------------------------------------ the model
-    def _edge_weights(self) -> np.ndarray:
-        return self._blm * self._e_b if self._blm else np.zeros_like(self._e_b)
-
     def build(self, *, boundary_form: BoundaryForm = "auto") -> linopy.Model:
         """Check the problem and build the linopy model (formulation in the class docstring).
 
         Parameters
         ----------
         boundary_form : {"auto", "difference", "product"}
-            How the boundary term is linearised: ``"product"`` (prioritizr's, variable ``y``),
-            ``"difference"`` (variable ``z``) or ``"auto"``: product up to
-            :data:`AUTO_PRODUCT_MAX_EDGES` penalised edges, difference above. Both forms give the
-            same optimum and the same LP bound.
+            How the boundary term is linearised (see :func:`landkit.boundary.boundary_penalty`):
+            ``"product"`` (prioritizr's, variable ``boundary_y``), ``"difference"`` (variable
+            ``boundary_d``) or ``"auto"``: product up to :data:`landkit.boundary.AUTO_PRODUCT_MAX_EDGES`
+            weighted edges, difference above. Both forms give the same optimum and the same LP bound.
 
         Returns
         -------
         linopy.Model
-            Variable ``x`` (dim ``unit``); with a boundary penalty, ``z`` or ``y`` (dim ``edge``, the
-            row of :attr:`edges`, only edges with a non-zero weight); constraints ``target`` /
-            ``target_occurrence`` (dim ``feature``) or ``budget``, and the linking constraints of the
-            chosen form, only on the side each edge's sign needs.
+            Variable ``x`` (dim ``unit``); with a boundary term, ``boundary_y`` or ``boundary_d`` (dim
+            ``edge``, the row of :attr:`edges`, only edges with a non-zero weight); constraints
+            ``target`` / ``target_occurrence`` (dim ``feature``) or ``budget``, and the linking
+            constraints ``boundary_*`` of the chosen form, only on the side each edge's sign needs.
         """
         if boundary_form not in ("auto", "difference", "product"):
             raise ValueError(f"boundary_form must be 'auto', 'difference' or 'product', got {boundary_form!r}")
@@ -527,58 +492,19 @@ class SelectionProblem:
                             coords=[uid], name="x", binary=True)
         x_labels = x.labels.to_numpy()
 
-        # objective coefficients, written as a minimisation (negated for max-utility)
+        # the objective: cost + BLM L(x) (min-set) or utility - BLM L(x) (max-utility)
         obj = self._objective
         if isinstance(obj, MinSet):
-            x_coef, sense = self._cost.copy(), "min"
+            x_coef, sense = self._cost, "min"
         else:
             assert isinstance(obj, MaxUtility)
-            x_coef, sense = -self._utility(obj), "max"
-        flip = 1.0 if sense == "min" else -1.0
-        w = self._edge_weights()
-        if self._blm:
-            x_coef = x_coef + self._blm * self._exposed
-        live = np.flatnonzero(w != 0)
-        edge = pd.Index(live, name="edge")
-        xi, xj = x_labels[self._e_i[live]], x_labels[self._e_j[live]]
-        up, down = w[live] > 0, w[live] < 0
-        if boundary_form == "auto":
-            boundary_form = "product" if len(live) <= AUTO_PRODUCT_MAX_EDGES else "difference"
-        edge_term = None
-        if len(live) and boundary_form == "product":
-            # w (x_i + x_j - 2 y): x_i and x_j take w, y takes -2w
-            x_coef = x_coef + np.bincount(self._e_i[live], w[live], self._n) + np.bincount(
-                self._e_j[live], w[live], self._n)
-            y = m.add_variables(lower=0.0, upper=1.0, coords=[edge], name="y")
-            yl = y.labels.to_numpy()
-            edge_term = (y * xr.DataArray(flip * -2.0 * w[live], coords=[edge])).sum()
-            if up.any():  # y wants to be large: y <= x_i, y <= x_j
-                u = edge[up], (yl[up], 1.0)
-                m.add_constraints(rows_expression(m, *u, (xi[up], -1.0)) <= 0, name="y_le_xi")
-                m.add_constraints(rows_expression(m, *u, (xj[up], -1.0)) <= 0, name="y_le_xj")
-            if down.any():  # y wants to be small: y >= x_i + x_j - 1
-                d = edge[down], (yl[down], 1.0)
-                m.add_constraints(rows_expression(m, *d, (xi[down], -1.0), (xj[down], -1.0)) >= -1, name="y_ge")
-        elif len(live):
-            # w |x_i - x_j| = w z
-            z = m.add_variables(lower=0.0, upper=1.0, coords=[edge], name="z")
-            zl = z.labels.to_numpy()
-            edge_term = (z * xr.DataArray(flip * w[live], coords=[edge])).sum()
-            if up.any():  # z wants to be small: z >= x_i - x_j, z >= x_j - x_i
-                u = edge[up], (zl[up], 1.0)
-                m.add_constraints(rows_expression(m, *u, (xi[up], -1.0), (xj[up], 1.0)) >= 0,
-                                  name="z_ge_xi_minus_xj")
-                m.add_constraints(rows_expression(m, *u, (xi[up], 1.0), (xj[up], -1.0)) >= 0,
-                                  name="z_ge_xj_minus_xi")
-            if down.any():  # z wants to be large: z <= x_i + x_j, z <= 2 - x_i - x_j
-                d = edge[down], (zl[down], 1.0)
-                m.add_constraints(rows_expression(m, *d, (xi[down], -1.0), (xj[down], -1.0)) <= 0,
-                                  name="z_le_xi_plus_xj")
-                m.add_constraints(rows_expression(m, *d, (xi[down], 1.0), (xj[down], 1.0)) <= 2,
-                                  name="z_le_2_minus_xi_minus_xj")
-        objective = (x * xr.DataArray(flip * x_coef, coords=[uid])).sum()
-        if edge_term is not None:
-            objective = objective + edge_term
+            x_coef, sense = self._utility(obj), "max"
+        objective = (x * xr.DataArray(x_coef, coords=[uid])).sum()
+        if self._blm and self.has_boundary:
+            edges = pd.DataFrame({"id_i": uid[self._e_i], "id_j": uid[self._e_j], "shared_length_m": self._e_b})
+            boundary = boundary_penalty(m, x, edges, pd.Series(self._exposed, index=uid), weight=self._blm,
+                                        form=boundary_form, dim="unit", name="boundary")
+            objective = objective + boundary if sense == "min" else objective - boundary
 
         if isinstance(obj, MinSet):
             t = self.targets.to_numpy()
