@@ -1,0 +1,230 @@
+"""Least-cost 占补平衡: which supplement units to cancel against which balancing units.
+
+Formulation
+-----------
+Sets: supplement units :math:`u \\in U = U^{div} \\cup U^{whole}` not yet cancelled (divisible purchased
+indicators and 挂钩 surplus; whole reclamation, consolidation and upgrade projects), balancing units
+:math:`g \\in G` (projects under 先补后占, occupation years under 以补定占, see
+:mod:`landkit.farmland.ledger`).
+
+Data: what unit :math:`u` adds, area :math:`a_u` (亩), capacity :math:`c_u` (kg), paddy :math:`w_u`
+(亩); its cost :math:`K_u` (万元, pro rata for divisible units) and year :math:`y_u`; the credit year
+:math:`\\tau_g` of balancing unit :math:`g` (its year under 先补后占, the year before under 以补定占); the
+residual demands :math:`A_g, C_g, W_g` (occupied minus already cancelled). Eligibility
+:math:`e_{ug} = [y_u \\le \\tau_g]`.
+
+Decisions: :math:`s_{ug} \\in [0, e_{ug}]` share of :math:`u` cancelled against :math:`g`;
+:math:`b_u \\in \\{0, 1\\}` build whole unit :math:`u`.
+
+.. math::
+
+    \\min \\; \\sum_{u \\in U^{div}} K_u \\sum_g s_{ug} + \\sum_{u \\in U^{whole}} K_u b_u
+
+subject to (names as in the linopy model):
+
+.. math::
+
+    \\text{cancel\\_once:}\\; \\sum_g s_{ug} \\le 1 \\;(u \\in U^{div}) \\qquad
+    \\text{whole:}\\; \\sum_g s_{ug} = b_u \\;(u \\in U^{whole})
+
+    \\text{quantity:}\\; \\sum_u a_u s_{ug} \\ge A_g \\qquad
+    \\text{capacity:}\\; \\sum_u \\tfrac{c_u}{100} s_{ug} \\ge \\tfrac{C_g}{100} \\qquad
+    \\text{paddy:}\\; \\sum_u w_u s_{ug} \\ge W_g
+
+Capacity rows count hundreds of kg, so their duals read directly in 万元 per 100 kg.
+
+Marginal costs
+--------------
+The dual :math:`\\lambda^d_g = \\partial\\,\\text{cost}^* / \\partial\\,\\text{rhs}^d_g \\ge 0` of each balance
+(landkit's sign convention: change of the optimal objective per unit increase of the right-hand
+side) is what one more 亩 of occupied farmland, 100 kg of occupied capacity or 亩 of occupied paddy
+costs at the margin: 万元/亩, 万元/100 kg, 万元/亩. Duals exist for LPs; when whole projects make
+the model a MILP, the binaries are fixed at the optimal plan and the remaining LP is re-solved, so
+the duals are the marginal costs *given the chosen projects* (buying indicators or using the spare
+share of a chosen project), not the cost of changing the project set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import linopy
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from landkit._errors import Problem, ValidationError
+from landkit.farmland.ledger import FarmlandLedger, SupplementUnit
+from landkit.optimize import GroupSpec, SolveResult, solve
+from landkit.params import Parameters
+
+if TYPE_CHECKING:
+    from landkit.farmland.result import FarmlandResult
+
+#: How an impossible balance is explained: constraint -> GroupSpec (user units: 亩, 公斤).
+DIAGNOSIS_GROUPS: dict[str, GroupSpec] = {
+    "quantity": GroupSpec(label="{group}: quantity balance (占一补一, 数量)", unit="亩", weight=1.0),
+    "capacity": GroupSpec(label="{group}: capacity balance (占优补优, 产能)", unit="公斤", scale=100.0, weight=0.01),
+    "paddy": GroupSpec(label="{group}: paddy balance (占水补水, 水田)", unit="亩", weight=1.0),
+}
+_DIM_COLUMN = {"quantity": "area_mu", "capacity": "capacity_kg", "paddy": "paddy_mu"}
+_DIM_SCALE = {"quantity": 1.0, "capacity": 0.01, "paddy": 1.0}
+
+
+class FarmlandBalance:
+    """The least-cost balancing problem for a ledger's open balances (module docstring for the maths).
+
+    Parameters
+    ----------
+    ledger : FarmlandLedger
+        Occupations and registered units; units already cancelled count toward their balancing
+        units and are not available again.
+
+    Examples
+    --------
+    >>> ledger = FarmlandLedger().occupy(occ).add_units(units)           # doctest: +SKIP
+    >>> result = FarmlandBalance(ledger).solve()                          # doctest: +SKIP
+    >>> result.balance_sheet(); result.marginal_costs()                   # doctest: +SKIP
+    """
+
+    def __init__(self, ledger: FarmlandLedger) -> None:
+        if not isinstance(ledger, FarmlandLedger):
+            raise ValidationError("FarmlandBalance", [Problem("ledger", f"got {type(ledger).__name__}",
+                                                              "pass a FarmlandLedger")])
+        problems = []
+        if ledger.occupations.empty:
+            problems.append(Problem("ledger", "has no occupations", "ledger.occupy(...) first"))
+        if ledger.available_units().empty:
+            problems.append(Problem("ledger", "has no supplement unit left to cancel", "ledger.add_units(...) first"))
+        if problems:
+            raise ValidationError("FarmlandBalance", problems)
+        self.ledger = ledger
+
+    @classmethod
+    def from_occupations(
+        cls,
+        occupations: Any,
+        units: Iterable[SupplementUnit] | pd.DataFrame,
+        *,
+        regime: str = "auto",
+        params: Parameters | None = None,
+    ) -> FarmlandBalance:
+        """A fresh ledger with ``occupations`` (e.g. ``ReserveResult.occupations()``) and ``units``."""
+        return cls(FarmlandLedger(params, regime=regime).occupy(occupations).add_units(units))
+
+    # ------------------------------------------------------------------ data
+    def groups(self) -> pd.DataFrame:
+        """Balancing units with their residual demands (occupied − already cancelled)."""
+        g = self.ledger.groups()
+        s = self.ledger.supplied()
+        for col in _DIM_COLUMN.values():
+            g[f"residual_{col}"] = g[col] - s[col]
+        return g
+
+    def eligibility(self) -> pd.DataFrame:
+        """unit × balancing unit: True where the unit is available by the credit year."""
+        u = self.ledger.available_units()
+        g = self.ledger.groups()
+        e = u["year"].to_numpy()[:, None] <= g["credit_year"].to_numpy()[None, :]
+        return pd.DataFrame(e, index=u.index, columns=g.index)
+
+    # ------------------------------------------------------------------ model
+    def build_model(self, fixed_build: Mapping[str, float] | None = None) -> linopy.Model:
+        """The linopy model; with ``fixed_build`` (whole unit -> 0/1) the binaries are constants (an LP)."""
+        units = self.ledger.available_units()
+        groups = self.groups()
+        uidx = pd.Index(units.index.astype(str), name="unit")
+        gidx = pd.Index(groups.index.astype(str), name="group")
+        elig = self.eligibility().to_numpy().astype(float)
+        m = linopy.Model()
+        share = m.add_variables(lower=0.0, upper=xr.DataArray(elig, coords=[uidx, gidx]), name="share")
+        used = share.sum("group")
+        div = units["divisible"].to_numpy()
+        cost = xr.DataArray(units["cost_wan_yuan"].to_numpy(), coords=[uidx])
+        obj: Any = 0
+        if div.any():
+            d_idx = uidx[div]
+            m.add_constraints(used.sel(unit=d_idx) <= 1.0, name="cancel_once")
+            obj = (used.sel(unit=d_idx) * cost.sel(unit=d_idx)).sum()
+        if (~div).any():
+            w_idx = uidx[~div]
+            if fixed_build is None:
+                build = m.add_variables(binary=True, coords=[w_idx], name="build")
+                m.add_constraints(used.sel(unit=w_idx) - build == 0.0, name="whole")
+                obj = obj + (build * cost.sel(unit=w_idx)).sum()
+            else:
+                b = xr.DataArray([float(round(fixed_build[str(i)])) for i in w_idx], coords=[w_idx])
+                m.add_constraints(used.sel(unit=w_idx) == b, name="whole")
+        for dim, col in _DIM_COLUMN.items():
+            coef = xr.DataArray(units[col].to_numpy() * _DIM_SCALE[dim], coords=[uidx])
+            rhs = xr.DataArray(groups[f"residual_{col}"].to_numpy() * _DIM_SCALE[dim], coords=[gidx])
+            m.add_constraints((share * coef).sum("unit") >= rhs, name=dim)
+        if isinstance(obj, int):  # only fixed whole units: a constant objective still needs a term
+            obj = 0.0 * share.sum()
+        m.add_objective(obj, sense="min")
+        return m
+
+    def solve(
+        self,
+        *,
+        solver: str = "highs",
+        time_limit_s: float | None = 60.0,
+        mip_gap: float = 1e-4,
+        duals: bool = True,
+    ) -> FarmlandResult:
+        """Solve; raise :class:`~landkit.InfeasibleError` explaining each balance that cannot be met.
+
+        Parameters
+        ----------
+        solver : {"highs", "cbc"}
+        time_limit_s : float or None
+            Hard wall-clock limit of each solve.
+        mip_gap : float
+            Relative gap at which a MILP counts as optimal.
+        duals : bool
+            Compute the marginal cost of each balance (for a MILP: a second, LP solve with the
+            whole projects fixed).
+
+        Raises
+        ------
+        InfeasibleError
+            Not enough supplement; the message names each balance short and by how much
+            (e.g. ``"reserve 2024: paddy balance (占水补水, 水田) short by 12亩"``).
+        SolverError
+            No solution within the time limit, or a solver failure.
+        """
+        from landkit.farmland.result import FarmlandResult
+
+        model = self.build_model()
+        outcome = solve(model, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap)
+        outcome.raise_for_status(groups=DIAGNOSIS_GROUPS, diagnose_time_limit_s=time_limit_s)
+        dual_outcome: SolveResult | None = None
+        dual_note = ""
+        if duals:
+            if outcome.is_mip:
+                build = outcome.value("build").to_pandas()
+                dual_outcome = solve(self.build_model(fixed_build=build.to_dict()), solver=solver,
+                                     time_limit_s=time_limit_s)
+                dual_outcome.raise_for_status(diagnose=False)
+                dual_note = "LP with the chosen whole projects fixed (marginal cost given the project set)"
+            else:
+                dual_outcome = outcome
+                dual_note = "LP"
+        return FarmlandResult(self, outcome, dual_outcome, dual_note)
+
+
+def _shares(outcome: SolveResult) -> pd.DataFrame:
+    """unit × group shares from a solution, tiny values dropped."""
+    s = outcome.value("share").to_pandas().fillna(0.0)
+    return s.where(s > 1e-9, 0.0)
+
+
+def marginal_table(dual_outcome: SolveResult, groups: pd.Index) -> pd.DataFrame:
+    """Duals of the three balances per balancing unit, in 万元/亩, 万元/100公斤, 万元/亩."""
+    out = pd.DataFrame(index=pd.Index(groups.astype(str), name="平衡单元"))
+    labels = {"quantity": "数量(万元/亩)", "capacity": "产能(万元/100公斤)", "paddy": "水田(万元/亩)"}
+    for dim, label in labels.items():
+        d = dual_outcome.dual(dim).to_pandas()
+        out[label] = np.asarray(d.reindex(out.index), dtype=float)
+    return out

@@ -1,0 +1,411 @@
+"""Inputs of a 增减挂钩 项目区 plan: 拆旧 plots, 建新 resettlement sites, money and quota rules.
+
+:class:`LinkageInputs` is the validated, costed data the project-area model is built from, in the
+user's units (亩, 万元, 户, kg). :func:`linkage_inputs_from_town` derives it from a
+:class:`~landkit.Town` and its parameters (section ``linkage``); small hand-made cases build it
+directly (see the tests).
+
+拆旧 candidates
+---------------
+- rural homesteads (DLBM 0702) of the villages in ``villages`` (default: every village whose
+  ``area_name`` in the layer ``villages`` is one of ``linkage.whole_village_areas``, i.e. the 南阳
+  area). Villages named in ``whole_villages`` (default: the same) are 整村搬迁 blocks: all of their
+  homesteads are demolished or none (each in its own year, so a village can move in phases);
+- abandoned mining land (DLBM 0602) anywhere, for 工矿废弃地复垦利用;
+- a plot more than ``reserve.partial_zone_rule`` (5 %) inside the 城镇开发边界 or the 生态保护红线
+  is not a candidate: inside the boundary land is for urban renewal, and in the red line land is
+  restored to nature, not to farmland.
+
+Reclaimed farmland (the rule)
+-----------------------------
+reclaimable area :math:`r_p = \\sigma\\, a_p` (``linkage.reclaimable_share``); grade = the 国土 等别 of the
+nearest existing farmland parcel + ``linkage.reclaimed_grade_offset`` (clipped to 1–15); paddy when
+the plot lies within ``linkage.paddy_max_distance_m`` of a river or canal (layer ``river_area``);
+grain capacity :math:`k_p = r_p \\cdot \\text{farmland.capacity\\_by\\_grade}[\\text{grade}]`.
+
+Costs (万元, paid in the year of demolition)
+--------------------------------------------
+floor area × ``acquisition.house_demolition`` + households × ``acquisition.resettlement_per_household``
++ :math:`r_p` × ``linkage.reclamation_cost`` (``linkage.mining_reclamation_cost`` for mining land).
+
+建新 sites
+----------
+Non-construction parcels (``linkage.site_groups``) at least ``reserve.min_inside_boundary`` inside the
+城镇开发边界, at most ``reserve.partial_zone_rule`` inside 永久基本农田, 生态保护红线 or a water-source
+zone, and planned residential in the planning layer ``GHYT``, grouped by village (ZLDWMC) into one
+site each. Capacity = area / ``linkage.resettlement_land_per_household``; cost =
+``linkage.site_fixed_cost`` when opened + ``linkage.resettlement_site_cost_per_household`` per
+household; the farmland, paddy and grain capacity a site occupies per 亩 are its parcels' averages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from landkit._errors import Problem, ValidationError
+from landkit.params import Parameters
+
+#: Columns of the 拆旧 candidate table (units in the names).
+PLOT_COLUMNS: dict[str, str] = {
+    "kind": "类型",
+    "village": "坐落",
+    "area_mu": "拆旧面积(亩)",
+    "reclaim_mu": "可复垦面积(亩)",
+    "paddy_mu": "复垦水田(亩)",
+    "capacity_kg": "复垦产能(公斤)",
+    "grade": "复垦后等别",
+    "households": "户数(户)",
+    "demolition_cost_wan_yuan": "拆迁补偿(万元)",
+    "reclamation_cost_wan_yuan": "复垦费用(万元)",
+}
+#: Columns of the 建新 site table.
+SITE_COLUMNS: dict[str, str] = {
+    "area_mu": "安置区面积(亩)",
+    "capacity_households": "安置能力(户)",
+    "fixed_cost_wan_yuan": "开办费用(万元)",
+    "farmland_share": "耕地比例",
+    "paddy_share": "水田比例",
+    "capacity_kg_per_mu": "产能(公斤/亩)",
+}
+KIND_LABELS: dict[str, str] = {"homestead": "宅基地(增减挂钩)", "mining": "工矿废弃地(复垦利用)"}
+
+
+@dataclass(frozen=True)
+class LinkageInputs:
+    """Everything the project-area model needs, validated, in 亩 / 万元 / 户 / kg.
+
+    Attributes
+    ----------
+    plots : DataFrame
+        One row per 拆旧 candidate (index: unit id, e.g. BSM) with :data:`PLOT_COLUMNS`, plus
+        optional ``block`` (str or NA; plots sharing a block are demolished all or none: 整村搬迁).
+    sites : DataFrame
+        One row per 建新 site (index: site name) with :data:`SITE_COLUMNS`.
+    years : tuple of int
+        Plan years, consecutive.
+    max_households : Series
+        Households moved per year at most (户).
+    return_years : int
+        周转指标 borrowed in year t must be returned by accepted reclamation by year t + N.
+    reclamation_lag_years : int
+        Years from demolition to accepted reclamation (复垦验收).
+    land_per_household_mu, site_cost_per_household_wan_yuan : float
+        建新 land take (亩/户) and site cost (万元/户).
+    town_use_value_wan_per_mu, sale_price_wan_per_mu : Series
+        Value of 1 亩 of 节余指标 used in town, and its sale price, by year (万元/亩).
+    town_use_cap_mu, sale_cap_mu : Series
+        Most 节余指标 the town can use, and sell, per year (亩).
+    discount_rate : float
+    farmer_share : float
+        Share of net sale proceeds paid to farmers (reported, not optimised).
+    notes : tuple of str
+        What the costing assumed, shown with results.
+    """
+
+    plots: pd.DataFrame
+    sites: pd.DataFrame
+    years: tuple[int, ...]
+    max_households: pd.Series
+    return_years: int = 3
+    reclamation_lag_years: int = 1
+    land_per_household_mu: float = 0.25
+    site_cost_per_household_wan_yuan: float = 12.0
+    town_use_value_wan_per_mu: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+    sale_price_wan_per_mu: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+    town_use_cap_mu: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+    sale_cap_mu: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+    discount_rate: float = 0.05
+    farmer_share: float = 0.85
+    notes: tuple[str, ...] = ()
+
+    @property
+    def plot_cost_wan_yuan(self) -> pd.Series:
+        """One-off cost of each 拆旧 plot: demolition and compensation + reclamation (万元)."""
+        return self.plots["demolition_cost_wan_yuan"] + self.plots["reclamation_cost_wan_yuan"]
+
+    def with_changes(self, **changes: Any) -> LinkageInputs:
+        """A validated copy with some fields replaced."""
+        return replace(self, **changes).check()
+
+    def check(self) -> LinkageInputs:
+        """Collect every problem in the inputs and raise one :class:`ValidationError` naming them."""
+        problems: list[Problem] = []
+        p, s = self.plots, self.sites
+        years = list(self.years)
+        if not years or years != list(range(years[0], years[0] + len(years))):
+            problems.append(Problem("years", f"{years} are not consecutive years", "e.g. 2019, …, 2025", "years"))
+        for name, frame, cols in (("plots", p, PLOT_COLUMNS), ("sites", s, SITE_COLUMNS)):
+            missing = [c for c in cols if c not in frame.columns]
+            if missing:
+                problems.append(Problem(name, f"missing columns {missing}", f"see {name.upper()[:-1]}_COLUMNS",
+                                        "column"))
+            if frame.index.has_duplicates:
+                dup = frame.index[frame.index.duplicated()].unique().tolist()[:20]
+                problems.append(Problem(name, f"duplicate ids {dup}", "ids must be unique", "duplicate"))
+            for c in [c for c in cols if c in frame.columns and c not in ("kind", "village")]:
+                values = pd.to_numeric(frame[c], errors="coerce")
+                bad = frame.index[values.isna() | (values < 0)]
+                if len(bad):
+                    problems.append(Problem(f"{name} column {c}", f"negative or missing for {list(bad[:10])}",
+                                            "areas, costs, households and shares are ≥ 0", "value"))
+        if {"reclaim_mu", "area_mu", "paddy_mu"} <= set(p.columns):
+            over = p.index[p["reclaim_mu"] > p["area_mu"] + 1e-9]
+            if len(over):
+                problems.append(Problem("plots", f"reclaimable area above plot area for {list(over[:10])}",
+                                        "reclaim_mu ≤ area_mu", "value"))
+            over = p.index[p["paddy_mu"] > p["reclaim_mu"] + 1e-9]
+            if len(over):
+                problems.append(Problem("plots", f"paddy above reclaimable area for {list(over[:10])}",
+                                        "paddy_mu ≤ reclaim_mu", "value"))
+        for c in ("farmland_share", "paddy_share"):
+            if c in s.columns and (s[c] > 1 + 1e-9).any():
+                problems.append(Problem(f"sites column {c}", "share above 1", "give a share in [0, 1]", "value"))
+        for name in ("max_households", "town_use_value_wan_per_mu", "sale_price_wan_per_mu", "town_use_cap_mu",
+                     "sale_cap_mu"):
+            series = getattr(self, name)
+            absent = [y for y in years if y not in series.index]
+            if absent:
+                problems.append(Problem(name, f"no value for years {absent}", "give one per plan year", "years"))
+            elif (series.reindex(years) < 0).any():
+                problems.append(Problem(name, "negative values", "give values ≥ 0", "value"))
+        if self.return_years < 1:
+            problems.append(Problem("return_years", f"{self.return_years} < 1", "周转指标 are returned within ≥ 1 year",
+                                    "value"))
+        if self.reclamation_lag_years < 0:
+            problems.append(Problem("reclamation_lag_years", "must be ≥ 0", "", "value"))
+        if self.land_per_household_mu <= 0:
+            problems.append(Problem("land_per_household_mu", "must be > 0", "e.g. 0.25 亩/户", "value"))
+        if not 0 <= self.discount_rate < 1:
+            problems.append(Problem("discount_rate", f"{self.discount_rate} outside [0, 1)", "", "value"))
+        if not 0 <= self.farmer_share <= 1:
+            problems.append(Problem("farmer_share", f"{self.farmer_share} outside [0, 1]", "", "value"))
+        if problems:
+            raise ValidationError("linkage plan inputs", problems)
+        return self
+
+
+# ---------------------------------------------------------------------- from a Town
+def by_year(value: object, years: Sequence[int], key: str) -> pd.Series:
+    """A scalar or {year: value} parameter as a float Series over ``years`` (missing years NaN)."""
+    if isinstance(value, Mapping):
+        return pd.Series({y: float(value[y]) if y in value else float(value.get(str(y), np.nan)) for y in years},
+                         name=key, dtype=float)
+    return pd.Series({y: float(value) for y in years}, name=key, dtype=float)  # type: ignore[arg-type]
+
+
+def reclaimed_quality(plots: Any, town: Any) -> pd.DataFrame:
+    """Grade, paddy flag and grain capacity per 亩 of farmland reclaimed from ``plots`` (the module rule).
+
+    Returns a DataFrame indexed like ``plots`` with ``grade`` (国土 等别 1–15), ``is_paddy`` (bool),
+    ``capacity_kg_per_mu`` and ``nearest_farmland_m`` (distance to the farmland whose grade was taken).
+    """
+    import geopandas as gpd
+
+    params: Parameters = town.params
+    parcels = town.parcels
+    farmland = parcels[parcels["is_farmland"].astype(bool) & parcels["farmland_grade"].notna()]
+    if len(farmland) == 0:
+        raise ValidationError("reclaimed farmland quality", [Problem(
+            "town parcels", "no farmland with a grade (GDDB), so reclaimed land has no grade to take",
+            "fill GDDB for farmland parcels", "value")])
+    pts = gpd.GeoDataFrame(geometry=plots.geometry.representative_point(), crs=parcels.crs)
+    near = gpd.sjoin_nearest(pts, farmland[["farmland_grade", "geometry"]], how="left", distance_col="dist_m")
+    near = near[~near.index.duplicated(keep="first")].reindex(plots.index)
+    table = np.asarray(params["farmland.capacity_by_grade"], dtype=float)
+    offset = int(params["linkage.reclaimed_grade_offset"])
+    grade = np.clip(near["farmland_grade"].to_numpy(dtype=float) + offset, 1, table.size).astype(int)
+    water = town.layers.get("river_area")
+    limit = float(params["linkage.paddy_max_distance_m"])
+    if water is not None and len(water):
+        dist = plots.geometry.distance(water.geometry.union_all())
+        paddy = np.asarray(dist <= limit)
+    else:
+        paddy = np.zeros(len(plots), dtype=bool)
+    return pd.DataFrame({"grade": grade, "is_paddy": paddy, "capacity_kg_per_mu": table[grade - 1],
+                         "nearest_farmland_m": near["dist_m"].to_numpy(dtype=float)}, index=plots.index)
+
+
+def villages_in_areas(town: Any, areas: Iterable[str]) -> list[str]:
+    """Village names (ZLDWMC) whose ``area_name`` in the layer ``villages`` is one of ``areas``."""
+    layer = town.layers.get("villages")
+    areas = list(areas)
+    if layer is None:
+        raise ValidationError("linkage plan", [Problem("layer villages", "the town has no villages layer",
+                                                       "pass villages=[...] by name", "layer")])
+    known = sorted(set(layer["area_name"].astype(str)))
+    unknown = [a for a in areas if a not in known]
+    if unknown:
+        raise ValidationError("linkage plan", [Problem("whole_village_areas", f"unknown areas {unknown}",
+                                                       f"choose from {known}", "unknown_id")])
+    return sorted(layer.loc[layer["area_name"].isin(areas), "ZLDWMC"].astype(str))
+
+
+def plots_from_town(town: Any, villages: Iterable[str], whole_villages: Iterable[str]) -> Any:
+    """The 拆旧 candidates of a town, costed, as a GeoDataFrame (see the module docstring)."""
+    params: Parameters = town.params
+    parcels = town.parcels
+    villages, whole_villages = list(villages), list(whole_villages)
+    known = set(parcels["ZLDWMC"].astype(str))
+    problems = [Problem(f"village {v}", "no parcel has this ZLDWMC", f"choose from e.g. {sorted(known)[:8]}",
+                        "unknown_id") for v in villages + whole_villages if v not in known]
+    problems += [Problem(f"village {v}", "in whole_villages but not in villages", "add it to villages", "value")
+                 for v in whole_villages if v not in villages]
+    if problems:
+        raise ValidationError("linkage plan", problems)
+    sliver = float(params["reserve.partial_zone_rule"])
+    zlmc = parcels["ZLDWMC"].astype(str)
+    home = (parcels["DLBM"] == "0702") & zlmc.isin(villages)
+    mining = parcels["DLBM"] == "0602"
+    ok = parcels.get("frac_CZKFBJ", 0.0) <= sliver
+    ok &= parcels.get("frac_STBHHX", 0.0) <= sliver
+    chosen = parcels[(home | mining) & ok].copy()
+    quality = reclaimed_quality(chosen, town)
+    share = float(params["linkage.reclaimable_share"])
+    reclaim = chosen["area_mu"].astype(float) * share
+    is_mining = chosen["DLBM"].eq("0602").to_numpy()
+    households = chosen["households"].fillna(0).astype(int) if "households" in chosen else 0
+    floor = chosen["floor_area_m2"].fillna(0.0).astype(float) if "floor_area_m2" in chosen else 0.0
+    demolition = (floor * float(params["acquisition.house_demolition"]) / 1e4
+                  + households * float(params["acquisition.resettlement_per_household"]))
+    unit_cost = np.where(is_mining, float(params["linkage.mining_reclamation_cost"]),
+                         float(params["linkage.reclamation_cost"]))
+    out = chosen[["geometry"]].copy()
+    out["kind"] = np.where(is_mining, "mining", "homestead")
+    out["village"] = zlmc.loc[chosen.index]
+    out["area_mu"] = chosen["area_mu"].astype(float)
+    out["reclaim_mu"] = reclaim
+    out["paddy_mu"] = np.where(quality["is_paddy"], reclaim, 0.0)
+    out["capacity_kg"] = reclaim * quality["capacity_kg_per_mu"]
+    out["grade"] = quality["grade"]
+    out["households"] = households
+    out["demolition_cost_wan_yuan"] = demolition
+    out["reclamation_cost_wan_yuan"] = reclaim * unit_cost
+    block = pd.Series(pd.NA, index=out.index, dtype="string")
+    whole = out["village"].isin(whole_villages) & out["kind"].eq("homestead")
+    block[whole] = out.loc[whole, "village"]
+    out["block"] = block
+    out.index.name = "unit"
+    return out
+
+
+def sites_from_town(town: Any) -> Any:
+    """The 建新 resettlement sites of a town as a GeoDataFrame (see the module docstring)."""
+    import geopandas as gpd
+
+    params: Parameters = town.params
+    parcels = town.parcels
+    planning = town.layers.get("GHYT")
+    if planning is None or "planned_use" not in planning:
+        raise ValidationError("linkage plan", [Problem(
+            "layer GHYT", "no planning layer with planned_use, so no resettlement site can be derived",
+            "pass sites=... (a GeoDataFrame with SITE_COLUMNS)", "layer")])
+    sliver = float(params["reserve.partial_zone_rule"])
+    ok = parcels["landuse_group"].isin(list(params["linkage.site_groups"]))
+    ok &= parcels.get("frac_CZKFBJ", 0.0) >= float(params["reserve.min_inside_boundary"])
+    for key in ("YJJBNTBHTB", "STBHHX", "YYSYDBHQ"):
+        if f"frac_{key}" in parcels:
+            ok &= parcels[f"frac_{key}"] <= sliver
+    cand = parcels[ok]
+    residential = planning[planning["planned_use"].astype(str) == "residential"]
+    pts = gpd.GeoDataFrame(geometry=cand.geometry.representative_point(), crs=parcels.crs)
+    inside = gpd.sjoin(pts, residential[["geometry"]], how="inner", predicate="within").index.unique()
+    cand = cand.loc[inside]
+    if len(cand) == 0:
+        raise ValidationError("linkage plan", [Problem(
+            "resettlement sites", "no parcel is inside the 城镇开发边界, planned residential and free of 永久基本农田",
+            "pass sites=... explicitly", "empty")])
+    table = np.asarray(params["farmland.capacity_by_grade"], dtype=float)
+    grade = cand["farmland_grade"].astype(float)
+    idx = np.clip(np.nan_to_num(grade, nan=table.size).astype(int), 1, table.size) - 1
+    farm = np.where(cand["is_farmland"].astype(bool), cand["area_mu"], 0.0)
+    frame = pd.DataFrame({
+        "area_mu": cand["area_mu"].astype(float),
+        "farm_mu": farm,
+        "paddy_mu": np.where(cand["is_paddy"].astype(bool), cand["area_mu"], 0.0),
+        "cap_kg": farm * table[idx],
+        "village": cand["ZLDWMC"].astype(str),
+    }, index=cand.index)
+    g = frame.groupby("village")
+    area = g["area_mu"].sum()
+    geom = gpd.GeoSeries(cand.geometry, crs=parcels.crs).groupby(frame["village"]).agg(lambda s: s.union_all())
+    per_hh = float(params["linkage.resettlement_land_per_household"])
+    sites = gpd.GeoDataFrame({
+        "area_mu": area,
+        "capacity_households": np.floor(area / per_hh).astype(int),
+        "fixed_cost_wan_yuan": float(params["linkage.site_fixed_cost"]),
+        "farmland_share": g["farm_mu"].sum() / area,
+        "paddy_share": g["paddy_mu"].sum() / area,
+        "capacity_kg_per_mu": g["cap_kg"].sum() / area,
+        "parcels": g.size(),
+    }, geometry=geom.reindex(area.index).values, crs=parcels.crs)
+    sites.index = pd.Index([f"{v}安置区" for v in area.index], name="site")
+    return sites
+
+
+def linkage_inputs_from_town(
+    town: Any,
+    *,
+    years: Iterable[int] | None = None,
+    villages: Iterable[str] | None = None,
+    whole_villages: Iterable[str] | None = None,
+    sites: Any = None,
+    sale_price_wan_per_mu: float | Mapping[int, float] | None = None,
+    town_use_value_wan_per_mu: float | Mapping[int, float] | None = None,
+    max_households: float | Mapping[int, float] | None = None,
+) -> tuple[LinkageInputs, Any, Any]:
+    """Costed 拆旧 plots and 建新 sites of a town, with the quota rules, from its parameters.
+
+    Returns ``(inputs, plots_gdf, sites_gdf)``: the validated inputs and the geometries of the
+    candidates (for maps). Villages default to those of ``linkage.whole_village_areas``, all of them
+    整村搬迁 blocks; pass ``villages`` (and ``whole_villages``, a subset) to choose others.
+    """
+    params: Parameters = town.params
+    years_t = tuple(int(y) for y in (years if years is not None else params["linkage.plan_years"]))
+    default = villages_in_areas(town, params["linkage.whole_village_areas"])
+    villages_l = list(villages) if villages is not None else default
+    whole_l = list(whole_villages) if whole_villages is not None else [v for v in villages_l if v in default]
+    plots = plots_from_town(town, villages_l, whole_l)
+    site_gdf = sites_from_town(town) if sites is None else sites
+    inputs = LinkageInputs(
+        plots=pd.DataFrame(plots.drop(columns="geometry")),
+        sites=pd.DataFrame(site_gdf.drop(columns="geometry", errors="ignore")),
+        years=years_t,
+        max_households=by_year(max_households if max_households is not None
+                               else params["linkage.max_households_per_year"], years_t, "max_households"),
+        return_years=int(params["linkage.return_years"]),
+        reclamation_lag_years=int(params["linkage.reclamation_lag"]),
+        land_per_household_mu=float(params["linkage.resettlement_land_per_household"]),
+        site_cost_per_household_wan_yuan=float(params["linkage.resettlement_site_cost_per_household"]),
+        town_use_value_wan_per_mu=by_year(town_use_value_wan_per_mu if town_use_value_wan_per_mu is not None
+                                          else params["linkage.town_use_value"], years_t, "town_use_value"),
+        sale_price_wan_per_mu=by_year(sale_price_wan_per_mu if sale_price_wan_per_mu is not None
+                                      else params["linkage.sale_price"], years_t, "sale_price"),
+        town_use_cap_mu=by_year(params["linkage.town_use_cap"], years_t, "town_use_cap"),
+        sale_cap_mu=by_year(params["linkage.sale_cap"], years_t, "sale_cap"),
+        discount_rate=float(params["linkage.discount_rate"]),
+        farmer_share=float(params["linkage.farmer_share"]),
+        notes=(
+            f"拆旧 villages {', '.join(villages_l)}; 整村搬迁 blocks {', '.join(whole_l) or 'none'}",
+            "reclaimed grade = nearest farmland's 等别 + offset; paddy within the distance of a river (estimates)",
+        ),
+    )
+    return inputs.check(), plots, site_gdf
+
+
+__all__ = [
+    "KIND_LABELS",
+    "PLOT_COLUMNS",
+    "SITE_COLUMNS",
+    "LinkageInputs",
+    "by_year",
+    "linkage_inputs_from_town",
+    "plots_from_town",
+    "reclaimed_quality",
+    "sites_from_town",
+    "villages_in_areas",
+]

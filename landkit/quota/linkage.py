@@ -1,0 +1,342 @@
+"""城乡建设用地增减挂钩: which plots to demolish and reclaim, when, and where the households go.
+
+Formulation
+-----------
+Sets: 拆旧 plots :math:`p \\in P` (homesteads, abandoned mining land), 整村搬迁 blocks
+:math:`v` (a village's plots, all or none), 建新 sites :math:`s \\in S`, years
+:math:`t \\in T = \\{t_0, …, t_n\\}`.
+
+Data: reclaimable area :math:`r_p`, paddy :math:`w_p` and grain capacity :math:`k_p` of the farmland
+reclaimed from :math:`p`; households :math:`n_p`; one-off cost :math:`C_p` (demolition, compensation,
+reclamation); reclamation accepted :math:`L` years after demolition; 周转指标 returned within
+:math:`N` years (3); households moved per year at most :math:`\\bar H_t`; site capacity
+:math:`K_s` (户), opening cost :math:`F_s`, cost per household :math:`c_h`, land per household
+:math:`a_h` (亩) and, per 亩 of site land, farmland :math:`\\varphi_s`, paddy :math:`\\psi_s` and
+capacity :math:`\\kappa_s` occupied.
+
+Decisions: :math:`x_{pt} \\in \\{0,1\\}` demolish :math:`p` in year :math:`t`; :math:`z_v \\in \\{0,1\\}`
+relocate village :math:`v`; :math:`o_{st} \\in \\{0,1\\}` open site :math:`s` in :math:`t`;
+:math:`h_{st} \\in \\mathbb{Z}_{\\ge 0}` households rehoused at :math:`s` in :math:`t`; and, in 亩,
+:math:`b_t` 周转指标 borrowed, :math:`g_t` returned, :math:`d_t` 建新 drawn from accepted quota,
+:math:`u_t` 节余指标 used in town, :math:`q_t` sold (all :math:`\\ge 0`).
+
+Derived: accepted reclamation :math:`R_t = \\sum_p r_p x_{p,t-L}` (likewise paddy :math:`W_t`, capacity
+:math:`K^{rec}_t`); 建新 land :math:`B_t = a_h \\sum_s h_{st}` (occupying paddy
+:math:`B^w_t = a_h \\sum_s \\psi_s h_{st}` and capacity :math:`B^k_t = a_h \\sum_s \\kappa_s h_{st}`);
+outstanding 周转指标 :math:`O_t = \\sum_{\\tau \\le t} (b_\\tau - g_\\tau)`; stock of accepted, unused quota
+:math:`Q_t = \\sum_{\\tau \\le t} (R_\\tau - g_\\tau - d_\\tau - u_\\tau - q_\\tau)`.
+
+Constraints (named as in the linopy model; infeasibility diagnosis reports them by name):
+
+.. math::
+
+    \\text{once:}\\; \\sum_t x_{pt} \\le 1 \\qquad
+    \\text{whole\\_village:}\\; \\sum_t x_{pt} = z_{v(p)} \\qquad
+    \\text{households:}\\; \\sum_p n_p x_{pt} \\le \\bar H_t
+
+    \\text{rehouse:}\\; \\sum_s h_{st} = \\sum_p n_p x_{pt} \\qquad
+    \\text{site\\_once:}\\; \\sum_t o_{st} \\le 1 \\qquad
+    \\text{site\\_capacity:}\\; \\sum_{\\tau \\le t} h_{s\\tau} \\le K_s \\sum_{\\tau \\le t} o_{s\\tau}
+
+    \\text{build:}\\; b_t + d_t = B_t \\qquad
+    \\text{stock:}\\; Q_t \\ge 0 \\qquad
+    \\text{outstanding:}\\; O_t \\ge 0
+
+    \\text{repay\\_due:}\\; \\sum_{\\tau \\le t} g_\\tau \\ge \\sum_{\\tau \\le t-N} b_\\tau \\quad (t \\ge t_0 + N)
+    \\qquad \\text{close\\_out:}\\; O_{t_n} \\le 0
+
+    \\text{paddy\\_due:}\\; \\sum_{\\tau \\le t} W_\\tau \\ge \\sum_{\\tau \\le t-N} B^w_\\tau \\qquad
+    \\text{capacity\\_due:}\\; \\sum_{\\tau \\le t} K^{rec}_\\tau \\ge \\sum_{\\tau \\le t-N} B^k_\\tau
+
+    \\text{paddy\\_close:}\\; \\sum_t W_t \\ge \\sum_t B^w_t \\qquad
+    \\text{capacity\\_close:}\\; \\sum_t K^{rec}_t \\ge \\sum_t B^k_t
+
+    \\text{town\\_use:}\\; u_t \\le U_t \\qquad \\text{sale:}\\; q_t \\le M_t
+
+The area balance "reclaimed farmland ≥ 建新 land" follows: :math:`Q_{t_n} \\ge 0` and
+:math:`O_{t_n} = 0` give :math:`\\sum_t R_t = \\sum_t B_t + \\sum_t (u_t + q_t) + Q_{t_n}`, so the
+surplus (节余) :math:`\\sum_t (u_t + q_t) + Q_{t_n}` is accepted reclamation − 建新 use. Paddy and
+capacity are tracked separately (挂钩水田, 挂钩产能) with the same :math:`N`-year rule. ``fixed``
+demolitions add ``locked`` (:math:`x_{p,y} = 1`), ``excluded`` plots ``excluded`` (:math:`\\sum_t
+x_{pt} = 0`). With :math:`\\delta_t = (1+i)^{-(t-t_0)}` and the yearly cost
+
+.. math::
+
+    C_t = \\sum_p C_p x_{pt} + \\sum_s F_s o_{st} + c_h \\sum_s h_{st},
+
+the objectives are
+
+- ``"max_value"``: maximise :math:`\\sum_t \\delta_t (v_t u_t + \\pi_t q_t - C_t)` — 节余指标 used in town
+  at the shadow value :math:`v_t`, or sold at :math:`\\pi_t`, minus costs;
+- ``"min_cost"``: minimise :math:`\\sum_t \\delta_t C_t` subject to ``required``:
+  :math:`u_t \\ge D_t`, a required quota by year (nothing is sold).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Literal
+
+import linopy
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from landkit._errors import Problem, ValidationError
+from landkit.optimize import GroupSpec, solve
+from landkit.quota.inputs import LinkageInputs, by_year
+
+if TYPE_CHECKING:
+    from landkit.quota.result import LinkageResult
+
+Objective = Literal["max_value", "min_cost"]
+
+#: How infeasibility is explained: constraint -> (label, unit, weight). The user's own choices (fixed
+#: demolitions, required quota) give way last; the quota rules first, so the message names the rule.
+DIAGNOSIS_GROUPS: dict[str, tuple[str, str, float]] = {
+    "repay_due": ("周转指标 due for return by {year} (borrowed ≥ 3 years earlier)", "亩", 1.0),
+    "close_out": ("周转指标 still outstanding at the end of the plan", "亩", 1.0),
+    "paddy_due": ("挂钩水田 due by {year}", "亩", 1.0),
+    "capacity_due": ("挂钩产能 due by {year}", "公斤", 0.001),
+    "paddy_close": ("挂钩水田 balance at the end of the plan", "亩", 1.0),
+    "capacity_close": ("挂钩产能 balance at the end of the plan", "公斤", 0.001),
+    "households": ("{year} households moved cap", "户", 1.0),
+    "site_capacity": ("{site} capacity by {year}", "户", 1.0),
+    "required": ("{year} required 节余指标", "亩", 1e3),
+    "locked": ("fixed demolition of {unit} in {year}", "plot", 1e6),
+}
+
+
+class LinkagePlan:
+    """A 增减挂钩 project-area plan (see the module docstring for the maths).
+
+    Parameters
+    ----------
+    inputs : LinkageInputs
+        Costed plots and sites and the quota rules (:func:`landkit.quota.linkage_inputs_from_town`).
+    objective : {"max_value", "min_cost"}
+        Maximise net value, or deliver ``required_mu`` at least discounted cost.
+    required_mu : float or mapping of int to float, optional
+        节余指标 the town needs by year (亩), for ``"min_cost"`` (a number: every year).
+    fixed : mapping of str to int, optional
+        Plots (or whole-village blocks, by village name) demolished in a given year.
+    excluded : iterable of str, optional
+        Plots or blocks that must not be demolished.
+
+    Examples
+    --------
+    >>> town = landkit.load_sample()                          # doctest: +SKIP
+    >>> plan = LinkagePlan.from_town(town)                    # doctest: +SKIP
+    >>> result = plan.solve(time_limit_s=60)                  # doctest: +SKIP
+    >>> result.ledger()                                       # doctest: +SKIP
+    """
+
+    town: Any = None
+    plots_gdf: Any = None
+    sites_gdf: Any = None
+
+    def __init__(
+        self,
+        inputs: LinkageInputs,
+        *,
+        objective: Objective = "max_value",
+        required_mu: float | Mapping[int, float] | None = None,
+        fixed: Mapping[str, int] | None = None,
+        excluded: Iterable[str] = (),
+    ) -> None:
+        self.inputs = inputs.check()
+        problems: list[Problem] = []
+        if objective not in ("max_value", "min_cost"):
+            problems.append(Problem("objective", f"{objective!r} is not 'max_value' or 'min_cost'", "", "value"))
+        if objective == "min_cost" and required_mu is None:
+            problems.append(Problem("required_mu", "min_cost needs the 节余指标 required by year",
+                                    "e.g. required_mu={2021: 50}", "value"))
+        self.required = (by_year(required_mu, inputs.years, "required").fillna(0.0) if required_mu is not None
+                         else pd.Series(0.0, index=list(inputs.years)))
+        if (self.required < 0).any():
+            problems.append(Problem("required_mu", "negative values", "give 亩 ≥ 0", "value"))
+        self.fixed = {str(k): int(v) for k, v in (fixed or {}).items()}
+        self.excluded = [str(e) for e in excluded]
+        plots = inputs.plots
+        blocks = set(plots["block"].dropna().astype(str)) if "block" in plots else set()
+        for key in [*self.fixed, *self.excluded]:
+            if key not in plots.index and key not in blocks:
+                problems.append(Problem(f"plot {key}", "neither a 拆旧 plot nor a whole-village block",
+                                        f"choose a plot id or one of {sorted(blocks)}", "unknown_id"))
+        for key, year in self.fixed.items():
+            if year not in inputs.years:
+                problems.append(Problem(f"fixed {key}", f"year {year} outside the plan {inputs.years}", "", "years"))
+        both = set(self.fixed) & set(self.excluded)
+        if both:
+            problems.append(Problem("fixed/excluded", f"{sorted(both)} both fixed and excluded", "choose one", "lock"))
+        if problems:
+            raise ValidationError("LinkagePlan", problems)
+        self.objective: Objective = objective
+
+    @classmethod
+    def from_town(
+        cls,
+        town: Any,
+        *,
+        years: Iterable[int] | None = None,
+        villages: Iterable[str] | None = None,
+        whole_villages: Iterable[str] | None = None,
+        sites: Any = None,
+        objective: Objective = "max_value",
+        required_mu: float | Mapping[int, float] | None = None,
+        fixed: Mapping[str, int] | None = None,
+        excluded: Iterable[str] = (),
+        **kwargs: Any,
+    ) -> LinkagePlan:
+        """Validate and cost a town's 拆旧 plots and 建新 sites, then set up the plan.
+
+        ``kwargs`` go to :func:`landkit.quota.linkage_inputs_from_town` (``sale_price_wan_per_mu``,
+        ``town_use_value_wan_per_mu``, ``max_households``).
+        """
+        from landkit.quota.inputs import linkage_inputs_from_town
+
+        inputs, plots, site_gdf = linkage_inputs_from_town(town, years=years, villages=villages,
+                                                           whole_villages=whole_villages, sites=sites, **kwargs)
+        plan = cls(inputs, objective=objective, required_mu=required_mu, fixed=fixed, excluded=excluded)
+        plan.town, plan.plots_gdf, plan.sites_gdf = town, plots, site_gdf
+        return plan
+
+    # ------------------------------------------------------------------ build
+    def discount(self) -> xr.DataArray:
+        """Discount factor :math:`\\delta_t` by year."""
+        years = np.asarray(self.inputs.years)
+        return xr.DataArray((1 + self.inputs.discount_rate) ** -(years - years[0]),
+                            coords=[pd.Index(years, name="year")])
+
+    def _members(self, key: str) -> list[str]:
+        plots = self.inputs.plots
+        if key in plots.index:
+            return [key]
+        return list(plots.index[plots["block"].astype("string").eq(key).fillna(False)].astype(str))
+
+    def build(self) -> linopy.Model:
+        """Build the linopy model (vectorised over plot × year and site × year)."""
+        inp = self.inputs
+        p, st = inp.plots, inp.sites
+        P = pd.Index(p.index.astype(str), name="unit")
+        S = pd.Index(st.index.astype(str), name="site")
+        T = pd.Index(list(inp.years), name="year")
+        L, N = inp.reclamation_lag_years, inp.return_years
+
+        def pcol(name: str) -> xr.DataArray:
+            return xr.DataArray(p[name].to_numpy(dtype=float), coords=[P])
+
+        def scol(name: str) -> xr.DataArray:
+            return xr.DataArray(st[name].to_numpy(dtype=float), coords=[S])
+
+        def yearly(series: pd.Series) -> xr.DataArray:
+            return xr.DataArray(series.reindex(T).to_numpy(dtype=float), coords=[T])
+
+        m = linopy.Model()
+        x = m.add_variables(binary=True, coords=[P, T], name="x")
+        o = m.add_variables(binary=True, coords=[S, T], name="open")
+        h = m.add_variables(lower=0, integer=True, coords=[S, T], name="rehoused")
+        borrow = m.add_variables(lower=0, coords=[T], name="borrow")
+        repay = m.add_variables(lower=0, coords=[T], name="repay")
+        direct = m.add_variables(lower=0, coords=[T], name="direct")
+        use = m.add_variables(lower=0, upper=yearly(inp.town_use_cap_mu) if self.objective == "max_value" else np.inf,
+                              coords=[T], name="use")
+        sell_cap = yearly(inp.sale_cap_mu) if self.objective == "max_value" else xr.zeros_like(yearly(inp.sale_cap_mu))
+        sell = m.add_variables(lower=0, upper=sell_cap, coords=[T], name="sell")
+
+        m.add_constraints(x.sum("year") <= 1, name="once")
+        if "block" in p and p["block"].notna().any():
+            blk = p["block"].dropna().astype(str)
+            B = pd.Index(sorted(set(blk)), name="block")
+            z = m.add_variables(binary=True, coords=[B], name="village")
+            members = pd.Index(blk.index.astype(str), name="unit")
+            zb = z.sel(block=xr.DataArray(blk.to_numpy(), coords=[members]))
+            m.add_constraints(x.sel(unit=members).sum("year") - zb == 0, name="whole_village")
+        moved = (pcol("households") * x).sum("unit")
+        m.add_constraints(moved <= yearly(inp.max_households), name="households")
+        m.add_constraints(h.sum("site") - moved == 0, name="rehouse")
+        m.add_constraints(o.sum("year") <= 1, name="site_once")
+        m.add_constraints(h.cumsum("year") - scol("capacity_households") * o.cumsum("year") <= 0,
+                          name="site_capacity")
+
+        def accepted(col: str) -> linopy.LinearExpression:
+            flow = (pcol(col) * x).sum("unit")
+            return flow.shift(year=L).fillna(0) if L > 0 else flow
+
+        rec, rec_paddy, rec_cap = accepted("reclaim_mu"), accepted("paddy_mu"), accepted("capacity_kg")
+        a_h = inp.land_per_household_mu
+        build = a_h * h.sum("site")
+        build_paddy = (a_h * scol("paddy_share") * h).sum("site")
+        build_cap = (a_h * scol("capacity_kg_per_mu") * h).sum("site")
+        m.add_constraints(borrow + direct - build == 0, name="build")
+        stock = (rec - repay - direct - use - sell).cumsum("year")
+        m.add_constraints(stock >= 0, name="stock")
+        outstanding = (borrow - repay).cumsum("year")
+        m.add_constraints(outstanding >= 0, name="outstanding")
+        last = T[-1]
+        if len(T) > N:
+            due_years = T[N:]
+            due = borrow.cumsum("year").shift(year=N).fillna(0).sel(year=due_years)
+            m.add_constraints(repay.cumsum("year").sel(year=due_years) - due >= 0, name="repay_due")
+            m.add_constraints(rec_paddy.cumsum("year").sel(year=due_years)
+                              - build_paddy.cumsum("year").shift(year=N).fillna(0).sel(year=due_years) >= 0,
+                              name="paddy_due")
+            m.add_constraints(rec_cap.cumsum("year").sel(year=due_years)
+                              - build_cap.cumsum("year").shift(year=N).fillna(0).sel(year=due_years) >= 0,
+                              name="capacity_due")
+        m.add_constraints(outstanding.sel(year=last) <= 0, name="close_out")
+        m.add_constraints((rec_paddy - build_paddy).sum("year") >= 0, name="paddy_close")
+        m.add_constraints((rec_cap - build_cap).sum("year") >= 0, name="capacity_close")
+
+        if self.objective == "min_cost":
+            m.add_constraints(use >= yearly(self.required), name="required")
+        if self.fixed:
+            fix = xr.DataArray(np.zeros((len(P), len(T))), coords=[P, T])
+            for key, year in self.fixed.items():
+                fix.loc[{"unit": self._members(key), "year": year}] = 1.0
+            m.add_constraints(x >= fix, name="locked", mask=fix > 0)
+        if self.excluded:
+            units = sorted({u for key in self.excluded for u in self._members(key)})
+            m.add_constraints(x.sel(unit=units).sum("year") == 0, name="excluded")
+
+        delta = self.discount()
+        cost = ((xr.DataArray(inp.plot_cost_wan_yuan.to_numpy(dtype=float), coords=[P]) * x).sum("unit")
+                + (scol("fixed_cost_wan_yuan") * o).sum("site")
+                + inp.site_cost_per_household_wan_yuan * h.sum("site"))
+        if self.objective == "max_value":
+            value = yearly(inp.town_use_value_wan_per_mu) * use + yearly(inp.sale_price_wan_per_mu) * sell
+            m.add_objective((delta * (value - cost)).sum(), sense="max")
+        else:
+            m.add_objective((delta * cost).sum(), sense="min")
+        return m
+
+    # ------------------------------------------------------------------ solve
+    def diagnosis_groups(self) -> dict[str, GroupSpec]:
+        """Constraint groups and units used to explain an infeasible plan (:data:`DIAGNOSIS_GROUPS`)."""
+        return {name: GroupSpec(label=label, unit=unit, weight=weight)
+                for name, (label, unit, weight) in DIAGNOSIS_GROUPS.items()}
+
+    def solve(
+        self,
+        *,
+        solver: str = "highs",
+        time_limit_s: float | None = 60.0,
+        mip_gap: float = 1e-4,
+        threads: int | None = None,
+        diagnose_time_limit_s: float | None = 30.0,
+    ) -> LinkageResult:
+        """Build and solve; an impossible plan raises :class:`landkit.InfeasibleError` naming the rule broken.
+
+        The diagnosis says which rule cannot be met and by how much, e.g. ``周转指标 due for
+        return by 2022 (borrowed ≥ 3 years earlier) short by 60亩``.
+        """
+        from landkit.quota.result import LinkageResult
+
+        model = self.build()
+        outcome = solve(model, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads)
+        if not outcome.has_solution():
+            outcome.raise_for_status(groups=self.diagnosis_groups(), diagnose_time_limit_s=diagnose_time_limit_s)
+        return LinkageResult(self, outcome)
+
+
+__all__ = ["DIAGNOSIS_GROUPS", "LinkagePlan"]
