@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from landkit.optimize import SolveResult, Status
 from landkit.quota.inputs import KIND_LABELS
+from landkit.results import ModelResult
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from landkit.quota.linkage import LinkagePlan
 
 
-class LinkageResult:
+class LinkageResult(ModelResult):
     """The solved project-area plan. Build it with :meth:`LinkagePlan.solve`.
 
     Attributes
@@ -32,24 +32,7 @@ class LinkageResult:
         Status, objective, bound, gap, run time and log of the solve.
     """
 
-    def __init__(self, plan: LinkagePlan, outcome: SolveResult) -> None:
-        self.plan = plan
-        self.outcome = outcome
-
-    @property
-    def status(self) -> Status:
-        """The solver's status (optimal / feasible at a limit)."""
-        return self.outcome.status
-
-    @property
-    def objective(self) -> float:
-        """Discounted net value (max_value) or discounted cost (min_cost), 万元."""
-        return float(self.outcome.objective) if self.outcome.objective is not None else float("nan")
-
-    @property
-    def gap(self) -> float | None:
-        """Relative MIP gap proven by the solver."""
-        return self.outcome.gap
+    plan: LinkagePlan
 
     # ------------------------------------------------------------------ raw decisions
     @cached_property

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from landkit.optimize import SolveResult, Status
 from landkit.reserve.inputs import USE_LABELS, USES
+from landkit.results import ModelResult
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -32,7 +32,7 @@ def _rounded(value: Any, digits: int) -> float:
     return round(float(value), digits) + 0.0
 
 
-class ReserveResult:
+class ReserveResult(ModelResult):
     """The solved plan. Build it with :meth:`ReservePlan.solve`.
 
     Attributes
@@ -42,25 +42,7 @@ class ReserveResult:
         Status, objective, bound, gap, run time and log of the solve.
     """
 
-    def __init__(self, plan: ReservePlan, outcome: SolveResult) -> None:
-        self.plan = plan
-        self.outcome = outcome
-
-    # ------------------------------------------------------------------ status
-    @property
-    def status(self) -> Status:
-        """The solver's status, read from the solver (optimal / feasible at the limit / ...)."""
-        return self.outcome.status
-
-    @property
-    def objective(self) -> float:
-        """The optimised objective (NPV minus penalties, or discounted cost), 万元."""
-        return float(self.outcome.objective) if self.outcome.objective is not None else float("nan")
-
-    @property
-    def gap(self) -> float | None:
-        """Relative MIP gap proven by the solver."""
-        return self.outcome.gap
+    plan: ReservePlan
 
     # ------------------------------------------------------------------ raw decisions
     def _binary(self, name: str) -> pd.DataFrame:
