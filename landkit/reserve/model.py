@@ -223,7 +223,14 @@ class ReservePlan:
             return xr.DataArray(series.reindex(T).to_numpy(dtype=float), coords=[T])
 
         m = linopy.Model()
-        x = m.add_variables(binary=True, coords=[P, T], name="x")
+        # a parcel bought in the last `lag` years cannot be supplied within the plan: it only costs, so
+        # it is fixed to 0 unless the user's locks or bundles may need it (presolve misses this)
+        free = ~p.get("locked_in", pd.Series(False, index=p.index)).to_numpy(dtype=bool)
+        if "bundle" in p:
+            free &= p["bundle"].isna().to_numpy()
+        late = np.asarray(T) > T[-1] - lag
+        upper = xr.DataArray(np.where(free[:, None] & late[None, :] & (lag > 0), 0.0, 1.0), coords=[P, T])
+        x = m.add_variables(lower=0, upper=upper, coords=[P, T], name="x", integer=True)
         s = m.add_variables(binary=True, coords=[P, T], name="s")
         cost = xr.DataArray(inp.cost_wan_yuan.to_numpy(dtype=float), coords=[P])
         hold = col("holding_cost_wan_yuan_per_year")
