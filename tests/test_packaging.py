@@ -24,7 +24,7 @@ def test_environment_matches_pyproject() -> None:
     pypi = dict(_split(s) for s in project["dependencies"])
     env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
     conda = dict(
-        _split(s) for s in env["dependencies"] if isinstance(s, str) and not s.startswith(("python", "pip"))
+        _split(s) for s in env["dependencies"] if isinstance(s, str) and _split(s)[0] not in ("python", "pip")
     )
     conda = {CONDA_TO_PYPI.get(k, k): v for k, v in conda.items()}
     assert conda == pypi, (

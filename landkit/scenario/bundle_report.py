@@ -1,0 +1,81 @@
+"""The report of one scenario run (report.html and report.docx inside the bundle)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from landkit.report import Block, Figure, Heading, Paragraph, Table, write_docx, write_html
+
+SECTION_TITLES: dict[str, str] = {
+    "corridor": "文化旅游大动脉线路", "linkage": "城乡建设用地增减挂钩", "reserve": "土地收储计划",
+    "farmland": "耕地占补平衡",
+}
+#: Tables shown in the report (the bundle's tables/ folder holds them all).
+REPORT_TABLES: dict[str, tuple[str, ...]] = {
+    "corridor": ("廊道线路指标", "廊道线路分段表"),
+    "linkage": ("增减挂钩台账",),
+    "reserve": ("年度储备计划汇总", "资金平衡表", "用地需求保障表"),
+    "farmland": ("占补平衡核算表",),
+}
+
+
+def run_blocks(run: Any, tables: dict[str, list[tuple[str, pd.DataFrame]]],
+               figures: dict[str, list[tuple[str, Any]]]) -> list[Block]:
+    """The report's blocks: scenario, KPIs, one section per model, parameters and the solver record."""
+    sc = run.scenario
+    blocks: list[Block] = [Heading(f"情景报告：{sc.title or sc.name}", 0)]
+    blocks.append(Heading("情景说明", 1))
+    text = sc.description or "—"
+    blocks.append(Paragraph(f"情景 {sc.name}: {text}"))
+    changed = ", ".join(f"{k} = {v}" for k, v in sc.parameters.items()) or "无 (none)"
+    blocks.append(Paragraph(f"参数调整 (parameter overrides): {changed}"))
+    if sc.policy.get("date"):
+        blocks.append(Paragraph(f"政策日期 (policy date): {sc.policy['date']}; 占补平衡制度: "
+                                f"{sc.policy.get('farmland_regime', 'auto')}"))
+    links = [link for link in sc.links if sc.has_link(link)]
+    blocks.append(Paragraph("模型衔接 (links applied): " + ("; ".join(links) or "无")))
+    blocks.append(Heading("关键指标", 1))
+    k = pd.DataFrame({"指标": list(run.kpis), "数值": ["—" if v is None else v for v in run.kpis.values()]})
+    blocks.append(Table("关键指标汇总表", k))
+    for m, title in SECTION_TITLES.items():
+        if m not in run.records:
+            continue
+        blocks.append(Heading(title, 1))
+        rec = run.records[m]
+        blocks.append(Paragraph(f"求解: {rec.summary or rec.status}"))
+        res = run.results.get(m)
+        if res is not None and hasattr(res, "summary") and m != "corridor":
+            for line in str(res.summary()).splitlines()[:6]:
+                blocks.append(Paragraph(line.strip()))
+        wanted = REPORT_TABLES.get(m, ())
+        for name, frame in tables.get(m, []):
+            if name in wanted:
+                blocks.append(Table(name, frame))
+        for name, path in figures.get(m, []):
+            blocks.append(Figure(name, path))
+    blocks.append(Heading("参数与来源", 1))
+    ptab = run.town.params.table()
+    n_est = int((ptab["tag"] == "E").sum())
+    blocks.append(Paragraph(f"共 {len(ptab)} 个参数, 其中估计值 (E, no published source) {n_est} 个; "
+                            "全表见 tables/参数表.csv, 来源见 audit.json."))
+    over = ptab[ptab["tag"] == "U"][["key", "value", "unit", "source"]]
+    if len(over):
+        blocks.append(Table("本情景调整的参数", over))
+    blocks.append(Heading("求解记录", 1))
+    rec_tab = pd.DataFrame([{"模型": SECTION_TITLES.get(m, m), "求解器": r.solver or "—", "状态": r.status,
+                             "间隙": "—" if r.gap is None else f"{r.gap:.2%}",
+                             "目标值": "—" if r.objective is None else round(r.objective, 2),
+                             "耗时(s)": round(r.wall_time_s, 2), "模型文件": r.mps or "—"}
+                            for m, r in run.records.items()])
+    blocks.append(Table("模型求解记录", rec_tab))
+    return blocks
+
+
+def write_run_report(run: Any, writer: Any) -> None:
+    """Write ``report.html`` and ``report.docx`` of ``run`` into the writer's folder."""
+    blocks = run_blocks(run, writer.tables, writer.figures)
+    title = f"情景报告 {run.scenario.name}"
+    write_html(blocks, writer.root / "report.html", title=title)
+    write_docx(blocks, writer.root / "report.docx", title=title)

@@ -1,0 +1,255 @@
+"""Compare finished runs: KPIs side by side, maps at one extent, a Pareto chart and a recommendation.
+
+The recommendation is generated from the KPI numbers only: which run has the highest NPV, which
+moves the fewest households or takes the least farmland, which runs are dominated, and which fall
+short of demand or cash. It states no fact that is not in the table.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from landkit._errors import Problem, ValidationError
+from landkit.atomic import atomic_dir
+
+NPV = "净现值NPV(万元)"
+AGAINST = {"households": "搬迁户数(户)", "farmland": "占用耕地(亩)"}
+MAP_LAYERS = ("town_boundary", "reserve_parcels", "linkage_plots", "corridor_route")
+
+
+@dataclass
+class Comparison:
+    """What :func:`compare_runs` returns.
+
+    Attributes
+    ----------
+    kpis : DataFrame
+        KPI × run.
+    pareto : DataFrame
+        Per run: NPV, the second criterion and ``pareto_efficient``.
+    recommendation : str
+        A short paragraph generated from the numbers.
+    path : Path or None
+        The comparison folder, when written.
+    """
+
+    kpis: pd.DataFrame
+    pareto: pd.DataFrame
+    recommendation: str
+    path: Path | None = None
+
+
+def read_bundle(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """The KPIs, audit and scenario name of a run bundle (raises a ValidationError naming what is missing)."""
+    p = Path(path)
+    missing = [f for f in ("kpis.json", "audit.json") if not (p / f).exists()]
+    if missing:
+        raise ValidationError(str(p), [Problem(str(p), f"is not a run bundle (missing {', '.join(missing)})",
+                                               "give folders written by `landkit run`", "bundle")])
+    audit = json.loads((p / "audit.json").read_text(encoding="utf-8"))
+    return {"path": p, "name": audit.get("scenario", p.name),
+            "kpis": json.loads((p / "kpis.json").read_text(encoding="utf-8")), "audit": audit}
+
+
+def _num(v: Any) -> float | None:
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else None
+
+
+def pareto_table(kpis: pd.DataFrame, *, against: str = "households") -> pd.DataFrame:
+    """NPV (higher is better) against households or farmland (lower is better), with the efficient runs marked."""
+    col = AGAINST[against]
+    rows = []
+    for run in kpis.columns:
+        rows.append({"run": run, NPV: _num(kpis.at[NPV, run]) if NPV in kpis.index else None,
+                     col: _num(kpis.at[col, run]) if col in kpis.index else None})
+    t = pd.DataFrame(rows).set_index("run")
+    ok = t.dropna()
+    eff = {}
+    for r, row in ok.iterrows():
+        eff[r] = not any((o[NPV] >= row[NPV] and o[col] <= row[col] and (o[NPV] > row[NPV] or o[col] < row[col]))
+                         for q, o in ok.iterrows() if q != r)
+    t["pareto_efficient"] = [eff.get(r) for r in t.index]
+    return t
+
+
+def recommend(kpis: pd.DataFrame, pareto: pd.DataFrame, *, against: str = "households") -> str:
+    """A short paragraph from the numbers only (Chinese, with the figures it rests on)."""
+    col = AGAINST[against]
+    runs = list(kpis.columns)
+    if not runs:
+        return "没有可比较的情景。"
+
+    def vals(label: str) -> dict[str, float]:
+        if label not in kpis.index:
+            return {}
+        return {r: v for r in runs if (v := _num(kpis.at[label, r])) is not None}
+
+    def best(values: dict[str, float], label: str, unit: str, highest: bool) -> str | None:
+        if not values:
+            return None
+        target = max(values.values()) if highest else min(values.values())
+        tied = [r for r, v in values.items() if abs(v - target) <= 1e-6 * max(1.0, abs(target))]
+        word = "最高" if highest else "最少"
+        if len(tied) == len(values) and len(values) > 1:
+            return f"各情景{label}相同 ({target:,.1f}{unit})"
+        return f"{label}{word}的是情景 {'、'.join(tied)} ({target:,.{0 if highest else 1}f}{unit})"
+
+    parts = [best(vals(NPV), "净现值", " 万元", True), best(vals(col), col.split("(")[0], "", False)]
+    if against != "farmland":
+        parts.append(best(vals("占用耕地(亩)"), "占用耕地", " 亩", False))
+    parts = [p for p in parts if p]
+    text = "；".join(parts) + "。" if parts else ""
+    eff = pareto.index[pareto["pareto_efficient"].fillna(False).astype(bool)].tolist()
+    dom = pareto.index[pareto["pareto_efficient"].eq(False)].tolist()
+    if eff:
+        text += f"在净现值与{col.split('(')[0]}之间，非劣(帕累托有效)情景为 {'、'.join(eff)}"
+        text += f"；情景 {'、'.join(dom)} 被其他情景全面超越，不建议采用。" if dom else "。"
+    short = vals("需求缺口(亩)")
+    gaps = [r for r, v in short.items() if v > 0.01]
+    if gaps:
+        text += " 存在用地需求缺口的情景: " + "、".join(f"{r} ({short[r]:,.1f} 亩)" for r in gaps) + "。"
+    cash = vals("最低年末余额(万元)")
+    neg = [r for r, v in cash.items() if v < -0.01]
+    if neg:
+        text += " 出现年末资金为负的情景: " + "、".join(neg) + "。"
+    text += " 以上结论仅由本表数字得出，决策时还须结合表外因素。"
+    return text.strip()
+
+
+def _plot_maps(bundles: list[dict[str, Any]]) -> Any:
+    import geopandas as gpd
+    import pyogrio
+
+    from landkit.plot import add_north_arrow, add_scale_bar, new_axes
+
+    n = len(bundles)
+    fig, ax0 = new_axes((5.5 * n, 5.5))
+    fig.delaxes(ax0)
+    axes = fig.subplots(1, n, squeeze=False)[0]
+    layers: list[dict[str, Any]] = []
+    bounds = []
+    for b in bundles:
+        gpkg = b["path"] / "results.gpkg"
+        have = set(pyogrio.list_layers(gpkg)[:, 0]) if gpkg.exists() else set()
+        got = {name: gpd.read_file(gpkg, layer=name) for name in MAP_LAYERS if name in have}
+        layers.append(got)
+        bounds += [g.total_bounds for g in got.values() if len(g)]
+    for ax, b, got in zip(axes, bundles, layers, strict=True):
+        if "town_boundary" in got:
+            got["town_boundary"].boundary.plot(ax=ax, color="#444444", linewidth=0.8)
+        if "linkage_plots" in got:
+            got["linkage_plots"].plot(ax=ax, color="#8fbc8f", linewidth=0)
+        if "reserve_parcels" in got:
+            got["reserve_parcels"].plot(ax=ax, column="year_acquired", cmap="autumn", linewidth=0, categorical=True)
+        if "corridor_route" in got:
+            got["corridor_route"].plot(ax=ax, color="#1f4e9c", linewidth=1.4)
+        ax.set_title(str(b["name"]))
+        ax.set_aspect("equal")
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if bounds:
+        import numpy as np
+
+        arr = np.array(bounds)
+        pad = 0.03 * max(arr[:, 2].max() - arr[:, 0].min(), arr[:, 3].max() - arr[:, 1].min())
+        for ax in axes:
+            ax.set_xlim(arr[:, 0].min() - pad, arr[:, 2].max() + pad)
+            ax.set_ylim(arr[:, 1].min() - pad, arr[:, 3].max() + pad)
+            add_scale_bar(ax)
+            add_north_arrow(ax)
+    fig.suptitle("情景布局对比 (红/黄: 收储地块按年份; 绿: 挂钩拆旧; 蓝: 旅游廊道)")
+    return fig
+
+
+def _plot_pareto(pareto: pd.DataFrame, against: str) -> Any:
+    from landkit.plot import new_axes
+
+    col = AGAINST[against]
+    fig, ax = new_axes((7, 5))
+    ok = pareto.dropna(subset=[NPV, col])
+    eff = ok[ok["pareto_efficient"].astype(bool)].sort_values(col)
+    ax.scatter(ok[col], ok[NPV], color="#999999", zorder=2, label="情景")
+    ax.scatter(eff[col], eff[NPV], color="#c0392b", zorder=3, label="帕累托有效")
+    if len(eff) > 1:
+        ax.step(eff[col], eff[NPV], where="post", color="#c0392b", linewidth=1)
+    for r, row in ok.iterrows():
+        ax.annotate(str(r), (row[col], row[NPV]), textcoords="offset points", xytext=(5, 5), fontsize=9)
+    ax.set_xlabel(col)
+    ax.set_ylabel(NPV)
+    ax.set_title(f"净现值与{col.split('(')[0]}的权衡")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return fig
+
+
+def compare_runs(runs: list[str | os.PathLike[str]], out: str | os.PathLike[str] | None = None, *,
+                 against: str = "households", dpi: int = 110) -> Comparison:
+    """Compare run bundles; with ``out``, write the comparison folder atomically.
+
+    Parameters
+    ----------
+    runs : list of path
+        Bundles written by :func:`landkit.scenario.run_scenario` (at least one).
+    out : path, optional
+        Folder for 情景对比表.csv, 布局对比图.png, 帕累托图.png, compare.html, compare.docx,
+        recommendation.txt.
+    against : {"households", "farmland"}
+        Second criterion of the Pareto chart.
+    dpi : int
+        Figure resolution.
+    """
+    if against not in AGAINST:
+        raise ValidationError("compare", [Problem("against", f"is {against!r}", "one of 'households', 'farmland'",
+                                                  "value")])
+    if not runs:
+        raise ValidationError("compare", [Problem("runs", "none given", "give at least one run folder", "value")])
+    bundles = [read_bundle(r) for r in runs]
+    names = [str(b["name"]) for b in bundles]
+    if len(set(names)) < len(names):
+        names = [f"{b['name']} ({b['path'].name})" for b in bundles]
+        for b, n in zip(bundles, names, strict=True):
+            b["name"] = n
+    kpis = pd.DataFrame({n: pd.Series(b["kpis"]) for n, b in zip(names, bundles, strict=True)})
+    kpis.index.name = "指标"
+    pareto = pareto_table(kpis, against=against)
+    text = recommend(kpis, pareto, against=against)
+    cmp = Comparison(kpis=kpis, pareto=pareto, recommendation=text)
+    if out is None:
+        return cmp
+    import matplotlib.pyplot as plt
+
+    from landkit.report import Figure, Heading, Paragraph, Table, write_docx, write_html
+
+    target = Path(out)
+    with atomic_dir(target) as tmp:
+        kpis.to_csv(tmp / "情景对比表.csv", encoding="utf-8-sig")
+        pareto.to_csv(tmp / "帕累托表.csv", encoding="utf-8-sig")
+        (tmp / "recommendation.txt").write_text(text + "\n", encoding="utf-8")
+        fig = _plot_maps(bundles)
+        fig.savefig(tmp / "布局对比图.png", dpi=dpi, bbox_inches="tight")
+        plt.close(fig)
+        fig = _plot_pareto(pareto, against)
+        fig.savefig(tmp / "帕累托图.png", dpi=dpi, bbox_inches="tight")
+        plt.close(fig)
+        shown = kpis.map(lambda v: "—" if v is None or (isinstance(v, float) and math.isnan(v)) else v)
+        blocks = [Heading("情景对比报告", 0), Heading("建议", 1), Paragraph(text), Heading("关键指标对比", 1),
+                  Table("情景关键指标对比表", shown), Heading("布局对比", 1), Figure("布局对比图 (同一范围)",
+                                                                          tmp / "布局对比图.png"),
+                  Heading("权衡分析", 1), Figure("帕累托图", tmp / "帕累托图.png"),
+                  Table("帕累托表", pareto), Heading("数据来源", 1),
+                  Paragraph("各情景的输入文件哈希、参数来源与求解记录见其 audit.json: "
+                            + "; ".join(str(b["path"]) for b in bundles))]
+        write_html(blocks, tmp / "compare.html", title="情景对比报告")
+        write_docx(blocks, tmp / "compare.docx", title="情景对比报告")
+    cmp.path = target
+    return cmp
+
+
+__all__ = ["Comparison", "compare_runs", "pareto_table", "read_bundle", "recommend"]

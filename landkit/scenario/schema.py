@@ -1,0 +1,464 @@
+"""The scenario file: one YAML file naming the data, parameter overrides, policy date and models to run.
+
+A scenario is loaded with ``yaml.safe_load`` and validated in one pass: every unknown key and every bad
+value is reported at once, each naming the key (``models.reserve.mip_gap``) and what is allowed.
+
+Schema (every section but ``name`` is optional)::
+
+    name: baseline                      # letters, digits, _ and - (the bundle's folder name)
+    title: 基准情景 (2019–2021, 2,000万元/年)
+    description: free text
+    data:
+      source: sample                    # "sample" (bundled 探沂镇) or a 三调 file (.gpkg/.shp/.gdb)
+      layer: DLTB                       # parcels layer of a file source
+      dem: dem.tif                      # DEM of a file source
+      params: parameters.yaml           # parameter file (default: the bundled one)
+    parameters:                         # dotted keys → Parameters.with_overrides(source="scenario <name>")
+      funds.county_special_funds: 3000
+    policy:
+      date: "2021-06-30"                # the policy regime follows this date
+      farmland_regime: auto             # auto (by date) | per_project | annual
+    solver: {time_limit_s: 60, mip_gap: 0.005}   # defaults of every model
+    models:
+      linkage:  {enabled: true, years: [...], time_limit_s: ..., mip_gap: ...}
+      reserve:  {enabled: true, years: [2019, 2020, 2021], budget_wan_yuan: 2000, price_change: 0.0,
+                 objective: npv, use_bonds: true, use_company: true, lock_in: [], lock_out: []}
+      corridor: {enabled: true, order: null, by: length_m, start: 毛家河, end: null, neighbours: 8}
+      farmland: {enabled: true, base_year: 2019, duals: true}
+      park_sites: {enabled: false}      # reserved for landkit.siting
+    links:                              # applied in this order
+      - linkage.surplus -> reserve.quota
+      - reserve.occupations -> farmland.ledger
+      - corridor.occupations -> farmland.ledger
+      - linkage.supplement_units -> farmland.units
+    sweep:                              # for `landkit sweep`
+      seed: 0
+      distributions:
+        price_change: {dist: uniform, low: -0.3, high: 0.1}
+        budget_factor: {dist: normal, mean: 1.0, sd: 0.15, low: 0.5, high: 1.5}
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import math
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from landkit._errors import Problem, ValidationError
+
+#: Models a scenario can run, in the order they run.
+MODEL_ORDER: tuple[str, ...] = ("park_sites", "corridor", "linkage", "reserve", "farmland")
+#: Models reserved for modules still being written.
+RESERVED_MODELS: dict[str, str] = {"park_sites": "landkit.siting (chemical park and wood cluster sites)"}
+#: Links a scenario may declare: ``"source -> target"`` and what it does.
+LINKS: dict[str, str] = {
+    "linkage.surplus -> reserve.quota": "增减挂钩节余指标 by year added to the reserve plan's 新增建设用地 quota",
+    "reserve.occupations -> farmland.ledger": "farmland taken by the reserve plan enters the 占补平衡 ledger",
+    "corridor.occupations -> farmland.ledger": "farmland taken by the corridor route enters the 占补平衡 ledger",
+    "linkage.supplement_units -> farmland.units": "挂钩复垦 reclaimed farmland offered as supplement units",
+}
+#: Links reserved for landkit.siting.
+RESERVED_LINKS: dict[str, str] = {
+    "park_sites.occupations -> farmland.ledger": "farmland taken by the park sites",
+    "park_sites.demand -> reserve.demand": "industrial land demand of the park sites",
+}
+DEFAULT_LINKS: tuple[str, ...] = tuple(LINKS)
+#: Quantities a sweep may sample.
+SWEEP_VARIABLES: dict[str, str] = {
+    "price_change": "relative change of land prices (reserve.price_change), e.g. -0.2",
+    "budget_factor": "factor on the yearly county special funds",
+    "quota_price_factor": "factor on the 挂钩 surplus sale price (linkage.sale_price)",
+    "demand_factor": "factor on every land-use demand (reserve.demand)",
+}
+DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
+    "uniform": ("low", "high"),
+    "normal": ("mean", "sd"),
+    "triangular": ("low", "mode", "high"),
+}
+_NAME = re.compile(r"^[A-Za-z0-9_\-]+$")
+_SOLVE = {"time_limit_s": "number > 0", "mip_gap": "number in [0, 1)"}
+
+
+# --------------------------------------------------------------------------- small checkers
+def _num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(float(v))
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _years(v: Any) -> bool:
+    return isinstance(v, list) and len(v) > 0 and all(_is_int(y) and 1990 <= y <= 2100 for y in v) and \
+        v == sorted(set(v))
+
+
+def _str_list(v: Any) -> bool:
+    return isinstance(v, list) and all(isinstance(s, (str, int)) for s in v)
+
+
+Check = tuple[Callable[[Any], bool], str]
+
+_BOOL: Check = (lambda v: isinstance(v, bool), "true or false")
+_POS: Check = (lambda v: _num(v) and v > 0, "a number > 0")
+_GAP: Check = (lambda v: _num(v) and 0 <= v < 1, "a number in [0, 1), e.g. 0.005")
+_YEARS: Check = (_years, "a list of increasing whole years, e.g. [2019, 2020, 2021]")
+_IDS: Check = (_str_list, "a list of parcel BSM codes")
+
+
+def _choice(*allowed: Any) -> Check:
+    return (lambda v: v in allowed, "one of " + ", ".join(repr(a) for a in allowed))
+
+
+_COMMON: dict[str, Check] = {"enabled": _BOOL, "time_limit_s": _POS, "mip_gap": _GAP}
+MODEL_OPTIONS: dict[str, dict[str, Check]] = {
+    "reserve": {
+        **_COMMON,
+        "years": _YEARS,
+        "budget_wan_yuan": (lambda v: (_num(v) and v >= 0) or (isinstance(v, dict) and all(
+            _is_int(k) and _num(x) and x >= 0 for k, x in v.items())),
+            "万元 a year (a number ≥ 0) or a mapping {year: 万元}"),
+        "price_change": (lambda v: _num(v) and -1 < v <= 5, "a relative change > -1, e.g. -0.2 for prices −20 %"),
+        "objective": _choice("npv", "min_cost"),
+        "use_bonds": _BOOL,
+        "use_company": _BOOL,
+        "lock_in": _IDS,
+        "lock_out": _IDS,
+        "compactness_wan_yuan_per_km": (lambda v: _num(v) and v >= 0, "a number ≥ 0 (万元 per km)"),
+    },
+    "linkage": {
+        **_COMMON,
+        "years": _YEARS,
+        "objective": _choice("max_value", "min_cost"),
+        "villages": (_str_list, "a list of village names or codes"),
+        "whole_villages": (_str_list, "a list of village names or codes"),
+        "excluded": _IDS,
+    },
+    "farmland": {
+        **_COMMON,
+        "base_year": (lambda v: _is_int(v) and 1990 <= v <= 2100, "a whole year, e.g. 2019"),
+        "regime": _choice("auto", "per_project", "annual"),
+        "duals": _BOOL,
+    },
+    "corridor": {
+        **_COMMON,
+        "order": (lambda v: v is None or (isinstance(v, list) and len(v) >= 2 and all(isinstance(s, str) for s in v)),
+                  "null (best order) or a list of at least 2 site names"),
+        "by": _choice("length_m", "resistance", "build_cost_wan_yuan"),
+        "start": (lambda v: v is None or isinstance(v, str), "a site name or null"),
+        "end": (lambda v: v is None or isinstance(v, str), "a site name or null"),
+        "neighbours": _choice(8, 16),
+        "name": (lambda v: isinstance(v, str), "a text"),
+    },
+    "park_sites": {"enabled": _BOOL},
+}
+TOP_KEYS = ("name", "title", "description", "data", "parameters", "policy", "solver", "models", "links", "sweep")
+DATA_KEYS = ("source", "layer", "dem", "params")
+POLICY_KEYS = ("date", "farmland_regime")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A validated scenario.
+
+    Attributes
+    ----------
+    name : str
+        Folder name of the result bundle.
+    title, description : str
+        Shown in the report.
+    data : dict
+        ``source`` (``"sample"`` or an absolute path), ``layer``, ``dem``, ``params`` (paths resolved
+        against the scenario file's folder).
+    parameters : dict
+        Dotted-key overrides of the parameters.
+    policy : dict
+        ``date`` (ISO text) and ``farmland_regime``.
+    models : dict
+        Per model: ``enabled`` and its options (solver defaults filled in).
+    links : tuple of str
+        Links in the order they are applied (:data:`LINKS`).
+    sweep : dict
+        ``seed`` and ``distributions`` for :func:`landkit.scenario.sweep`.
+    path : Path or None
+        The file it was read from.
+    """
+
+    name: str
+    title: str = ""
+    description: str = ""
+    data: dict[str, Any] = field(default_factory=lambda: {"source": "sample"})
+    parameters: dict[str, Any] = field(default_factory=dict)
+    policy: dict[str, Any] = field(default_factory=dict)
+    models: dict[str, dict[str, Any]] = field(default_factory=dict)
+    links: tuple[str, ...] = DEFAULT_LINKS
+    sweep: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+    def enabled(self, model: str) -> bool:
+        """True if ``model`` runs in this scenario."""
+        return bool(self.models.get(model, {}).get("enabled", False))
+
+    def options(self, model: str) -> dict[str, Any]:
+        """The options of ``model`` without ``enabled`` and the solver settings."""
+        return {k: copy.deepcopy(v) for k, v in self.models.get(model, {}).items()
+                if k not in ("enabled", "time_limit_s", "mip_gap")}
+
+    def solve_options(self, model: str) -> dict[str, float]:
+        """``time_limit_s`` and ``mip_gap`` of ``model``."""
+        m = self.models.get(model, {})
+        return {"time_limit_s": float(m["time_limit_s"]), "mip_gap": float(m["mip_gap"])}
+
+    def has_link(self, link: str) -> bool:
+        """True if the scenario applies ``link`` and both its models run."""
+        src, dst = (s.split(".")[0] for s in link.split(" -> "))
+        return link in self.links and self.enabled(src) and self.enabled(dst)
+
+    def with_changes(self, *, name: str | None = None, parameters: Mapping[str, Any] | None = None,
+                     models: Mapping[str, Mapping[str, Any]] | None = None) -> Scenario:
+        """A copy with another name, more parameter overrides or changed model options (not re-validated)."""
+        from dataclasses import replace
+
+        mods = copy.deepcopy(self.models)
+        for m, opts in (models or {}).items():
+            mods.setdefault(m, {}).update(copy.deepcopy(dict(opts)))
+        return replace(self, name=name or self.name, parameters={**self.parameters, **(parameters or {})},
+                       models=mods)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The scenario as plain data (as it would be written back to YAML)."""
+        return {"name": self.name, "title": self.title, "description": self.description,
+                "data": copy.deepcopy(self.data), "parameters": copy.deepcopy(self.parameters),
+                "policy": copy.deepcopy(self.policy), "models": copy.deepcopy(self.models),
+                "links": list(self.links), "sweep": copy.deepcopy(self.sweep)}
+
+
+def _unknown(where: str, keys: Mapping[str, Any], allowed: tuple[str, ...] | list[str]) -> list[Problem]:
+    return [Problem(f"{where}{k}" if where else str(k), "unknown key", f"allowed keys: {', '.join(allowed)}",
+                    "unknown_key") for k in keys if k not in allowed]
+
+
+def scenario_from_dict(tree: Any, *, source: str = "<scenario>", base_dir: str | os.PathLike[str] | None = None,
+                       path: Path | None = None) -> Scenario:
+    """Validate a parsed scenario (a mapping) and return a :class:`Scenario`.
+
+    Every problem is collected before :class:`landkit.ValidationError` is raised; each names the key
+    and the allowed keys or values.
+    """
+    base = Path(base_dir) if base_dir is not None else Path.cwd()
+    if not isinstance(tree, Mapping):
+        raise ValidationError(source, [Problem(source, "top level must be a mapping of sections",
+                                               f"allowed keys: {', '.join(TOP_KEYS)}", "yaml")])
+    problems = _unknown("", tree, TOP_KEYS)
+    name = tree.get("name")
+    if not isinstance(name, str) or not _NAME.match(name):
+        problems.append(Problem("name", f"is {name!r}", "give a name of letters, digits, _ and - (e.g. baseline)",
+                                "value"))
+        name = "scenario"
+
+    def section(key: str) -> dict[str, Any]:
+        val = tree.get(key) or {}
+        if not isinstance(val, Mapping):
+            problems.append(Problem(key, f"must be a mapping, got {type(val).__name__}", "", "value"))
+            return {}
+        return dict(val)
+
+    # data
+    data = section("data")
+    problems += _unknown("data.", data, DATA_KEYS)
+    src = data.get("source", "sample")
+    out_data: dict[str, Any] = {"source": "sample"}
+    if not isinstance(src, str):
+        problems.append(Problem("data.source", f"is {src!r}", "'sample' or the path of a 三调 file", "value"))
+    elif src != "sample":
+        p = (base / src).resolve()
+        if not p.exists():
+            problems.append(Problem("data.source", f"file {p} not found", "'sample' or an existing .gpkg/.shp/.gdb",
+                                    "missing_file"))
+        out_data["source"] = str(p)
+    for key in ("dem", "params"):
+        if data.get(key) is not None:
+            p = (base / str(data[key])).resolve()
+            if not p.exists():
+                problems.append(Problem(f"data.{key}", f"file {p} not found", "give an existing file", "missing_file"))
+            out_data[key] = str(p)
+    if data.get("layer") is not None:
+        out_data["layer"] = str(data["layer"])
+
+    # parameters
+    params = section("parameters")
+    for k, v in params.items():
+        if not isinstance(k, str) or "." not in k:
+            problems.append(Problem(f"parameters.{k}", "is not a dotted parameter key",
+                                    "e.g. funds.county_special_funds (see data/tanyi/parameters.yaml)", "key"))
+        elif v is None:
+            problems.append(Problem(f"parameters.{k}", "has no value", "give the new value", "value"))
+
+    # policy
+    policy = section("policy")
+    problems += _unknown("policy.", policy, POLICY_KEYS)
+    out_policy: dict[str, Any] = {"farmland_regime": "auto"}
+    if "date" in policy:
+        d = policy["date"]
+        try:
+            out_policy["date"] = (d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))).isoformat()
+        except ValueError:
+            problems.append(Problem("policy.date", f"is {d!r}", "an ISO date, e.g. '2021-06-30'", "value"))
+    reg = policy.get("farmland_regime", "auto")
+    if reg not in ("auto", "per_project", "annual"):
+        problems.append(Problem("policy.farmland_regime", f"is {reg!r}", "one of 'auto', 'per_project', 'annual'",
+                                "value"))
+    else:
+        out_policy["farmland_regime"] = reg
+
+    # solver defaults
+    solver = section("solver")
+    problems += _unknown("solver.", solver, list(_SOLVE))
+    defaults = {"time_limit_s": 60.0, "mip_gap": 0.005}
+    for key, (ok, text) in (("time_limit_s", _POS), ("mip_gap", _GAP)):
+        if key in solver:
+            if ok(solver[key]):
+                defaults[key] = float(solver[key])
+            else:
+                problems.append(Problem(f"solver.{key}", f"is {solver[key]!r}", f"give {text}", "value"))
+
+    # models
+    models_in = section("models")
+    problems += _unknown("models.", models_in, list(MODEL_ORDER))
+    models: dict[str, dict[str, Any]] = {}
+    for m in MODEL_ORDER:
+        opts = models_in.get(m)
+        if opts is None:
+            opts = {}
+        if isinstance(opts, bool):
+            opts = {"enabled": opts}
+        if not isinstance(opts, Mapping):
+            problems.append(Problem(f"models.{m}", f"must be a mapping or true/false, got {opts!r}", "", "value"))
+            opts = {}
+        allowed = MODEL_OPTIONS[m]
+        problems += _unknown(f"models.{m}.", opts, list(allowed))
+        clean: dict[str, Any] = {"enabled": m not in RESERVED_MODELS and m in models_in}
+        for key, val in opts.items():
+            if key not in allowed:
+                continue
+            ok, text = allowed[key]
+            if not ok(val):
+                problems.append(Problem(f"models.{m}.{key}", f"is {val!r}", f"allowed: {text}", "value"))
+            else:
+                clean[key] = copy.deepcopy(val)
+        if m in RESERVED_MODELS and clean.get("enabled"):
+            problems.append(Problem(f"models.{m}.enabled", "is true, but this model is not available yet",
+                                    f"reserved for {RESERVED_MODELS[m]}; set enabled: false", "reserved"))
+            clean["enabled"] = False
+        if m not in RESERVED_MODELS:
+            clean.setdefault("time_limit_s", defaults["time_limit_s"])
+            clean.setdefault("mip_gap", defaults["mip_gap"])
+        models[m] = clean
+
+    # links
+    links_in = tree.get("links", list(DEFAULT_LINKS))
+    links: list[str] = []
+    if not isinstance(links_in, list):
+        problems.append(Problem("links", f"must be a list, got {links_in!r}", f"allowed links: {'; '.join(LINKS)}",
+                                "value"))
+        links_in = []
+    for i, link in enumerate(links_in):
+        text = re.sub(r"\s*(->|→)\s*", " -> ", str(link).strip())
+        if text in RESERVED_LINKS:
+            problems.append(Problem(f"links[{i}]", f"{link!r} needs landkit.siting, not available yet",
+                                    f"allowed links: {'; '.join(LINKS)}", "reserved"))
+        elif text not in LINKS:
+            problems.append(Problem(f"links[{i}]", f"{link!r} is not a known link",
+                                    f"allowed links: {'; '.join(LINKS)}", "value"))
+        elif text in links:
+            problems.append(Problem(f"links[{i}]", f"{link!r} is listed twice", "list each link once", "value"))
+        else:
+            links.append(text)
+
+    # sweep
+    sweep_in = section("sweep")
+    problems += _unknown("sweep.", sweep_in, ["seed", "samples", "distributions"])
+    sweep: dict[str, Any] = {"seed": 0, "distributions": {}}
+    if "seed" in sweep_in:
+        if _is_int(sweep_in["seed"]) and sweep_in["seed"] >= 0:
+            sweep["seed"] = sweep_in["seed"]
+        else:
+            problems.append(Problem("sweep.seed", f"is {sweep_in['seed']!r}", "a whole number ≥ 0", "value"))
+    if "samples" in sweep_in:
+        if _is_int(sweep_in["samples"]) and sweep_in["samples"] > 0:
+            sweep["samples"] = sweep_in["samples"]
+        else:
+            problems.append(Problem("sweep.samples", f"is {sweep_in['samples']!r}", "a whole number > 0", "value"))
+    dists = sweep_in.get("distributions") or {}
+    if not isinstance(dists, Mapping):
+        problems.append(Problem("sweep.distributions", "must be a mapping", "", "value"))
+        dists = {}
+    problems += _unknown("sweep.distributions.", dists, list(SWEEP_VARIABLES))
+    for var, spec in dists.items():
+        if var not in SWEEP_VARIABLES:
+            continue
+        where = f"sweep.distributions.{var}"
+        if not isinstance(spec, Mapping) or spec.get("dist") not in DISTRIBUTIONS:
+            problems.append(Problem(f"{where}.dist", f"is {spec.get('dist') if isinstance(spec, Mapping) else spec!r}",
+                                    f"one of {', '.join(DISTRIBUTIONS)}", "value"))
+            continue
+        need = DISTRIBUTIONS[spec["dist"]]
+        allowed_keys = ("dist", *need, *(("low", "high") if spec["dist"] == "normal" else ()))
+        problems += _unknown(f"{where}.", spec, allowed_keys)
+        for k in need:
+            if not _num(spec.get(k)):
+                problems.append(Problem(f"{where}.{k}", f"is {spec.get(k)!r}", "a number", "value"))
+        sweep["distributions"][var] = dict(spec)
+
+    title = tree.get("title", name)
+    desc = tree.get("description", "")
+    for key, val in (("title", title), ("description", desc)):
+        if not isinstance(val, str):
+            problems.append(Problem(key, f"must be text, got {val!r}", "", "value"))
+    if problems:
+        raise ValidationError(source, problems)
+    return Scenario(name=name, title=str(title), description=str(desc), data=out_data, parameters=params,
+                    policy=out_policy, models=models, links=tuple(links), sweep=sweep, path=path)
+
+
+def load_scenario(path: str | os.PathLike[str]) -> Scenario:
+    """Read and validate a scenario file (YAML, ``yaml.safe_load``).
+
+    Raises
+    ------
+    ValidationError
+        Listing every problem: unknown keys with the allowed keys, bad values with the allowed values.
+
+    Examples
+    --------
+    >>> sc = load_scenario("data/tanyi/scenarios/baseline.yaml")   # doctest: +SKIP
+    >>> sc.models["reserve"]["budget_wan_yuan"]                     # doctest: +SKIP
+    2000
+    """
+    p = Path(path)
+    if not p.exists():
+        raise ValidationError(str(p), [Problem(str(p), "file not found", "check the path", "missing_file")])
+    try:
+        tree = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ValidationError(str(p), [Problem(str(p), f"not valid YAML: {exc}", "fix the syntax", "yaml")]) from exc
+    return scenario_from_dict(tree, source=str(p), base_dir=p.parent, path=p.resolve())
+
+
+def bundled_scenarios() -> list[Path]:
+    """The scenario files shipped in ``data/tanyi/scenarios`` (sorted by name)."""
+    from landkit.params import SAMPLE_DIR
+
+    return sorted((Path(SAMPLE_DIR) / "scenarios").glob("*.yaml"))
+
+
+__all__ = ["DEFAULT_LINKS", "LINKS", "MODEL_ORDER", "RESERVED_LINKS", "SWEEP_VARIABLES", "Scenario",
+           "bundled_scenarios", "load_scenario", "scenario_from_dict"]

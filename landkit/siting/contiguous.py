@@ -1,0 +1,717 @@
+r"""Exact contiguous sites: connectivity cuts added only when a solution is disconnected.
+
+A *site* is a connected set of units (grid cells or parcels) of a required size. For units
+:math:`i \in V` with value :math:`v_i`, size :math:`a_i` (1 for a cell, 亩 for a parcel), adjacency
+:math:`E` with shared boundary :math:`b_{ij}` and exposed boundary :math:`e_i`, sites
+:math:`s = 1..m` with size bounds :math:`[L_s, U_s]`, the model is
+
+.. math::
+
+    \max \; & \sum_s \sum_{i \in V_s} v_{si} x_{si} - \lambda \sum_s B(x_s) \\
+    \text{s.t.}\; & L_s \le \sum_i a_i x_{si} \le U_s                      && \text{(size)} \\
+    & \sum_s x_{si} \le 1                                                 && \text{(no overlap)} \\
+    & x_{si} + x_{tj} \le 1 \quad s \ne t,\ d(i, j) < d_{min}             && \text{(separation)} \\
+    & x_{si} \le \sum_{j \in N(i)} x_{sj} \quad a_i < L_s                 && \text{(no isolated unit)} \\
+    & y_{sij} \le x_{si},\ y_{sij} \le x_{sj},\ \sum_{ij} y_{sij} \ge \sum_i x_{si} - 1
+                                                                          && \text{(a tree's edges)} \\
+    & \text{connectivity cuts (below)}, \quad x \in \{0, 1\}
+
+with :math:`B` the boundary length of :mod:`landkit.boundary` (:func:`~landkit.boundary.boundary_penalty`)
+and :math:`V_s` the units allowed for site :math:`s` (vetoed units have no variable). A connected set of
+:math:`k` units has at least :math:`k - 1` internal edges, hence the tree row.
+
+Connectivity cuts (Carvajal et al. 2013; Validi, Buchanan & Lykhovyd 2022)
+-------------------------------------------------------------------------
+The model is solved *without* connectivity. When a site's solution falls into components, for every
+component :math:`C` with vertex boundary :math:`N(C)` (units adjacent to :math:`C`, not in it):
+
+* if :math:`a(C) < L_s`, no feasible site lies inside :math:`C`, so a site that uses any unit of
+  :math:`C` must use a unit of :math:`N(C)`: :math:`x_{sa} \le \sum_{v \in N(C)} x_{sv}` for
+  :math:`a \in C`;
+* otherwise, for :math:`a \in C` and :math:`b` in another component, :math:`N(C)` separates them:
+  :math:`x_{sa} + x_{sb} - 1 \le \sum_{v \in N(C)} x_{sv}` (the classical :math:`a`-:math:`b` separator
+  inequality, with :math:`N(C)` reduced to the units that reach :math:`b` without crossing it).
+
+Both are valid for every connected site, so each re-solve is a relaxation of the exact problem and its
+best bound is a valid bound. The best connected solution seen (a greedy region-growing + swap
+heuristic, MILP solutions that are connected, and disconnected ones repaired by regrowing their best
+component) is the incumbent; the proven gap is :math:`(\text{bound} - \text{incumbent}) / |\text{incumbent}|`.
+Each re-solve runs under the remaining time budget (:func:`landkit.optimize.solve`).
+
+The naive single-commodity flow formulation (Shirabe 2005) is :func:`flow_contiguous_site`; it is kept
+for the benchmark's ratio and as an independent check.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import linopy
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import xarray as xr
+from scipy.sparse.csgraph import connected_components
+
+from landkit._errors import Problem, ValidationError
+from landkit.boundary import boundary_penalty
+from landkit.optimize import Status, solve
+
+
+# ----------------------------------------------------------------------------- the graph
+@dataclass(frozen=True)
+class UnitGraph:
+    """Units with sizes, adjacency with shared boundary, and exposed boundary.
+
+    Attributes
+    ----------
+    ids : pandas.Index
+        Unit ids (position ``k`` is unit ``ids[k]``).
+    size : ndarray
+        :math:`a_i` (cells: 1; parcels: 亩).
+    edge_i, edge_j : ndarray of int
+        Positions of the two ends of each adjacency (each pair once, ``i < j``).
+    edge_length : ndarray
+        :math:`b_{ij}`, shared boundary (m or cell sides).
+    exposed : ndarray
+        :math:`e_i`, boundary shared with no unit (m or cell sides).
+    """
+
+    ids: pd.Index
+    size: np.ndarray
+    edge_i: np.ndarray
+    edge_j: np.ndarray
+    edge_length: np.ndarray
+    exposed: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return len(self.ids)
+
+    def adjacency(self, keep: np.ndarray | None = None) -> sp.csr_matrix:
+        """Symmetric 0/1 adjacency, restricted to edges with both ends in ``keep`` (bool) if given."""
+        i, j = self.edge_i, self.edge_j
+        if keep is not None:
+            ok = keep[i] & keep[j]
+            i, j = i[ok], j[ok]
+        data = np.ones(2 * len(i))
+        return sp.csr_matrix((data, (np.r_[i, j], np.r_[j, i])), shape=(self.n, self.n))
+
+    def boundary(self, mask: np.ndarray) -> float:
+        """Boundary length :math:`B` of the set ``mask``."""
+        cut = mask[self.edge_i] != mask[self.edge_j]
+        return float(self.exposed[mask].sum() + self.edge_length[cut].sum())
+
+    def edges_frame(self) -> pd.DataFrame:
+        return pd.DataFrame({"id_i": self.ids[self.edge_i], "id_j": self.ids[self.edge_j],
+                             "shared_length_m": self.edge_length})
+
+    @classmethod
+    def from_grid(cls, shape: tuple[int, int]) -> UnitGraph:
+        """Rook adjacency of a grid; every side has length 1, the grid's outer sides are exposed."""
+        rows, cols = shape
+        idx = np.arange(rows * cols).reshape(shape)
+        ei = np.r_[idx[:, :-1].ravel(), idx[:-1, :].ravel()]
+        ej = np.r_[idx[:, 1:].ravel(), idx[1:, :].ravel()]
+        deg = np.bincount(np.r_[ei, ej], minlength=rows * cols)
+        return cls(pd.Index(np.arange(rows * cols), name="unit"), np.ones(rows * cols), ei, ej,
+                   np.ones(len(ei)), 4.0 - deg)
+
+
+@dataclass
+class SiteSpec:
+    """One site to place: its values per unit (NaN: not allowed) and size bounds ``[lo, hi]``."""
+
+    name: str
+    values: np.ndarray
+    lo: float
+    hi: float
+
+
+# ----------------------------------------------------------------------------- the result
+@dataclass
+class ContiguousResult:
+    """How a contiguous-site search ended.
+
+    Attributes
+    ----------
+    masks : dict of str to ndarray of bool
+        Units chosen for each site (over the graph's units).
+    objective : float
+        Value of the incumbent: :math:`\\sum v x - \\lambda B`.
+    bound : float
+        Proven upper bound on the optimum.
+    gap : float
+        ``(bound - objective) / max(|objective|, 1e-9)``; 0 when proven optimal.
+    status : Status
+        ``OPTIMAL`` (gap ≤ ``mip_gap``), ``FEASIBLE`` (a connected incumbent, gap open),
+        ``INFEASIBLE`` (proven no site exists) or ``TIME_LIMIT_NO_SOLUTION``.
+    iterations : int
+        MILP solves (cut rounds).
+    cuts : int
+        Connectivity cuts added.
+    runtime_s : float
+    method : str
+        ``"cuts"`` or ``"flow"``.
+    notes : list of str
+    shape : tuple or None
+        Grid shape when the units are grid cells (then :attr:`mask` is 2-D).
+    """
+
+    masks: dict[str, np.ndarray]
+    objective: float
+    bound: float
+    gap: float
+    status: Status
+    iterations: int = 0
+    cuts: int = 0
+    runtime_s: float = 0.0
+    method: str = "cuts"
+    notes: list[str] = field(default_factory=list)
+    shape: tuple[int, int] | None = None
+
+    @property
+    def mask(self) -> np.ndarray:
+        """The first site's units as a boolean array (grid shape for grids)."""
+        m = next(iter(self.masks.values()))
+        return m.reshape(self.shape) if self.shape is not None else m
+
+    @property
+    def proven_optimal(self) -> bool:
+        return self.status is Status.OPTIMAL
+
+    def summary(self) -> str:
+        state = "proven optimal" if self.proven_optimal else f"{self.status.value}, gap ≤ {self.gap:.2%}"
+        return (f"{self.method}: objective {self.objective:,.4g}, bound {self.bound:,.4g} ({state}); "
+                f"{self.iterations} solve(s), {self.cuts} cut(s), {self.runtime_s:.2f} s")
+
+
+# ----------------------------------------------------------------------------- heuristic
+def _objective(graph: UnitGraph, values: np.ndarray, mask: np.ndarray, weight: float) -> float:
+    return float(np.nansum(values[mask])) - weight * graph.boundary(mask) if mask.any() else -np.inf
+
+
+def greedy_site(graph: UnitGraph, values: np.ndarray, lo: float, hi: float, *, weight: float = 0.0,
+                n_seeds: int = 40, allowed: np.ndarray | None = None) -> np.ndarray | None:
+    """Greedy region growing from the best seeds, then 1-for-1 swaps; a connected set or None.
+
+    From each seed the region adds the frontier unit with the best marginal objective
+    (value − λ × change of boundary) that keeps the size ≤ ``hi`` until the size reaches ``lo``. The
+    best region is then improved by swaps (drop a unit whose removal keeps the region connected, add a
+    frontier unit) while the size stays in ``[lo, hi]`` and the objective improves.
+    """
+    ok = np.isfinite(values) if allowed is None else (allowed & np.isfinite(values))
+    if not ok.any():
+        return None
+    adj = graph.adjacency(ok).tolil().rows
+    elen = {}
+    for i, j, b in zip(graph.edge_i, graph.edge_j, graph.edge_length, strict=True):
+        elen[(i, j)] = elen[(j, i)] = b
+    nbr_len = [[elen[(i, j)] for j in adj[i]] for i in range(graph.n)]
+
+    def gain(u: int, inside: np.ndarray, sign: float = 1.0) -> float:
+        shared = sum(b for j, b in zip(adj[u], nbr_len[u], strict=True) if inside[j])
+        total_edges = sum(nbr_len[u])
+        # adding u: + exposed + edges to outside − edges to inside
+        d_b = graph.exposed[u] + (total_edges - shared) - shared
+        return sign * (values[u] - weight * d_b)
+
+    order = np.argsort(-np.where(ok, values, -np.inf))
+    best, best_obj = None, -np.inf
+    for seed in order[:n_seeds]:
+        if not ok[seed] or graph.size[seed] > hi:
+            continue
+        inside = np.zeros(graph.n, dtype=bool)
+        inside[seed] = True
+        size = graph.size[seed]
+        frontier = set(int(j) for j in adj[seed])
+        while size < lo:
+            cands = [u for u in frontier if size + graph.size[u] <= hi]
+            if not cands:
+                break
+            u = max(cands, key=lambda c: gain(c, inside))
+            inside[u] = True
+            size += graph.size[u]
+            frontier.discard(u)
+            frontier.update(int(j) for j in adj[u] if not inside[j])
+        if size < lo:
+            continue
+        obj = _objective(graph, values, inside, weight)
+        if obj > best_obj:
+            best, best_obj = inside, obj
+    if best is None:
+        return None
+    return _swap(graph, values, best, lo, hi, weight, ok, adj, gain)
+
+
+def _swap(graph: UnitGraph, values: np.ndarray, inside: np.ndarray, lo: float, hi: float, weight: float,
+          ok: np.ndarray, adj: Sequence[list[int]], gain: object) -> np.ndarray:
+    inside = inside.copy()
+    obj = _objective(graph, values, inside, weight)
+    full = graph.adjacency(ok)
+    for _ in range(200):
+        improved = False
+        members = np.flatnonzero(inside)
+        frontier = sorted({int(j) for i in members for j in adj[i] if not inside[j]},
+                          key=lambda u: -values[u])
+        size = graph.size[inside].sum()
+        for out in sorted(members, key=lambda u: values[u]):
+            for add in frontier:
+                new_size = size - graph.size[out] + graph.size[add]
+                if not lo <= new_size <= hi:
+                    continue
+                trial = inside.copy()
+                trial[out], trial[add] = False, True
+                t_obj = _objective(graph, values, trial, weight)
+                if t_obj <= obj + 1e-9:
+                    continue
+                sub = full[trial][:, trial]
+                if connected_components(sub, directed=False)[0] == 1:
+                    inside, obj, improved = trial, t_obj, True
+                    break
+            if improved:
+                break
+        if not improved:
+            break
+    return inside
+
+
+# ----------------------------------------------------------------------------- the MILP
+def _add_rows(model: linopy.Model, rows: list[tuple[list[int], list[float]]], sign: str, rhs: list[float],
+              name: str) -> None:
+    """Add rows ``sum(coeffs * vars) <sign> rhs`` given as (variable labels, coefficients) lists."""
+    width = max(len(v) for v, _ in rows)
+    vars_ = np.full((len(rows), width), -1, dtype=np.int64)
+    coeffs = np.zeros((len(rows), width))
+    for k, (v, c) in enumerate(rows):
+        vars_[k, : len(v)] = v
+        coeffs[k, : len(c)] = c
+    dim = f"{name}_row"
+    ds = xr.Dataset({"coeffs": ((dim, "_term"), coeffs), "vars": ((dim, "_term"), vars_)},
+                    coords={dim: np.arange(len(rows))})
+    model.add_constraints(linopy.LinearExpression(ds, model), sign, xr.DataArray(np.asarray(rhs, float),
+                                                                                 coords={dim: np.arange(len(rows))}),
+                          name=name)
+
+
+def _check(graph: UnitGraph, sites: Sequence[SiteSpec], weight: float, time_limit_s: float) -> None:
+    problems: list[Problem] = []
+    names = [s.name for s in sites]
+    if len(set(names)) != len(names):
+        problems.append(Problem("sites", f"site names repeat: {names}", "give each site its own name", "duplicate"))
+    for s in sites:
+        if s.values.shape != (graph.n,):
+            problems.append(Problem(f"site {s.name}", f"{s.values.shape} values for {graph.n} units",
+                                    "give one value per unit (NaN: not allowed)", "shape"))
+        if not (np.isfinite(s.lo) and np.isfinite(s.hi) and 0 < s.lo <= s.hi):
+            problems.append(Problem(f"site {s.name}", f"size bounds [{s.lo}, {s.hi}] are not 0 < lo ≤ hi",
+                                    "give the required size", "bad_size"))
+    if not np.isfinite(weight) or weight < 0:
+        problems.append(Problem("perimeter_weight", f"{weight!r} is not a number ≥ 0", "give λ ≥ 0", "bad_weight"))
+    if not time_limit_s > 0:
+        problems.append(Problem("time_limit_s", f"{time_limit_s!r} is not > 0", "give seconds", "bad_time"))
+    if problems:
+        raise ValidationError("contiguous site", problems)
+
+
+class _Model:
+    """The relaxation without connectivity, with per-site variables ``x_<k>``."""
+
+    def __init__(self, graph: UnitGraph, sites: Sequence[SiteSpec], weight: float,
+                 conflicts: np.ndarray | None) -> None:
+        self.graph, self.sites, self.weight = graph, sites, weight
+        m = linopy.Model()
+        self.allowed = [np.isfinite(s.values) for s in sites]
+        self.labels: list[np.ndarray] = []  # unit position -> variable label (-1: none)
+        objective = []
+        for k, (s, ok) in enumerate(zip(sites, self.allowed, strict=True)):
+            pos = np.flatnonzero(ok)
+            unit = pd.Index(graph.ids[pos], name="unit")
+            x = m.add_variables(binary=True, coords=[unit], name=f"x_{k}")
+            lab = np.full(graph.n, -1, dtype=np.int64)
+            lab[pos] = x.labels.to_numpy()
+            self.labels.append(lab)
+            size = xr.DataArray(graph.size[pos], coords=[unit])
+            m.add_constraints((size * x).sum() >= s.lo, name=f"size_min_{k}")
+            m.add_constraints((size * x).sum() <= s.hi, name=f"size_max_{k}")
+            obj = (xr.DataArray(s.values[pos], coords=[unit]) * x).sum()
+            keep = np.isin(graph.edge_i, pos) & np.isin(graph.edge_j, pos)
+            ei, ej = graph.edge_i[keep], graph.edge_j[keep]
+            if weight > 0:
+                edges = pd.DataFrame({"id_i": graph.ids[ei], "id_j": graph.ids[ej],
+                                      "shared_length_m": graph.edge_length[keep]})
+                exposed = pd.Series(graph.exposed[pos] + _outside_length(graph, ok)[pos], index=unit)
+                obj = obj - boundary_penalty(m, x, edges, exposed, weight=weight, dim="unit", name=f"boundary_{k}")
+            objective.append(obj)
+            # no isolated unit where a unit alone is too small
+            nb = graph.adjacency(ok).tolil().rows
+            rows = [([lab[i], *[lab[j] for j in nb[i]]], [1.0] + [-1.0] * len(nb[i]))
+                    for i in pos if graph.size[i] < s.lo]
+            if rows:
+                _add_rows(m, rows, "<=", [0.0] * len(rows), f"no_isolated_{k}")
+            if len(ei):  # a connected set of k units has ≥ k − 1 internal edges
+                e_idx = pd.Index(np.arange(len(ei)), name=f"edge_{k}")
+                y = m.add_variables(lower=0.0, upper=1.0, coords=[e_idx], name=f"tree_y_{k}")
+                ylab = y.labels.to_numpy()
+                _add_rows(m, [([ylab[e], lab[ei[e]]], [1.0, -1.0]) for e in range(len(ei))], "<=",
+                          [0.0] * len(ei), f"tree_y_le_xi_{k}")
+                _add_rows(m, [([ylab[e], lab[ej[e]]], [1.0, -1.0]) for e in range(len(ei))], "<=",
+                          [0.0] * len(ei), f"tree_y_le_xj_{k}")
+                _add_rows(m, [(list(ylab) + list(lab[pos]), [1.0] * len(ylab) + [-1.0] * len(pos))], ">=",
+                          [-1.0], f"tree_edges_{k}")
+        if len(sites) > 1:
+            rows = []
+            for i in range(graph.n):
+                labs = [lab[i] for lab in self.labels if lab[i] >= 0]
+                if len(labs) > 1:
+                    rows.append((labs, [1.0] * len(labs)))
+            if rows:
+                _add_rows(m, rows, "<=", [1.0] * len(rows), "no_overlap")
+            if conflicts is not None and len(conflicts):
+                rows = []
+                for a, b in conflicts:
+                    for s1, l1 in enumerate(self.labels):
+                        for s2, l2 in enumerate(self.labels):
+                            if s1 != s2 and l1[a] >= 0 and l2[b] >= 0:
+                                rows.append(([l1[a], l2[b]], [1.0, 1.0]))
+                if rows:
+                    _add_rows(m, rows, "<=", [1.0] * len(rows), "separation")
+        total = objective[0]
+        for o in objective[1:]:
+            total = total + o
+        m.add_objective(total, sense="max")
+        self.model = m
+        self.n_cut_groups = 0
+
+    def add_cuts(self, k: int, mask: np.ndarray) -> int:
+        """Separator cuts for site ``k``'s disconnected ``mask``; returns how many rows were added."""
+        g, s, ok, lab = self.graph, self.sites[k], self.allowed[k], self.labels[k]
+        adj = g.adjacency(ok)
+        sub = adj[mask][:, mask]
+        n_comp, comp_of = connected_components(sub, directed=False)
+        if n_comp <= 1:
+            return 0
+        members = np.flatnonzero(mask)
+        comps = [members[comp_of == c] for c in range(n_comp)]
+        rows, rhs = [], []
+        for c, comp in enumerate(comps):
+            in_c = np.zeros(g.n, dtype=bool)
+            in_c[comp] = True
+            boundary = np.flatnonzero((adj[comp].sum(axis=0).A1 > 0) & ~in_c)
+            if g.size[comp].sum() < s.lo:
+                for a in comp:
+                    rows.append(([lab[a], *lab[boundary]], [1.0] + [-1.0] * len(boundary)))
+                    rhs.append(0.0)
+                continue
+            for d, other in enumerate(comps):
+                if d == c:
+                    continue
+                # units of N(C) that reach the other component without crossing C ∪ N(C)
+                blocked = in_c.copy()
+                blocked[boundary] = True
+                reach = _reach(adj, other, ~blocked)
+                sep = boundary[(adj[boundary][:, reach].sum(axis=1).A1 > 0)] if reach.any() else boundary
+                for a in comp[:50]:
+                    for b in other[:20]:
+                        rows.append(([lab[a], lab[b], *lab[sep]], [1.0, 1.0] + [-1.0] * len(sep)))
+                        rhs.append(1.0)
+        if rows:
+            self.n_cut_groups += 1
+            _add_rows(self.model, rows, "<=", rhs, f"cut_{self.n_cut_groups}")
+        return len(rows)
+
+
+def _reach(adj: sp.csr_matrix, start: np.ndarray, open_: np.ndarray) -> np.ndarray:
+    """Units reachable from ``start`` through units in ``open_`` (``start`` included)."""
+    seen = np.zeros(adj.shape[0], dtype=bool)
+    seen[start] = True
+    front = seen.copy()
+    while front.any():
+        nxt = (adj[front].sum(axis=0).A1 > 0) & open_ & ~seen
+        seen |= nxt
+        front = nxt
+    return seen
+
+
+def _outside_length(graph: UnitGraph, ok: np.ndarray) -> np.ndarray:
+    """Boundary of each allowed unit shared with a unit that is not allowed (it counts as exposed)."""
+    out = np.zeros(graph.n)
+    cut = ok[graph.edge_i] != ok[graph.edge_j]
+    np.add.at(out, graph.edge_i[cut], graph.edge_length[cut])
+    np.add.at(out, graph.edge_j[cut], graph.edge_length[cut])
+    return out
+
+
+def _repair(graph: UnitGraph, values: np.ndarray, mask: np.ndarray, spec: SiteSpec, weight: float,
+            allowed: np.ndarray) -> np.ndarray | None:
+    """Regrow from the best component of a disconnected solution (a connected candidate or None)."""
+    keep = allowed.copy()
+    keep[~allowed] = False
+    sub = graph.adjacency(allowed)[mask][:, mask]
+    n_comp, comp_of = connected_components(sub, directed=False)
+    members = np.flatnonzero(mask)
+    best = max(range(n_comp), key=lambda c: values[members[comp_of == c]].sum())
+    seedless = np.zeros(graph.n, dtype=bool)
+    seedless[members[comp_of == best]] = True
+    vals = np.where(allowed, values, np.nan)
+    # bias the growth towards the chosen component
+    boosted = np.where(seedless, np.nanmax(np.abs(vals)) * 10 + np.nan_to_num(vals), vals)
+    grown = greedy_site(graph, boosted, spec.lo, spec.hi, weight=weight, n_seeds=3, allowed=allowed)
+    if grown is None:
+        return None
+    return _swap(graph, vals, grown, spec.lo, spec.hi, weight, allowed, graph.adjacency(allowed).tolil().rows,
+                 None)
+
+
+def _connected(graph: UnitGraph, mask: np.ndarray) -> bool:
+    if not mask.any():
+        return False
+    sub = graph.adjacency()[mask][:, mask]
+    return connected_components(sub, directed=False)[0] == 1
+
+
+def solve_sites(graph: UnitGraph, sites: Sequence[SiteSpec], *, perimeter_weight: float = 0.0,
+                conflicts: np.ndarray | None = None, time_limit_s: float = 60.0, mip_gap: float = 1e-4,
+                solver: str = "highs", max_rounds: int = 200) -> ContiguousResult:
+    """Place connected sites exactly by cut generation (see the module notes).
+
+    Parameters
+    ----------
+    graph : UnitGraph
+    sites : sequence of SiteSpec
+        Values (NaN: the unit is not allowed for the site) and size bounds per site.
+    perimeter_weight : float
+        :math:`\\lambda` ≥ 0, the price of a unit of boundary.
+    conflicts : ndarray of shape (p, 2), optional
+        Unit position pairs too close for two *different* sites (minimum separation).
+    time_limit_s : float
+        Wall-clock budget for all rounds together.
+    mip_gap : float
+        Relative gap at which the search stops as proven optimal.
+    solver : {"highs", "cbc"}
+    max_rounds : int
+        Most cut rounds.
+
+    Returns
+    -------
+    ContiguousResult
+    """
+    start = time.perf_counter()
+    _check(graph, sites, perimeter_weight, time_limit_s)
+    w = float(perimeter_weight)
+    notes: list[str] = []
+    incumbent: dict[str, np.ndarray] | None = None
+    inc_obj = -np.inf
+    # greedy warm start, site by site, later sites avoiding earlier ones and their conflicts
+    taken = np.zeros(graph.n, dtype=bool)
+    greedy: dict[str, np.ndarray] = {}
+    for s in sites:
+        allowed = np.isfinite(s.values) & ~taken
+        g = greedy_site(graph, s.values, s.lo, s.hi, weight=w, allowed=allowed)
+        if g is None:
+            break
+        greedy[s.name] = g
+        taken |= g
+        if conflicts is not None and len(conflicts):
+            near = conflicts[g[conflicts[:, 0]], 1]
+            taken[near] = True
+    if len(greedy) == len(sites):
+        incumbent = greedy
+        inc_obj = sum(_objective(graph, s.values, greedy[s.name], w) for s in sites)
+        notes.append(f"greedy region growing: {inc_obj:,.6g}")
+    built = _Model(graph, sites, w, conflicts)
+    bound = np.inf
+    rounds = cuts = 0
+    status = Status.TIME_LIMIT_NO_SOLUTION
+    while rounds < max_rounds:
+        left = time_limit_s - (time.perf_counter() - start)
+        if left <= 0.2:
+            notes.append("time limit reached")
+            break
+        res = solve(built.model, solver=solver, time_limit_s=left, mip_gap=mip_gap)
+        rounds += 1
+        if res.status is Status.INFEASIBLE:
+            if incumbent is None:
+                status = Status.INFEASIBLE
+                notes.append("no connected sites of the required sizes exist (proven)")
+            break
+        if not res.has_solution():
+            notes.append(f"round {rounds}: {res.status.value}")
+            break
+        if res.best_bound is not None and np.isfinite(res.best_bound):
+            # a relaxation's bound, valid for the exact problem (cuts are valid inequalities)
+            bound = min(bound, float(res.best_bound))
+        masks = {}
+        for k, s in enumerate(sites):
+            v = res.value(f"x_{k}").to_numpy() > 0.5
+            mk = np.zeros(graph.n, dtype=bool)
+            mk[np.flatnonzero(built.allowed[k])] = v
+            masks[s.name] = mk
+        added = sum(built.add_cuts(k, masks[s.name]) for k, s in enumerate(sites))
+        cuts += added
+        if added == 0:
+            obj = sum(_objective(graph, s.values, masks[s.name], w) for s in sites)
+            if obj > inc_obj:
+                incumbent, inc_obj = masks, obj
+            if res.status is Status.OPTIMAL:
+                break
+            continue  # feasible but not proven: time is up on the next check
+        if len(sites) == 1:  # repair into a connected candidate
+            s = sites[0]
+            rep = _repair(graph, s.values, masks[s.name], s, w, built.allowed[0])
+            if rep is not None and _connected(graph, rep):
+                obj = _objective(graph, s.values, rep, w)
+                if obj > inc_obj:
+                    incumbent, inc_obj = {s.name: rep}, obj
+        if np.isfinite(bound) and incumbent is not None and bound - inc_obj <= mip_gap * max(abs(inc_obj), 1e-9):
+            break
+    if incumbent is not None:
+        gap = max(0.0, (bound - inc_obj) / max(abs(inc_obj), 1e-9)) if np.isfinite(bound) else np.inf
+        status = Status.OPTIMAL if gap <= mip_gap else Status.FEASIBLE
+    else:
+        gap = np.inf
+        incumbent = {s.name: np.zeros(graph.n, dtype=bool) for s in sites}
+    return ContiguousResult(masks=incumbent, objective=float(inc_obj), bound=float(bound), gap=float(gap),
+                            status=status, iterations=rounds, cuts=cuts, runtime_s=time.perf_counter() - start,
+                            method="cuts", notes=notes)
+
+
+# ----------------------------------------------------------------------------- grid entry points
+def _grid_graph(values: np.ndarray, n_cells: int) -> tuple[UnitGraph, np.ndarray]:
+    arr = np.asarray(values, dtype=float)
+    problems = []
+    if arr.ndim != 2:
+        problems.append(Problem("values", f"a {arr.ndim}-D array", "give a 2-D array (NaN: excluded)", "shape"))
+    elif int(np.isfinite(arr).sum()) < n_cells:
+        problems.append(Problem("values", f"{int(np.isfinite(arr).sum())} usable cells for n_cells={n_cells}",
+                                "lower n_cells or exclude fewer cells", "too_few"))
+    if int(n_cells) != n_cells or n_cells < 1:
+        problems.append(Problem("n_cells", f"{n_cells!r} is not a whole number ≥ 1", "give a cell count", "bad_n"))
+    if problems:
+        raise ValidationError("best_contiguous_site", problems)
+    return UnitGraph.from_grid(arr.shape), arr.ravel()
+
+
+def best_contiguous_site(values: np.ndarray, n_cells: int, perimeter_weight: float = 0.0, *,
+                         time_limit_s: float = 60.0, mip_gap: float = 1e-4) -> ContiguousResult:
+    """The connected set of exactly ``n_cells`` cells of a grid with the largest value − λ × perimeter.
+
+    Rook adjacency; NaN cells are excluded; the perimeter counts every cell side between a chosen cell
+    and a cell not chosen (including excluded cells and the grid's edge).
+
+    .. math::
+
+        \\max_{S \\text{ connected},\\ |S| = n} \\sum_{c \\in S} v_c - \\lambda\\, P(S)
+
+    Parameters
+    ----------
+    values : ndarray, 2-D
+        Cell values (suitability); NaN: excluded.
+    n_cells : int
+        Cells in the site.
+    perimeter_weight : float, default 0
+        :math:`\\lambda`, value per cell side of perimeter.
+    time_limit_s : float
+        Wall-clock budget.
+    mip_gap : float
+        Relative gap accepted as optimal.
+
+    Returns
+    -------
+    ContiguousResult
+        ``.mask`` (boolean, the grid's shape), ``.objective``, ``.bound``, ``.gap``, ``.status``.
+
+    Raises
+    ------
+    ValidationError
+        A non-2-D array, fewer usable cells than ``n_cells``, a bad count or weight.
+    """
+    graph, flat = _grid_graph(values, n_cells)
+    res = solve_sites(graph, [SiteSpec("site", flat, float(n_cells), float(n_cells))],
+                      perimeter_weight=perimeter_weight, time_limit_s=time_limit_s, mip_gap=mip_gap)
+    res.shape = np.shape(values)
+    return res
+
+
+def best_contiguous_mask(values: np.ndarray, n_cells: int, perimeter_weight: float = 0.0, *,
+                         time_limit_s: float = 60.0) -> np.ndarray:
+    """:func:`best_contiguous_site`'s boolean mask alone (exactly ``n_cells`` connected cells).
+
+    Raises
+    ------
+    landkit.SolverError
+        If no connected site was found within the time limit.
+    """
+    from landkit._errors import SolverError
+
+    res = best_contiguous_site(values, n_cells, perimeter_weight, time_limit_s=time_limit_s)
+    if not res.mask.any():
+        raise SolverError(f"no connected site of {n_cells} cells found: {res.summary()}")
+    return res.mask
+
+
+def flow_contiguous_site(values: np.ndarray, n_cells: int, perimeter_weight: float = 0.0, *,
+                         time_limit_s: float = 60.0, mip_gap: float = 1e-4) -> ContiguousResult:
+    """The naive single-commodity flow MILP (Shirabe 2005), for comparison and as an independent check.
+
+    A super-source sends :math:`n` units of flow into one chosen root :math:`r_c`; every chosen
+    cell absorbs one unit; flow moves only between chosen cells:
+
+    .. math::
+
+        \\sum_c r_c = 1, \\quad f_{0c} \\le n\\, r_c, \\quad f_{cd} \\le (n-1) x_c,\\ f_{cd} \\le (n-1) x_d, \\\\
+        f_{0c} + \\sum_d f_{dc} - \\sum_d f_{cd} = x_c, \\quad \\sum_c x_c = n, \\quad r_c \\le x_c.
+    """
+    start = time.perf_counter()
+    graph, flat = _grid_graph(values, n_cells)
+    ok = np.isfinite(flat)
+    pos = np.flatnonzero(ok)
+    unit = pd.Index(pos, name="unit")
+    m = linopy.Model()
+    x = m.add_variables(binary=True, coords=[unit], name="x")
+    r = m.add_variables(binary=True, coords=[unit], name="root")
+    keep = ok[graph.edge_i] & ok[graph.edge_j]
+    ei, ej = graph.edge_i[keep], graph.edge_j[keep]
+    arc_from, arc_to = np.r_[ei, ej], np.r_[ej, ei]
+    arc = pd.Index(np.arange(len(arc_from)), name="arc")
+    big = float(n_cells - 1)
+    f = m.add_variables(lower=0.0, upper=big, coords=[arc], name="flow")
+    f0 = m.add_variables(lower=0.0, upper=float(n_cells), coords=[unit], name="source_flow")
+    m.add_constraints(r.sum() == 1, name="one_root")
+    m.add_constraints(x.sum() == n_cells, name="size")
+    m.add_constraints(r - x <= 0, name="root_chosen")
+    m.add_constraints(f0 - float(n_cells) * r <= 0, name="source_only_root")
+    lab_x = np.full(graph.n, -1, dtype=np.int64)
+    lab_x[pos] = x.labels.to_numpy()
+    fl = f.labels.to_numpy()
+    _add_rows(m, [([fl[a], lab_x[arc_from[a]]], [1.0, -big]) for a in range(len(fl))], "<=", [0.0] * len(fl),
+              "flow_from_chosen")
+    _add_rows(m, [([fl[a], lab_x[arc_to[a]]], [1.0, -big]) for a in range(len(fl))], "<=", [0.0] * len(fl),
+              "flow_to_chosen")
+    into = [[] for _ in range(graph.n)]
+    out = [[] for _ in range(graph.n)]
+    for a in range(len(fl)):
+        into[arc_to[a]].append(fl[a])
+        out[arc_from[a]].append(fl[a])
+    f0l = np.full(graph.n, -1, dtype=np.int64)
+    f0l[pos] = f0.labels.to_numpy()
+    _add_rows(m, [([f0l[c], *into[c], *out[c], lab_x[c]], [1.0] + [1.0] * len(into[c]) + [-1.0] * len(out[c])
+                   + [-1.0]) for c in pos], "=", [0.0] * len(pos), "balance")
+    obj = (xr.DataArray(flat[pos], coords=[unit]) * x).sum()
+    if perimeter_weight > 0:
+        edges = pd.DataFrame({"id_i": ei, "id_j": ej, "shared_length_m": graph.edge_length[keep]})
+        exposed = pd.Series(graph.exposed[pos] + _outside_length(graph, ok)[pos], index=unit)
+        obj = obj - boundary_penalty(m, x, edges, exposed, weight=perimeter_weight, dim="unit", name="boundary")
+    m.add_objective(obj, sense="max")
+    res = solve(m, time_limit_s=time_limit_s, mip_gap=mip_gap)
+    mask = np.zeros(graph.n, dtype=bool)
+    if res.has_solution():
+        mask[pos] = res.value("x").to_numpy() > 0.5
+    obj_v = _objective(graph, flat, mask, float(perimeter_weight)) if mask.any() else -np.inf
+    return ContiguousResult(masks={"site": mask}, objective=obj_v,
+                            bound=float(res.best_bound) if res.best_bound is not None else np.inf,
+                            gap=float(res.gap) if res.gap is not None else np.inf, status=res.status,
+                            iterations=1, runtime_s=time.perf_counter() - start, method="flow",
+                            notes=[res.summary()], shape=np.shape(values))

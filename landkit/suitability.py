@@ -1,0 +1,480 @@
+r"""Construction suitability (建设用地适宜性): factors, standardisation, vetoes, AHP weights, overlay.
+
+Each factor :math:`f` is standardised to a score :math:`s_f \in [0, 100]` (linear, sigmoid/fuzzy, or a
+class table such as slope > 15° = 40, 8–15° = 60, 2–8° = 80, 0–2° = 100), and the suitability is the
+weighted linear combination, NaN under a veto:
+
+.. math::
+
+    S(c) = \begin{cases} \text{NaN} & c \in \text{veto} \\ \sum_f w_f\, s_f(c) & \text{otherwise}
+    \end{cases}, \qquad \sum_f w_f = 1.
+
+Weights come from an AHP pairwise matrix :math:`A` (Saaty): :math:`w` is the principal eigenvector
+normalised to sum 1, :math:`\lambda_{max}` its eigenvalue, :math:`CI = (\lambda_{max} - n)/(n - 1)` and
+:math:`CR = CI / RI_n` with Saaty's random index; a matrix with :math:`CR \ge 0.1` is rejected.
+
+Vetoes for industrial parks (DOMAIN.md, 三区三线): 永久基本农田, 生态保护红线, 饮用水水源保护区, the 祊河 flood
+zone, and for a chemical park a buffer (``siting.chemical_buffer_housing``) around housing
+(settlements, homestead and urban-residential parcels) and schools.
+
+Rasters larger than memory go through :func:`suitability_raster`, which reads and writes in row blocks
+(rasterio windows) with GDAL's cache capped, and replaces its output atomically.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from landkit._errors import Problem, ValidationError
+from landkit.atomic import atomic_path
+from landkit.io import GDAL_CACHEMAX_MB, slope_deg, zonal_mean
+from landkit.params import Parameters
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from matplotlib.figure import Figure
+
+    from landkit.town import Town
+
+#: Saaty's random consistency index for n = 1..10.
+SAATY_RI: tuple[float, ...] = (0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49)
+#: CR at or above which an AHP matrix is rejected.
+MAX_CR = 0.1
+FACTOR_LABELS: dict[str, str] = {
+    "slope": "坡度", "road": "距道路", "railway": "距铁路", "settlement": "距居民点", "landuse": "用地兼容性",
+    "farmland_grade": "耕地等别",
+}
+VETO_LABELS: dict[str, str] = {
+    "basic_farmland": "永久基本农田", "ecology": "生态保护红线", "water_source": "饮用水水源保护区",
+    "flood": "祊河洪泛区", "housing_buffer": "居住/学校防护距离", "water": "水域",
+}
+
+
+# ----------------------------------------------------------------------------- standardisation
+@dataclass(frozen=True)
+class Linear:
+    """Score 0 at ``lo`` rising linearly to 100 at ``hi`` (falling when ``increasing=False``), clipped."""
+
+    lo: float
+    hi: float
+    increasing: bool = True
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        t = np.clip((np.asarray(x, float) - self.lo) / (self.hi - self.lo), 0.0, 1.0)
+        return 100.0 * (t if self.increasing else 1.0 - t)
+
+
+@dataclass(frozen=True)
+class Sigmoid:
+    """Fuzzy membership :math:`100 / (1 + e^{-(x - m)/s})` (mirrored when ``increasing=False``)."""
+
+    midpoint: float
+    spread: float
+    increasing: bool = True
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        z = (np.asarray(x, float) - self.midpoint) / self.spread
+        z = z if self.increasing else -z
+        return 100.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+
+
+@dataclass(frozen=True)
+class ClassTable:
+    """Scores by class: ``x < breaks[0]`` → ``scores[0]``, …, ``x ≥ breaks[-1]`` → ``scores[-1]``.
+
+    A value on a break goes to the lower class (slope 2° scores as 0–2°), as in "0–2° = 100".
+    """
+
+    breaks: tuple[float, ...]
+    scores: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.scores) != len(self.breaks) + 1 or list(self.breaks) != sorted(self.breaks):
+            raise ValidationError("ClassTable", [Problem(
+                "breaks/scores", f"{len(self.breaks)} breaks and {len(self.scores)} scores",
+                "give increasing breaks and one score more than breaks", "bad_table")])
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        arr = np.asarray(x, float)
+        out = np.asarray(self.scores, float)[np.searchsorted(np.asarray(self.breaks, float), arr, side="left")]
+        return np.where(np.isnan(arr), np.nan, out)
+
+
+Standardiser = Callable[[np.ndarray], np.ndarray]
+
+
+# ----------------------------------------------------------------------------- AHP
+def ahp_weights(matrix: Sequence[Sequence[float]] | np.ndarray, *,
+                random_index: Sequence[float] = SAATY_RI) -> tuple[np.ndarray, float]:
+    r"""AHP weights and consistency ratio of a pairwise comparison matrix (Saaty).
+
+    .. math::
+
+        A w = \lambda_{max} w, \quad \sum w = 1, \quad CI = \frac{\lambda_{max} - n}{n - 1}, \quad
+        CR = \frac{CI}{RI_n}
+
+    Parameters
+    ----------
+    matrix : (n, n) array
+        :math:`a_{ij}` = importance of factor :math:`i` over :math:`j` (1–9 scale), positive, with
+        :math:`a_{ii} = 1` and :math:`a_{ji} = 1 / a_{ij}` (checked to 1e-3 relative).
+    random_index : sequence of float
+        :math:`RI_n` for n = 1, 2, …; Saaty's table by default.
+
+    Returns
+    -------
+    weights : ndarray
+        Principal eigenvector normalised to sum 1.
+    consistency_ratio : float
+        :math:`CR` (0 for n ≤ 2).
+
+    Raises
+    ------
+    ValidationError
+        Not square, not positive, not reciprocal, n beyond the RI table, or :math:`CR \ge 0.1` (the
+        CR is in the message).
+    """
+    a = np.asarray(matrix, dtype=float)
+    problems: list[Problem] = []
+    if a.ndim != 2 or a.shape[0] != a.shape[1] or a.shape[0] == 0:
+        raise ValidationError("AHP matrix", [Problem("matrix", f"shape {a.shape} is not square",
+                                                     "give an n × n pairwise matrix", "shape")])
+    n = a.shape[0]
+    if not (np.isfinite(a).all() and (a > 0).all()):
+        problems.append(Problem("matrix", "entries must be positive numbers", "use Saaty's 1–9 scale and "
+                                "reciprocals", "not_positive"))
+    else:
+        if not np.allclose(np.diag(a), 1.0):
+            problems.append(Problem("matrix", f"diagonal {np.diag(a).round(3).tolist()} is not all 1",
+                                    "a factor compared with itself is 1", "diagonal"))
+        bad = np.argwhere(~np.isclose(a * a.T, 1.0, rtol=1e-3))
+        if len(bad):
+            i, j = bad[0]
+            problems.append(Problem(f"matrix[{i}][{j}]", f"a[{i}][{j}] × a[{j}][{i}] = {a[i, j] * a[j, i]:.4g}, "
+                                    "not 1", f"set a[{j}][{i}] = 1/a[{i}][{j}]", "not_reciprocal"))
+    if n > len(random_index):
+        problems.append(Problem("matrix", f"{n} factors; the random index is known for n ≤ {len(random_index)}",
+                                "compare fewer factors", "too_many"))
+    if problems:
+        raise ValidationError("AHP matrix", problems)
+    vals, vecs = np.linalg.eig(a)
+    k = int(np.argmax(vals.real))
+    w = np.abs(vecs[:, k].real)
+    w = w / w.sum()
+    lam = float(vals[k].real)
+    ri = float(random_index[n - 1])
+    cr = 0.0 if n <= 2 or ri == 0 else max(0.0, (lam - n) / (n - 1) / ri)
+    if cr >= MAX_CR:
+        raise ValidationError("AHP matrix", [Problem(
+            "matrix", f"consistency ratio CR = {cr:.3f} ≥ {MAX_CR} (λmax = {lam:.3f}, n = {n})",
+            "revise the judgements until CR < 0.1 (the most inconsistent triple a_ij·a_jk vs a_ik first)",
+            "inconsistent")])
+    return w, cr
+
+
+def weighted_overlay(scores: Mapping[str, np.ndarray], weights: Mapping[str, float],
+                     veto: np.ndarray | None = None) -> np.ndarray:
+    """:math:`\\sum_f w_f s_f`, NaN under ``veto``; weights must cover the scores and sum to 1."""
+    missing = sorted(set(scores) ^ set(weights))
+    total = float(sum(weights.values()))
+    problems = []
+    if missing:
+        problems.append(Problem("weights", f"factors without a weight or score: {missing}",
+                                "give one weight per factor", "mismatch"))
+    if not np.isclose(total, 1.0, atol=1e-6):
+        problems.append(Problem("weights", f"weights sum to {total:.6g}", "normalise them to 1", "sum"))
+    if problems:
+        raise ValidationError("weighted overlay", problems)
+    out = sum(float(weights[f]) * np.asarray(scores[f], float) for f in scores)
+    out = np.asarray(out, dtype=float)
+    if veto is not None:
+        out = np.where(veto, np.nan, out)
+    return out
+
+
+def suitability_raster(factors: Mapping[str, str | os.PathLike[str]], standardisers: Mapping[str, Standardiser],
+                       weights: Mapping[str, float], out_path: str | os.PathLike[str], *,
+                       veto: str | os.PathLike[str] | None = None, block_rows: int = 256) -> None:
+    """Suitability GeoTIFF from factor rasters on one grid, block by block (memory-bounded).
+
+    Reads ``block_rows`` rows of every factor at a time (rasterio windows), standardises, combines
+    (:func:`weighted_overlay`), writes the block; GDAL's cache is capped at
+    :data:`landkit.io.GDAL_CACHEMAX_MB`. Output: float32, nodata NaN (vetoed or any factor nodata),
+    tiled and deflate-compressed, written to a temporary file and moved into place.
+
+    Parameters
+    ----------
+    factors : mapping of str to path
+        One raster per factor, all on the same grid.
+    standardisers : mapping of str to callable
+        Raw value → score 0–100 (:class:`Linear`, :class:`Sigmoid`, :class:`ClassTable`).
+    weights : mapping of str to float
+        Sum to 1 (e.g. from :func:`ahp_weights`).
+    out_path : path
+    veto : path, optional
+        A raster whose non-zero cells are vetoed.
+    block_rows : int
+    """
+    import rasterio
+    from rasterio.windows import Window
+
+    paths = dict(factors)
+    if veto is not None:
+        paths["__veto__"] = veto
+    missing = sorted(set(factors) - set(standardisers))
+    if missing:
+        raise ValidationError("suitability raster", [Problem("standardisers", f"none for {missing}",
+                                                             "give one per factor", "mismatch")])
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHEMAX_MB):
+        srcs = {k: rasterio.open(p) for k, p in paths.items()}
+        try:
+            first = next(iter(srcs.values()))
+            off = [k for k, s in srcs.items() if (s.shape, s.transform) != (first.shape, first.transform)]
+            if off:
+                raise ValidationError("suitability raster", [Problem(
+                    f"raster {k}", f"grid {srcs[k].shape} {srcs[k].transform} differs from {first.shape}",
+                    "resample every factor to one grid", "grid") for k in off])
+            profile = {"driver": "GTiff", "height": first.height, "width": first.width, "count": 1,
+                       "dtype": "float32", "crs": first.crs, "transform": first.transform, "nodata": np.nan,
+                       "tiled": True, "blockxsize": 256, "blockysize": 256, "compress": "deflate"}
+            with atomic_path(out_path) as tmp, rasterio.open(tmp, "w", **profile) as dst:
+                for r0 in range(0, first.height, block_rows):
+                    win = Window(0, r0, first.width, min(block_rows, first.height - r0))
+                    scores = {}
+                    for k in factors:
+                        raw = srcs[k].read(1, window=win, masked=True).astype("float32").filled(np.nan)
+                        scores[k] = standardisers[k](raw).astype("float32")
+                    vmask = srcs["__veto__"].read(1, window=win) != 0 if veto is not None else None
+                    block = weighted_overlay(scores, weights, vmask)
+                    dst.write(block.astype("float32"), 1, window=win)
+        finally:
+            for s in srcs.values():
+                s.close()
+
+
+# ----------------------------------------------------------------------------- the town's surface
+@dataclass
+class Suitability:
+    """A suitability surface of a town for one kind of park, with what it is made of.
+
+    Attributes
+    ----------
+    park : str
+        ``"chemical"`` or ``"wood"``.
+    score : ndarray
+        Suitability 0–100 on the DEM grid, NaN where vetoed or outside the town.
+    factors : dict of str to ndarray
+        Factor scores :math:`s_f`.
+    weights : dict of str to float
+    consistency_ratio : float
+    vetoes : dict of str to ndarray of bool
+    transform, crs
+        The grid.
+    parcels : DataFrame
+        Per parcel (index BSM): mean score and factor scores, ``vetoed`` and the veto reasons.
+    notes : list of str
+    """
+
+    park: str
+    score: np.ndarray
+    factors: dict[str, np.ndarray]
+    weights: dict[str, float]
+    consistency_ratio: float
+    vetoes: dict[str, np.ndarray]
+    transform: Any
+    crs: Any
+    parcels: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+
+    def to_geotiff(self, path: str | os.PathLike[str]) -> None:
+        """Write the score as a float32 GeoTIFF (nodata NaN), atomically."""
+        import rasterio
+
+        h, w = self.score.shape
+        with atomic_path(path) as tmp, rasterio.open(tmp, "w", driver="GTiff", height=h, width=w, count=1,
+                                                      dtype="float32", crs=self.crs, transform=self.transform,
+                                                      nodata=np.nan) as dst:
+            dst.write(self.score.astype("float32"), 1)
+
+    def weights_table(self) -> pd.DataFrame:
+        """Factor weights with their Chinese names."""
+        return pd.DataFrame({"因子": [FACTOR_LABELS.get(f, f) for f in self.weights],
+                             "权重": [round(w, 4) for w in self.weights.values()]}, index=list(self.weights))
+
+    def plot(self, *, sites: gpd.GeoDataFrame | None = None, boundary: gpd.GeoDataFrame | None = None,
+             title: str | None = None) -> Figure:
+        """Map of the surface (vetoed cells grey) with optional site polygons."""
+        from matplotlib.patches import Patch
+
+        from landkit.plot import finish_map, new_axes
+
+        fig, ax = new_axes((9, 7))
+        h, w = self.score.shape
+        t = self.transform
+        extent = (t.c, t.c + w * t.a, t.f + h * t.e, t.f)
+        ax.imshow(np.where(np.isnan(self.score), 1.0, np.nan), extent=extent, cmap="Greys", vmin=0, vmax=4)
+        im = ax.imshow(self.score, extent=extent, cmap="RdYlGn", vmin=0, vmax=100)
+        fig.colorbar(im, ax=ax, shrink=0.6, label="适宜性得分 (0–100)")
+        handles = [Patch(facecolor="#dddddd", label="禁止建设 (否决)")]
+        if boundary is not None:
+            boundary.boundary.plot(ax=ax, color="black", lw=0.8)
+        if sites is not None and len(sites):
+            colours = ["#1f3b99", "#8a1c7c", "#005f5f", "#b35900"]
+            for k, (name, row) in enumerate(sites.iterrows()):
+                c = colours[k % len(colours)]
+                sites.loc[[name]].boundary.plot(ax=ax, color=c, lw=2.2)
+                handles.append(Patch(facecolor="none", edgecolor=c, lw=2, label=str(row.get("名称", name))))
+        finish_map(ax, title=title or f"{'化工园区' if self.park == 'chemical' else '木业集群'}建设适宜性",
+                   legend_handles=handles, legend_title="图例")
+        return fig
+
+
+def _factor_matrix(params: Parameters, ahp: Sequence[Sequence[float]] | None) -> tuple[list[str], np.ndarray]:
+    names = list(params["siting.suitability_factors"])
+    a = np.asarray(ahp if ahp is not None else params["siting.suitability_ahp"], float)
+    if a.shape != (len(names), len(names)):
+        raise ValidationError("suitability", [Problem("AHP matrix", f"shape {a.shape} for factors {names}",
+                                                      f"give a {len(names)} × {len(names)} matrix", "shape")])
+    return names, a
+
+
+def town_suitability(town: Town, *, park: str = "chemical", ahp_matrix: Sequence[Sequence[float]] | None = None,
+                     buffer_m: float | None = None, params: Parameters | None = None) -> Suitability:
+    """Suitability of a town's land for a chemical park or the wood cluster, on the DEM grid.
+
+    Factors (``siting.suitability_factors``): slope from the DEM (class table ``siting.slope_scores``),
+    distance to roads and the railway (linear, nearer better), distance to settlements (linear, further
+    better for a chemical park, nearer better for the wood cluster), land-use compatibility
+    (``siting.landuse_scores``) and farmland grade (``siting.farmland_grade_scores``). Weights from
+    :func:`ahp_weights` of ``ahp_matrix`` (default ``siting.suitability_ahp``). Vetoes as in the
+    module notes; the housing/school buffer (``buffer_m``, default
+    ``siting.chemical_buffer_housing``) only for ``park="chemical"``.
+
+    Per-parcel scores are zonal means (:func:`landkit.io.zonal_mean`); a parcel is vetoed when any of
+    its area lies in 永久基本农田, 生态保护红线 or a water-source zone (the town's ``frac_*`` columns),
+    it is water, it meets the flood zone, or (chemical) it lies within the buffer of housing or a school.
+    """
+    import geopandas as gpd
+    from rasterio.features import rasterize
+    from scipy.ndimage import distance_transform_edt
+
+    from landkit.io import read_raster
+    from landkit.town import sample_path
+
+    if park not in ("chemical", "wood"):
+        raise ValidationError("suitability", [Problem("park", f"{park!r}", "use 'chemical' or 'wood'", "bad_park")])
+    p = params or getattr(town, "params", None) or Parameters.load()
+    names, a = _factor_matrix(p, ahp_matrix)
+    w, cr = ahp_weights(a, random_index=p["siting.ahp_random_index"])
+    weights = dict(zip(names, (float(x) for x in w), strict=True))
+    buffer = float(p["siting.chemical_buffer_housing"] if buffer_m is None else buffer_m)
+    if not np.isfinite(buffer) or buffer < 0:
+        raise ValidationError("suitability", [Problem("buffer_m", f"{buffer_m!r}", "give metres ≥ 0", "bad_buffer")])
+    dem_path = getattr(town, "dem_path", None) or sample_path("dem.tif")
+    dem, info = read_raster(dem_path)
+    dem = np.ma.filled(np.ma.asarray(dem, dtype=float), np.nan)
+    transform, crs, shape = info.transform, info.crs, dem.shape
+    cell = abs(transform.a)
+    parcels = town.parcels
+    notes: list[str] = []
+
+    def burn(geoms: Any, value: Any = 1, fill: float = 0, dtype: str = "uint8") -> np.ndarray:
+        geoms = [g for g in geoms if g is not None and not g.is_empty]
+        if not geoms:
+            return np.full(shape, fill, dtype=dtype)
+        shapes = zip(geoms, value, strict=True) if np.ndim(value) else ((g, value) for g in geoms)
+        return rasterize(shapes, out_shape=shape, transform=transform, fill=fill, dtype=dtype)
+
+    def layer(key: str) -> gpd.GeoDataFrame | None:
+        lyr = town.layers.get(key)
+        if lyr is None or len(lyr) == 0:
+            notes.append(f"layer {key} missing: not used")
+            return None
+        return lyr
+
+    def distance(geoms: Any) -> np.ndarray:
+        hit = burn(geoms) > 0
+        if not hit.any():
+            return np.full(shape, np.inf)
+        return distance_transform_edt(~hit) * cell
+
+    def dist_of(key: str) -> np.ndarray:
+        lyr = layer(key)
+        return np.full(shape, np.inf) if lyr is None else distance(lyr.geometry.to_numpy())
+
+    inside = burn(parcels.geometry.to_numpy()) > 0
+    housing_parcels = parcels[parcels["landuse_group"].isin(["homestead", "urban_residential"])]
+    vill = layer("villages")
+    settle_geoms = list(housing_parcels.geometry.to_numpy()) + (list(vill.geometry.to_numpy()) if vill is not None
+                                                               else [])
+    d_settle = distance(settle_geoms)
+    ranges = p["siting.distance_ranges"]
+    groups = list(p["siting.landuse_scores"])
+    code = parcels["landuse_group"].map({g: i for i, g in enumerate(groups)}).fillna(-1).astype(int).to_numpy()
+    lu = burn(parcels.geometry.to_numpy(), code, fill=-1, dtype="int16")
+    lu_scores = np.array([float(p["siting.landuse_scores"][g]) for g in groups] + [np.nan])
+    grade = parcels["farmland_grade"].to_numpy(dtype=float)
+    has = np.isfinite(grade)
+    grade_r = burn(parcels.geometry.to_numpy()[has], grade[has], fill=np.nan, dtype="float64")
+    gt = p["siting.farmland_grade_scores"]
+    slope_tab = p["siting.slope_scores"]
+    std: dict[str, np.ndarray] = {
+        "slope": ClassTable(tuple(slope_tab["breaks_deg"]), tuple(slope_tab["scores"]))(slope_deg(dem, info.res)),
+        "road": Linear(*ranges["road"], increasing=False)(dist_of("roads")),
+        "railway": Linear(*ranges["railway"], increasing=False)(dist_of("railway")),
+        "settlement": Linear(*ranges["settlement"], increasing=park == "chemical")(d_settle),
+        "landuse": lu_scores[np.where(lu >= 0, lu, len(groups))],
+        "farmland_grade": np.where(np.isfinite(grade_r),
+                                   ClassTable(tuple(gt["breaks_grade"]), tuple(gt["scores"]))(grade_r),
+                                   float(gt["not_farmland"])),
+    }
+    unknown = sorted(set(names) - set(std))
+    if unknown:
+        raise ValidationError("suitability", [Problem("siting.suitability_factors", f"unknown factors {unknown}",
+                                                      f"use some of {sorted(std)}", "unknown_factor")])
+    factors = {f: std[f] for f in names}
+    vetoes: dict[str, np.ndarray] = {}
+    for key, layer_key in (("basic_farmland", "YJJBNTBHTB"), ("ecology", "STBHHX"), ("water_source", "YYSYDBHQ"),
+                           ("flood", "flood_zone"), ("water", "river_area")):
+        lyr = layer(layer_key)
+        vetoes[key] = np.zeros(shape, bool) if lyr is None else burn(lyr.geometry.to_numpy()) > 0
+    schools = layer("schools")
+    if park == "chemical":
+        school_geoms = [] if schools is None else list(schools.geometry.to_numpy())
+        vetoes["housing_buffer"] = distance(settle_geoms + school_geoms) <= buffer
+        notes.append(f"chemical park: {buffer:g} m buffer from housing and schools (estimate, DOMAIN.md 100–300 m)")
+    veto_any = np.logical_or.reduce(list(vetoes.values())) | ~inside
+    score = weighted_overlay(factors, weights, veto_any | ~np.isfinite(dem))
+
+    # ---- per parcel
+    table = pd.DataFrame(index=parcels.index)
+    full = weighted_overlay(factors, weights)
+    table["score"] = zonal_mean(parcels, full, transform=transform, crs=crs)
+    for f in names:
+        table[f"s_{f}"] = zonal_mean(parcels, factors[f], transform=transform, crs=crs)
+    reasons = pd.DataFrame(index=parcels.index)
+    reasons["basic_farmland"] = parcels["frac_YJJBNTBHTB"].to_numpy() > 0
+    reasons["ecology"] = parcels["frac_STBHHX"].to_numpy() > 0
+    reasons["water_source"] = parcels["frac_YYSYDBHQ"].to_numpy() > 0
+    reasons["water"] = parcels["landuse_group"].eq("water").to_numpy()
+    flood = layer("flood_zone")
+    reasons["flood"] = (parcels.intersects(flood.union_all()).to_numpy() if flood is not None
+                        else np.zeros(len(parcels), bool))
+    if park == "chemical":
+        sens = gpd.GeoSeries(settle_geoms + (list(schools.geometry.to_numpy()) if schools is not None else []),
+                             crs=parcels.crs)
+        near = parcels.sindex.query(sens.buffer(buffer).to_numpy(), predicate="intersects")[1]
+        buf = np.zeros(len(parcels), bool)
+        buf[np.unique(near)] = True
+        reasons["housing_buffer"] = buf
+    table["vetoed"] = reasons.any(axis=1)
+    table["veto_reasons"] = reasons.apply(lambda r: "、".join(VETO_LABELS[k] for k in r.index[r.to_numpy()]),
+                                          axis=1)
+    return Suitability(park=park, score=score, factors=factors, weights=weights, consistency_ratio=cr,
+                       vetoes=vetoes, transform=transform, crs=crs, parcels=table, notes=notes)

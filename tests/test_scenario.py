@@ -1,0 +1,214 @@
+"""Scenarios: validation, atomic result bundles, determinism, reports read back, audit hashes, compare, CLI."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from landkit import ValidationError
+from landkit.scenario import (
+    bundled_scenarios,
+    compare_runs,
+    input_files,
+    load_scenario,
+    run_scenario,
+    scenario_from_dict,
+    sha256_file,
+)
+
+FAST = {"time_limit_s": 30, "mip_gap": 0.02}
+
+
+def _fast(name: str = "baseline", **models: dict) -> dict:
+    """The bundled baseline with a loose gap (fast tests), optionally with model changes."""
+    tree = yaml.safe_load(next(p for p in bundled_scenarios() if p.stem == "baseline").read_text(encoding="utf-8"))
+    tree["name"] = name
+    tree["solver"] = dict(FAST)
+    for m, opts in models.items():
+        tree["models"][m].update(opts)
+    return tree
+
+
+def _write(tmp_path: Path, tree: dict, name: str = "s.yaml") -> Path:
+    p = tmp_path / name
+    p.write_text(yaml.safe_dump(tree, allow_unicode=True), encoding="utf-8")
+    return p
+
+
+@pytest.fixture(scope="module")
+def baseline_run(tmp_path_factory: pytest.TempPathFactory):
+    tmp = tmp_path_factory.mktemp("runs")
+    path = _write(tmp, _fast(), "baseline.yaml")
+    run = run_scenario(path, tmp / "baseline", progress=False)
+    return run, path
+
+
+# --------------------------------------------------------------------------- validation
+def test_bundled_scenarios_validate() -> None:
+    names = {p.stem for p in bundled_scenarios()}
+    assert {"baseline", "funds_plus50", "prices_minus20", "corridor_b"} <= names
+    for p in bundled_scenarios():
+        sc = load_scenario(p)
+        assert sc.name == p.stem
+    base = load_scenario(next(p for p in bundled_scenarios() if p.stem == "baseline"))
+    assert base.models["reserve"]["budget_wan_yuan"] == 2000
+    assert base.models["reserve"]["years"] == [2019, 2020, 2021]
+    assert not base.enabled("park_sites")
+
+
+def test_bad_scenario_names_every_key_and_allowed_values(tmp_path: Path) -> None:
+    tree = _fast()
+    tree["modles"] = {}
+    tree["models"]["reserve"]["objectiv"] = "npv"
+    tree["models"]["reserve"]["objective"] = "max_profit"
+    tree["models"]["corridor"]["by"] = "beauty"
+    tree["models"]["farmland"]["regime"] = "yearly"
+    tree["models"]["park_sites"]["enabled"] = True
+    tree["links"].append("reserve.quota -> linkage.surplus")
+    tree["policy"]["date"] = "2021-13-45"
+    with pytest.raises(ValidationError) as err:
+        load_scenario(_write(tmp_path, tree))
+    msg = str(err.value)
+    where = {p.where for p in err.value.problems}
+    assert {"modles", "models.reserve.objectiv", "models.reserve.objective", "models.corridor.by",
+            "models.farmland.regime", "models.park_sites.enabled", "links[4]", "policy.date"} <= where
+    assert "'npv', 'min_cost'" in msg  # allowed values named
+    assert "'length_m', 'resistance', 'build_cost_wan_yuan'" in msg
+    assert "allowed keys: name, title" in msg  # the unknown top-level key lists the allowed ones
+    assert "landkit.siting" in msg
+    assert "linkage.surplus -> reserve.quota" in msg
+
+
+def test_bad_parameter_override_is_named(tmp_path: Path) -> None:
+    tree = _fast()
+    tree["parameters"] = {"funds.county_special_fundz": 3000}
+    with pytest.raises(ValidationError, match=r"funds\.county_special_fundz"):
+        run_scenario(_write(tmp_path, tree), tmp_path / "out", progress=False)
+    assert not (tmp_path / "out").exists()
+
+
+def test_not_yaml_mapping() -> None:
+    with pytest.raises(ValidationError, match="top level"):
+        scenario_from_dict(["a", "b"])
+
+
+# --------------------------------------------------------------------------- the bundle
+def test_bundle_contents_and_audit(baseline_run) -> None:
+    run, path = baseline_run
+    out = run.path
+    for f in ("results.gpkg", "report.html", "report.docx", "audit.json", "kpis.json", "scenario.yaml",
+              "tables/年度土地储备计划表.csv", "tables/资金平衡表.csv", "tables/占补平衡核算表.csv",
+              "figures/土地收储计划图.png", "models/reserve.mps"):
+        assert (out / f).exists(), f
+    import pyogrio
+
+    layers = set(pyogrio.list_layers(out / "results.gpkg")[:, 0])
+    assert {"reserve_parcels", "linkage_plots", "corridor_route", "town_boundary"} <= layers
+    audit = json.loads((out / "audit.json").read_text(encoding="utf-8"))
+    sc = load_scenario(path)
+    files = dict((role, p) for role, p in input_files(sc))
+    assert {i["role"] for i in audit["inputs"]} == set(files)
+    for item in audit["inputs"]:
+        assert item["sha256"] == sha256_file(item["path"])
+    import hashlib
+
+    assert files["scenario"].read_bytes() and next(i for i in audit["inputs"] if i["role"] == "scenario")[
+        "sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    keys = {p["key"]: p for p in audit["parameters"]}
+    assert keys["funds.county_special_funds"]["unit"] == "万元/年"
+    assert all({"value", "unit", "tag", "source"} <= set(p) for p in audit["parameters"])
+    for m in ("reserve", "linkage", "farmland"):
+        rec = audit["models"][m]
+        assert rec["status"] in ("optimal", "feasible") and rec["solver"] == "highs"
+        assert (out / rec["mps"]).exists() and rec["wall_time_s"] > 0
+    assert audit["versions"]["landkit"] and audit["versions"]["highspy"]
+    csv = pd.read_csv(out / "tables/资金平衡表.csv", encoding="utf-8-sig")
+    assert "年末余额(万元)" in csv.columns
+
+
+def test_reports_read_back(baseline_run) -> None:
+    out = baseline_run[0].path
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for heading in ("情景报告", "关键指标", "土地收储计划", "耕地占补平衡", "参数与来源", "求解记录"):
+        assert heading in html
+    assert html.count("data:image/png;base64,") >= 4 and "<table>" in html and "src=\"figures" not in html
+    from docx import Document
+
+    doc = Document(str(out / "report.docx"))
+    heads = [p.text for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
+    for heading in ("关键指标", "土地收储计划", "增减挂钩", "耕地占补平衡", "求解记录"):
+        assert any(heading in h for h in heads), heading
+    assert len(doc.tables) >= 5
+    assert doc.tables[0].rows[0].cells[0].text == "指标"
+    assert len(doc.inline_shapes) >= 4
+
+
+def test_same_scenario_twice_identical(baseline_run, tmp_path: Path) -> None:
+    first, path = baseline_run
+    again = run_scenario(path, tmp_path / "again", progress=False, report=False)
+    for f in sorted((first.path / "tables").glob("*.csv")):
+        if f.name in ("模型耗时.csv",):
+            continue
+        a = pd.read_csv(f, encoding="utf-8-sig")
+        b = pd.read_csv(again.path / "tables" / f.name, encoding="utf-8-sig")
+        pd.testing.assert_frame_equal(a, b, check_exact=False, rtol=1e-9, obj=f.name)
+    assert first.kpis == again.kpis
+
+
+def test_interrupted_run_leaves_previous_bundle(baseline_run, tmp_path: Path, monkeypatch) -> None:
+    import shutil
+
+    target = tmp_path / "bundle"
+    shutil.copytree(baseline_run[0].path, target)
+    before = {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    import landkit.farmland
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("interrupted in the middle of the farmland balance")
+
+    monkeypatch.setattr(landkit.farmland.FarmlandBalance, "solve", boom)
+    with pytest.raises(RuntimeError, match="interrupted"):
+        run_scenario(baseline_run[1], target, progress=False)
+    after = {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    assert after == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bundle"]  # no temporary folder left behind
+
+
+# --------------------------------------------------------------------------- compare and CLI
+def test_compare_and_cli(baseline_run, tmp_path: Path, capsys) -> None:
+    from landkit.cli import main
+
+    tree = _fast("funds_plus50", reserve={"budget_wan_yuan": 3000}, corridor={"enabled": False},
+                 linkage={"enabled": False})
+    p2 = _write(tmp_path, tree, "funds.yaml")
+    assert main(["run", str(p2), "--out", str(tmp_path / "funds"), "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "reserve" in out and "wrote" in out
+    assert main(["compare", str(baseline_run[0].path), str(tmp_path / "funds"), "--out",
+                 str(tmp_path / "cmp")]) == 0
+    cmp = compare_runs([baseline_run[0].path, tmp_path / "funds"])
+    assert list(cmp.kpis.columns) == ["baseline", "funds_plus50"]
+    npv = cmp.kpis.loc["净现值NPV(万元)"]
+    assert npv["funds_plus50"] >= npv["baseline"] - 1e-6 * abs(npv["baseline"])
+    best = npv.astype(float).idxmax()
+    assert f"净现值最高的是情景 {best}" in cmp.recommendation or "各情景净现值相同" in cmp.recommendation
+    assert f"{float(npv[best]):,.0f}" in cmp.recommendation
+    for f in ("compare.html", "compare.docx", "情景对比表.csv", "布局对比图.png", "帕累托图.png", "recommendation.txt"):
+        assert (tmp_path / "cmp" / f).exists(), f
+    assert "情景对比报告" in (tmp_path / "cmp" / "compare.html").read_text(encoding="utf-8")
+    assert main(["compare", str(tmp_path / "nothing")]) == 1
+    assert "not a run bundle" in capsys.readouterr().err
+
+
+def test_cli_bad_scenario_exit_code(tmp_path: Path, capsys) -> None:
+    from landkit.cli import main
+
+    tree = _fast()
+    tree["models"]["reserve"]["budget_wan_yuan"] = "lots"
+    assert main(["run", str(_write(tmp_path, tree)), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "models.reserve.budget_wan_yuan" in err and "万元 a year" in err

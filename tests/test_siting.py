@@ -1,0 +1,150 @@
+"""Siting: AHP, standardisation, vetoes, and exact contiguous sites checked by enumeration."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from landkit._errors import ValidationError
+from landkit.optimize import Status
+from landkit.siting import UnitGraph, best_contiguous_site, flow_contiguous_site
+from landkit.suitability import ClassTable, Linear, Sigmoid, ahp_weights, suitability_raster, weighted_overlay
+
+
+def _enumerate(values: np.ndarray, k: int, lam: float) -> float:
+    """Best value − λ·perimeter over every connected k-cell set (brute force)."""
+    g = UnitGraph.from_grid(values.shape)
+    flat = values.ravel()
+    adj = g.adjacency().tolil().rows
+    best = -np.inf
+    cells = [c for c in range(flat.size) if np.isfinite(flat[c])]
+    for combo in itertools.combinations(cells, k):
+        s = set(combo)
+        seen, stack = {combo[0]}, [combo[0]]
+        while stack:
+            u = stack.pop()
+            for v in adj[u]:
+                if v in s and v not in seen:
+                    seen.add(v)
+                    stack.append(v)
+        if len(seen) < k:
+            continue
+        mask = np.zeros(flat.size, bool)
+        mask[list(combo)] = True
+        best = max(best, float(flat[mask].sum()) - lam * g.boundary(mask))
+    return best
+
+
+@pytest.mark.parametrize("lam", [0.0, 0.4])
+@pytest.mark.parametrize("seed", [0, 3])
+def test_best_contiguous_site_matches_enumeration(seed: int, lam: float) -> None:
+    rng = np.random.default_rng(seed)
+    v = rng.normal(size=(4, 4))
+    v[1, 2] = np.nan
+    res = best_contiguous_site(v, 5, lam, time_limit_s=30)
+    assert res.status is Status.OPTIMAL and res.gap <= 1e-4
+    mask = res.mask
+    assert mask.shape == v.shape and mask.sum() == 5 and not mask[1, 2]
+    g = UnitGraph.from_grid(v.shape)
+    sub = g.adjacency()[mask.ravel()][:, mask.ravel()]
+    from scipy.sparse.csgraph import connected_components
+    assert connected_components(sub, directed=False)[0] == 1
+    assert res.objective == pytest.approx(_enumerate(v, 5, lam), abs=1e-6)
+    assert res.bound >= res.objective - 1e-6
+
+
+def test_cuts_are_needed_and_flow_agrees() -> None:
+    # two high peaks far apart: the unconstrained best 3 cells are disconnected
+    v = np.zeros((3, 5))
+    v[0, 0], v[0, 4], v[1, 0] = 10, 9, 1
+    v[2, :] = -1
+    res = best_contiguous_site(v, 3, time_limit_s=30)
+    assert res.objective == pytest.approx(_enumerate(v, 3, 0.0))
+    flow = flow_contiguous_site(v, 3, time_limit_s=30)
+    assert flow.objective == pytest.approx(res.objective)
+
+
+def test_grid_input_errors() -> None:
+    with pytest.raises(ValidationError, match="usable cells"):
+        best_contiguous_site(np.full((2, 2), np.nan), 2)
+    with pytest.raises(ValidationError, match="2-D"):
+        best_contiguous_site(np.ones(4), 2)
+
+
+def test_ahp_consistent_matrix_exact_weights() -> None:
+    w_true = np.array([0.5, 0.25, 0.125, 0.125])
+    a = w_true[:, None] / w_true[None, :]
+    w, cr = ahp_weights(a)
+    assert w == pytest.approx(w_true, abs=1e-9)
+    assert cr == pytest.approx(0.0, abs=1e-9)
+
+
+def test_ahp_inconsistent_rejected_with_cr() -> None:
+    a = np.array([[1, 9, 1 / 9], [1 / 9, 1, 9], [9, 1 / 9, 1]])
+    # λmax of this circulant matrix is 1 + 9 + 1/9; CI = (λ − 3)/2, CR = CI / 0.58
+    cr = ((1 + 9 + 1 / 9) - 3) / 2 / 0.58
+    with pytest.raises(ValidationError, match=f"CR = {cr:.3f}"):
+        ahp_weights(a)
+    with pytest.raises(ValidationError, match=r"a\[0\]\[1\] × a\[1\]\[0\]"):
+        ahp_weights([[1, 2], [2, 1]])
+
+
+def test_standardisers() -> None:
+    slope = ClassTable((2, 8, 15), (100, 80, 60, 40))
+    assert slope(np.array([0.0, 2.0, 5.0, 8.1, 30.0])).tolist() == [100, 100, 80, 60, 40]
+    assert Linear(0, 100, increasing=False)(np.array([0, 50, 200])).tolist() == [100, 50, 0]
+    s = Sigmoid(10, 2)(np.array([10.0, 100.0]))
+    assert s[0] == pytest.approx(50) and s[1] == pytest.approx(100)
+    out = weighted_overlay({"a": np.array([100.0, 0.0]), "b": np.array([0.0, 100.0])}, {"a": 0.25, "b": 0.75},
+                           veto=np.array([False, True]))
+    assert out[0] == pytest.approx(25) and np.isnan(out[1])
+
+
+def test_suitability_raster_blockwise(tmp_path) -> None:
+    import rasterio
+    from affine import Affine
+
+    t = Affine(1.0, 0.0, 0.0, 0.0, -1.0, 100.0)
+    rng = np.random.default_rng(0)
+    arrays = {"slope": rng.uniform(0, 20, (37, 23)), "road": rng.uniform(0, 3000, (37, 23))}
+    paths = {}
+    for k, arr in {**arrays, "veto": (rng.uniform(size=(37, 23)) < 0.2).astype("uint8")}.items():
+        paths[k] = tmp_path / f"{k}.tif"
+        with rasterio.open(paths[k], "w", driver="GTiff", height=37, width=23, count=1, dtype=arr.dtype,
+                           transform=t, crs="EPSG:4548") as dst:
+            dst.write(arr, 1)
+    std = {"slope": ClassTable((2, 8, 15), (100, 80, 60, 40)), "road": Linear(0, 2000, increasing=False)}
+    w = {"slope": 0.6, "road": 0.4}
+    out = tmp_path / "suit.tif"
+    suitability_raster({k: paths[k] for k in arrays}, std, w, out, veto=paths["veto"], block_rows=5)
+    with rasterio.open(out) as src:
+        got = src.read(1)
+    with rasterio.open(paths["veto"]) as src:
+        veto = src.read(1) != 0
+    want = weighted_overlay({k: std[k](arrays[k]) for k in arrays}, w, veto)
+    np.testing.assert_allclose(got, want, rtol=1e-5, equal_nan=True)
+    assert np.isnan(got[veto]).all()
+
+
+def test_town_vetoes_and_buffers_respected() -> None:
+    import landkit
+    from landkit.siting.parks import ParkSpec, site_parks
+
+    town = landkit.load_sample()
+    res = site_parks(town, [ParkSpec("化工", "chemical", 600.0)], buffer_m=250.0, time_limit_s=20)
+    assert res.solve.status in (Status.OPTIMAL, Status.FEASIBLE)
+    taken = town.parcels.loc[res.parcels.index]
+    assert (taken[["frac_YJJBNTBHTB", "frac_STBHHX", "frac_YYSYDBHQ"]] == 0).all().all()
+    assert not taken.intersects(town.layers["flood_zone"].union_all()).any()
+    houses = town.parcels[town.parcels["landuse_group"].isin(["homestead", "urban_residential"])]
+    sensitive = list(houses.geometry) + list(town.layers["villages"].geometry) + list(town.layers["schools"].geometry)
+    import geopandas as gpd
+    d = gpd.GeoSeries(sensitive, crs=town.crs).union_all().distance(taken.geometry.union_all())
+    assert d > 250.0
+    area = res.sites["面积(亩)"].iloc[0]
+    assert 570 <= area <= 630
+    occ = res.occupations()
+    assert list(occ.columns) == ["source", "parcel", "year", "area_mu", "paddy_mu", "capacity_kg"]
+    assert res.sites.geometry.iloc[0].geom_type == "Polygon"  # contiguous: one piece
