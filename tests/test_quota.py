@@ -173,9 +173,13 @@ def test_sample_town_plan_links(town: landkit.Town) -> None:
     added = (reserve_inputs.quota_mu - base.quota_mu).sum()
     assert added == pytest.approx(sum(v for y, v in surplus.items() if y in base.years))
     units = result.supplement_units()
-    assert units["unit_id"].is_unique
-    assert set(units.columns) >= {"unit_id", "year_available", "area_mu", "grade", "paddy_mu", "capacity_kg",
+    assert units["id"].is_unique
+    assert set(units.columns) >= {"id", "source", "year", "area_mu", "grade", "paddy_mu", "capacity_kg",
                                   "cost_wan_yuan"}
+    from landkit.farmland import FarmlandLedger
+
+    ledger = FarmlandLedger(town.params).add_units(units)  # the farmland ledger takes the table as it is
+    assert len(ledger.units) == len(units)
     assert units["area_mu"].sum() <= result.ledger()["复垦验收(亩)"].sum() + 1e-3
     fig = result.plot_map()
     assert fig.axes[0].get_title().startswith(town.name)

@@ -171,10 +171,13 @@ class LinkageResult(ModelResult):
         The project's own 建新 occupation of farmland is balanced first: accepted reclamation is
         committed to it oldest first (year accepted, then id), and each unit offers what is left
         (``area_mu``), with its paddy and capacity scaled by the same share. Units accepted after the
-        plan, or fully committed, are left out. ``unit_id`` is ``"{prefix}-{plot id}"``.
+        plan, or fully committed, are left out. ``id`` is ``"{prefix}-{plot id}"``.
 
-        Columns: ``unit_id, source, year_available, area_mu, grade, paddy_mu, capacity_kg,
-        cost_wan_yuan, reclaimed_mu, committed_mu``.
+        The table is in the supplement-unit format of :func:`landkit.farmland.ledger.unit_table`, so
+        ``FarmlandLedger.add_units(result.supplement_units())`` takes it as it is: ``id, source``
+        (``linkage_surplus``)``, year, area_mu, capacity_kg, paddy_mu, cost_wan_yuan, divisible, grade,
+        note`` plus ``reclaimed_mu, committed_mu`` for the record. The cost to the balance is 0: demolition
+        and reclamation are paid by the linkage plan itself (their amount is in the note).
         """
         inp = self.plan.inputs
         plots = self.plots.dropna(subset=["year_accepted"]).sort_values(["year_accepted"]).copy()
@@ -191,14 +194,17 @@ class LinkageResult(ModelResult):
         share = np.where(plots["reclaim_mu"] > 0, 1 - committed / plots["reclaim_mu"].to_numpy(dtype=float), 0.0)
         cost = (plots["demolition_cost_wan_yuan"] + plots["reclamation_cost_wan_yuan"]).to_numpy()
         out = pd.DataFrame({
-            "unit_id": [f"{prefix}-{u}" for u in plots.index],
-            "source": "增减挂钩复垦",
-            "year_available": plots["year_accepted"].astype(int).to_numpy(),
+            "id": [f"{prefix}-{u}" for u in plots.index],
+            "source": "linkage_surplus",
+            "year": plots["year_accepted"].astype(int).to_numpy(),
             "area_mu": plots["reclaim_mu"].to_numpy() * share,
-            "grade": plots["grade"].astype(int).to_numpy(),
-            "paddy_mu": plots["paddy_mu"].to_numpy() * share,
             "capacity_kg": plots["capacity_kg"].to_numpy() * share,
-            "cost_wan_yuan": cost * share,
+            "paddy_mu": plots["paddy_mu"].to_numpy() * share,
+            "cost_wan_yuan": 0.0,
+            "divisible": True,
+            "grade": plots["grade"].astype(float).to_numpy(),
+            "note": [f"增减挂钩复垦 (demolition and reclamation {c:,.1f} 万元 paid by the linkage plan)"
+                     for c in cost * share],
             "reclaimed_mu": plots["reclaim_mu"].to_numpy(),
             "committed_mu": committed,
         })

@@ -313,15 +313,6 @@ def _run_reserve(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord, linkage:
     return res
 
 
-def _linkage_units(linkage: Any) -> pd.DataFrame:
-    """The linkage plan's reclaimed farmland as 占补平衡 supplement units (source ``linkage_surplus``)."""
-    u = linkage.supplement_units()
-    return pd.DataFrame({"id": u["unit_id"], "source": "linkage_surplus", "year": u["year_available"].astype(int),
-                         "area_mu": u["area_mu"], "capacity_kg": u["capacity_kg"], "paddy_mu": u["paddy_mu"],
-                         "cost_wan_yuan": 0.0, "divisible": True, "grade": u["grade"].astype(float),
-                         "note": "增减挂钩复垦 (cost already paid in the linkage plan)"})
-
-
 def _run_farmland(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord, results: dict[str, Any]) -> Any:
     from landkit.farmland import FarmlandBalance, FarmlandLedger, candidate_units, check_balance
     from landkit.farmland.prices import regime_for
@@ -347,7 +338,7 @@ def _run_farmland(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord, results
     base_year = int(o.get("base_year", min(years) if years else town.params["town.plan_years"][0]))
     ledger.add_units(candidate_units(town, base_year=base_year))
     if "linkage" in results and sc.has_link("linkage.supplement_units -> farmland.units"):
-        units = _linkage_units(results["linkage"])
+        units = results["linkage"].supplement_units()
         if len(units):
             ledger.add_units(units)
     res = FarmlandBalance(ledger).solve(duals=bool(o.get("duals", True)), **sc.solve_options("farmland"))
