@@ -10,14 +10,18 @@ from landkit.siting.contiguous import (
     greedy_site,
     solve_sites,
 )
+from landkit.siting.parks import ParkSiting, ParkSpec, site_parks
 
 __all__ = [
     "ContiguousResult",
+    "ParkSiting",
+    "ParkSpec",
     "SiteSpec",
     "UnitGraph",
     "best_contiguous_mask",
     "best_contiguous_site",
     "flow_contiguous_site",
     "greedy_site",
+    "site_parks",
     "solve_sites",
 ]
