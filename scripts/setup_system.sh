@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Install the few system packages landkit needs that PyPI cannot provide, from Debian's archive:
 #   fonts-noto-cjk   Noto Sans CJK (SIL OFL): Chinese labels in every figure and report
+#   chromium         the real browser of the JupyterLab test (driven by Playwright; no browser download)
 # Idempotent: packages already present are skipped, so a second run costs nothing.
 set -euo pipefail
-want=(fonts-noto-cjk)
+want=(fonts-noto-cjk chromium)
 missing=()
 for pkg in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -1,0 +1,148 @@
+"""One real-browser test: JupyterLab in Debian's chromium, driven by Playwright.
+
+Starts JupyterLab on 127.0.0.1 (a random port, a random token) on a copy of the reserve-plan
+notebook, runs all cells, moves the funds slider of the interactive panel and checks that the
+displayed NPV and the map change. Screenshots go to the test's output folder (printed on failure).
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+NOTEBOOK = "02_reserve_plan.ipynb"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for_server(url: str, proc: subprocess.Popen, log: Path, timeout_s: float = 120.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"JupyterLab exited early:\n{log.read_text(errors='replace')[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.5)
+    raise AssertionError(f"JupyterLab did not answer in {timeout_s} s:\n{log.read_text(errors='replace')[-3000:]}")
+
+
+@pytest.fixture
+def jupyterlab(tmp_path):
+    nbdir = tmp_path / "notebooks"
+    nbdir.mkdir()
+    shutil.copy(ROOT / "notebooks" / NOTEBOOK, nbdir / NOTEBOOK)
+    port, token = _free_port(), secrets.token_hex(16)
+    log = tmp_path / "jupyterlab.log"
+    settings = tmp_path / "lab-settings"
+    tracker = settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
+    tracker.parent.mkdir(parents=True)
+    tracker.write_text('{"windowingMode": "none"}', encoding="utf-8")  # render every cell, on screen or not
+    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter-config"),
+           "JUPYTER_RUNTIME_DIR": str(tmp_path / "jupyter-runtime"), "JUPYTERLAB_SETTINGS_DIR": str(settings)}
+    cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+           f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={nbdir}", "--allow-root"]
+    with log.open("wb") as fh:
+        proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    try:
+        _wait_for_server(f"http://127.0.0.1:{port}/api/status?token={token}", proc, log)
+        yield f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK}?token={token}", tmp_path
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _run_all_cells(page, tries: int = 3) -> None:
+    """Run → Run All Cells, clicked again if no cell started (a click on a busy page can be lost)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(tries):
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        try:
+            page.wait_for_selector(".jp-OutputArea-output", state="attached", timeout=60_000)
+            return
+        except PlaywrightTimeout:  # try the menu again
+            page.keyboard.press("Escape")
+    raise AssertionError("JupyterLab did not start running the notebook after 'Run All Cells'")
+
+
+def _text(locator) -> str:
+    """Text of an element whether or not JupyterLab has it on screen (text_content ignores layout)."""
+    return (locator.text_content() or "").strip()
+
+
+def _map_png(page) -> str:
+    img = page.locator(".landkit-panel-map img").first
+    return img.get_attribute("src") or ""
+
+
+def test_reserve_panel_in_a_real_browser(jupyterlab):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} not found: `make test` installs it (scripts/setup_system.sh, Debian package chromium)")
+    from playwright.sync_api import sync_playwright
+
+    url, out = jupyterlab
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1500, "height": 1100})
+            page.goto(url, timeout=120_000)
+            page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=180_000)
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=180_000)
+            _run_all_cells(page)
+            page.screenshot(path=str(out / "0_after_run_all.png"))
+            npv = page.locator(".landkit-npv").first
+            npv.wait_for(state="attached", timeout=900_000)
+            page.wait_for_selector(".landkit-panel-map img", state="attached", timeout=900_000)
+            page.locator(".landkit-panel").first.scroll_into_view_if_needed()
+            before_npv, before_map = _text(npv), _map_png(page)
+            page.screenshot(path=str(out / "1_panel_before.png"))
+            # the kernel runs every cell first; then the slider change is handled
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=900_000)
+            readout = page.locator(".landkit-funds .widget-readout").first
+            readout.click()
+            page.keyboard.press("Control+A")
+            page.keyboard.type("0")
+            page.keyboard.press("Enter")
+            deadline = time.monotonic() + 300
+            while _text(npv) == before_npv and time.monotonic() < deadline:
+                time.sleep(0.5)
+            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=300_000)
+            page.locator(".landkit-panel").first.scroll_into_view_if_needed()
+            after_npv, after_map = _text(npv), _map_png(page)
+            page.screenshot(path=str(out / "2_panel_after.png"))
+        finally:
+            browser.close()
+    print(f"screenshots in {out}")
+    assert before_npv, "the panel showed no NPV"
+    assert after_npv != before_npv, f"NPV shown did not change ({before_npv})"
+    assert after_map and after_map != before_map, "the map did not change"
+    assert float(after_npv.replace(",", "")) < float(before_npv.replace(",", ""))
