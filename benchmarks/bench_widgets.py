@@ -12,6 +12,8 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import statistics
 
 import landkit
@@ -22,10 +24,13 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--values", type=float, nargs="+", default=[1500.0, 2500.0, 3000.0, 1000.0, 2000.0])
     args = ap.parse_args()
-    panel = ReservePanel(landkit.load_sample())
+    quiet = io.StringIO()  # outside a notebook the panel's outputs would print here
+    with contextlib.redirect_stdout(quiet):
+        panel = ReservePanel(landkit.load_sample())
     print(f"first solve: {panel.timings_s[0]:.2f} s ({panel.result.status.value})")
     for value in args.values:
-        panel.funds.value = value
+        with contextlib.redirect_stdout(quiet):
+            panel.funds.value = value
         r = panel.result
         status = r.status.value if r is not None else "infeasible"
         gap = f"{r.gap:.2%}" if r is not None and r.gap is not None else "-"
