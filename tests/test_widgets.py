@@ -42,3 +42,85 @@ def test_moving_the_funds_slider_resolves_and_redraws(town):
     assert after < before
     assert len(panel.timings_s) == 2
     assert round(panel.result.kpis()["npv_wan_yuan"]) == after  # the KPI shown is the new result's
+
+
+# --------------------------------------------------------------------------- siting, corridor, scenarios
+def _kpi(html_text: str, css: str) -> float:
+    m = re.search(rf"class='{css}'><b>([-\d,.]+)</b>", html_text)
+    assert m, html_text
+    return float(m.group(1).replace(",", ""))
+
+
+def test_siting_panel_resites_and_refuses_an_inconsistent_matrix(town):
+    from landkit.widgets import SitingPanel
+
+    panel = SitingPanel(town, area_mu=1200.0, time_limit_s=10, mip_gap=0.02)
+    assert panel.result is not None and "proven gap" in panel.status.value
+    assert "landkit-cr'>CR = 0.0" in panel.consistency.value  # the sample judgements are consistent
+    before = _kpi(panel.kpi.value, "landkit-site-area")
+    assert abs(before - 1200.0) <= 0.05 * 1200.0
+    panel.area.value = 600.0  # a smaller park: re-sited, the area shown follows
+    after = _kpi(panel.kpi.value, "landkit-site-area")
+    assert abs(after - 600.0) <= 0.05 * 600.0
+    assert after == pytest.approx(panel.result.summary()["面积(亩)"].iloc[0], abs=0.05)
+    assert len(panel.timings_s) == 2
+    shown = panel.kpi.value
+
+    bad = [[1.0] * 6 for _ in range(6)]
+    bad[0][1], bad[1][2], bad[0][2] = 9.0, 9.0, 1 / 9  # slope ≫ road ≫ railway ≫ slope: CR ≈ 0.84
+    panel.set_matrix(bad)  # refused in the panel, not raised
+    assert "landkit-cr-error" in panel.consistency.value and "CR = 0.840" in panel.consistency.value
+    assert "not re-sited" in panel.status.value and "previous result" in panel.status.value
+    assert panel.kpi.value == shown and len(panel.timings_s) == 2
+    assert panel.matrix()[2][1] == pytest.approx(1 / 9) and panel.matrix()[2][0] == pytest.approx(9.0)
+
+
+def test_corridor_panel_reroutes_when_a_weight_moves(town):
+    from landkit.widgets import CorridorPanel
+
+    panel = CorridorPanel(town, start="毛家河")
+    assert panel.route is not None and "status: optimal" in panel.status.value
+    assert panel.choice.order[0] == "毛家河" and sorted(panel.choice.order) == sorted(panel.corridor.names)
+    before = _kpi(panel.kpi.value, "landkit-route-resistance")
+    panel.weights["slope"].value = 1.0  # slope dominates the (rescaled) weights
+    after = _kpi(panel.kpi.value, "landkit-route-resistance")
+    assert after != before
+    assert after == pytest.approx(panel.route.summary()["累积阻力"])
+    shares = panel.resistance_weights()
+    assert shares is not None and sum(shares.values()) == pytest.approx(1.0) and shares["slope"] > 0.5
+    assert len(panel.timings_s) == 2
+    for s in panel.weights.values():  # all zero: said, not raised
+        s.value = 0.0
+    assert "all weights are 0" in panel.status.value
+
+
+def test_scenario_picker_compares_two_bundles(tmp_path):
+    import yaml
+
+    from landkit.scenario import bundled_scenarios, run_scenario
+    from landkit.widgets import ScenarioPicker
+
+    tree = yaml.safe_load(next(p for p in bundled_scenarios() if p.stem == "baseline").read_text(encoding="utf-8"))
+    tree["solver"] = {"time_limit_s": 10, "mip_gap": 0.05}
+    tree["links"] = []
+    for m in ("linkage", "corridor", "farmland"):
+        tree["models"][m]["enabled"] = False
+    tree["models"]["reserve"]["years"] = [2019, 2020]
+    paths = []
+    for name, budget in (("small_a", 2000), ("small_b", 3000)):
+        tree["name"] = name
+        tree["models"]["reserve"]["budget_wan_yuan"] = budget
+        spec = tmp_path / f"{name}.yaml"
+        spec.write_text(yaml.safe_dump(tree, allow_unicode=True), encoding="utf-8")
+        paths.append(run_scenario(spec, tmp_path / "runs" / name, progress=False, report=False).path)
+
+    picker = ScenarioPicker(tmp_path / "runs")  # a folder of bundles
+    assert picker.comparison is not None
+    assert list(picker.comparison.kpis.columns) == ["small_a", "small_b"]
+    assert "净现值" in picker.recommendation.value and "compared 2 runs" in picker.status.value
+    picker.runs.value = (str(paths[0]),)  # one only: said, not raised
+    assert "at least two" in picker.status.value and len(picker.timings_s) == 1
+    picker.runs.value = tuple(str(p) for p in paths)
+    picker.against.value = "farmland"
+    assert "占用耕地(亩)" in picker.comparison.pareto.columns
+    assert len(picker.timings_s) == 3

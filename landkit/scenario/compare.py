@@ -168,7 +168,8 @@ def _plot_maps(bundles: list[dict[str, Any]]) -> Any:
     return fig
 
 
-def _plot_pareto(pareto: pd.DataFrame, against: str) -> Any:
+def plot_comparison_pareto(pareto: pd.DataFrame, against: str) -> Any:
+    """Pareto chart of compared runs: NPV against households moved or farmland occupied (one point per run)."""
     from landkit.plot import new_axes
 
     col = AGAINST[against]
@@ -235,7 +236,7 @@ def compare_runs(runs: list[str | os.PathLike[str]], out: str | os.PathLike[str]
         fig = _plot_maps(bundles)
         fig.savefig(tmp / "布局对比图.png", dpi=dpi, bbox_inches="tight")
         plt.close(fig)
-        fig = _plot_pareto(pareto, against)
+        fig = plot_comparison_pareto(pareto, against)
         fig.savefig(tmp / "帕累托图.png", dpi=dpi, bbox_inches="tight")
         plt.close(fig)
         shown = kpis.map(lambda v: "—" if v is None or (isinstance(v, float) and math.isnan(v)) else v)
@@ -252,4 +253,4 @@ def compare_runs(runs: list[str | os.PathLike[str]], out: str | os.PathLike[str]
     return cmp
 
 
-__all__ = ["Comparison", "compare_runs", "pareto_table", "read_bundle", "recommend"]
+__all__ = ["Comparison", "compare_runs", "pareto_table", "plot_comparison_pareto", "read_bundle", "recommend"]
