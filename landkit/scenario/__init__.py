@@ -3,6 +3,7 @@
 >>> from landkit.scenario import load_scenario, run_scenario, compare_runs   # doctest: +SKIP
 >>> run = run_scenario("data/tanyi/scenarios/baseline.yaml", "out/baseline")  # doctest: +SKIP
 >>> compare_runs(["out/baseline", "out/funds_plus50"], "out/compare")         # doctest: +SKIP
+>>> sweep("data/tanyi/scenarios/baseline.yaml", 200, out="out/sweep")         # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from landkit.scenario.schema import (
     load_scenario,
     scenario_from_dict,
 )
+from landkit.scenario.sweep import SweepResult, draw_samples, evaluate_sample, sweep
 
 __all__ = ["DEFAULT_LINKS", "KPI_LABELS", "LINKS", "MODEL_ORDER", "RESERVED_LINKS", "SWEEP_VARIABLES", "Comparison",
-           "ModelRecord", "Scenario", "ScenarioRun", "bundled_scenarios", "compare_runs", "input_files",
-           "load_scenario", "load_town", "read_bundle", "run_scenario", "scenario_from_dict", "sha256_file"]
+           "ModelRecord", "Scenario", "ScenarioRun", "SweepResult", "bundled_scenarios", "compare_runs",
+           "draw_samples", "evaluate_sample", "input_files", "load_scenario", "load_town", "read_bundle",
+           "run_scenario", "scenario_from_dict", "sha256_file", "sweep"]
