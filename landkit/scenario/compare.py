@@ -141,19 +141,33 @@ def _plot_maps(bundles: list[dict[str, Any]]) -> Any:
         got = {name: gpd.read_file(gpkg, layer=name) for name in MAP_LAYERS if name in have}
         layers.append(got)
         bounds += [g.total_bounds for g in got.values() if len(g)]
+    import matplotlib as mpl
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    years = sorted({int(y) for got in layers if "reserve_parcels" in got
+                    for y in got["reserve_parcels"]["year_acquired"].dropna()})
+    cmap = mpl.colormaps["autumn"].resampled(max(len(years), 2))
+    colour = {y: cmap(k) for k, y in enumerate(years)}
     for ax, b, got in zip(axes, bundles, layers, strict=True):
         if "town_boundary" in got:
             got["town_boundary"].boundary.plot(ax=ax, color="#444444", linewidth=0.8)
         if "linkage_plots" in got:
             got["linkage_plots"].plot(ax=ax, color="#8fbc8f", linewidth=0)
         if "reserve_parcels" in got:
-            got["reserve_parcels"].plot(ax=ax, column="year_acquired", cmap="autumn", linewidth=0, categorical=True)
+            parcels = got["reserve_parcels"]
+            for y in years:
+                part = parcels[parcels["year_acquired"] == y]
+                if len(part):
+                    part.plot(ax=ax, color=colour[y], linewidth=0)
         if "corridor_route" in got:
             got["corridor_route"].plot(ax=ax, color="#1f4e9c", linewidth=1.4)
         ax.set_title(str(b["name"]))
         ax.set_aspect("equal")
         ax.set_xticks([])
         ax.set_yticks([])
+        ax.set_xlabel("")
+        ax.set_ylabel("")
     if bounds:
         import numpy as np
 
@@ -164,7 +178,12 @@ def _plot_maps(bundles: list[dict[str, Any]]) -> Any:
             ax.set_ylim(arr[:, 1].min() - pad, arr[:, 3].max() + pad)
             add_scale_bar(ax)
             add_north_arrow(ax)
-    fig.suptitle("情景布局对比 (红/黄: 收储地块按年份; 绿: 挂钩拆旧; 蓝: 旅游廊道)")
+    handles = [Patch(facecolor=colour[y], label=f"{y} 年收储地块") for y in years]
+    handles += [Patch(facecolor="#8fbc8f", label="增减挂钩拆旧地块"),
+                Line2D([0], [0], color="#1f4e9c", linewidth=1.4, label="旅游廊道"),
+                Line2D([0], [0], color="#444444", linewidth=0.8, label="镇界")]
+    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False, fontsize=9)
+    fig.suptitle("情景布局对比 (同一范围)")
     return fig
 
 
