@@ -50,7 +50,7 @@ def baseline_run(tmp_path_factory: pytest.TempPathFactory):
 # --------------------------------------------------------------------------- validation
 def test_bundled_scenarios_validate() -> None:
     names = {p.stem for p in bundled_scenarios()}
-    assert {"baseline", "funds_plus50", "prices_minus20", "corridor_b"} <= names
+    assert {"baseline", "funds_plus50", "prices_minus20", "corridor_b", "park_a", "park_b"} <= names
     for p in bundled_scenarios():
         sc = load_scenario(p)
         assert sc.name == p.stem
@@ -67,20 +67,59 @@ def test_bad_scenario_names_every_key_and_allowed_values(tmp_path: Path) -> None
     tree["models"]["reserve"]["objective"] = "max_profit"
     tree["models"]["corridor"]["by"] = "beauty"
     tree["models"]["farmland"]["regime"] = "yearly"
-    tree["models"]["park_sites"]["enabled"] = True
+    tree["models"]["park_sites"]["enabled"] = True  # without parks
     tree["links"].append("reserve.quota -> linkage.surplus")
+    tree["links"].append("park_sites.demand -> reserve.demand")
     tree["policy"]["date"] = "2021-13-45"
     with pytest.raises(ValidationError) as err:
         load_scenario(_write(tmp_path, tree))
     msg = str(err.value)
     where = {p.where for p in err.value.problems}
     assert {"modles", "models.reserve.objectiv", "models.reserve.objective", "models.corridor.by",
-            "models.farmland.regime", "models.park_sites.enabled", "links[4]", "policy.date"} <= where
+            "models.farmland.regime", "models.park_sites.parks", "links[4]", "links[5]", "policy.date"} <= where
     assert "'npv', 'min_cost'" in msg  # allowed values named
     assert "'length_m', 'resistance', 'build_cost_wan_yuan'" in msg
     assert "allowed keys: name, title" in msg  # the unknown top-level key lists the allowed ones
     assert "landkit.siting" in msg
     assert "linkage.surplus -> reserve.quota" in msg
+
+
+def test_park_scenarios_validate() -> None:
+    paths = {p.stem: p for p in bundled_scenarios()}
+    a, b = load_scenario(paths["park_a"]), load_scenario(paths["park_b"])
+    for sc in (a, b):
+        assert sc.enabled("park_sites")
+        assert sc.options("park_sites")["parks"] == [{"name": "化工园区", "kind": "chemical", "area_mu": 1200}]
+        assert sc.solve_options("park_sites")["time_limit_s"] <= 20
+        assert sc.has_link("park_sites.occupations -> farmland.ledger")
+    assert not a.options("park_sites").get("exclude_villages")
+    assert b.options("park_sites")["exclude_villages"]
+
+
+def test_run_with_park_sites(tmp_path: Path) -> None:
+    import geopandas as gpd
+
+    tree = _fast("parks", park_sites={"enabled": True, "parks": [{"name": "化工园区", "kind": "chemical",
+                                                                   "area_mu": 1200}],
+                                      "year": 2021, "time_limit_s": 10, "mip_gap": 0.05,
+                                      "exclude_villages": ["赵家沟村", "薛家屯村", "徐家庄村", "马家埠村"]})
+    tree["models"]["reserve"]["enabled"] = False
+    tree["models"]["corridor"]["enabled"] = False
+    tree["links"].append("park_sites.occupations -> farmland.ledger")
+    run = run_scenario(_write(tmp_path, tree), tmp_path / "parks", progress=False, report=False)
+    parks = run.results["park_sites"]
+    layer = gpd.read_file(run.path / "results.gpkg", layer="park_sites")
+    assert len(layer) == 1 and layer["名称"].iloc[0] == "化工园区"
+    assert (run.path / "tables" / "园区选址汇总.csv").exists()
+    assert (run.path / "figures" / "园区选址图.png").exists()
+    occ = parks.occupations()
+    assert len(occ) > 0  # site B takes farmland
+    ledger = run.results["farmland"].ledger.occupations
+    assert set(occ["parcel"]) <= set(ledger.loc[ledger["source"] == "siting", "id"])
+    assert run.kpis["园区面积(亩)"] >= 0.95 * 1200
+    assert run.kpis["园区占用耕地(亩)"] == pytest.approx(float(occ["area_mu"].sum()), abs=0.01)
+    assert run.records["park_sites"].status in ("optimal", "feasible")
+    assert list(run.records) == ["park_sites", "linkage", "farmland"]
 
 
 def test_bad_parameter_override_is_named(tmp_path: Path) -> None:

@@ -148,3 +148,14 @@ def test_town_vetoes_and_buffers_respected() -> None:
     occ = res.occupations()
     assert list(occ.columns) == ["source", "parcel", "year", "area_mu", "paddy_mu", "capacity_kg"]
     assert res.sites.geometry.iloc[0].geom_type == "Polygon"  # contiguous: one piece
+
+
+def test_park_that_cannot_fit_is_a_clear_error():
+    import landkit
+    from landkit import ValidationError
+    from landkit.siting import ParkSpec, site_parks
+
+    town = landkit.load_sample()
+    with pytest.raises(ValidationError, match="pass the vetoes") as err:
+        site_parks(town, [ParkSpec("化工园区", "chemical", 1200.0)], buffer_m=1500.0, time_limit_s=5)
+    assert "化工园区" in str(err.value) and "buffer_m" in str(err.value)

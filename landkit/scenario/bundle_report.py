@@ -9,11 +9,13 @@ import pandas as pd
 from landkit.report import Block, Figure, Heading, Paragraph, Table, write_docx, write_html
 
 SECTION_TITLES: dict[str, str] = {
-    "corridor": "文化旅游大动脉线路", "linkage": "城乡建设用地增减挂钩", "reserve": "土地收储计划",
+    "park_sites": "园区选址", "corridor": "文化旅游大动脉线路",
+    "linkage": "城乡建设用地增减挂钩", "reserve": "土地收储计划",
     "farmland": "耕地占补平衡",
 }
 #: Tables shown in the report (the bundle's tables/ folder holds them all).
 REPORT_TABLES: dict[str, tuple[str, ...]] = {
+    "park_sites": ("园区选址汇总",),
     "corridor": ("廊道线路指标", "廊道线路分段表"),
     "linkage": ("增减挂钩台账",),
     "reserve": ("年度储备计划汇总", "资金平衡表", "用地需求保障表"),
@@ -46,7 +48,7 @@ def run_blocks(run: Any, tables: dict[str, list[tuple[str, pd.DataFrame]]],
         rec = run.records[m]
         blocks.append(Paragraph(f"求解: {rec.summary or rec.status}"))
         res = run.results.get(m)
-        if res is not None and hasattr(res, "summary") and m != "corridor":
+        if res is not None and hasattr(res, "summary") and m not in ("corridor", "park_sites"):
             for line in str(res.summary()).splitlines()[:6]:
                 blocks.append(Paragraph(line.strip()))
         wanted = REPORT_TABLES.get(m, ())

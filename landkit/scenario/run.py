@@ -5,8 +5,8 @@ everything is written (:func:`landkit.atomic.atomic_dir`): an interrupted or fai
 previous bundle as it was. Layout::
 
     RUN/
-      results.gpkg        every result layer (reserve_parcels, linkage_plots, linkage_sites, corridor_route,
-                          corridor_parcels, town_boundary)
+      results.gpkg        every result layer (park_sites, reserve_parcels, linkage_plots, linkage_sites,
+                          corridor_route, corridor_parcels, town_boundary)
       tables/*.csv        UTF-8 with BOM (Excel opens it), Chinese headings with units
       figures/*.png
       models/*.mps        every solved optimisation model, for audit
@@ -35,7 +35,7 @@ import pandas as pd
 import yaml
 
 from landkit.atomic import atomic_dir
-from landkit.scenario.schema import Scenario, load_scenario
+from landkit.scenario.schema import MODEL_ORDER, Scenario, load_scenario
 
 #: Land-use groups counted as ecological land (林地, 草地, 湿地, 水域).
 ECOLOGICAL_GROUPS: tuple[str, ...] = ("forest", "grassland", "wetland", "water")
@@ -46,6 +46,7 @@ KPI_LABELS: tuple[str, ...] = (
     "净现值NPV(万元)", "收储成本(万元)", "收储面积(亩)", "需求缺口(亩)", "最低年末余额(万元)", "最高负债(万元)",
     "占用耕地(亩)", "占用水田(亩)", "占补平衡费用(万元)", "购买补充耕地指标(亩)", "搬迁户数(户)",
     "挂钩节余本镇使用(亩)", "挂钩节余交易(亩)", "廊道长度(km)", "廊道建设费用(万元)", "影响生态用地(亩)",
+    "园区面积(亩)", "园区涉及户数(户)", "园区占用耕地(亩)",
 )
 VERSIONED = ("landkit", "numpy", "pandas", "scipy", "xarray", "linopy", "highspy", "pulp", "geopandas", "pyogrio",
              "shapely", "pyproj", "rasterio", "scikit-image", "matplotlib", "pyyaml", "python-docx")
@@ -262,6 +263,36 @@ def _run_corridor(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord) -> Any:
     return route
 
 
+def _run_park_sites(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord) -> Any:
+    from landkit.siting.parks import ParkSpec, site_parks
+
+    o = sc.options("park_sites")
+    specs = [ParkSpec(str(p["name"]), str(p["kind"]), float(p["area_mu"])) for p in o["parks"]]
+    exclude = None
+    if o.get("exclude_villages"):
+        wanted = {str(v) for v in o["exclude_villages"]}
+        cols = [c for c in ("ZLDWMC", "ZLDWDM") if c in town.parcels.columns]
+        hit = town.parcels[cols].astype(str).isin(wanted).any(axis=1) if cols else pd.Series(False, town.parcels.index)
+        exclude = town.parcels.index[hit.to_numpy()]
+        rec.notes.append(f"{len(exclude)} parcels of {', '.join(sorted(wanted))} excluded")
+    year = int(o.get("year", max(town.params["town.plan_years"])))
+    res = site_parks(town, specs, buffer_m=o.get("buffer_m"), perimeter_weight=o.get("perimeter_weight"),
+                     min_separation_m=o.get("min_separation_m"), year=year, exclude=exclude,
+                     **sc.solve_options("park_sites"))
+    sol = res.solve
+    rec.solver, rec.status = "highs", str(getattr(sol.status, "value", sol.status))
+    rec.gap = None if sol.gap is None else float(sol.gap)
+    rec.objective = None if getattr(sol, "objective", None) is None else float(sol.objective)
+    rec.summary = sol.summary()
+    rec.notes += list(res.notes[1:])
+    rec.notes.append("the contiguous search adds cuts over several solves, so no single MPS file is written")
+    w.table("park_sites", "园区选址汇总", res.summary())
+    w.table("park_sites", "园区选址地块表", res.parcels.drop(columns="geometry", errors="ignore"), index=True)
+    w.layer("park_sites", res.sites)
+    w.figure("park_sites", "园区选址图", res.plot())
+    return res
+
+
 def _run_linkage(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord) -> Any:
     from landkit.quota import LinkagePlan, check_linkage
 
@@ -331,6 +362,10 @@ def _run_farmland(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord, results
         occ = results["corridor"].occupations()
         if len(occ):
             ledger.occupy(occ)
+    if "park_sites" in results and sc.has_link("park_sites.occupations -> farmland.ledger"):
+        occ = results["park_sites"].occupations()
+        if len(occ):
+            ledger.occupy(occ)
     if ledger.occupations.empty:
         rec.status, rec.summary = "skipped", "no farmland occupied by the linked models: nothing to balance"
         return None
@@ -387,16 +422,26 @@ def _kpis(town: Any, results: dict[str, Any]) -> dict[str, Any]:
         paddy_mu += float(cs["其中水田(亩)"])
         eco += float(taken.loc[taken["landuse_group"].isin(ECOLOGICAL_GROUPS), "taken_mu"].sum())
         k.update({"廊道长度(km)": cs["长度(km)"], "廊道建设费用(万元)": cs["建设费用(万元)"]})
+    ps = results.get("park_sites")
+    if ps is not None:
+        sm = ps.summary()
+        households += int(sm["涉及户数"].sum())
+        farm_mu += float(sm["占用耕地(亩)"].sum())
+        paddy_mu += float(sm["占用水田(亩)"].sum())
+        t = ps.parcels
+        eco += float(t.loc[t["landuse_group"].isin(ECOLOGICAL_GROUPS), "area_mu"].sum()) if len(t) else 0.0
+        k.update({"园区面积(亩)": round(float(sm["面积(亩)"].sum()), 2), "园区涉及户数(户)": int(sm["涉及户数"].sum()),
+                  "园区占用耕地(亩)": round(float(sm["占用耕地(亩)"].sum()), 2)})
     f = results.get("farmland")
     if f is not None:
         k["占补平衡费用(万元)"] = round(float(f.cost_wan_yuan), 2)
         t = f.units_cancelled()
         bought = t.loc[t["来源"] == "购买指标", "数量(亩)"].sum() if len(t) and "来源" in t else 0.0
         k["购买补充耕地指标(亩)"] = round(float(bought), 2)
-    if r is not None or c is not None:
+    if r is not None or c is not None or ps is not None:
         k.update({"占用耕地(亩)": round(farm_mu, 2), "占用水田(亩)": round(paddy_mu, 2),
                   "影响生态用地(亩)": round(eco, 2)})
-    if r is not None or lk is not None or c is not None:
+    if r is not None or lk is not None or c is not None or ps is not None:
         k["搬迁户数(户)"] = households
     return k
 
@@ -436,7 +481,7 @@ def run_scenario(scenario: Scenario | str | os.PathLike[str], out: str | os.Path
 
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     target = Path(out) if out is not None else Path("out") / sc.name
-    steps = [m for m in ("corridor", "linkage", "reserve", "farmland") if sc.enabled(m)]
+    steps = [m for m in MODEL_ORDER if sc.enabled(m)]
     bar = tqdm(total=len(steps) + 3, desc=f"情景 {sc.name}", unit="步", disable=not progress, leave=False)
     try:
         bar.set_postfix_str("载入数据 loading data")
@@ -447,6 +492,7 @@ def run_scenario(scenario: Scenario | str | os.PathLike[str], out: str | os.Path
         with atomic_dir(target) as tmp:
             w = _Writer(tmp, dpi)
             runners: dict[str, Callable[[ModelRecord], Any]] = {
+                "park_sites": lambda rec: _run_park_sites(sc, town, w, rec),
                 "corridor": lambda rec: _run_corridor(sc, town, w, rec),
                 "linkage": lambda rec: _run_linkage(sc, town, w, rec),
                 "reserve": lambda rec: _run_reserve(sc, town, w, rec, run.results.get("linkage")),

@@ -25,12 +25,15 @@ Schema (every section but ``name`` is optional)::
                  objective: npv, use_bonds: true, use_company: true, lock_in: [], lock_out: []}
       corridor: {enabled: true, order: null, by: length_m, start: 毛家河, end: null, neighbours: 8}
       farmland: {enabled: true, base_year: 2019, duals: true}
-      park_sites: {enabled: false}      # reserved for landkit.siting
+      park_sites: {enabled: false, parks: [{name: 化工园区, kind: chemical, area_mu: 1200}], year: 2021,
+                   buffer_m: null, perimeter_weight: null, min_separation_m: null,
+                   exclude_villages: []}     # landkit.siting.site_parks; exclude_villages gives a site B
     links:                              # applied in this order
       - linkage.surplus -> reserve.quota
       - reserve.occupations -> farmland.ledger
       - corridor.occupations -> farmland.ledger
       - linkage.supplement_units -> farmland.units
+      - park_sites.occupations -> farmland.ledger
     sweep:                              # for `landkit sweep`
       seed: 0
       distributions:
@@ -57,17 +60,17 @@ from landkit._errors import Problem, ValidationError
 #: Models a scenario can run, in the order they run.
 MODEL_ORDER: tuple[str, ...] = ("park_sites", "corridor", "linkage", "reserve", "farmland")
 #: Models reserved for modules still being written.
-RESERVED_MODELS: dict[str, str] = {"park_sites": "landkit.siting (chemical park and wood cluster sites)"}
+RESERVED_MODELS: dict[str, str] = {}
 #: Links a scenario may declare: ``"source -> target"`` and what it does.
 LINKS: dict[str, str] = {
     "linkage.surplus -> reserve.quota": "增减挂钩节余指标 by year added to the reserve plan's 新增建设用地 quota",
     "reserve.occupations -> farmland.ledger": "farmland taken by the reserve plan enters the 占补平衡 ledger",
     "corridor.occupations -> farmland.ledger": "farmland taken by the corridor route enters the 占补平衡 ledger",
     "linkage.supplement_units -> farmland.units": "挂钩复垦 reclaimed farmland offered as supplement units",
+    "park_sites.occupations -> farmland.ledger": "farmland taken by the park sites enters the 占补平衡 ledger",
 }
-#: Links reserved for landkit.siting.
+#: Links reserved for modules still being written.
 RESERVED_LINKS: dict[str, str] = {
-    "park_sites.occupations -> farmland.ledger": "farmland taken by the park sites",
     "park_sites.demand -> reserve.demand": "industrial land demand of the park sites",
 }
 DEFAULT_LINKS: tuple[str, ...] = tuple(LINKS)
@@ -103,6 +106,13 @@ def _years(v: Any) -> bool:
 
 def _str_list(v: Any) -> bool:
     return isinstance(v, list) and all(isinstance(s, (str, int)) for s in v)
+
+
+def _parks(v: Any) -> bool:
+    return isinstance(v, list) and len(v) > 0 and all(
+        isinstance(p, Mapping) and set(p) == {"name", "kind", "area_mu"} and isinstance(p["name"], str)
+        and p["kind"] in ("chemical", "wood") and _num(p["area_mu"]) and p["area_mu"] > 0 for p in v) and \
+        len({p["name"] for p in v}) == len(v)
 
 
 Check = tuple[Callable[[Any], bool], str]
@@ -158,7 +168,16 @@ MODEL_OPTIONS: dict[str, dict[str, Check]] = {
         "neighbours": _choice(8, 16),
         "name": (lambda v: isinstance(v, str), "a text"),
     },
-    "park_sites": {"enabled": _BOOL},
+    "park_sites": {
+        **_COMMON,
+        "parks": (_parks, "a list of {name: text, kind: 'chemical' or 'wood', area_mu: number > 0}, "
+                          "e.g. [{name: 化工园区, kind: chemical, area_mu: 1200}]"),
+        "year": (lambda v: _is_int(v) and 1990 <= v <= 2100, "a whole year, e.g. 2021"),
+        "buffer_m": (lambda v: v is None or (_num(v) and v >= 0), "null (parameter default) or metres ≥ 0"),
+        "perimeter_weight": (lambda v: v is None or (_num(v) and v >= 0), "null (parameter default) or a number ≥ 0"),
+        "min_separation_m": (lambda v: v is None or (_num(v) and v >= 0), "null (parameter default) or metres ≥ 0"),
+        "exclude_villages": (_str_list, "a list of village names or codes whose parcels no park may take"),
+    },
 }
 TOP_KEYS = ("name", "title", "description", "data", "parameters", "policy", "solver", "models", "links", "sweep")
 DATA_KEYS = ("source", "layer", "dem", "params")
@@ -358,6 +377,8 @@ def scenario_from_dict(tree: Any, *, source: str = "<scenario>", base_dir: str |
             problems.append(Problem(f"models.{m}.enabled", "is true, but this model is not available yet",
                                     f"reserved for {RESERVED_MODELS[m]}; set enabled: false", "reserved"))
             clean["enabled"] = False
+        if m == "park_sites" and clean.get("enabled") and "parks" not in opts:
+            problems.append(Problem("models.park_sites.parks", "is missing", f"give {allowed['parks'][1]}", "value"))
         if m not in RESERVED_MODELS:
             clean.setdefault("time_limit_s", defaults["time_limit_s"])
             clean.setdefault("mip_gap", defaults["mip_gap"])

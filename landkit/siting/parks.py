@@ -17,7 +17,7 @@ least :math:`d_{min}` (``siting.park_min_separation``) apart.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -118,7 +118,8 @@ def _conflicts(cands: gpd.GeoDataFrame, separation_m: float) -> np.ndarray:
 def site_parks(town: Town, specs: Sequence[ParkSpec], *, ahp_matrix: Sequence[Sequence[float]] | None = None,
                buffer_m: float | None = None, perimeter_weight: float | None = None,
                min_separation_m: float | None = None, year: int = 2025, time_limit_s: float = 60.0,
-               mip_gap: float = 0.01, params: Parameters | None = None) -> ParkSiting:
+               mip_gap: float = 0.01, params: Parameters | None = None,
+               exclude: Iterable[str] | None = None) -> ParkSiting:
     """Site one or more parks on a town's parcels (see the module notes).
 
     Parameters
@@ -137,6 +138,8 @@ def site_parks(town: Town, specs: Sequence[ParkSpec], *, ahp_matrix: Sequence[Se
         Year of occupation, for the ledger.
     time_limit_s, mip_gap : float
         Budget and accepted gap of the exact search; the result states the proven gap.
+    exclude : iterable of str, optional
+        Parcel ids (BSM) that no park may take (e.g. the parcels of another site, for a site B).
 
     Returns
     -------
@@ -168,6 +171,8 @@ def site_parks(town: Town, specs: Sequence[ParkSpec], *, ahp_matrix: Sequence[Se
     ok_any = np.zeros(len(parcels), bool)
     for s in suit.values():
         ok_any |= ~s.parcels["vetoed"].to_numpy() & s.parcels["score"].notna().to_numpy()
+    if exclude is not None:
+        ok_any &= ~parcels.index.isin([str(e) for e in exclude])
     cands = parcels[ok_any]
     ids = cands.index
     adj = town.adjacency
@@ -187,6 +192,15 @@ def site_parks(town: Town, specs: Sequence[ParkSpec], *, ahp_matrix: Sequence[Se
         v = sp_["score"].to_numpy() * cands["area_mu"].to_numpy() - kappa * cost.loc[ids].to_numpy()
         v = np.where(sp_["vetoed"].to_numpy(), np.nan, v)
         site_specs.append(SiteSpec(s.name, v, (1 - tol) * s.area_mu, (1 + tol) * s.area_mu))
+    short = []
+    for s, spec in zip(specs, site_specs, strict=True):
+        usable = float(cands["area_mu"].to_numpy()[~np.isnan(spec.values)].sum()) if len(cands) else 0.0
+        if usable < spec.lo:
+            short.append(Problem(f"park {s.name}", f"needs ≥ {spec.lo:,.0f} 亩 but only {usable:,.0f} 亩 of "
+                                 "parcels pass the vetoes, buffers and exclusions",
+                                 "lower the area, the buffer (buffer_m) or the exclusions", "no_candidates"))
+    if short:
+        raise ValidationError("site_parks", short)
     conflicts = _conflicts(cands, sep) if len(specs) > 1 else None
     res = solve_sites(graph, site_specs, perimeter_weight=lam, conflicts=conflicts, time_limit_s=time_limit_s,
                       mip_gap=mip_gap)
