@@ -100,17 +100,20 @@ def use_cjk_font() -> str:
     return family
 
 
-def new_axes(figsize: tuple[float, float]) -> tuple[Figure, Axes]:
+def new_axes(figsize: tuple[float, float], ax: Axes | None = None) -> tuple[Figure, Axes]:
     """A figure and axis with the CJK font set, detached from pyplot's list of open figures.
 
     The figure is made by pyplot (so Jupyter's inline backend knows how to draw it) and closed at
     once: it is shown exactly once when a cell returns it (``town.plot()`` as the last line, or
     ``fig`` on its own line), never a second time by the backend, and figures do not pile up in
-    memory over a long session. ``fig.savefig`` works as usual.
+    memory over a long session. ``fig.savefig`` works as usual. With ``ax`` given (a caller drawing
+    into its own figure), that axis and its figure are returned instead.
     """
     import matplotlib.pyplot as plt
 
     use_cjk_font()
+    if ax is not None:
+        return ax.figure, ax
     fig, ax = plt.subplots(figsize=figsize, layout="constrained")
     plt.close(fig)
     return fig, ax
@@ -207,10 +210,7 @@ def category_map(
     so nothing disappears from the legend unnoticed.
     """
     use_cjk_font()
-    if ax is None:
-        fig, ax = new_axes(figsize)
-    else:
-        fig = ax.figure
+    fig, ax = new_axes(figsize, ax=ax)
     values = gdf[column].astype("string").fillna("<NA>")
     present = [c for c in colours if (values == c).any()]
     present += sorted(set(values.unique()) - set(colours))

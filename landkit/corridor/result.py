@@ -192,10 +192,7 @@ def plot_routes(surface: ResistanceSurface, *, routes: Mapping[str, Any], sites:
 
     from landkit.plot import finish_map, new_axes
 
-    if ax is None:
-        fig, ax = new_axes(figsize)
-    else:
-        fig = ax.figure
+    fig, ax = new_axes(figsize, ax=ax)
     nrows, ncols = surface.shape
     t = surface.transform
     extent = (t.c, t.c + t.a * ncols, t.f + t.e * nrows, t.f)

@@ -425,10 +425,7 @@ class MarketResult:
         from landkit.plot import new_axes, use_cjk_font
 
         use_cjk_font()
-        if ax is None:
-            fig, ax = new_axes((7, 4.5))
-        else:
-            fig = ax.figure
+        fig, ax = new_axes((7, 4.5), ax=ax)
         for frame, col, asc, colour, label in ((market.sellers, "cost_wan_per_mu", True, "#2ca02c", "供给 (边际成本)"),
                                                (market.buyers, "wtp_wan_per_mu", False, "#1f77b4", "需求 (支付意愿)")):
             f = frame.sort_values(col, ascending=asc)

@@ -282,10 +282,7 @@ class LinkageResult(ModelResult):
         town = self.plan.town
         if town is None:
             raise ValueError("this plan was not built from a Town, so there is nothing to map")
-        if ax is None:
-            fig, ax = new_axes((11, 9))
-        else:
-            fig = ax.figure
+        fig, ax = new_axes((11, 9), ax=ax)
         town.parcels.plot(ax=ax, color="#eeeeee", linewidth=0.05, edgecolor="#cccccc")
         handles: list[Any] = []
         self.plan.plots_gdf.plot(ax=ax, color="#d9c9a3", linewidth=0.1, edgecolor="#999999")
@@ -331,10 +328,7 @@ class LinkageResult(ModelResult):
 
         use_cjk_font()
         led = self.ledger()
-        if ax is None:
-            fig, ax = new_axes((9, 5))
-        else:
-            fig = ax.figure
+        fig, ax = new_axes((9, 5), ax=ax)
         years = led.index.astype(str)
         width = 0.38
         pos = np.arange(len(years))

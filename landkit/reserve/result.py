@@ -296,10 +296,7 @@ class ReserveResult(ModelResult):
 
         use_cjk_font()
         town = self.plan.town
-        if ax is None:
-            fig, ax = new_axes((11, 9))
-        else:
-            fig = ax.figure
+        fig, ax = new_axes((11, 9), ax=ax)
         town.parcels.plot(ax=ax, color="#eeeeee", linewidth=0.05, edgecolor="#bbbbbb")
         cand = town.parcels.loc[self.plan.inputs.parcels.index]
         cand.plot(ax=ax, color="#d4d4aa", linewidth=0.1, edgecolor="#999999")
@@ -330,10 +327,7 @@ class ReserveResult(ModelResult):
 
         use_cjk_font()
         cf = self.cashflow()
-        if ax is None:
-            fig, ax = new_axes((9, 5.5))
-        else:
-            fig = ax.figure
+        fig, ax = new_axes((9, 5.5), ax=ax)
         years = cf.index.astype(str)
         sources = [c for c in ("财政专项资金", "专项债券", "融资公司", "出让收入返还") if f"{c}(万元)" in cf]
         uses = ["征收补偿", "拆迁安置", "前期开发", "持有成本", "利息", "还本"]
@@ -386,10 +380,7 @@ def plot_pareto(front: pd.DataFrame, *, ax: Any = None) -> Figure:
     use_cjk_font()
     key = "households" if "households" in front.columns else "farmland_mu"
     xlabel = "搬迁户数(户)" if key == "households" else "占用耕地(亩)"
-    if ax is None:
-        fig, ax = new_axes((7, 4.5))
-    else:
-        fig = ax.figure
+    fig, ax = new_axes((7, 4.5), ax=ax)
     ok = front.dropna(subset=["npv_wan_yuan"]).sort_values(key)
     ax.plot(ok[key], ok["npv_wan_yuan"], "-", color="#1f77b4", zorder=1)
     proven = ok["status"] == "optimal"
