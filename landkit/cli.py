@@ -166,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
-    except LandkitError as exc:
+    except (LandkitError, FileNotFoundError) as exc:  # bad input: a readable message, no traceback
         print(f"landkit: {exc}", file=sys.stderr)
         return 1
 
