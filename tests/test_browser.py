@@ -62,6 +62,9 @@ def jupyterlab(tmp_path):
     tracker = settings / "@jupyterlab" / "notebook-extension" / "tracker.jupyterlab-settings"
     tracker.parent.mkdir(parents=True)
     tracker.write_text('{"windowingMode": "none"}', encoding="utf-8")  # render every cell, on screen or not
+    news = settings / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    news.parent.mkdir(parents=True)
+    news.write_text('{"fetchNews": "false", "checkForUpdates": false}', encoding="utf-8")  # offline: no news
     env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "jupyter-config"),
            "JUPYTER_RUNTIME_DIR": str(tmp_path / "jupyter-runtime"), "JUPYTERLAB_SETTINGS_DIR": str(settings)}
     cmd = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
@@ -79,19 +82,38 @@ def jupyterlab(tmp_path):
             os.killpg(proc.pid, signal.SIGKILL)
 
 
-def _run_all_cells(page, tries: int = 3) -> None:
-    """Run → Run All Cells, clicked again if no cell started (a click on a busy page can be lost)."""
+def _dismiss_dialogs(page, seen: list[str]) -> None:
+    """Close any JupyterLab dialog (kernel chooser, restart prompt, news) with its cancel button, noting its text.
+
+    A click that lands while a menu closes can open one; it would otherwise block every later click.
+    """
+    for dialog in page.locator(".jp-Dialog").all():
+        if not dialog.is_visible():
+            continue
+        seen.append(_text(dialog)[:200])
+        cancel = dialog.locator(".jp-Dialog-button.jp-mod-reject")
+        if cancel.count():
+            cancel.first.click()
+        else:
+            page.keyboard.press("Escape")
+        dialog.wait_for(state="detached", timeout=10_000)
+
+
+def _run_all_cells(page, seen: list[str], tries: int = 3) -> None:
+    """Run → Run All Cells, clicked again if no cell was queued (a click on a busy page can be lost)."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+    started = ".jp-OutputArea-output, .jp-InputPrompt:has-text('[*]'), .jp-InputPrompt:has-text('[1]')"
     for _ in range(tries):
+        _dismiss_dialogs(page, seen)
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
         try:
-            page.wait_for_selector(".jp-OutputArea-output", state="attached", timeout=60_000)
+            page.wait_for_selector(started, state="attached", timeout=60_000)
             return
-        except PlaywrightTimeout:  # try the menu again
+        except PlaywrightTimeout:  # close what opened instead, try the menu again
             page.keyboard.press("Escape")
-    raise AssertionError("JupyterLab did not start running the notebook after 'Run All Cells'")
+    raise AssertionError(f"JupyterLab did not start running the notebook after 'Run All Cells' (dialogs: {seen})")
 
 
 def _text(locator) -> str:
@@ -110,6 +132,7 @@ def test_reserve_panel_in_a_real_browser(jupyterlab):
     from playwright.sync_api import sync_playwright
 
     url, out = jupyterlab
+    dialogs: list[str] = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
@@ -117,7 +140,7 @@ def test_reserve_panel_in_a_real_browser(jupyterlab):
             page.goto(url, timeout=120_000)
             page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=180_000)
             page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=180_000)
-            _run_all_cells(page)
+            _run_all_cells(page, dialogs)
             page.screenshot(path=str(out / "0_after_run_all.png"))
             npv = page.locator(".landkit-npv").first
             npv.wait_for(state="attached", timeout=900_000)
@@ -141,7 +164,7 @@ def test_reserve_panel_in_a_real_browser(jupyterlab):
             page.screenshot(path=str(out / "2_panel_after.png"))
         finally:
             browser.close()
-    print(f"screenshots in {out}")
+    print(f"screenshots in {out}; dialogs closed on the way: {dialogs or 'none'}")
     assert before_npv, "the panel showed no NPV"
     assert after_npv != before_npv, f"NPV shown did not change ({before_npv})"
     assert after_map and after_map != before_map, "the map did not change"
