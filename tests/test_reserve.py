@@ -265,3 +265,68 @@ def test_relax_only_cash_says_how_much_money_is_missing():
     assert "2019 cash balance" in msg and "150" in msg
     with pytest.raises(ValidationError, match="nope"):
         plan.solve(relax=["nope"])
+
+
+# ---------------------------------------------------------------------- opening stock (rolling re-planning)
+def _held(since: dict[str, int], **changes: object):
+    base = inputs_abc(**changes)
+    p = base.parcels.copy()
+    p["held_since"] = pd.array([since.get(i) for i in p.index], dtype="Int64")
+    return base.with_changes(parcels=p)
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_a_held_parcel_is_supplied_without_paying_for_it_again(solver):
+    # B is held since 2018 (its 150 万元 is sunk): it sells in 2020 for 320 at no cost in this plan.
+    # The 120 万元 of 2019 still buys A (100), sold in 2020 for 300 (the market takes 2 × 10 亩).
+    # NPV 320 + 300 − 100 = 520; cash 2019: 120 − 100 = 20; 2020: 20 + 620 = 640.
+    r = solved(_held({"B": 2018}), solver)
+    s = r.schedule
+    assert sorted(s.index) == ["A", "B"]
+    assert bool(s.loc["B", "held_at_start"]) and s.loc["B", "year_acquired"] == 2018
+    assert s.loc["B", "year_supplied"] == 2020 and s.loc["B", "cost_wan_yuan"] == 0.0
+    assert not s.loc["A", "held_at_start"] and s.loc["A", "cost_wan_yuan"] == 100.0
+    assert r.npv_wan_yuan() == pytest.approx(520.0)
+    k = r.kpis()
+    assert k["acquired_parcels"] == 1 and k["acquired_mu"] == 10.0
+    assert k["held_at_start_mu"] == 10.0 and k["supplied_mu"] == 20.0
+    assert k["households"] == 2 and k["farmland_mu"] == 10.0  # A only: B was counted when it was acquired
+    cf = r.cashflow()
+    assert cf.loc[2019, "年末余额(万元)"] == pytest.approx(20.0)
+    assert cf.loc[2020, "年末余额(万元)"] == pytest.approx(640.0)
+    assert list(r.occupations()["parcel"]) == ["A"]
+
+
+def test_holding_the_opening_stock_costs_and_the_objective_says_how():
+    # B costs 5 万元 a year to hold: held through 2019, sold in 2020 → NPV 520 − 5 = 515. The
+    # solver's objective leaves out the constant −10 (holding B both years whatever happens).
+    inp = _held({"B": 2018})
+    p = inp.parcels.copy()
+    p.loc["B", "holding_cost_wan_yuan_per_year"] = 5.0
+    r = solved(inp.with_changes(parcels=p))
+    assert r.npv_wan_yuan() == pytest.approx(515.0)
+    assert r.objective == pytest.approx(525.0)
+    assert r.cashflow().loc[2019, "持有成本(万元)"] == pytest.approx(5.0)
+
+
+def test_a_held_parcel_waits_for_its_lag():
+    # B acquired in 2019 (the plan's first year) with a 1-year lag cannot be sold in 2019 even though
+    # 2019 pays 500 and the market would take it; it sells in 2020 for 320.
+    inp = _held({"B": 2019})
+    rev = inp.revenue_net.copy()
+    rev.loc["B", 2019] = 500.0
+    demand = inp.demand_mu.copy()
+    demand.loc["residential", 2019] = 10.0
+    r = solved(inp.with_changes(revenue_net=rev, demand_mu=demand))
+    assert r.schedule.loc["B", "year_supplied"] == 2020
+    r0 = solved(_held({"B": 2018}).with_changes(revenue_net=rev, demand_mu=demand))
+    assert r0.schedule.loc["B", "year_supplied"] == 2019  # held since 2018: ready in 2019
+
+
+def test_held_parcels_reject_contradictory_inputs():
+    with pytest.raises(ValidationError, match="held from a year after"):
+        _held({"B": 2020})  # after the plan's first year
+    p = _held({"B": 2018}).parcels.copy()
+    p["locked_out"] = p.index == "B"
+    with pytest.raises(ValidationError, match="cannot be locked out"):
+        inputs_abc().with_changes(parcels=p)

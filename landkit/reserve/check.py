@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 TOL = 1e-6
 
@@ -38,12 +37,15 @@ def check_plan(result: Any, *, tol: float = TOL) -> list[str]:
     errors += [f"parcel {i} acquired {n} times" for i, n in once[once > 1].items()]
     sold = s.sum(axis=1)
     errors += [f"parcel {i} supplied {n} times" for i, n in sold[sold > 1].items()]
+    since = inp.held_since
+    held0 = since.notna()
+    errors += [f"parcel {i} already held at the start but acquired again" for i in once.index[held0 & (once > 0)]]
     for pid in s.index[sold > 0]:
         ys = years[int(np.argmax(s.loc[pid].to_numpy()))]
-        if once[pid] == 0:
+        if once[pid] == 0 and not held0[pid]:
             errors.append(f"parcel {pid} supplied in {ys} but never acquired")
             continue
-        ya = years[int(np.argmax(x.loc[pid].to_numpy()))]
+        ya = int(since[pid]) if held0[pid] else years[int(np.argmax(x.loc[pid].to_numpy()))]
         if ys < ya + inp.supply_lag_years:
             errors.append(f"parcel {pid} supplied in {ys}, acquired {ya}: lag {inp.supply_lag_years} not respected")
 
@@ -56,7 +58,7 @@ def check_plan(result: Any, *, tol: float = TOL) -> list[str]:
     if inp.finance:
         borrow = result.outcome.value("borrow").to_pandas()
         repay = result.outcome.value("repay").to_pandas()
-    held = pd.Series(0, index=p.index)
+    held = held0.astype(int)  # the opening stock: its acquisition cost is sunk, holding it is not
     for t, year in enumerate(years):
         held = held + x[year] - s[year]
         flow = float(inp.funds_wan_yuan[year])

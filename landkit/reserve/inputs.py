@@ -106,8 +106,12 @@ class ReserveInputs:
     ----------
     parcels : DataFrame
         One row per candidate (index: parcel id, e.g. BSM) with :data:`PARCEL_COLUMNS`, plus
-        optional ``locked_in``/``locked_out`` (bool) and ``bundle`` (str; parcels sharing a bundle
-        are acquired together or not at all).
+        optional ``locked_in``/``locked_out`` (bool), ``bundle`` (str; parcels sharing a bundle
+        are acquired together or not at all) and ``held_since`` (year, nullable): a parcel the centre
+        already holds at the start of the plan (rolling re-planning from the reserve ledger). A held
+        parcel is not acquired again — its acquisition cost is sunk and it uses no quota or
+        resettlement capacity — but it costs its holding cost each year until supplied, and may be
+        supplied from ``held_since + supply_lag_years`` on.
     revenue_net : DataFrame
         parcel × year: net land revenue returned to the reserve fund if supplied that year (万元).
     revenue_gross : DataFrame
@@ -158,6 +162,14 @@ class ReserveInputs:
         """One-off cost of each parcel when acquired: compensation + demolition + preparation."""
         p = self.parcels
         return p["acquisition_cost_wan_yuan"] + p["demolition_cost_wan_yuan"] + p["prep_cost_wan_yuan"]
+
+    @property
+    def held_since(self) -> pd.Series:
+        """Year each parcel was acquired before the plan (NaN for parcels the centre does not hold yet)."""
+        p = self.parcels
+        if "held_since" not in p:
+            return pd.Series(np.nan, index=p.index)
+        return pd.to_numeric(p["held_since"], errors="coerce").astype(float)
 
     def with_changes(self, **changes: object) -> ReserveInputs:
         """A validated copy with some fields replaced."""
@@ -210,6 +222,24 @@ class ReserveInputs:
                                         "choose one", "lock"))
         if self.supply_lag_years < 0:
             problems.append(Problem("supply_lag_years", "must be ≥ 0", "", "value"))
+        if "held_since" in p and years:
+            since = pd.to_numeric(p["held_since"], errors="coerce")
+            late = p.index[since.notna() & (since > years[0])]
+            if len(late):
+                problems.append(Problem("column held_since", f"parcels {list(late[:10])} held from a year after the "
+                                        f"plan's first year {years[0]}", "start the plan in the year of the ledger "
+                                        "or later", "value"))
+            for column, what in (("locked_out", "locked out"), ("locked_in", "locked in (they are in already)")):
+                if column in p:
+                    both = p.index[since.notna() & p[column].astype(bool)]
+                    if len(both):
+                        problems.append(Problem("locks", f"parcels already held cannot be {what}: {list(both[:10])}",
+                                                "remove the lock", "lock"))
+            if "bundle" in p:
+                bundled = p.index[since.notna() & p["bundle"].notna()]
+                if len(bundled):
+                    problems.append(Problem("bundle", f"parcels already held cannot be in a bundle: "
+                                            f"{list(bundled[:10])}", "bundle only parcels still to acquire", "lock"))
         if not 0 <= self.discount_rate < 1:
             problems.append(Problem("discount_rate", f"{self.discount_rate} outside [0, 1)", "", "value"))
         for src in self.finance:
@@ -393,6 +423,8 @@ def inputs_from_town(
     bundles: Mapping[str, Iterable[str]] | None = None,
     planned_use: pd.Series | None = None,
     compactness: bool = True,
+    held: Mapping[str, int] | None = None,
+    supplied: Iterable[str] = (),
 ) -> ReserveInputs:
     """Candidate parcels of a town, costed and priced, with money, quotas and demand.
 
@@ -401,14 +433,24 @@ def inputs_from_town(
     ``linkage_surplus_mu`` adds 挂钩 surplus quota to the 新增建设用地 quota by year.
     Parcels named in ``lock_in`` are candidates even if the rule would exclude them only when they
     are outside exclusion zones — locking in a parcel in 永久基本农田 is an error.
+
+    Rolling re-planning (:meth:`landkit.store.ReserveLedger.replan`): ``held`` maps the parcels the
+    centre already holds to the year each was acquired (they are in the plan whatever the candidate
+    rule says now, see ``held_since`` in :class:`ReserveInputs`); ``supplied`` names parcels already
+    supplied, which are no longer candidates.
     """
     params: Parameters = town.params  # type: ignore[attr-defined]
     parcels: pd.DataFrame = town.parcels  # type: ignore[attr-defined]
     years_t = tuple(int(y) for y in (years if years is not None else params["town.plan_years"]))
     lock_in, lock_out = list(lock_in), list(lock_out)
+    held = {str(k): int(v) for k, v in (held or {}).items()}
+    supplied = [str(b) for b in supplied]
     problems = [Problem(f"parcel {b}", "not a parcel of the town", "check the BSM", "unknown_id")
-                for b in lock_in + lock_out if b not in parcels.index]
+                for b in lock_in + lock_out + list(held) + supplied if b not in parcels.index]
+    problems += [Problem(f"parcel {b}", "both held and already supplied", "check the reserve ledger", "ledger")
+                 for b in held if b in supplied]
     mask = candidate_mask(parcels, params)
+    lock_in = [b for b in lock_in if b not in held]  # a held parcel is already in: no lock needed
     for b in lock_in:
         if b in parcels.index and not mask[b]:
             limit = float(params["reserve.partial_zone_rule"])
@@ -420,6 +462,7 @@ def inputs_from_town(
                                     "remove it from lock_in", "lock"))
     if problems:
         raise ValidationError("reserve plan", problems)
+    mask = (mask | parcels.index.isin(list(held))) & ~parcels.index.isin(supplied)
     cand = parcels[mask].copy()
     if planned_use is not None:
         cand["planned_use"] = planned_use.reindex(cand.index).fillna(params["reserve.planned_use_default"])
@@ -430,6 +473,11 @@ def inputs_from_town(
     table["locked_in"] = table.index.isin(lock_in)
     table["locked_out"] = table.index.isin(lock_out)
     table["bundle"] = pd.Series(pd.NA, index=table.index, dtype="string")
+    if held:
+        table["held_since"] = pd.array([held.get(b) for b in table.index], dtype="Int64")
+        notes.append(f"{len(held)} parcels already held at the start (reserve ledger): acquisition cost sunk")
+    if supplied:
+        notes.append(f"{len(supplied)} parcels already supplied (reserve ledger) are no longer candidates")
     for name, members in (bundles or {}).items():
         members = [m for m in members if m in table.index]
         table.loc[members, "bundle"] = name

@@ -44,6 +44,15 @@ Constraints (named as in the linopy model, which infeasibility diagnosis reports
     \\text{demand:}\\; \\sum_{p \\in P_u} a_p s_{pt} + q_{ut} \\ge d_{ut} \\qquad
     \\text{market:}\\; \\sum_{p \\in P_u} a_p s_{pt} \\le \\alpha\\, d_{ut}
 
+Parcels the centre already holds at the start (:math:`p \\in P^0`, rolling re-planning from the
+reserve ledger, acquired in year :math:`a_p`) enter with :math:`x_{pt} = 0` and an opening stock
+:math:`h^0_p = 1`: :math:`A_{pt}` gains :math:`h^0_p`, ``supply_once`` becomes
+:math:`\\sum_t s_{pt} \\le \\sum_t x_{pt} + h^0_p`, and ``supply_after_lag`` allows supply from
+:math:`a_p + L`. Their acquisition cost is sunk (not in :math:`F_t`) and they use no quota or
+resettlement capacity; holding them still costs :math:`h_p` a year. The constant part of their
+holding cost is left out of the solver's objective (linopy takes no constant) but is in the NPV
+the result reports.
+
 plus ``locked_in`` (:math:`\\sum_t x_{pt} = 1`), ``locked_out`` (:math:`= 0`) and ``bundle``
 (:math:`x_{pt} = x_{\\ell(p),t}` for each member of a bundle led by :math:`\\ell(p)`). With the discount
 factor :math:`\\delta_t = (1+i)^{-(t-t_0)}`, the net present value of land revenue is
@@ -229,7 +238,10 @@ class ReservePlan:
         if "bundle" in p:
             free &= p["bundle"].isna().to_numpy()
         late = np.asarray(T) > T[-1] - lag
-        upper = xr.DataArray(np.where(free[:, None] & late[None, :] & (lag > 0), 0.0, 1.0), coords=[P, T])
+        since = inp.held_since.to_numpy(dtype=float)
+        held0 = ~np.isnan(since)  # already held at the start: never acquired again
+        upper = np.where(free[:, None] & late[None, :] & (lag > 0), 0.0, 1.0)
+        upper = xr.DataArray(np.where(held0[:, None], 0.0, upper), coords=[P, T])
         x = m.add_variables(lower=0, upper=upper, coords=[P, T], name="x", integer=True)
         s = m.add_variables(binary=True, coords=[P, T], name="s")
         cost = xr.DataArray(inp.cost_wan_yuan.to_numpy(dtype=float), coords=[P])
@@ -237,12 +249,16 @@ class ReservePlan:
         rev = xr.DataArray(inp.revenue_net.to_numpy(dtype=float), coords=[P, T])
         delta = self.discount()
 
+        h0 = xr.DataArray(held0.astype(float), coords=[P])
+        with np.errstate(invalid="ignore"):
+            ready = held0[:, None] & (np.asarray(T)[None, :] >= since[:, None] + lag)
+        ready0 = xr.DataArray(ready.astype(float), coords=[P, T])
         acquired_by = x.cumsum("year")
-        held = acquired_by - s.cumsum("year")
+        held = acquired_by + h0 - s.cumsum("year")
         m.add_constraints(x.sum("year") <= 1, name="acquire_once")
-        m.add_constraints(s.sum("year") - x.sum("year") <= 0, name="supply_once")
+        m.add_constraints(s.sum("year") - x.sum("year") <= h0, name="supply_once")
         available = acquired_by.shift(year=lag).fillna(0) if lag > 0 else acquired_by
-        m.add_constraints(s - available <= 0, name="supply_after_lag")
+        m.add_constraints(s - available <= ready0, name="supply_after_lag")
 
         spend = (cost * x).sum("parcel")
         holding = (hold * held).sum("parcel")
@@ -325,10 +341,10 @@ class ReservePlan:
             obj = (delta * revenue).sum() - discounted_cost - inp.shortfall_penalty_wan_per_mu * (delta * short).sum()
             if boundary is not None:
                 obj = obj - w * boundary
-            m.add_objective(obj, sense="max")
         else:
             obj = discounted_cost + (w * boundary if boundary is not None else 0)
-            m.add_objective(obj, sense="min")
+        constant = float(obj.const.sum()) if held0.any() else 0.0  # holding the opening stock (see above)
+        m.add_objective(obj - constant if constant else obj, sense="max" if self.objective == "npv" else "min")
         return m
 
     # ------------------------------------------------------------------ solve

@@ -59,6 +59,11 @@ class ReserveResult(ModelResult):
         """parcel × year, 1 where the parcel is supplied that year."""
         return self._binary("s")
 
+    @cached_property
+    def held_at_start(self) -> pd.Series:
+        """1 for parcels already held when the plan starts (from the reserve ledger), else 0."""
+        return self.plan.inputs.held_since.notna().astype(int)
+
     def _flows(self, name: str) -> pd.DataFrame:
         inp = self.plan.inputs
         if not inp.finance:
@@ -68,14 +73,23 @@ class ReserveResult(ModelResult):
     # ------------------------------------------------------------------ tables
     @cached_property
     def schedule(self) -> pd.DataFrame:
-        """One row per acquired parcel: year acquired and supplied, area, cost and revenue (万元)."""
+        """One row per parcel acquired or held: year acquired and supplied, area, cost and revenue (万元).
+
+        Parcels already held at the start (``held_at_start``) carry the year the ledger says they were
+        acquired and no cost in this plan (it is sunk); they count in supply and stock, not in the
+        KPIs of land newly acquired.
+        """
         inp = self.plan.inputs
         p = inp.parcels
         acq = self.acquire
         sup = self.supply
-        chosen = acq.index[acq.sum(axis=1) > 0]
+        held0 = self.held_at_start.reindex(acq.index).fillna(0).astype(bool)
+        chosen = acq.index[(acq.sum(axis=1) > 0) | held0]
         years = np.asarray(inp.years)
         year_acq = pd.Series(years[acq.loc[chosen].to_numpy().argmax(axis=1)], index=chosen)
+        old = held0.loc[chosen]
+        year_acq[old] = inp.held_since.loc[chosen[old.to_numpy()]].astype(int)
+        new = (~old).astype(float)
         supplied = sup.loc[chosen].sum(axis=1) > 0
         year_sup = pd.Series(pd.NA, index=chosen, dtype="Int64")
         year_sup[supplied] = years[sup.loc[chosen[supplied.to_numpy()]].to_numpy().argmax(axis=1)]
@@ -88,21 +102,22 @@ class ReserveResult(ModelResult):
         return pd.DataFrame(
             {
                 "year_acquired": year_acq.astype(int),
+                "held_at_start": old.to_numpy(),
                 "year_supplied": year_sup,
                 "area_mu": rows["area_mu"],
                 "planned_use": rows["planned_use"],
                 "ownership": rows.get("ownership", pd.Series("collective", index=chosen)),
-                "acquisition_cost_wan_yuan": rows["acquisition_cost_wan_yuan"],
-                "demolition_cost_wan_yuan": rows["demolition_cost_wan_yuan"],
-                "prep_cost_wan_yuan": rows["prep_cost_wan_yuan"],
-                "cost_wan_yuan": inp.cost_wan_yuan.loc[chosen],
+                "acquisition_cost_wan_yuan": rows["acquisition_cost_wan_yuan"] * new,
+                "demolition_cost_wan_yuan": rows["demolition_cost_wan_yuan"] * new,
+                "prep_cost_wan_yuan": rows["prep_cost_wan_yuan"] * new,
+                "cost_wan_yuan": inp.cost_wan_yuan.loc[chosen] * new,
                 "gross_revenue_wan_yuan": gross,
                 "net_revenue_wan_yuan": revenue,
-                "households": rows["households"],
-                "farmland_mu": rows["farmland_mu"],
-                "paddy_mu": rows["paddy_mu"],
-                "capacity_kg": rows["capacity_kg"],
-                "agricultural_mu": rows["agricultural_mu"],
+                "households": rows["households"] * new,
+                "farmland_mu": rows["farmland_mu"] * new,
+                "paddy_mu": rows["paddy_mu"] * new,
+                "capacity_kg": rows["capacity_kg"] * new,
+                "agricultural_mu": rows["agricultural_mu"] * new,
                 "village": rows.get("ZLDWMC", pd.Series("", index=chosen)),
                 "current_use": rows.get("DLMC", pd.Series("", index=chosen)),
             },
@@ -134,7 +149,7 @@ class ReserveResult(ModelResult):
         area = inp.parcels["area_mu"]
         acq = self.acquire.mul(area, axis=0).sum()
         sup = self.supply.mul(area, axis=0).sum()
-        stock = (acq.cumsum() - sup.cumsum())
+        stock = acq.cumsum() - sup.cumsum() + float((self.held_at_start * area).sum())
         lag = inp.supply_lag_years
         # front-end development runs from acquisition until the parcel may be supplied
         dev = sum(acq.shift(k, fill_value=0.0) for k in range(max(lag, 1)))
@@ -159,7 +174,7 @@ class ReserveResult(ModelResult):
         years = list(inp.years)
         p = inp.parcels
         acq, sup = self.acquire, self.supply
-        held = acq.cumsum(axis=1) - sup.cumsum(axis=1)
+        held = acq.cumsum(axis=1).add(self.held_at_start.reindex(acq.index).fillna(0), axis=0) - sup.cumsum(axis=1)
         out = pd.DataFrame(index=pd.Index(years, name="年度"))
         out["财政专项资金"] = inp.funds_wan_yuan.reindex(years).to_numpy()
         borrow = self._flows("borrow")
@@ -203,7 +218,7 @@ class ReserveResult(ModelResult):
     def occupations(self) -> pd.DataFrame:
         """Farmland occupied by the plan, one row per parcel, for the 占补平衡 ledger."""
         s = self.schedule
-        occ = s[s["farmland_mu"] > 0]
+        occ = s[(s["farmland_mu"] > 0) & ~s["held_at_start"]]
         return pd.DataFrame(
             {"source": "reserve", "parcel": occ.index, "year": occ["year_acquired"].to_numpy(),
              "area_mu": occ["farmland_mu"].to_numpy(), "paddy_mu": occ["paddy_mu"].to_numpy(),
@@ -240,12 +255,14 @@ class ReserveResult(ModelResult):
         s = self.schedule
         cf = self.cashflow()
         demand = self.demand_table()
+        new = s[~s["held_at_start"]]
         return {
             "status": self.status.value,
             "gap": self.gap,
             "npv_wan_yuan": round(self.npv_wan_yuan(), 2),
-            "acquired_parcels": len(s),
-            "acquired_mu": _rounded(s["area_mu"].sum(), 2),
+            "acquired_parcels": len(new),
+            "acquired_mu": _rounded(new["area_mu"].sum(), 2),
+            "held_at_start_mu": _rounded(s.loc[s["held_at_start"], "area_mu"].sum(), 2),
             "supplied_mu": _rounded(s.loc[s["year_supplied"].notna(), "area_mu"].sum(), 2),
             "stock_end_mu": _rounded(s.loc[s["year_supplied"].isna(), "area_mu"].sum(), 2),
             "cost_wan_yuan": _rounded(s["cost_wan_yuan"].sum(), 2),
@@ -303,6 +320,12 @@ class ReserveResult(ModelResult):
         handles = [Patch(facecolor="#d4d4aa", edgecolor="#999999", label="候选地块")]
         gdf = self.schedule_gdf()
         cmap = mpl.colormaps["viridis"].resampled(max(len(self.plan.inputs.years), 2))
+        old = gdf[gdf["held_at_start"]]
+        if len(old):
+            old.plot(ax=ax, color="#8c564b", linewidth=0.2, edgecolor="black")
+            handles.append(Patch(facecolor="#8c564b", edgecolor="black",
+                                 label=f"期初已储备 ({old['area_mu'].sum():,.0f} 亩)"))
+        gdf = gdf[~gdf["held_at_start"]]
         for k, year in enumerate(self.plan.inputs.years):
             part = gdf[gdf["year_acquired"] == year]
             if len(part):
