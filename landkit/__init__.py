@@ -20,6 +20,8 @@ from landkit._errors import (
     LandkitError,
     Problem,
     SolverError,
+    StoreError,
+    ConflictError,
     ValidationError,
 )
 from landkit.params import Param, Parameters
@@ -77,6 +79,8 @@ __all__ = [
     "Parameters",
     "Problem",
     "SolverError",
+    "StoreError",
+    "ConflictError",
     "ValidationError",
     "__version__",
     *_LAZY,

@@ -98,3 +98,13 @@ class InfeasibleError(LandkitError, ValueError):
 
 class SolverError(LandkitError, RuntimeError):
     """The solver failed, or returned a status landkit cannot interpret."""
+
+
+class StoreError(LandkitError, RuntimeError):
+    """A landkit store (GeoPackage or PostGIS) refused an operation: a rule of the reserve ledger, an
+    unknown layer, an unreadable schema version, or a connection that failed. The message says what
+    to do."""
+
+
+class ConflictError(StoreError):
+    """Someone else changed the record since it was read: nothing was written; re-read and retry."""

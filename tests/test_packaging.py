@@ -14,9 +14,9 @@ CONDA_TO_PYPI = {"pyyaml": "pyyaml"}
 
 
 def _split(spec: str) -> tuple[str, str]:
-    m = re.match(r"^\s*([A-Za-z0-9_.\-]+)\s*(.*)$", spec)
+    m = re.match(r"^\s*([A-Za-z0-9_.\-]+)(\[[^\]]*\])?\s*(.*)$", spec)  # extras such as [binary] are pip's
     assert m, spec
-    return m.group(1).lower().replace("_", "-"), m.group(2).replace(" ", "")
+    return m.group(1).lower().replace("_", "-"), m.group(3).replace(" ", "")
 
 
 def test_environment_matches_pyproject() -> None:

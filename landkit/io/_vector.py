@@ -317,6 +317,18 @@ def read_parcels(
     """
     gdf, source, meta = _read_vector(path, layer, prefer="DLTB", encoding=encoding, crs=crs,
                                      target_crs=target_crs)
+    return finish_parcels(gdf, meta, validate=validate, repair=repair)
+
+
+def finish_parcels(gdf: gpd.GeoDataFrame, meta: dict[str, Any], *, validate: bool = True,
+                   repair: bool = False) -> gpd.GeoDataFrame:
+    """The part of :func:`read_parcels` after reading, shared by every source (files and stores).
+
+    Standard field names and types, then :func:`landkit.validate.validate_parcels` (raising on any
+    defect when ``validate``; repairing when ``repair``), and ``attrs["landkit"] = meta`` with a
+    note on every decision taken. ``meta`` needs ``source`` and ``notes``.
+    """
+    source = meta["source"]
     gdf, notes = normalise_fields(gdf)
     meta["notes"].extend(notes)
     if validate or repair:
