@@ -15,13 +15,13 @@ import importlib
 from typing import Any
 
 from landkit._errors import (
+    ConflictError,
     CRSError,
     InfeasibleError,
     LandkitError,
     Problem,
     SolverError,
     StoreError,
-    ConflictError,
     ValidationError,
 )
 from landkit.params import Param, Parameters

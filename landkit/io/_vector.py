@@ -315,7 +315,7 @@ def read_parcels(
     --------
     >>> parcels = read_parcels("371325DLTB.shp", encoding="GBK", crs="EPSG:4490")  # doctest: +SKIP
     """
-    gdf, source, meta = _read_vector(path, layer, prefer="DLTB", encoding=encoding, crs=crs,
+    gdf, _, meta = _read_vector(path, layer, prefer="DLTB", encoding=encoding, crs=crs,
                                      target_crs=target_crs)
     return finish_parcels(gdf, meta, validate=validate, repair=repair)
 

@@ -142,8 +142,13 @@ class GeoPackageBackend(Backend):
                                     layer="landkit_meta", driver="GPKG")
         self.conn = sqlite3.connect(self.path, timeout=busy_timeout_s, isolation_level=None,
                                     check_same_thread=False)
-        self.conn.execute("PRAGMA foreign_keys = ON")
-        app_id = self.conn.execute("PRAGMA application_id").fetchone()[0]
+        try:
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            app_id = self.conn.execute("PRAGMA application_id").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            self.conn.close()
+            raise StoreError(f"{self.path} is not a GeoPackage ({exc}): give a .gpkg file made by landkit or GDAL, "
+                             "or a new file name") from exc
         if app_id != 0x47504B47:
             self.conn.close()
             raise StoreError(f"{self.path} is not a GeoPackage (SQLite application_id {app_id:#x}): give a .gpkg "

@@ -285,14 +285,9 @@ class Store:
 
 
 def _bundle_kpis(folder: Path) -> dict[str, Any]:
-    """KPIs of a bundle folder (its ``tables/kpis.csv``), when only the folder is given."""
-    path = folder / "tables" / "kpis.csv"
-    if not path.exists():
-        return {}
-    frame = pd.read_csv(path)
-    if {"指标", "数值"} <= set(frame.columns):
-        return dict(zip(frame["指标"], pd.to_numeric(frame["数值"], errors="coerce"), strict=True))
-    return {}
+    """KPIs of a bundle folder (its ``kpis.json``), when only the folder is given."""
+    path = folder / "kpis.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
 
 __all__ = ["LAYER_KINDS", "Store", "default_user", "open_store", "quote"]
