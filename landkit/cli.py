@@ -5,7 +5,8 @@
 ``landkit validate FILE`` checks your own 三调 data and prints every problem found.
 ``landkit run SCENARIO`` runs a scenario file and writes its result bundle; ``landkit compare RUN RUN ...``
 compares bundles side by side. ``landkit sweep SCENARIO --samples N`` samples the scenario's
-uncertainties and solves one reserve plan per sample on Dask.
+uncertainties and solves one reserve plan per sample on Dask. ``landkit store info|upgrade TARGET`` shows or
+upgrades a store (a GeoPackage file or a ``postgresql://`` URL; the password from PGPASSWORD or ~/.pgpass).
 """
 
 from __future__ import annotations
@@ -158,7 +159,41 @@ def build_parser() -> argparse.ArgumentParser:
     swp.add_argument("--dpi", type=int, default=110, help="图件分辨率 / figure resolution")
     swp.add_argument("--quiet", action="store_true", help="不显示进度条 / no progress bar")
     swp.set_defaults(func=_sweep)
+    sto = sub.add_parser(
+        "store", help="数据库: 查看或升级 / show or upgrade a store (GeoPackage or PostGIS)",
+        description="查看数据库内容 (图层、情景运行、储备土地台账) 或将旧版本数据库升级到当前版本。"
+                    "Show what a store holds, or upgrade a store written by an older landkit (one transaction; "
+                    "tables are added, nothing is removed). 密码请放在 PGPASSWORD 或 ~/.pgpass 中, 不要写进地址 / "
+                    "the password goes in PGPASSWORD or ~/.pgpass, never in the URL. "
+                    "例 / example: landkit store info tanyi_store.gpkg",
+    )
+    sto.add_argument("action", choices=["info", "upgrade"], help="info: 查看 / show; upgrade: 升级 / upgrade")
+    sto.add_argument("target", help="GeoPackage 文件或 postgresql:// 地址 / a .gpkg file or postgresql://user@host/db")
+    sto.set_defaults(func=_store)
     return parser
+
+
+def _store(args: argparse.Namespace) -> int:
+    from landkit.store import SCHEMA_VERSION, open_store
+    from landkit.store.schema import stored_version
+
+    if "://" not in args.target and not Path(args.target).exists():
+        raise FileNotFoundError(f"{args.target} does not exist (a new store is made by open_store in Python)")
+    if args.action == "upgrade":
+        with open_store(args.target, upgrade=True) as store:
+            print(f"{store.label}: store schema version {store.schema_version} (this landkit: {SCHEMA_VERSION})")
+        return 0
+    with open_store(args.target, upgrade=False) as store:
+        print(f"{store.label}: {store.kind}, store schema version {stored_version(store.backend)}")
+        layers = store.layers()
+        print(f"layers ({len(layers)}):")
+        for row in layers.itertuples(index=False):
+            print(f"  {row.name:<28} {row.kind:<8} {row.n_rows:>8} rows  written by {row.written_by} at "
+                  f"{row.written_at}")
+        print(f"scenario runs: {len(store.runs())}")
+        ledger = store.ledger.summary()
+        print("储备土地台账 reserve ledger: " + ", ".join(f"{k} {v}" for k, v in ledger.items()))
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -18,3 +18,25 @@ def test_bad_scenario_key_is_named(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "models.reserve.budjet" in err and "budget_wan_yuan" in err
     assert not (tmp_path / "out").exists()  # nothing half-written
+
+
+def test_store_info_and_upgrade(tmp_path, capsys):
+    from landkit.store import open_store
+    from landkit.store._backend import GeoPackageBackend
+    from landkit.store.schema import ensure_schema
+
+    path = tmp_path / "old.gpkg"
+    backend = GeoPackageBackend(path)
+    ensure_schema(backend, target=1)  # written by a landkit without the reserve ledger
+    backend.close()
+    assert main(["store", "info", str(path)]) == 1
+    assert "landkit store upgrade" in capsys.readouterr().err
+    assert main(["store", "upgrade", str(path)]) == 0
+    assert "store schema version 2" in capsys.readouterr().out
+    with open_store(path, user="dan") as store:
+        store.ledger.record_acquisition("P1", on="2020-01-01", area_mu=3, compensation_wan_yuan=30)
+    assert main(["store", "info", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "parcels 1" in out and "held_mu 3.0" in out
+    assert main(["store", "info", str(tmp_path / "none.gpkg")]) == 1
+    assert "does not exist" in capsys.readouterr().err
