@@ -390,6 +390,28 @@ class ReserveLedger:
         out["收入差额(万元)"] = out["实际出让收入(万元)"] - out["计划出让收入(万元)"]
         return out.round(2) + 0.0
 
+    def plot_plan_vs_actual(self, plan: str | ReserveResult) -> Any:
+        """Bars of planned and recorded acquisition (亩) and cost (万元) by year, side by side."""
+        import matplotlib.pyplot as plt
+
+        from landkit.plot import use_cjk_font
+
+        use_cjk_font()
+        table = self.plan_vs_actual(plan)
+        fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+        x = np.arange(len(table))
+        labels = [str(y) for y in table.index]
+        for a, (what, unit) in zip(axes, (("收储", "亩"), ("收储成本", "万元")), strict=True):
+            a.bar(x - 0.2, table[f"计划{what}({unit})"], width=0.4, label="计划 planned", color="#9ecae1")
+            a.bar(x + 0.2, table[f"实际{what}({unit})"], width=0.4, label="实际 recorded", color="#3182bd")
+            a.set_xticks(x, labels)
+            a.set_xlabel("年度")
+            a.set_ylabel(f"{what}({unit})")
+            a.set_title(f"{what}: 计划与实际 ({unit})")
+            a.legend(frameon=False)
+        fig.tight_layout()
+        return fig
+
     def replan(self, town: Any, *, years: Iterable[int], opening_cash_wan_yuan: float | None = None,
                **kwargs: Any) -> ReservePlan:
         """Next years' :class:`~landkit.reserve.ReservePlan`, starting from what the ledger holds.
