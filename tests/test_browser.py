@@ -83,17 +83,20 @@ def jupyterlab(tmp_path):
 
 
 def _dismiss_dialogs(page, seen: list[str]) -> None:
-    """Close any JupyterLab dialog (kernel chooser, restart prompt, news) with its cancel button, noting its text.
+    """Answer any JupyterLab dialog (kernel chooser: its default; restart prompt, news: cancel), noting its text.
 
     A click that lands while a menu closes can open one; it would otherwise block every later click.
     """
     for dialog in page.locator(".jp-Dialog").all():
         if not dialog.is_visible():
             continue
-        seen.append(_text(dialog)[:200])
-        cancel = dialog.locator(".jp-Dialog-button.jp-mod-reject")
-        if cancel.count():
-            cancel.first.click()
+        text = _text(dialog)
+        seen.append(text[:200])
+        # the kernel chooser is answered with its default (the notebook's python3); anything else is cancelled
+        answer = ".jp-mod-accept" if "Select Kernel" in text else ".jp-mod-reject"
+        button = dialog.locator(f".jp-Dialog-button{answer}")
+        if button.count():
+            button.first.click()
         else:
             page.keyboard.press("Escape")
         dialog.wait_for(state="detached", timeout=10_000)
