@@ -160,15 +160,23 @@ def build_parser() -> argparse.ArgumentParser:
     swp.add_argument("--quiet", action="store_true", help="不显示进度条 / no progress bar")
     swp.set_defaults(func=_sweep)
     sto = sub.add_parser(
-        "store", help="数据库: 查看或升级 / show or upgrade a store (GeoPackage or PostGIS)",
-        description="查看数据库内容 (图层、情景运行、储备土地台账) 或将旧版本数据库升级到当前版本。"
-                    "Show what a store holds, or upgrade a store written by an older landkit (one transaction; "
+        "store", help="数据库: 查看、导入、升级 / show, import into or upgrade a store (GeoPackage or PostGIS)",
+        description="查看数据库内容 (图层、情景运行、储备土地台账)、导入三调或规划图层 (经过与文件相同的验证), "
+                    "或将旧版本数据库升级到当前版本。Show what a store holds, import a 三调 or zoning layer into it "
+                    "(validated as files are), or upgrade a store written by an older landkit (one transaction; "
                     "tables are added, nothing is removed). 密码请放在 PGPASSWORD 或 ~/.pgpass 中, 不要写进地址 / "
-                    "the password goes in PGPASSWORD or ~/.pgpass, never in the URL. "
-                    "例 / example: landkit store info tanyi_store.gpkg",
+                    "the password goes in PGPASSWORD or ~/.pgpass, never in the URL. 例 / examples: "
+                    "landkit store import DLTB.shp tanyi_store.gpkg; landkit store info tanyi_store.gpkg",
     )
-    sto.add_argument("action", choices=["info", "upgrade"], help="info: 查看 / show; upgrade: 升级 / upgrade")
+    sto.add_argument("action", choices=["info", "import", "upgrade"],
+                     help="info: 查看 / show; import: 导入图层 / import a layer; upgrade: 升级 / upgrade")
     sto.add_argument("target", help="GeoPackage 文件或 postgresql:// 地址 / a .gpkg file or postgresql://user@host/db")
+    sto.add_argument("source", nargs="?", help="import: 要导入的文件 / the file to import (GPKG, SHP, GDB)")
+    sto.add_argument("--layer", help="import: 源图层名 / layer in the source (default DLTB for parcels)")
+    sto.add_argument("--name", help="import: 库中图层名 / layer name in the store (default: the source layer's)")
+    sto.add_argument("--kind", choices=["parcels", "zoning", "other"], default="parcels",
+                     help="import: parcels = 三调地类图斑 (validated), zoning = 三区三线等 (default parcels)")
+    sto.add_argument("--encoding", help="import: shapefile 编码 / encoding, e.g. GBK (default: detected)")
     sto.set_defaults(func=_store)
     return parser
 
@@ -177,11 +185,26 @@ def _store(args: argparse.Namespace) -> int:
     from landkit.store import SCHEMA_VERSION, open_store
     from landkit.store.schema import stored_version
 
-    if "://" not in args.target and not Path(args.target).exists():
-        raise FileNotFoundError(f"{args.target} does not exist (a new store is made by open_store in Python)")
+    if args.action != "import" and "://" not in args.target and not Path(args.target).exists():
+        raise FileNotFoundError(f"{args.target} does not exist (`landkit store import` or open_store make a new one)")
     if args.action == "upgrade":
         with open_store(args.target, upgrade=True) as store:
             print(f"{store.label}: store schema version {store.schema_version} (this landkit: {SCHEMA_VERSION})")
+        return 0
+    if args.action == "import":
+        from landkit.io import read_layer, read_parcels
+
+        if not args.source:
+            raise FileNotFoundError("landkit store import TARGET SOURCE: name the file to import (SOURCE)")
+
+        with open_store(args.target) as store:
+            if args.kind == "parcels":
+                gdf = read_parcels(args.source, layer=args.layer, encoding=args.encoding)
+            else:
+                gdf = read_layer(args.source, args.layer, encoding=args.encoding)
+            name = args.name or gdf.attrs["landkit"]["layer"]
+            store.write_layer(name, gdf, kind=args.kind)
+            print(f"{store.label}: layer {name} ({args.kind}, {len(gdf)} rows) written by {store.user}")
         return 0
     with open_store(args.target, upgrade=False) as store:
         print(f"{store.label}: {store.kind}, store schema version {stored_version(store.backend)}")

@@ -40,3 +40,25 @@ def test_store_info_and_upgrade(tmp_path, capsys):
     assert "parcels 1" in out and "held_mu 3.0" in out
     assert main(["store", "info", str(tmp_path / "none.gpkg")]) == 1
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_store_import_validates_like_files(tmp_path, capsys):
+    import landkit
+    from landkit.store import open_store
+
+    target = tmp_path / "store.gpkg"
+    sample = landkit.sample_path("tanyi.gpkg")
+    assert main(["store", "import", str(target), str(sample), "--layer", "DLTB"]) == 0
+    assert main(["store", "import", str(target), str(sample), "--layer", "CZKFBJ", "--kind", "zoning"]) == 0
+    with open_store(target) as store:
+        layers = store.layers().set_index("name")
+        assert layers.loc["DLTB", "kind"] == "parcels" and layers.loc["CZKFBJ", "kind"] == "zoning"
+        assert len(store.read_parcels()) == layers.loc["DLTB", "n_rows"]
+    bad = tmp_path / "bad.gpkg"
+    parcels = landkit.read_parcels(sample).iloc[:20].reset_index(drop=True)
+    parcels.loc[5, "DLBM"] = "9999"
+    parcels.to_file(bad, layer="DLTB")
+    capsys.readouterr()
+    assert main(["store", "import", str(target), str(bad)]) == 1  # refused, with the BSM and the code
+    err = capsys.readouterr().err
+    assert "9999" in err and str(parcels.loc[5, "BSM"]) in err
