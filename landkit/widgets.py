@@ -35,7 +35,9 @@ class ReservePanel:
     """Funds, debt ceiling, discount rate and price change for the 土地收储 plan.
 
     Moving a slider re-solves the plan (with ``time_limit_s`` and ``mip_gap`` chosen for interactive
-    use) and redraws the KPIs, the map by acquisition year and the 资金平衡表.
+    use) and redraws the KPIs, the map by acquisition year and the 资金平衡表. Each re-solve starts
+    from the previous plan (a MIP start, see :meth:`ReservePlan.solve`): same limit, same gap, same
+    checks; the status line shows the solver's own status and proven gap either way.
 
     Parameters
     ----------
@@ -47,6 +49,8 @@ class ReservePanel:
         Relative gap at which an interactive solve stops.
     solve_on_start : bool
         Solve once when the panel is created.
+    warm_start : bool
+        Start each re-solve from the previous plan (False: every solve starts cold).
 
     Attributes
     ----------
@@ -57,10 +61,11 @@ class ReservePanel:
     """
 
     def __init__(self, town: Any, *, time_limit_s: float = 10.0, mip_gap: float = 0.02,
-                 solve_on_start: bool = True) -> None:
+                 solve_on_start: bool = True, warm_start: bool = True) -> None:
         self.town = town
         self.time_limit_s = time_limit_s
         self.mip_gap = mip_gap
+        self.warm_start = warm_start
         p = town.params
         self.funds = w.FloatSlider(
             value=float(p["funds.county_special_funds"]), min=0.0, max=6000.0, step=100.0,
@@ -127,7 +132,8 @@ class ReservePanel:
         for control in self.controls:
             control.disabled = True
         try:
-            result = self.plan().solve(time_limit_s=self.time_limit_s, mip_gap=self.mip_gap)
+            result = self.plan().solve(time_limit_s=self.time_limit_s, mip_gap=self.mip_gap,
+                                       warm_start=self.result if self.warm_start else None)
         except InfeasibleError as exc:
             self.result = None
             self.status.value = f"<span style='color:#c00'>无可行方案 · infeasible: {html.escape(str(exc))}</span>"

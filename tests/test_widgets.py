@@ -44,6 +44,25 @@ def test_moving_the_funds_slider_resolves_and_redraws(town):
     assert round(panel.result.kpis()["npv_wan_yuan"]) == after  # the KPI shown is the new result's
 
 
+def test_a_re_solve_starts_from_the_previous_plan_and_agrees_with_a_cold_solve(town):
+    warm_panel = ReservePanel(town)  # the interactive defaults: 10 s, 2 %
+    assert not any("start" in n for n in warm_panel.result.outcome.notes)  # the first solve has nothing to start from
+    warm_panel.funds.value = 2500.0
+    warm = warm_panel.result
+    assert any(n.startswith("MIP start") for n in warm.outcome.notes), warm.outcome.notes
+    cold_panel = ReservePanel(town, warm_start=False, solve_on_start=False)
+    cold_panel.funds.value = 2500.0
+    cold = cold_panel.result
+    assert not any("start" in n for n in cold.outcome.notes)
+    assert warm.plan.inputs.funds_wan_yuan.equals(cold.plan.inputs.funds_wan_yuan)
+    # a maximisation: each solve proves the optimum lies in [objective, best bound], so the two
+    # intervals overlap, and each objective is within the promised gap of the other's bound
+    for a, b in ((warm, cold), (cold, warm)):
+        assert a.objective <= b.outcome.best_bound + 1e-6
+        assert b.outcome.best_bound - a.objective <= 2 * warm_panel.mip_gap * abs(a.objective)
+    assert "状态 status: " + warm.status.value in warm_panel.status.value  # the solver's own status is shown
+
+
 # --------------------------------------------------------------------------- siting, corridor, scenarios
 def _kpi(html_text: str, css: str) -> float:
     m = re.search(rf"class='{css}'><b>([-\d,.]+)</b>", html_text)

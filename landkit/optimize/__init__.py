@@ -58,6 +58,15 @@ solver crash cannot take the Python session down). A worker with numpy and highs
 imported is kept ready for the next solve, so the fixed cost of a solve is 0.02-0.1 s
 (``LANDKIT_WARM_WORKER=0`` turns this off; an idle worker exits with its parent).
 
+MIP starts
+----------
+``solve(model, start=earlier.solution())`` hands HiGHS a MIP start (values by variable name,
+aligned by coordinate labels, so it may cover part of the model). A start that satisfies the
+whole model is passed as it is; otherwise only its integer values are, and HiGHS completes them
+or drops them. A start changes nothing about the model, the statuses or the checks above; the
+result's ``notes`` say what was done with it. ``ReservePlan.solve(warm_start=...)`` and the
+reserve panel's re-solves use it.
+
 LP algorithm
 ------------
 ``lp_method="auto"`` uses the interior-point method (HiGHS ``solver="ipm"``, for MIPs

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import highspy
 import numpy as np
@@ -18,6 +19,9 @@ from landkit.optimize._runner import (
     run_worker,
 )
 from landkit.optimize._status import Status
+
+if TYPE_CHECKING:
+    from landkit.optimize._solve import MipStart
 
 WORKER = Path(__file__).with_name("_highs_worker.py")
 
@@ -75,17 +79,26 @@ def run_highs(
     threads: int | None,
     lp_method: str,
     log_to_console: bool,
+    start: MipStart | None = None,
 ) -> RawOutcome:
-    """Solve ``problem`` with HiGHS in a worker process within ``deadlines``."""
+    """Solve ``problem`` with HiGHS in a worker process within ``deadlines``.
+
+    ``start`` (see :func:`landkit.optimize._solve.prepare_start`) is handed to HiGHS as a MIP
+    start (``Highs.setSolution`` with column indices and values).
+    """
     with tempfile.TemporaryDirectory(prefix="landkit-highs-") as tmp:
         jobdir = Path(tmp)
         with open(jobdir / "problem.npz", "wb") as f:
             np.savez(f, **problem.to_arrays())
+        if start is not None:
+            with open(jobdir / "start.npz", "wb") as f:
+                np.savez(f, index=start.index.astype(np.int32), value=start.value.astype(float))
         job = {
             "task": "solve",
             "is_mip": problem.is_mip,
             "options": highs_options(problem, mip_gap=mip_gap, threads=threads, lp_method=lp_method),
             "soft_deadline_epoch": deadlines.soft_epoch(),
+            "start": start is not None,
         }
         (jobdir / "job.json").write_text(json.dumps(job), encoding="utf-8")
         log_path = jobdir / "highs.log"
@@ -156,6 +169,8 @@ def _from_result(problem: LinearProblem, res: dict[str, np.ndarray], log_text: s
     objective = _finite(float(res["objective"])) if x is not None else None
     bound = _finite(float(res["mip_dual_bound"])) if problem.is_mip else None
     raw = RawOutcome(status=Status.ERROR, solver_status=text, log_text=log_text)
+    if bool(res.get("start_refused", False)):
+        raw.notes.append("HiGHS refused the MIP start and solved without it")
 
     if status_code == _MS.kOptimal and x is not None:
         raw.status = Status.OPTIMAL

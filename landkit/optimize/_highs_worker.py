@@ -4,7 +4,8 @@ Run as ``python _highs_worker.py JOBDIR``, or ``python _highs_worker.py --serve`
 advance and read JOBDIR from stdin (a warm worker, see ``_runner.run_worker``). It imports only
 numpy and highspy (not landkit, linopy or pandas), so it starts in about 0.15 s. The parent
 writes ``JOBDIR/problem.npz`` (the model as arrays) and ``JOBDIR/job.json`` (the task and
-options); the worker writes:
+options), and ``JOBDIR/start.npz`` (``index``, ``value``: a MIP start) when ``job["start"]``;
+the worker writes:
 
 ``incumbent.npz``
     every improving MIP solution as it is found (``x``, ``objective``), atomically, so the
@@ -81,6 +82,17 @@ def build(data: dict, quiet: bool = True) -> highspy.Highs:
     return h
 
 
+def _set_start(h: highspy.Highs, path: Path) -> bool:
+    """Hand HiGHS the MIP start in ``path``; False if HiGHS refused it (it then solves without).
+
+    HiGHS checks an accepted start in ``run``: it completes a partial one or drops it.
+    """
+    with np.load(path, allow_pickle=False) as npz:
+        index = np.ascontiguousarray(npz["index"], dtype=np.int32)
+        value = np.ascontiguousarray(npz["value"], dtype=float)
+    return h.setSolution(int(index.size), index, value) != highspy.HighsStatus.kError
+
+
 def _solve(h: highspy.Highs, job: dict, jobdir: Path) -> None:
     is_mip = bool(job["is_mip"])
     h.setOptionValue("output_flag", True)
@@ -89,6 +101,7 @@ def _solve(h: highspy.Highs, job: dict, jobdir: Path) -> None:
     for key, value in job["options"].items():
         h.setOptionValue(key, value)
 
+    start_refused = False
     if is_mip:
         last = {"t": 0.0}
 
@@ -110,6 +123,8 @@ def _solve(h: highspy.Highs, job: dict, jobdir: Path) -> None:
 
         h.cbMipImprovingSolution.subscribe(on_incumbent)
         h.cbMipInterrupt.subscribe(on_interrupt_check)
+        if job.get("start"):
+            start_refused = not _set_start(h, jobdir / "start.npz")
 
     deadline = job.get("soft_deadline_epoch")
     if deadline is not None:
@@ -131,6 +146,7 @@ def _solve(h: highspy.Highs, job: dict, jobdir: Path) -> None:
         "objective": float(info.objective_function_value),
         "mip_dual_bound": float(info.mip_dual_bound) if is_mip else float("nan"),
         "run_time": run_time,
+        "start_refused": start_refused,
     }
     if primal_ok:
         out["x"] = np.asarray(solution.col_value, dtype=float)

@@ -10,11 +10,13 @@ scaling through :meth:`linopy.Model.assign_result`, the path linopy itself uses.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import linopy
 import numpy as np
 import scipy.sparse
+import xarray as xr
 from linopy.constants import Result, Solution, TerminationCondition
 from linopy.constants import Status as LinopyStatus
 
@@ -251,6 +253,56 @@ def _names(container: linopy.Variables | linopy.Constraints, labels: np.ndarray)
         out[dup] = [f"{nm}#{lab}" for nm, lab in zip(out[dup], labels[dup], strict=True)]
         out = out.astype(str)
     return out
+
+
+def start_vector(model: linopy.Model, problem: LinearProblem, start: Mapping[str, xr.DataArray]) -> np.ndarray:
+    """Start values (a MIP start) in ``problem``'s column order and solver-scaled units.
+
+    Parameters
+    ----------
+    model : linopy.Model
+        The model ``problem`` was flattened from.
+    problem : LinearProblem
+        The flattened model.
+    start : mapping of str to DataArray
+        Values by variable name, each with its variable's dimensions. They are aligned to the
+        variable by coordinate labels, so a start may cover only some coordinates (e.g. the
+        parcels of an earlier plan); a scalar applies to every entry of its variable.
+
+    Returns
+    -------
+    ndarray
+        One value per column; NaN where the start gives none (a missing name, coordinate or a
+        NaN value).
+
+    Raises
+    ------
+    ValidationError
+        A name that is not a variable of the model, or dimensions that differ from the variable's.
+    """
+    problems: list[Problem] = []
+    by_label = np.full(problem.n_var_labels, np.nan)
+    for name, given in start.items():
+        if name not in model.variables:
+            problems.append(Problem(f"start[{name!r}]", f"is not a variable of the model {sorted(model.variables)}",
+                                    "give values by variable name", "unknown_variable"))
+            continue
+        var = model.variables[name]
+        value = xr.DataArray(given)
+        dims = tuple(var.labels.dims)
+        if set(value.dims) - set(dims):
+            problems.append(Problem(f"start[{name!r}]", f"has dimensions {value.dims}, the variable {dims}",
+                                    "give values over the variable's dimensions", "dims"))
+            continue
+        indexers = {d: var.labels.coords[d].values for d in value.dims}
+        aligned = value.reindex(indexers).broadcast_like(var.labels).transpose(*dims)
+        labels = np.asarray(var.labels.values).ravel()
+        scaled = (np.asarray(aligned.values, dtype=float) * np.asarray(var.solver_scaling.values)).ravel()
+        keep = labels >= 0
+        by_label[labels[keep]] = scaled[keep]
+    if problems:
+        raise ValidationError("solve(start=...)", problems)
+    return by_label[problem.vlabels]
 
 
 def assign_solution(

@@ -99,11 +99,27 @@ class SolveResult:
         KeyError
             If the model has no such variable.
         """
-        if not self.has_solution():
-            raise SolverError(f"No solution to read values from. {self.summary()}")
+        self._require_solution()
         if var_name not in self._values:
             raise KeyError(f"no variable {var_name!r}; the model has {sorted(self._values)}")
         return self._values[var_name].copy()
+
+    def solution(self) -> dict[str, xr.DataArray]:
+        """Primal values of every variable, by name (copies, as :meth:`value` gives them).
+
+        Handy as the ``start`` of a later solve of a similar model (:func:`landkit.optimize.solve`).
+
+        Raises
+        ------
+        SolverError
+            If the solve produced no solution.
+        """
+        self._require_solution()
+        return {name: values.copy() for name, values in self._values.items()}
+
+    def _require_solution(self) -> None:
+        if not self.has_solution():
+            raise SolverError(f"No solution to read values from. {self.summary()}")
 
     def dual(self, con_name: str) -> xr.DataArray:
         """Dual values of constraint ``con_name`` (LP only), with its labelled dimensions.

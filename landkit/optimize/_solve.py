@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 import linopy
 import numpy as np
+import xarray as xr
 
 from landkit._errors import Problem, ValidationError
 from landkit.optimize._cbc import run_cbc
 from landkit.optimize._highs import run_highs
-from landkit.optimize._problem import LinearProblem, assign_solution, from_linopy
+from landkit.optimize._problem import LinearProblem, assign_solution, from_linopy, start_vector
 from landkit.optimize._result import SolveResult
 from landkit.optimize._runner import Deadlines, RawOutcome
 from landkit.optimize._status import Status
@@ -52,6 +55,47 @@ def _check_args(solver: str, time_limit_s: float | None, mip_gap: float, threads
         raise ValidationError("solve() arguments", problems)
 
 
+@dataclass(frozen=True)
+class MipStart:
+    """The part of a start handed to the solver: column indices and values, and what was done."""
+
+    index: np.ndarray  # int32 column indices
+    value: np.ndarray
+    note: str
+
+
+def prepare_start(problem: LinearProblem, start: np.ndarray) -> MipStart:
+    """Turn start values (NaN: not given) into the MIP start handed to HiGHS.
+
+    Values are clipped to their column's bounds and integer columns rounded to the nearest
+    integer. A start that gives every column and satisfies every row, bound and integrality
+    (relative violation at most :data:`VIOLATION_TOL`) is passed whole. Otherwise only its
+    integer values are passed: HiGHS then fixes them and solves for the other columns, and
+    discards the start when that has no feasible solution. A start can therefore make a solve
+    faster (an incumbent from the first moment) but never change what counts as feasible: the
+    result is checked as any other.
+    """
+    start = np.asarray(start, dtype=float)
+    given = np.isfinite(start)
+    x = np.where(given, np.clip(start, problem.lb, problem.ub), np.nan)
+    ints = problem.integrality.astype(bool)
+    x[ints] = np.clip(np.round(x[ints]), problem.lb[ints], problem.ub[ints])
+    if given.all():
+        violation = problem.max_violation(x)
+        if violation <= VIOLATION_TOL:
+            objective = problem.objective_value(x) / problem.objective_scaling
+            return MipStart(np.arange(problem.n_cols, dtype=np.int32), x,
+                            f"MIP start: feasible (objective {objective:,.6g}), passed to the solver")
+        what = f"violates the model by {violation:.2g} (relative)"
+    else:
+        what = f"gives {int(given.sum())} of {problem.n_cols} columns"
+    keep = np.flatnonzero(given & ints).astype(np.int32)
+    if keep.size == 0:
+        return MipStart(keep, np.zeros(0), f"MIP start {what} and no integer column: not used")
+    return MipStart(keep, x[keep], f"MIP start {what}: its {keep.size} integer values were passed, for the "
+                                   "solver to complete with the other columns or discard")
+
+
 def run(
     problem: LinearProblem,
     *,
@@ -61,16 +105,33 @@ def run(
     threads: int | None,
     lp_method: str,
     log_to_console: bool = False,
+    start: np.ndarray | None = None,
 ) -> RawOutcome:
     """Solve ``problem`` and verify what the solver claims (internal; see :func:`solve`).
 
     The returned solution (if any) has its integers rounded and has been checked against
     every row, bound and integrality; an unbounded-or-infeasible answer is settled by a
     feasibility solve when time allows; a MIP "optimal" outside ``mip_gap`` becomes FEASIBLE.
+    ``start`` (column values, NaN where not given) becomes a MIP start for HiGHS
+    (:func:`prepare_start`); CBC and LPs do not use it, and a note says so.
     """
     backend = run_highs if solver == "highs" else run_cbc
     kwargs = dict(deadlines=deadlines, mip_gap=mip_gap, threads=threads, lp_method=lp_method)
-    raw = backend(problem, log_to_console=log_to_console, **kwargs)  # type: ignore[arg-type]
+    start_notes: list[str] = []
+    mip_start = None
+    if start is not None:
+        if not problem.is_mip:
+            start_notes.append("a start is used for MIPs only; this model has no integer variable")
+        elif solver != "highs":
+            start_notes.append(f"the start is not used: only HiGHS takes a MIP start, not {solver}")
+        else:
+            mip_start = prepare_start(problem, start)
+            start_notes.append(mip_start.note)
+            if mip_start.index.size == 0:
+                mip_start = None
+    extra = {} if mip_start is None else {"start": mip_start}
+    raw = backend(problem, log_to_console=log_to_console, **kwargs, **extra)  # type: ignore[arg-type]
+    raw.notes[:0] = start_notes
 
     if raw.x is not None:
         raw.x = problem.round_integers(raw.x)
@@ -125,6 +186,7 @@ def solve(
     threads: int | None = None,
     lp_method: str = "auto",
     log_to_console: bool = False,
+    start: Mapping[str, xr.DataArray] | None = None,
 ) -> SolveResult:
     """Solve a linopy model and report honestly how it ended.
 
@@ -149,6 +211,14 @@ def solve(
         (20,000) columns, otherwise lets the solver choose. CBC ignores it for MIPs.
     log_to_console : bool
         Echo the solver log to standard output while it runs (it is always in ``log_text``).
+    start : mapping of str to DataArray, optional
+        A MIP start (e.g. ``earlier.solution()`` of a similar model): values by variable name,
+        aligned to each variable by coordinate labels, so it may cover only part of the model.
+        Values are clipped to bounds and integers rounded. A start that satisfies the whole model
+        is handed to HiGHS as it is; otherwise only its integer values are, and HiGHS completes
+        them with the other columns or discards them. A start never changes the model, what
+        counts as feasible or optimal, or how the result is checked; ``notes`` says what was done
+        with it. Used by HiGHS for MIPs; with CBC, or for an LP, it is not used (a note says so).
 
     Returns
     -------
@@ -158,13 +228,15 @@ def solve(
     Raises
     ------
     ValidationError
-        Bad arguments, or a model landkit cannot solve (quadratic, SOS, NaN data).
+        Bad arguments, a ``start`` naming an unknown variable or dimension, or a model landkit
+        cannot solve (quadratic, SOS, NaN data).
     """
-    start = time.perf_counter()
+    began = time.perf_counter()
     _check_args(solver, time_limit_s, mip_gap, threads, lp_method)
     problem = from_linopy(model)
+    start_x = None if start is None else start_vector(model, problem, start)
     method = resolve_lp_method(problem, lp_method)
-    deadlines = Deadlines(start=start, limit_s=None if time_limit_s is None else float(time_limit_s))
+    deadlines = Deadlines(start=began, limit_s=None if time_limit_s is None else float(time_limit_s))
     raw = run(
         problem,
         solver=solver,
@@ -173,6 +245,7 @@ def solve(
         threads=threads,
         lp_method=method,
         log_to_console=log_to_console,
+        start=start_x,
     )
     assign_solution(
         model,
@@ -213,5 +286,5 @@ def solve(
         _values=values,
         _duals=duals,
     )
-    result.runtime_s = time.perf_counter() - start
+    result.runtime_s = time.perf_counter() - began
     return result
