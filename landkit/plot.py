@@ -12,9 +12,10 @@ import glob
 import math
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import matplotlib as mpl
+import numpy as np
 from matplotlib import font_manager
 from matplotlib.patches import Patch
 
@@ -164,6 +165,47 @@ def add_north_arrow(ax: Axes, *, location: tuple[float, float] = (0.94, 0.90)) -
             fontweight="bold", zorder=10)
 
 
+def polygon_paths(geoms: Any) -> list[Any]:
+    """One matplotlib Path per polygon or multipolygon (holes kept), built without a Python loop over rings."""
+    import shapely
+    from matplotlib.path import Path as MplPath
+
+    arr = shapely.orient_polygons(np.asarray(getattr(geoms, "array", geoms), dtype=object), exterior_cw=False)
+    parts, part_geom = shapely.get_parts(arr, return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, coord_ring = shapely.get_coordinates(rings, return_index=True)
+    if len(coords) == 0:
+        return []
+    codes = np.full(len(coords), MplPath.LINETO, dtype=np.uint8)
+    first = np.r_[True, coord_ring[1:] != coord_ring[:-1]]
+    last = np.r_[coord_ring[1:] != coord_ring[:-1], True]
+    codes[first], codes[last] = MplPath.MOVETO, MplPath.CLOSEPOLY
+    geom_of = part_geom[ring_part[coord_ring]]
+    cuts = np.flatnonzero(np.diff(geom_of)) + 1
+    return [MplPath(v, c) for v, c in zip(np.split(coords, cuts), np.split(codes, cuts), strict=True)]
+
+
+def draw_polygons(ax: Axes, geoms: Any, *, facecolor: Any, edgecolor: Any = "none", linewidth: float = 0.1,
+                  **kwargs: Any) -> Any:
+    """Draw polygons as one collection (several times faster than ``GeoDataFrame.plot`` for thousands of parcels).
+
+    ``facecolor`` is one colour or one per geometry; empty and missing geometries are skipped.
+    Returns the :class:`~matplotlib.collections.PathCollection` (no legend entry: add a Patch).
+    """
+    from matplotlib.collections import PathCollection
+
+    values = np.asarray(getattr(geoms, "array", geoms), dtype=object)
+    keep = np.array([g is not None and not g.is_empty for g in values], dtype=bool)
+    colours = facecolor
+    if not isinstance(facecolor, str) and np.ndim(facecolor) >= 1 and len(facecolor) == len(values):
+        colours = [c for c, k in zip(facecolor, keep, strict=True) if k]
+    collection = PathCollection(polygon_paths(values[keep]), facecolor=colours, edgecolor=edgecolor,
+                                linewidth=linewidth, **kwargs)
+    ax.add_collection(collection, autolim=True)
+    ax.autoscale_view()
+    return collection
+
+
 def finish_map(
     ax: Axes,
     *,
@@ -218,7 +260,7 @@ def category_map(
     for cls in present:
         colour = colours.get(cls, "#bbbbbb")
         part = gdf[(values == cls).to_numpy()]
-        part.plot(ax=ax, color=colour, linewidth=0.05, edgecolor="#666666")
+        draw_polygons(ax, part.geometry, facecolor=colour, edgecolor="#666666", linewidth=0.05)
         handles.append(Patch(facecolor=colour, edgecolor="#666666", label=labels.get(cls, cls)))
     if boundary is not None:
         boundary.boundary.plot(ax=ax, color="black", linewidth=1.2)

@@ -276,14 +276,14 @@ class LinkageResult(ModelResult):
         from matplotlib.lines import Line2D
         from matplotlib.patches import Patch
 
-        from landkit.plot import finish_map, new_axes, use_cjk_font
+        from landkit.plot import draw_polygons, finish_map, new_axes, use_cjk_font
 
         use_cjk_font()
         town = self.plan.town
         if town is None:
             raise ValueError("this plan was not built from a Town, so there is nothing to map")
         fig, ax = new_axes((11, 9), ax=ax)
-        town.parcels.plot(ax=ax, color="#eeeeee", linewidth=0.05, edgecolor="#cccccc")
+        draw_polygons(ax, town.parcels.geometry, facecolor="#eeeeee", linewidth=0.05, edgecolor="#cccccc")
         handles: list[Any] = []
         self.plan.plots_gdf.plot(ax=ax, color="#d9c9a3", linewidth=0.1, edgecolor="#999999")
         handles.append(Patch(facecolor="#d9c9a3", edgecolor="#999999", label="拆旧候选地块"))

@@ -309,27 +309,27 @@ class ReserveResult(ModelResult):
         import matplotlib as mpl
         from matplotlib.patches import Patch
 
-        from landkit.plot import finish_map, new_axes, use_cjk_font
+        from landkit.plot import draw_polygons, finish_map, new_axes, use_cjk_font
 
         use_cjk_font()
         town = self.plan.town
         fig, ax = new_axes((11, 9), ax=ax)
-        town.parcels.plot(ax=ax, color="#eeeeee", linewidth=0.05, edgecolor="#bbbbbb")
+        draw_polygons(ax, town.parcels.geometry, facecolor="#eeeeee", linewidth=0.05, edgecolor="#bbbbbb")
         cand = town.parcels.loc[self.plan.inputs.parcels.index]
-        cand.plot(ax=ax, color="#d4d4aa", linewidth=0.1, edgecolor="#999999")
+        draw_polygons(ax, cand.geometry, facecolor="#d4d4aa", linewidth=0.1, edgecolor="#999999")
         handles = [Patch(facecolor="#d4d4aa", edgecolor="#999999", label="候选地块")]
         gdf = self.schedule_gdf()
         cmap = mpl.colormaps["viridis"].resampled(max(len(self.plan.inputs.years), 2))
         old = gdf[gdf["held_at_start"]]
         if len(old):
-            old.plot(ax=ax, color="#8c564b", linewidth=0.2, edgecolor="black")
+            draw_polygons(ax, old.geometry, facecolor="#8c564b", linewidth=0.2, edgecolor="black")
             handles.append(Patch(facecolor="#8c564b", edgecolor="black",
                                  label=f"期初已储备 ({old['area_mu'].sum():,.0f} 亩)"))
         gdf = gdf[~gdf["held_at_start"]]
         for k, year in enumerate(self.plan.inputs.years):
             part = gdf[gdf["year_acquired"] == year]
             if len(part):
-                part.plot(ax=ax, color=cmap(k), linewidth=0.2, edgecolor="black")
+                draw_polygons(ax, part.geometry, facecolor=cmap(k), linewidth=0.2, edgecolor="black")
             label = f"{year} 年收储 ({part['area_mu'].sum():,.0f} 亩)"
             handles.append(Patch(facecolor=cmap(k), edgecolor="black", label=label))
         boundary = town.layers.get("XZQ")

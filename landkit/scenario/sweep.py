@@ -436,12 +436,12 @@ def _plot_frequency_map(result: SweepResult, town: Any) -> Any:
     import matplotlib as mpl
     from matplotlib.patches import Patch
 
-    from landkit.plot import finish_map, new_axes, use_cjk_font
+    from landkit.plot import draw_polygons, finish_map, new_axes, use_cjk_font
 
     use_cjk_font()
     fig, ax = new_axes((11, 9))
     parcels = town.parcels
-    parcels.plot(ax=ax, color="#eeeeee", linewidth=0.05, edgecolor="#bbbbbb")
+    draw_polygons(ax, parcels.geometry, facecolor="#eeeeee", linewidth=0.05, edgecolor="#bbbbbb")
     freq = result.frequency["frequency"]
     idx = parcels.index.astype(str)
     sel = parcels[idx.isin(freq.index)]
