@@ -279,6 +279,8 @@ class Suitability:
     parcels : DataFrame
         Per parcel (index BSM): mean score and factor scores, ``vetoed`` and the veto reasons.
     notes : list of str
+    geometry : GeoSeries, optional
+        The parcels' polygons (index BSM, town CRS), for :meth:`to_parcel_scores` to a GeoPackage.
     """
 
     park: str
@@ -291,6 +293,7 @@ class Suitability:
     crs: Any
     parcels: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    geometry: gpd.GeoSeries | None = None
 
     def to_geotiff(self, path: str | os.PathLike[str]) -> None:
         """Write the score as a float32 GeoTIFF (nodata NaN), atomically."""
@@ -302,6 +305,50 @@ class Suitability:
                                                       nodata=np.nan) as dst:
             dst.write(self.score.astype("float32"), 1)
 
+    def parcel_scores(self) -> pd.DataFrame:
+        """Per-parcel scores with Chinese headings (index 地块编号 BSM), as written by :meth:`to_parcel_scores`.
+
+        Columns: 适宜性得分(0–100) (:math:`\\bar S_i`, the area mean of :math:`S` over the parcel, vetoes
+        ignored), one 得分(0–100) column per factor (:math:`\\bar s_{f,i}`), 是否否决 and 否决原因.
+        """
+        t = self.parcels
+        out = pd.DataFrame({"适宜性得分(0–100)": t["score"].round(2)}, index=t.index.rename("地块编号"))
+        for f in self.weights:
+            out[f"{FACTOR_LABELS.get(f, f)}得分(0–100)"] = t[f"s_{f}"].round(2)
+        out["是否否决"] = t["vetoed"].map({True: "是", False: "否"})
+        out["否决原因"] = t["veto_reasons"]
+        return out
+
+    def to_parcel_scores(self, path: str | os.PathLike[str]) -> None:
+        """Write :meth:`parcel_scores` atomically: ``.csv`` (UTF-8 with BOM, opens in Excel) or ``.gpkg``.
+
+        A GeoPackage gets one layer ``parcel_scores`` with the parcels' polygons (needs :attr:`geometry`,
+        which :func:`town_suitability` sets).
+
+        Raises
+        ------
+        ValidationError
+            Another suffix, or a GeoPackage without parcel geometry.
+        """
+        import geopandas as gpd
+
+        suffix = os.fspath(path).lower().rsplit(".", 1)[-1]
+        table = self.parcel_scores()
+        if suffix == "csv":
+            with atomic_path(path) as tmp:
+                table.to_csv(tmp, encoding="utf-8-sig")
+            return
+        if suffix != "gpkg" or self.geometry is None:
+            why = (f"cannot write {os.fspath(path)!r}: use a .csv or .gpkg file" if suffix != "gpkg"
+                   else "no parcel geometry on this surface, so no GeoPackage")
+            raise ValidationError("parcel scores", [Problem("path", why, "write a .csv, or build the surface "
+                                                            "with town_suitability (it keeps the polygons)",
+                                                            "bad_output")])
+        layer = gpd.GeoDataFrame(table.reset_index(), geometry=self.geometry.reindex(table.index).to_numpy(),
+                                 crs=self.geometry.crs)
+        with atomic_path(path) as tmp:
+            layer.to_file(tmp, layer="parcel_scores", driver="GPKG")
+
     def weights_table(self) -> pd.DataFrame:
         """Factor weights with their Chinese names."""
         return pd.DataFrame({"因子": [FACTOR_LABELS.get(f, f) for f in self.weights],
@@ -309,7 +356,10 @@ class Suitability:
 
     def plot(self, *, sites: gpd.GeoDataFrame | None = None, boundary: gpd.GeoDataFrame | None = None,
              title: str | None = None) -> Figure:
-        """Map of the surface (vetoed cells grey) with optional site polygons."""
+        """Map of the surface with a colour bar, vetoed cells grey, optional site outlines; legend, scale, north.
+
+        Cells outside the town (and without data) stay blank; only cells under a veto are drawn grey.
+        """
         from matplotlib.patches import Patch
 
         from landkit.plot import finish_map, new_axes
@@ -318,7 +368,9 @@ class Suitability:
         h, w = self.score.shape
         t = self.transform
         extent = (t.c, t.c + w * t.a, t.f + h * t.e, t.f)
-        ax.imshow(np.where(np.isnan(self.score), 1.0, np.nan), extent=extent, cmap="Greys", vmin=0, vmax=4)
+        vetoed = np.logical_or.reduce(list(self.vetoes.values())) if self.vetoes else np.zeros((h, w), bool)
+        ax.imshow(np.where(np.isnan(self.score) & vetoed, 1.0, np.nan), extent=extent, cmap="Greys", vmin=0,
+                  vmax=4)
         im = ax.imshow(self.score, extent=extent, cmap="RdYlGn", vmin=0, vmax=100)
         fig.colorbar(im, ax=ax, shrink=0.6, label="适宜性得分 (0–100)")
         handles = [Patch(facecolor="#dddddd", label="禁止建设 (否决)")]
@@ -477,4 +529,5 @@ def town_suitability(town: Town, *, park: str = "chemical", ahp_matrix: Sequence
     table["veto_reasons"] = reasons.apply(lambda r: "、".join(VETO_LABELS[k] for k in r.index[r.to_numpy()]),
                                           axis=1)
     return Suitability(park=park, score=score, factors=factors, weights=weights, consistency_ratio=cr,
-                       vetoes=vetoes, transform=transform, crs=crs, parcels=table, notes=notes)
+                       vetoes=vetoes, transform=transform, crs=crs, parcels=table, notes=notes,
+                       geometry=parcels.geometry)

@@ -1,5 +1,6 @@
 """Industrial park siting: exact contiguous compact sites on grids and parcels."""
 
+from landkit.siting.compare import SiteComparison, SiteOption, compare_sites
 from landkit.siting.contiguous import (
     ContiguousResult,
     SiteSpec,
@@ -16,10 +17,13 @@ __all__ = [
     "ContiguousResult",
     "ParkSiting",
     "ParkSpec",
+    "SiteComparison",
+    "SiteOption",
     "SiteSpec",
     "UnitGraph",
     "best_contiguous_mask",
     "best_contiguous_site",
+    "compare_sites",
     "flow_contiguous_site",
     "greedy_site",
     "site_parks",

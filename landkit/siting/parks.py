@@ -215,6 +215,7 @@ def site_parks(town: Town, specs: Sequence[ParkSpec], *, ahp_matrix: Sequence[Se
                 t[c] = sp_[c]
         t["site"] = s.name
         t["farmland_grade"] = parcels.loc[t.index, "farmland_grade"]
+        t["frac_YJJBNTBHTB"] = parcels.loc[t.index, "frac_YJJBNTBHTB"]  # share in 永久基本农田 (vetoed: 0)
         t["cost_wan_yuan"] = cost.loc[t.index]
         taken.append(t)
         geom = cands.loc[t.index].geometry.union_all() if len(t) else None
