@@ -46,6 +46,7 @@ _LAZY: dict[str, str] = {
     "ReservePlan": "landkit.reserve",
     "ReserveResult": "landkit.reserve",
     "check_plan": "landkit.reserve",
+    "compare_sites": "landkit.siting",
     "LinkagePlan": "landkit.quota",
     "LinkageResult": "landkit.quota",
     "check_linkage": "landkit.quota",

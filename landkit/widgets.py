@@ -90,6 +90,7 @@ class ReservePanel:
         self.map_out = w.Output(layout=w.Layout(width="62%"))
         self.map_out.add_class("landkit-panel-map")
         self.table_out = w.Output(layout=w.Layout(width="38%"))
+        self.table_out.add_class("landkit-panel-table")
         self.controls = (self.funds, self.debt_ceiling, self.discount, self.price_change)
         for control, css in zip(self.controls, ("funds", "debt", "discount", "price"), strict=True):
             control.add_class(f"landkit-{css}")  # stable handles for the browser test
