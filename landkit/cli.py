@@ -70,6 +70,12 @@ def _run(args: argparse.Namespace) -> int:
         print(f"  {m:9s} {rec.status:10s} {rec.wall_time_s:6.1f} s  {rec.summary}")
     print(f"wrote {out}/ (report.html, report.docx, results.gpkg, tables/, figures/, audit.json) "
           f"in {time.perf_counter() - t0:.1f} s")
+    if args.store:
+        from landkit.store import open_store
+
+        with open_store(args.store) as store:
+            run_id = store.save_run(run)
+            print(f"kept in {store.label} as run {run_id} (by {store.user})")
     return 0
 
 
@@ -125,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="成果文件夹 (原子替换) / bundle folder, replaced atomically (default out/<name>)")
     run.add_argument("--dpi", type=int, default=110, help="图件分辨率 / figure resolution")
     run.add_argument("--quiet", action="store_true", help="不显示进度条 / no progress bar")
+    run.add_argument("--store", help="同时存入数据库 / also keep the run in a store: a .gpkg file or "
+                     "postgresql://user@host/db (password in PGPASSWORD or ~/.pgpass)")
     run.set_defaults(func=_run)
     cmp = sub.add_parser(
         "compare", help="比较多个情景成果 / compare run bundles",

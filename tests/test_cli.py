@@ -62,3 +62,16 @@ def test_store_import_validates_like_files(tmp_path, capsys):
     assert main(["store", "import", str(target), str(bad)]) == 1  # refused, with the BSM and the code
     err = capsys.readouterr().err
     assert "9999" in err and str(parcels.loc[5, "BSM"]) in err
+
+
+def test_run_kept_in_a_store(tmp_path, capsys):
+    import landkit
+    from landkit.store import open_store
+
+    scenario = landkit.sample_path("scenarios/baseline.yaml")
+    target = tmp_path / "runs.gpkg"
+    assert main(["run", str(scenario), "--out", str(tmp_path / "b"), "--quiet", "--store", str(target)]) == 0
+    assert "as run 1" in capsys.readouterr().out
+    with open_store(target) as store:
+        assert list(store.runs()["scenario"]) == ["baseline"]
+        assert not store.run_kpis().empty
