@@ -214,7 +214,7 @@ def _store(args: argparse.Namespace) -> int:
             store.write_layer(name, gdf, kind=args.kind)
             print(f"{store.label}: layer {name} ({args.kind}, {len(gdf)} rows) written by {store.user}")
         return 0
-    with open_store(args.target, upgrade=False) as store:
+    with open_store(args.target, upgrade=False, create=False) as store:
         print(f"{store.label}: {store.kind}, store schema version {stored_version(store.backend)}")
         layers = store.layers()
         print(f"layers ({len(layers)}):")

@@ -19,7 +19,7 @@ def check_plan(result: Any, *, tol: float = TOL) -> list[str]:
 
     Checked: each parcel acquired at most once and supplied at most once, never before its
     acquisition + lag; the cash balance ≥ 0 every year (recomputed from funds, borrowing,
-    repayment, interest, revenue and costs); debt within ceilings and repaid within term;
+    repayment, interest, revenue and costs) and equal to the result's 资金平衡表; debt within ceilings and repaid within term;
     新增建设用地 quota and resettlement capacity respected each year; locked-in parcels acquired,
     locked-out parcels not, bundles together; supply of each use within the market cap; and, when
     the plan came from a town, no acquired parcel lies in 永久基本农田, 生态保护红线 or a water-source
@@ -59,6 +59,7 @@ def check_plan(result: Any, *, tol: float = TOL) -> list[str]:
         borrow = result.outcome.value("borrow").to_pandas()
         repay = result.outcome.value("repay").to_pandas()
     held = held0.astype(int)  # the opening stock: its acquisition cost is sunk, holding it is not
+    shown = result.cashflow(decimals=None)["年末余额(万元)"] if hasattr(result, "cashflow") else None
     for t, year in enumerate(years):
         held = held + x[year] - s[year]
         flow = float(inp.funds_wan_yuan[year])
@@ -84,6 +85,9 @@ def check_plan(result: Any, *, tol: float = TOL) -> list[str]:
         cash += flow
         if cash < -1e-4 * max(1.0, abs(flow)):
             errors.append(f"{year}: cash balance {cash:.2f} 万元 < 0")
+        if shown is not None and abs(float(shown[year]) - cash) > 1e-4 * max(1.0, abs(cash)):
+            errors.append(f"{year}: the 资金平衡表 shows a balance of {float(shown[year]):.2f} 万元, recomputed "
+                          f"{cash:.2f}")
         used = float((x[year] * p["agricultural_mu"]).sum())
         if used > float(inp.quota_mu[year]) + 1e-6:
             errors.append(f"{year}: 农用地转用 {used:.2f} 亩 above quota {inp.quota_mu[year]}")

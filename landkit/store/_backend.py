@@ -8,14 +8,16 @@ identifiers (layer and column names) are checked and quoted.
 
 from __future__ import annotations
 
+import fcntl
 import re
+import secrets
 import sqlite3
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 import pandas as pd
@@ -41,13 +43,53 @@ def quote(identifier: str) -> str:
 def redact(url: str) -> str:
     """The URL without any password (for messages, logs and audit records)."""
     parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    netloc = f"{parts.username}@{host}" if parts.username else host
-    if parts.port:
-        netloc += f":{parts.port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if k.lower() != "password"])
+    netloc = parts.netloc
+    if parts.password is not None:
+        host = parts.hostname or ""
+        netloc = f"{parts.username}@{host}" if parts.username else host
+        if parts.port:
+            netloc += f":{parts.port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+def url_password(url: str) -> bool:
+    """Whether a PostgreSQL URL carries a password (in the user part or as a ``password=`` parameter)."""
+    parts = urlsplit(url)
+    return parts.password is not None or any(k.lower() == "password" for k, _ in parse_qsl(parts.query))
+
+
+#: column names a stored layer may not use (the PostGIS backend's own, GDAL's feature id)
+RESERVED_COLUMNS = ("landkit_fid", "geom", "fid")
+
+
+def check_frame(name: str, gdf: Any) -> None:
+    """Refuse, before anything is written, a layer that one of the backends could not store unchanged.
+
+    Column names: unique ignoring case, at most 63 bytes, not :data:`RESERVED_COLUMNS`; types:
+    numbers, booleans, text, datetimes (no time deltas, complex numbers, periods or intervals).
+    """
+    geom = gdf.geometry.name
+    problems = []
+    seen: dict[str, str] = {}
+    for col in gdf.columns:
+        text = str(col)
+        if col == geom:
+            continue
+        if text.lower() in RESERVED_COLUMNS:
+            problems.append(f"column {text!r} is reserved (rename it, e.g. {text}_orig)")
+        if len(text.encode("utf-8")) > 63:
+            problems.append(f"column {text[:20]!r}… is longer than 63 bytes (PostgreSQL's limit)")
+        if text.lower() in seen:
+            problems.append(f"columns {seen[text.lower()]!r} and {text!r} differ only by case")
+        seen[text.lower()] = text
+        dtype = gdf[col].dtype
+        kind = getattr(dtype, "kind", "O")
+        if kind not in "biufMOUS" or str(dtype).startswith(("period", "interval", "complex")):
+            problems.append(f"column {text!r} has type {dtype}, which a store cannot keep (convert it to numbers "
+                            "or text)")
+    if problems:
+        raise StoreError(f"layer {name}: " + "; ".join(problems) + ". Nothing was written.")
 
 
 def _py(values: np.ndarray | pd.Series) -> list[Any]:
@@ -66,6 +108,7 @@ class Backend(ABC):
     ID = "BIGSERIAL PRIMARY KEY"
     TIMESTAMP = "TIMESTAMP"
     NOW = "(now() AT TIME ZONE 'utc')"  # timestamps are UTC in both backends
+    INF = "'Infinity'::float8"  # x < INF is false for NaN and infinity
     FOR_UPDATE = " FOR UPDATE"
     integrity_errors: tuple[type[BaseException], ...] = ()
 
@@ -99,8 +142,11 @@ class Backend(ABC):
         """Whether a table of that name exists."""
 
     @abstractmethod
-    def write_layer(self, name: str, gdf: Any, *, srid: int) -> None:
-        """Write (or replace) a geometry layer in one transaction."""
+    def write_layer(self, name: str, gdf: Any, *, srid: int, register: Callable[[Any], None]) -> None:
+        """Write (or replace) a geometry layer; the old one stays until the new one is complete.
+
+        ``register(cursor)`` records the layer in landkit's registry as part of the same write.
+        """
 
     @abstractmethod
     def read_layer(self, name: str, crs: Any) -> Any:
@@ -125,6 +171,7 @@ class GeoPackageBackend(Backend):
 
     kind = "gpkg"
     NOW = "CURRENT_TIMESTAMP"  # UTC in SQLite
+    INF = "9e999"  # SQLite reads it as infinity
     REAL = "REAL"
     ID = "INTEGER PRIMARY KEY AUTOINCREMENT"
     FOR_UPDATE = ""  # SQLite locks the whole file for a write transaction (BEGIN IMMEDIATE)
@@ -135,11 +182,12 @@ class GeoPackageBackend(Backend):
 
         self.path = Path(path)
         self.label = str(self.path)
-        if not self.path.exists():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            # GDAL creates a valid, empty GeoPackage (application_id, gpkg_* tables) around its first table
-            pyogrio.write_dataframe(pd.DataFrame({"key": ["created_by"], "value": ["landkit"]}), self.path,
-                                    layer="landkit_meta", driver="GPKG")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.file_lock():
+            if not self.path.exists():
+                # GDAL creates a valid, empty GeoPackage (application_id, gpkg_* tables) around its first table
+                pyogrio.write_dataframe(pd.DataFrame({"key": ["created_by"], "value": ["landkit"]}), self.path,
+                                        layer="landkit_meta", driver="GPKG")
         self.conn = sqlite3.connect(self.path, timeout=busy_timeout_s, isolation_level=None,
                                     check_same_thread=False)
         try:
@@ -156,6 +204,21 @@ class GeoPackageBackend(Backend):
 
     def sql(self, text: str) -> str:
         return text.replace("%s", "?")
+
+    @contextmanager
+    def file_lock(self) -> Iterator[None]:
+        """An exclusive lock on ``<file>.lock`` held by one writer at a time (GDAL's writes and file creation).
+
+        SQLite's own lock covers landkit's transactions; GDAL writes through its own connection, so
+        analysts writing layers to the same file take this lock first.
+        """
+        lock = self.path.with_name(self.path.name + ".lock")
+        with open(lock, "a+b") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Cursor]:
@@ -176,12 +239,23 @@ class GeoPackageBackend(Backend):
         row = self.conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)).fetchone()
         return row is not None
 
-    def write_layer(self, name: str, gdf: Any, *, srid: int) -> None:
+    def write_layer(self, name: str, gdf: Any, *, srid: int, register: Callable[[Any], None]) -> None:
         import pyogrio
 
-        # one GDAL transaction; the layer is replaced if it exists
-        pyogrio.write_dataframe(gdf, self.path, layer=name, driver="GPKG", promote_to_multi=False,
-                                layer_options={"OVERWRITE": "YES"})
+        options = {"driver": "GPKG", "promote_to_multi": False, "layer_options": {"OVERWRITE": "YES"}}
+        aware = [c for c in gdf.columns if getattr(gdf[c].dtype, "tz", None) is not None]
+        if aware:  # GeoPackage datetimes are UTC; the store puts the zone back on reading
+            gdf = gdf.assign(**{c: gdf[c].dt.tz_convert("UTC") for c in aware})
+        trial = f"landkit_new_{secrets.token_hex(4)}"
+        with self.file_lock():
+            try:  # first under a temporary name: data GDAL refuses fails here, with the old layer untouched
+                pyogrio.write_dataframe(gdf, self.path, layer=trial, **options)
+            finally:
+                with self.transaction() as cur:
+                    self.drop_layer(cur, trial)
+            pyogrio.write_dataframe(gdf, self.path, layer=name, **options)  # one GDAL transaction
+            with self.transaction() as cur:
+                register(cur)
 
     def read_layer(self, name: str, crs: Any) -> Any:
         import pyogrio
@@ -193,13 +267,13 @@ class GeoPackageBackend(Backend):
 
     def drop_layer(self, cur: Any, name: str) -> None:
         cur.execute(f"DROP TABLE IF EXISTS {quote(name)}")
-        for table in ("gpkg_contents", "gpkg_geometry_columns", "gpkg_ogr_contents"):
-            if self.table_exists(table):
-                cur.execute(f"DELETE FROM {table} WHERE table_name = %s", (name,))
         for rtree in (f"rtree_{name}_geom", f"rtree_{name}_geometry"):
             cur.execute(f"DROP TABLE IF EXISTS {quote(rtree)}")
-        if self.table_exists("gpkg_extensions"):
-            cur.execute("DELETE FROM gpkg_extensions WHERE table_name = %s", (name,))
+        # rows that refer to gpkg_contents first (foreign keys are on)
+        for table in ("gpkg_geometry_columns", "gpkg_extensions", "gpkg_data_columns", "gpkg_ogr_contents",
+                      "gpkg_contents"):
+            if self.table_exists(table):
+                cur.execute(f"DELETE FROM {table} WHERE table_name = %s", (name,))
 
     def constraint_name(self, exc: BaseException) -> str:
         text = str(exc)
@@ -281,17 +355,18 @@ class PostgisBackend(Backend):
     def table_exists(self, name: str) -> bool:
         return self.scalar("SELECT to_regclass(%s) IS NOT NULL", (quote(name),)) is True
 
-    def write_layer(self, name: str, gdf: Any, *, srid: int) -> None:
+    def write_layer(self, name: str, gdf: Any, *, srid: int, register: Callable[[Any], None]) -> None:
         import shapely
 
         geom_col = gdf.geometry.name
         cols = [c for c in gdf.columns if c != geom_col]
         defs = [f"{quote('landkit_fid')} BIGINT PRIMARY KEY"]
         for c in cols:
-            kind = gdf[c].dtype.kind
-            defs.append(f"{quote(str(c))} {_PG_TYPES.get(kind, 'TEXT')}")
+            dtype = gdf[c].dtype
+            aware = getattr(dtype, "tz", None) is not None
+            defs.append(f"{quote(str(c))} {'TIMESTAMPTZ' if aware else _PG_TYPES.get(dtype.kind, 'TEXT')}")
         defs.append(f"geom geometry(Geometry, {int(srid)})")
-        tmp = f"{name}__landkit_new"
+        tmp = f"landkit_new_{secrets.token_hex(6)}"
         geoms = shapely.set_srid(np.asarray(gdf.geometry.array, dtype=object), int(srid))
         wkb = shapely.to_wkb(geoms, hex=True, include_srid=True)
         columns = [list(range(len(gdf)))]
@@ -304,15 +379,14 @@ class PostgisBackend(Backend):
         columns.append(_py(wkb))
         target = ", ".join(quote(c) for c in ["landkit_fid", *map(str, cols), "geom"])
         with self.transaction() as cur:
-            cur.execute(f"DROP TABLE IF EXISTS {quote(tmp)}")
             cur.execute(f"CREATE TABLE {quote(tmp)} ({', '.join(defs)})")
             with cur.copy(f"COPY {quote(tmp)} ({target}) FROM STDIN") as copy:
                 for row in zip(*columns, strict=True):
                     copy.write_row(row)
+            cur.execute(f"CREATE INDEX ON {quote(tmp)} USING GIST (geom)")  # names chosen by PostgreSQL
             cur.execute(f"DROP TABLE IF EXISTS {quote(name)}")
             cur.execute(f"ALTER TABLE {quote(tmp)} RENAME TO {quote(name)}")
-            cur.execute(f"ALTER INDEX {quote(tmp + '_pkey')} RENAME TO {quote(name + '_pkey')}")
-            cur.execute(f"CREATE INDEX {quote(name + '_geom_idx')} ON {quote(name)} USING GIST (geom)")
+            register(cur)
 
     def read_layer(self, name: str, crs: Any) -> Any:
         import geopandas as gpd

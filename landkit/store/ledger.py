@@ -88,7 +88,8 @@ class ReserveLedger:
     # ------------------------------------------------------------------ writing
     def _refused(self, exc: BaseException, bsm: str, what: str) -> StoreError:
         name = self.backend.constraint_name(exc)
-        if "UNIQUE" in name.upper() or name in ("reserve_event_one_acquisition", "reserve_event_one_supply"):
+        if ("UNIQUE" in name.upper() or name.endswith("_pkey")
+                or name in ("reserve_event_one_acquisition", "reserve_event_one_supply")):
             reason = f"already {what}"
         elif "FOREIGN KEY" in name.upper() or name == "event_parcel_known":
             reason = "is not in the ledger: record its acquisition first"
@@ -245,6 +246,10 @@ class ReserveLedger:
                              "development_cost_wan_yuan or supply_price_wan_yuan")
         if not reason.strip():
             raise StoreError(f"parcel {bsm}: a correction needs a reason (it stays in the ledger's history)")
+        for key, value in changes.items():
+            changes[key] = _money(value, key) if key != "area_mu" else float(value)
+        if "area_mu" in changes and not (np.isfinite(changes["area_mu"]) and changes["area_mu"] > 0):
+            raise StoreError(f"parcel {bsm}: area_mu = {area_mu}: the area must be > 0 亩")
         try:
             with self.backend.transaction() as cur:
                 held = self._lock(cur, bsm)
@@ -315,8 +320,7 @@ class ReserveLedger:
     # ------------------------------------------------------------------ plans
     def save_plan(self, name: str, result: ReserveResult) -> None:
         """Keep a solved reserve plan under ``name`` (replacing one of that name), for plan versus actual."""
-        s = result.schedule
-        s = s[~s["held_at_start"]]
+        s = result.schedule  # held-at-start rows too: their year acquired is before the plan, their supply in it
         summary = {"years": [int(y) for y in result.plan.inputs.years], "status": result.status.value,
                    "gap": result.gap, "npv_wan_yuan": result.kpis()["npv_wan_yuan"]}
         rows = [(name, str(b), int(r.year_acquired), None if pd.isna(r.year_supplied) else int(r.year_supplied),
@@ -334,6 +338,7 @@ class ReserveLedger:
     def plans(self) -> pd.DataFrame:
         """Saved plans: name, years, status, NPV, who saved it and when."""
         frame = self.backend.query("SELECT name, summary_json, saved_by, saved_at FROM reserve_plan ORDER BY saved_at")
+        frame["saved_at"] = pd.to_datetime(frame["saved_at"])
         info = pd.DataFrame([json.loads(t) for t in frame.pop("summary_json")], index=frame.index)
         return pd.concat([frame, info], axis=1)
 
@@ -348,7 +353,6 @@ class ReserveLedger:
                                       "revenue_wan_yuan FROM reserve_plan_row WHERE plan = %s", (plan,))
             return rows, list(json.loads(meta)["years"])
         s = plan.schedule
-        s = s[~s["held_at_start"]]
         rows = pd.DataFrame({"bsm": s.index, "year_acquired": s["year_acquired"].to_numpy(),
                              "year_supplied": s["year_supplied"].to_numpy(), "area_mu": s["area_mu"].to_numpy(),
                              "cost_wan_yuan": s["cost_wan_yuan"].to_numpy(),
@@ -359,7 +363,9 @@ class ReserveLedger:
         """计划与实际对比: area, cost and revenue by year, as planned and as recorded in the ledger.
 
         ``plan`` is a saved plan's name or a solved :class:`~landkit.reserve.ReserveResult`. Planned
-        cost is the modelled acquisition + demolition + preparation cost; actual cost is the recorded
+        supply includes the stock the plan started with; planned acquisition and cost only what the
+        plan itself acquires. Planned cost is the modelled acquisition + demolition + preparation cost;
+        actual cost is the recorded
         acquisition components + 前期开发. Revenue is gross 出让收入 (the recorded price). Years are
         the plan's years.
         """
@@ -425,20 +431,23 @@ class ReserveLedger:
         Raises
         ------
         landkit.StoreError
-            When the ledger records acquisitions after the plan's first year, or parcels the town
-            does not have.
+            When the ledger records acquisitions or supplies in the plan's first year or later (the
+            plan starts the year after the ledger), or parcels the town does not have.
         """
         from landkit.reserve import ReservePlan
 
         years = [int(y) for y in years]
         p = self.parcels()
+        ev = self.events()
+        dated = ev[ev["kind"].isin(["acquired", "supplied"])]
+        last = max((d.year for d in dated["event_date"]), default=None)
+        if last is not None and last >= years[0]:
+            raise StoreError(f"the ledger records acquisitions or supplies in {last}, so a plan from {years[0]} would "
+                             "count that year's quota, money and demand twice: start the plan in "
+                             f"{last + 1} (the year after the ledger)")
         supplied = p.index[p["supplied_on"].notna()]
         held_rows = p[p["supplied_on"].isna()]
         held = {str(b): int(d.year) for b, d in held_rows["acquired_on"].items()}
-        late = sorted(b for b, y in held.items() if y > years[0])
-        if late:
-            raise StoreError(f"the ledger records acquisitions after {years[0]} (parcels {late[:10]}): start the plan "
-                             f"in {max(held[b] for b in late)} or later")
         unknown = sorted(set(map(str, p.index)) - set(map(str, town.parcels.index)))
         if unknown:
             raise StoreError(f"{len(unknown)} ledger parcels are not parcels of {town.name}: {unknown[:10]}; "

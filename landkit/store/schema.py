@@ -18,6 +18,7 @@ partial indexes on the events); an event names a parcel in the ledger (foreign k
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from landkit._errors import StoreError
@@ -36,6 +37,7 @@ _V1 = [
         crs_wkt TEXT,
         srid INTEGER,
         n_rows BIGINT NOT NULL CONSTRAINT layer_rows_nonnegative CHECK (n_rows >= 0),
+        dtypes_json TEXT,
         written_by TEXT NOT NULL,
         written_at {TS} NOT NULL DEFAULT {NOW})""",
     """CREATE TABLE landkit_run (
@@ -57,23 +59,29 @@ _AMOUNTS = ("compensation", "social_security", "crops", "demolition", "preparati
 _V2 = [
     """CREATE TABLE reserve_parcel (
         bsm TEXT PRIMARY KEY,
-        area_mu {REAL} NOT NULL CONSTRAINT area_positive CHECK (area_mu > 0),
+        area_mu {REAL} NOT NULL CONSTRAINT area_positive CHECK (area_mu > 0 AND area_mu < {INF}){NUM:area_mu},
         planned_use TEXT,
-        acquired_on DATE NOT NULL,
+        acquired_on DATE NOT NULL{DATE:acquired_on},
         acquisition_cost_wan_yuan {REAL} NOT NULL
-            CONSTRAINT acquisition_cost_nonnegative CHECK (acquisition_cost_wan_yuan >= 0),
+            CONSTRAINT acquisition_cost_nonnegative CHECK (acquisition_cost_wan_yuan >= 0
+                AND acquisition_cost_wan_yuan < {INF}){NUM:acquisition_cost_wan_yuan},
         developed_on DATE
-            CONSTRAINT developed_after_acquired CHECK (developed_on IS NULL OR developed_on >= acquired_on),
+            CONSTRAINT developed_after_acquired CHECK (developed_on IS NULL OR developed_on >= acquired_on)
+                {DATE:developed_on},
         development_cost_wan_yuan {REAL} NOT NULL DEFAULT 0
-            CONSTRAINT development_cost_nonnegative CHECK (development_cost_wan_yuan >= 0),
+            CONSTRAINT development_cost_nonnegative CHECK (development_cost_wan_yuan >= 0
+                AND development_cost_wan_yuan < {INF}){NUM:development_cost_wan_yuan},
         supplied_on DATE
-            CONSTRAINT supplied_after_acquired CHECK (supplied_on IS NULL OR supplied_on >= acquired_on),
+            CONSTRAINT supplied_after_acquired CHECK (supplied_on IS NULL OR supplied_on >= acquired_on)
+                {DATE:supplied_on},
         supply_method TEXT
             CONSTRAINT supply_method_known CHECK (supply_method IS NULL OR supply_method IN ('招拍挂', '划拨')),
         supply_price_wan_yuan {REAL}
-            CONSTRAINT supply_price_nonnegative CHECK (supply_price_wan_yuan IS NULL OR supply_price_wan_yuan >= 0),
+            CONSTRAINT supply_price_nonnegative CHECK (supply_price_wan_yuan IS NULL
+                OR (supply_price_wan_yuan >= 0 AND supply_price_wan_yuan < {INF})){NUM:supply_price_wan_yuan},
         temporary_income_wan_yuan {REAL} NOT NULL DEFAULT 0
-            CONSTRAINT temporary_income_nonnegative CHECK (temporary_income_wan_yuan >= 0),
+            CONSTRAINT temporary_income_nonnegative CHECK (temporary_income_wan_yuan >= 0
+                AND temporary_income_wan_yuan < {INF}){NUM:temporary_income_wan_yuan},
         version INTEGER NOT NULL DEFAULT 1,
         changed_by TEXT NOT NULL,
         changed_at {TS} NOT NULL DEFAULT {NOW},
@@ -87,15 +95,16 @@ _V2 = [
         bsm TEXT NOT NULL CONSTRAINT event_parcel_known REFERENCES reserve_parcel (bsm),
         kind TEXT NOT NULL CONSTRAINT event_kind_known
             CHECK (kind IN ('acquired', 'developed', 'supplied', 'temporary_use', 'correction')),
-        event_date DATE NOT NULL,
-        end_date DATE CONSTRAINT event_end_after_start CHECK (end_date IS NULL OR end_date >= event_date),
+        event_date DATE NOT NULL{DATE:event_date},
+        end_date DATE CONSTRAINT event_end_after_start CHECK (end_date IS NULL OR end_date >= event_date)
+            {DATE:end_date},
         """ + ",\n        ".join(f"{a}_wan_yuan {{REAL}} NOT NULL DEFAULT 0" for a in _AMOUNTS) + """,
         method TEXT,
         note TEXT,
         recorded_by TEXT NOT NULL,
         recorded_at {TS} NOT NULL DEFAULT {NOW},
         CONSTRAINT event_amounts_nonnegative CHECK ("""
-    + " AND ".join(f"{a}_wan_yuan >= 0" for a in _AMOUNTS) + "))",
+    + " AND ".join(f"{a}_wan_yuan >= 0 AND {a}_wan_yuan < {{INF}}" for a in _AMOUNTS) + "))",
     "CREATE UNIQUE INDEX reserve_event_one_acquisition ON reserve_event (bsm) WHERE kind = 'acquired'",
     "CREATE UNIQUE INDEX reserve_event_one_supply ON reserve_event (bsm) WHERE kind = 'supplied'",
     "CREATE INDEX reserve_event_by_parcel ON reserve_event (bsm, event_date)",
@@ -109,9 +118,11 @@ _V2 = [
         bsm TEXT NOT NULL,
         year_acquired INTEGER NOT NULL,
         year_supplied INTEGER,
-        area_mu {REAL} NOT NULL CONSTRAINT plan_area_positive CHECK (area_mu > 0),
-        cost_wan_yuan {REAL} NOT NULL CONSTRAINT plan_cost_nonnegative CHECK (cost_wan_yuan >= 0),
-        revenue_wan_yuan {REAL} NOT NULL CONSTRAINT plan_revenue_nonnegative CHECK (revenue_wan_yuan >= 0),
+        area_mu {REAL} NOT NULL CONSTRAINT plan_area_positive CHECK (area_mu > 0 AND area_mu < {INF}),
+        cost_wan_yuan {REAL} NOT NULL CONSTRAINT plan_cost_nonnegative CHECK (cost_wan_yuan >= 0
+            AND cost_wan_yuan < {INF}),
+        revenue_wan_yuan {REAL} NOT NULL CONSTRAINT plan_revenue_nonnegative CHECK (revenue_wan_yuan >= 0
+            AND revenue_wan_yuan < {INF}),
         PRIMARY KEY (plan, bsm))""",
 ]
 
@@ -120,8 +131,16 @@ MIGRATIONS: dict[int, list[str]] = {1: _V1, 2: _V2}
 
 
 def _ddl(backend: Backend, text: str) -> str:
+    """DDL in the backend's dialect. PostgreSQL's types check dates and numbers themselves; in SQLite
+    (which stores any value in any column) ``{DATE:c}`` and ``{NUM:c}`` add the checks. ``{INF}``
+    keeps NaN and infinity out (PostgreSQL orders NaN above every number; SQLite stores NaN as NULL)."""
+    sqlite = backend.kind == "gpkg"
+    text = re.sub(r"\{DATE:(\w+)\}", (lambda m: f" CONSTRAINT {m[1]}_is_date CHECK ({m[1]} IS NULL OR {m[1]} IS "
+                                      f"date({m[1]}))") if sqlite else "", text)
+    text = re.sub(r"\{NUM:(\w+)\}", (lambda m: f" CONSTRAINT {m[1]}_is_number CHECK (typeof({m[1]}) IN "
+                                     "('real', 'integer', 'null'))") if sqlite else "", text)
     return text.replace("{REAL}", backend.REAL).replace("{ID}", backend.ID).replace(
-        "{TS}", backend.TIMESTAMP).replace("{NOW}", backend.NOW)
+        "{TS}", backend.TIMESTAMP).replace("{NOW}", backend.NOW).replace("{INF}", backend.INF)
 
 
 def stored_version(backend: Backend) -> int:
@@ -175,7 +194,10 @@ def ensure_schema(backend: Backend, *, upgrade: bool = True, target: int = SCHEM
 
 
 def _version_in(cur: Any, backend: Backend) -> int:
-    cur.execute("SELECT to_regclass('landkit_meta') IS NOT NULL")
+    # the catalog itself, read with this statement's snapshot (to_regclass would use a cache that is stale
+    # right after waiting for the lock while another analyst created the tables)
+    cur.execute("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_tables WHERE tablename = 'landkit_meta' "
+                "AND schemaname = current_schema())")
     if not cur.fetchone()[0]:
         return 0
     cur.execute("SELECT value FROM landkit_meta WHERE key = %s", ("schema_version",))

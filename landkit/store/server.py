@@ -87,8 +87,9 @@ class LocalPostgres:
     def write_pgpass(self, path: str | os.PathLike[str]) -> Path:
         """Write a ``.pgpass`` line for this server (mode 0600); point ``PGPASSFILE`` at it."""
         path = Path(path)
-        path.write_text(f"127.0.0.1:{self.port}:{self.database}:{self.user}:{self.password}\n", encoding="utf-8")
-        path.chmod(0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # never readable by others, not even briefly
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(f"127.0.0.1:{self.port}:{self.database}:{self.user}:{self.password}\n")
         return path
 
     def _run(self, *args: str) -> None:
@@ -109,7 +110,18 @@ class LocalPostgres:
         self.root = Path(tempfile.mkdtemp(prefix="landkit-pg-"))
         data = self.root / "data"
         pwfile = self.root / "pw"
-        pwfile.write_text(self.password + "\n", encoding="utf-8")
+        try:
+            self._initialise(bindir, data, pwfile)
+        except BaseException:
+            self.stop()  # nothing left running or on disk
+            raise
+        return self
+
+    def _initialise(self, bindir: Path, data: Path, pwfile: Path) -> None:
+        assert self.root is not None
+        fd = os.open(pwfile, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(self.password + "\n")
         if os.geteuid() == 0:  # PostgreSQL refuses to run as root: run it as the postgres account
             try:
                 account = pwd.getpwnam("postgres")
@@ -118,7 +130,6 @@ class LocalPostgres:
             os.chown(self.root, account.pw_uid, account.pw_gid)
             os.chown(pwfile, account.pw_uid, account.pw_gid)
             self._as = ["runuser", "-u", "postgres", "--"]
-        pwfile.chmod(0o600)
         self._run(str(bindir / "initdb"), "-D", str(data), "-U", self.user, "--auth=scram-sha-256",
                   f"--pwfile={pwfile}", "-E", "UTF8", "--no-locale")
         pwfile.unlink()
@@ -126,6 +137,9 @@ class LocalPostgres:
         options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
         self._run(str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(self.root / "server.log"),
                   "-w", "-t", "60", "start")
+        self._create_database()
+
+    def _create_database(self) -> None:
         import psycopg
 
         admin = f"host=127.0.0.1 port={self.port} user={self.user} dbname=postgres"
@@ -134,7 +148,6 @@ class LocalPostgres:
         with psycopg.connect(admin.replace("dbname=postgres", f"dbname={self.database}"), password=self.password,
                              autocommit=True) as conn:
             conn.execute("CREATE EXTENSION IF NOT EXISTS postgis")
-        return self
 
     def stop(self) -> None:
         """Stop the server (fast shutdown) and delete its data directory."""

@@ -26,7 +26,16 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from landkit._errors import StoreError
-from landkit.store._backend import Backend, GeoPackageBackend, PostgisBackend, check_name, quote, redact
+from landkit.store._backend import (
+    Backend,
+    GeoPackageBackend,
+    PostgisBackend,
+    check_frame,
+    check_name,
+    quote,
+    redact,
+    url_password,
+)
 from landkit.store.schema import SCHEMA_VERSION, ensure_schema, stored_version
 
 if TYPE_CHECKING:
@@ -42,7 +51,8 @@ def default_user() -> str:
     return os.environ.get("LANDKIT_USER") or getpass.getuser()
 
 
-def open_store(target: str | os.PathLike[str], *, user: str | None = None, upgrade: bool = True) -> Store:
+def open_store(target: str | os.PathLike[str], *, user: str | None = None, upgrade: bool = True,
+               create: bool = True) -> Store:
     """Open (or create) a store.
 
     Parameters
@@ -54,6 +64,9 @@ def open_store(target: str | os.PathLike[str], *, user: str | None = None, upgra
     upgrade : bool
         Upgrade a store written by an older landkit (in one transaction; tables are added, nothing is
         removed). With ``False`` an older store raises :class:`~landkit.StoreError` saying how.
+    create : bool
+        Set up landkit's tables in a database (or file) that has none yet; with ``False`` such a
+        target raises :class:`~landkit.StoreError` instead (e.g. for looking only).
 
     Raises
     ------
@@ -64,7 +77,7 @@ def open_store(target: str | os.PathLike[str], *, user: str | None = None, upgra
     text = os.fspath(target)
     scheme = urlsplit(text).scheme if "://" in text else ""
     if scheme in ("postgresql", "postgres"):
-        if urlsplit(text).password is not None:
+        if url_password(text):
             raise StoreError(f"{redact(text)}: the URL carries a password. Remove it and give the password in the "
                              "PGPASSWORD environment variable or ~/.pgpass: landkit keeps no credentials in scenario "
                              "files, notebooks or audit records")
@@ -77,6 +90,8 @@ def open_store(target: str | os.PathLike[str], *, user: str | None = None, upgra
             raise StoreError(f"{path}: a store file must be a GeoPackage (.gpkg); e.g. open_store('tanyi_store.gpkg')")
         backend = GeoPackageBackend(path)
     try:
+        if not create and stored_version(backend) == 0:
+            raise StoreError(f"{backend.label} holds no landkit store yet (open it with open_store to create one)")
         ensure_schema(backend, upgrade=upgrade)
     except BaseException:
         backend.close()
@@ -119,8 +134,10 @@ class Store:
     # ------------------------------------------------------------------ layers
     def layers(self) -> pd.DataFrame:
         """Every layer written through landkit: name, kind, run, CRS, rows, who and when."""
-        return self.backend.query("SELECT name, kind, run_id, srid, n_rows, written_by, written_at FROM landkit_layer "
-                                  "ORDER BY name")
+        frame = self.backend.query("SELECT name, kind, run_id, srid, n_rows, written_by, written_at FROM "
+                                   "landkit_layer ORDER BY name")
+        frame["written_at"] = pd.to_datetime(frame["written_at"])
+        return frame
 
     def write_layer(self, name: str, gdf: gpd.GeoDataFrame, *, kind: str = "zoning", run_id: int | None = None) -> None:
         """Write (or replace) a layer; the rows, columns and CRS come back unchanged from :meth:`read_layer`.
@@ -143,15 +160,21 @@ class Store:
             frame = frame.reset_index()  # e.g. BSM as the index: kept as a column
         elif not isinstance(frame.index, pd.RangeIndex) or index_name is not None:
             frame = frame.reset_index(drop=True)  # the index repeats a column, or carries no name
-        self.backend.write_layer(name, frame, srid=srid)
-        with self.backend.transaction() as cur:
-            cur.execute("DELETE FROM landkit_layer WHERE name = %s", (name,))
-            cur.execute("INSERT INTO landkit_layer (name, kind, run_id, crs_wkt, srid, n_rows, written_by) "
-                        "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                        (name, kind, run_id, gdf.crs.to_wkt(), srid, len(gdf), self.user))
+        check_frame(name, frame)
+        dtypes = json.dumps({str(c): str(t) for c, t in frame.dtypes.items() if c != frame.geometry.name})
+        row = (name, kind, run_id, gdf.crs.to_wkt(), srid, len(gdf), dtypes, self.user)
+
+        def register(cur: Any) -> None:  # in the same transaction as the data (PostGIS) or the same lock (GPKG)
+            cur.execute("INSERT INTO landkit_layer (name, kind, run_id, crs_wkt, srid, n_rows, dtypes_json, "
+                        "written_by) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (name) DO UPDATE SET "
+                        "kind = excluded.kind, run_id = excluded.run_id, crs_wkt = excluded.crs_wkt, "
+                        "srid = excluded.srid, n_rows = excluded.n_rows, dtypes_json = excluded.dtypes_json, "
+                        f"written_by = excluded.written_by, written_at = {self.backend.NOW}", row)
+
+        self.backend.write_layer(name, frame, srid=srid, register=register)
 
     def _layer_row(self, name: str) -> Mapping[str, Any]:
-        rows = self.backend.query("SELECT name, kind, crs_wkt FROM landkit_layer WHERE name = %s", (name,))
+        rows = self.backend.query("SELECT name, kind, crs_wkt, dtypes_json FROM landkit_layer WHERE name = %s", (name,))
         if rows.empty:
             known = ", ".join(self.layers()["name"]) or "none yet"
             raise StoreError(f"{self.label}: no layer {name!r} (layers: {known})")
@@ -163,6 +186,12 @@ class Store:
 
         row = self._layer_row(name)
         gdf = self.backend.read_layer(name, CRS.from_wkt(row["crs_wkt"]) if row["crs_wkt"] else None)
+        for col, dtype in json.loads(row["dtypes_json"] or "{}").items():  # back to the types written
+            if col in gdf.columns and str(gdf[col].dtype) != dtype:
+                try:
+                    gdf[col] = gdf[col].astype(dtype)
+                except (TypeError, ValueError):
+                    pass  # e.g. a type this pandas cannot rebuild: the column keeps the type it was read as
         gdf.attrs["landkit"] = {"source": f"{self.label} layer {name}", "path": self.label, "layer": name,
                                 "driver": self.kind, "encoding": None, "notes": []}
         return gdf
@@ -234,7 +263,9 @@ class Store:
 
     def runs(self) -> pd.DataFrame:
         """Scenario runs kept: id, scenario, status, who and when."""
-        return self.backend.query("SELECT id, scenario, status, created_by, created_at FROM landkit_run ORDER BY id")
+        frame = self.backend.query("SELECT id, scenario, status, created_by, created_at FROM landkit_run ORDER BY id")
+        frame["created_at"] = pd.to_datetime(frame["created_at"])
+        return frame
 
     def run_kpis(self) -> pd.DataFrame:
         """Headline figures of every run kept: one row per run, one column per KPI (with its unit)."""
