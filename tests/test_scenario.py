@@ -251,3 +251,16 @@ def test_cli_bad_scenario_exit_code(tmp_path: Path, capsys) -> None:
     assert main(["run", str(_write(tmp_path, tree)), "--quiet"]) == 1
     err = capsys.readouterr().err
     assert "models.reserve.budget_wan_yuan" in err and "万元 a year" in err
+
+
+def test_park_parcels_are_not_bought_again_by_the_reserve_plan(tmp_path: Path) -> None:
+    tree = _fast("parks_reserve", park_sites={"enabled": True, "parks": [{"name": "化工园区", "kind": "chemical",
+                                                                         "area_mu": 1200}],
+                                              "year": 2021, "time_limit_s": 10, "mip_gap": 0.05})
+    tree["models"]["corridor"]["enabled"] = False
+    tree["links"].append("park_sites.occupations -> farmland.ledger")
+    run = run_scenario(_write(tmp_path, tree), tmp_path / "pr", progress=False, report=False)
+    park = set(map(str, run.results["park_sites"].parcels.index))
+    bought = set(map(str, run.results["reserve"].schedule.index))
+    assert park and not (park & bought)  # the park's farmland is counted once, by the park
+    assert any("park sites are not reserve candidates" in n for n in run.records["reserve"].notes)

@@ -19,7 +19,8 @@ def check_plan(result: Any, *, tol: float = TOL) -> list[str]:
 
     Checked: each parcel acquired at most once and supplied at most once, never before its
     acquisition + lag; the cash balance ≥ 0 every year (recomputed from funds, borrowing,
-    repayment, interest, revenue and costs) and equal to the result's 资金平衡表; debt within ceilings and repaid within term;
+    repayment, interest, revenue and costs) and equal to the result's 资金平衡表; debt within
+    ceilings and repaid within term;
     新增建设用地 quota and resettlement capacity respected each year; locked-in parcels acquired,
     locked-out parcels not, bundles together; supply of each use within the market cap; and, when
     the plan came from a town, no acquired parcel lies in 永久基本农田, 生态保护红线 or a water-source

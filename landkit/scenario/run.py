@@ -34,6 +34,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from landkit._errors import Problem, ValidationError
 from landkit.atomic import atomic_dir
 from landkit.scenario.schema import MODEL_ORDER, Scenario, load_scenario
 
@@ -314,7 +315,7 @@ def _run_linkage(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord) -> Any:
     return res
 
 
-def _run_reserve(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord, linkage: Any) -> Any:
+def _run_reserve(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord, linkage: Any, parks: Any = None) -> Any:
     from landkit.reserve import ReservePlan, check_plan
 
     o = sc.options("reserve")
@@ -322,6 +323,16 @@ def _run_reserve(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord, linkage:
     if isinstance(budget, dict):
         budget = {int(k): float(v) for k, v in budget.items()}
     kw: dict[str, Any] = {k: o[k] for k in ("use_bonds", "use_company", "lock_in", "lock_out") if k in o}
+    if parks is not None and len(parks.parcels):
+        # a park's parcels are the park's: the reserve plan may not buy them again (nor count their farmland twice)
+        taken = [str(b) for b in parks.parcels.index]
+        clash = sorted(set(map(str, kw.get("lock_in", ()))) & set(taken))
+        if clash:
+            raise ValidationError(f"scenario {sc.name}", [Problem(
+                "models.reserve.lock_in", f"names parcels of a park site: {clash[:10]}",
+                "remove them from lock_in, or exclude them from the park", "conflict")])
+        kw["lock_out"] = sorted(set(map(str, kw.get("lock_out", ()))) | set(taken))
+        rec.notes.append(f"{len(taken)} parcels of the park sites are not reserve candidates")
     if linkage is not None and sc.has_link("linkage.surplus -> reserve.quota"):
         kw["linkage_surplus_mu"] = linkage.surplus_by_year()
     plan = ReservePlan.from_town(town, years=o.get("years"), budget_wan_yuan=budget,
@@ -495,7 +506,8 @@ def run_scenario(scenario: Scenario | str | os.PathLike[str], out: str | os.Path
                 "park_sites": lambda rec: _run_park_sites(sc, town, w, rec),
                 "corridor": lambda rec: _run_corridor(sc, town, w, rec),
                 "linkage": lambda rec: _run_linkage(sc, town, w, rec),
-                "reserve": lambda rec: _run_reserve(sc, town, w, rec, run.results.get("linkage")),
+                "reserve": lambda rec: _run_reserve(sc, town, w, rec, run.results.get("linkage"),
+                                                    run.results.get("park_sites")),
                 "farmland": lambda rec: _run_farmland(sc, town, w, rec, run.results),
             }
             for m in steps:
