@@ -217,3 +217,27 @@ def test_multi_peak_grids_match_enumeration(seed: int) -> None:
     assert res.status is Status.OPTIMAL
     assert res.objective == pytest.approx(_enumerate(v, 6, 0.0), abs=1e-6)
     assert res.bound >= res.objective - 1e-6
+
+
+def test_two_sites_repaired_into_connected_disjoint_sites() -> None:
+    from scipy.sparse.csgraph import connected_components
+
+    from landkit.siting.contiguous import SiteSpec, _repair_sites
+
+    graph = UnitGraph.from_grid((4, 6))
+    rng = np.random.default_rng(3)
+    a = SiteSpec("A", rng.uniform(0, 10, graph.n), 5, 5)
+    b = SiteSpec("B", rng.uniform(0, 10, graph.n), 4, 4)
+    mask_a = np.zeros(graph.n, dtype=bool)
+    mask_a[[0, 1, 2, 22, 23]] = True  # two pieces, as a relaxation without connectivity may answer
+    mask_b = np.zeros(graph.n, dtype=bool)
+    mask_b[[2, 3, 8, 9]] = True  # overlaps A's piece
+    allowed = [np.ones(graph.n, dtype=bool)] * 2
+    out = _repair_sites(graph, [a, b], {"A": mask_a, "B": mask_b}, 0.0, allowed, None)
+    assert out is not None
+    assert not (out["A"] & out["B"]).any()
+    for name, k in (("A", 5), ("B", 4)):
+        m = out[name]
+        assert m.sum() == k
+        n_comp, _ = connected_components(graph.adjacency(allowed[0])[m][:, m], directed=False)
+        assert n_comp == 1, name

@@ -560,6 +560,35 @@ def _connected(graph: UnitGraph, mask: np.ndarray) -> bool:
     return connected_components(sub, directed=False)[0] == 1
 
 
+def _repair_sites(graph: UnitGraph, sites: Sequence[SiteSpec], masks: dict[str, np.ndarray], weight: float,
+                  allowed: Sequence[np.ndarray], conflicts: np.ndarray | None) -> dict[str, np.ndarray] | None:
+    """Connected, disjoint, separated sites near a relaxation's answer, site by site; None if one fails.
+
+    A connected site is kept as it is; a disconnected one is regrown from its best piece
+    (:func:`_repair`) or bridged (:func:`_bridge`), whichever is worth more, among the units the
+    sites before it left free (and, with ``conflicts``, not too close to them).
+    """
+    taken = np.zeros(graph.n, dtype=bool)
+    out: dict[str, np.ndarray] = {}
+    for k, s in enumerate(sites):
+        ok = allowed[k] & ~taken
+        mask = masks[s.name] & ok
+        if mask.any() and _connected(graph, mask) and s.lo <= float(graph.size[mask].sum()) <= s.hi:
+            best = mask
+        else:
+            options = [r for r in (_repair(graph, s.values, mask, s, weight, ok) if mask.any() else None,
+                                   _bridge(graph, s.values, mask, s, weight, ok) if mask.any() else None)
+                       if r is not None and _connected(graph, r)]
+            if not options:
+                return None
+            best = max(options, key=lambda r: _objective(graph, s.values, r, weight))
+        out[s.name] = best
+        taken |= best
+        if conflicts is not None and len(conflicts):
+            taken[conflicts[best[conflicts[:, 0]], 1]] = True
+    return out
+
+
 def solve_sites(graph: UnitGraph, sites: Sequence[SiteSpec], *, perimeter_weight: float = 0.0,
                 conflicts: np.ndarray | None = None, time_limit_s: float = 60.0, mip_gap: float = 1e-4,
                 solver: str = "highs", max_rounds: int = 200) -> ContiguousResult:
@@ -618,7 +647,12 @@ def solve_sites(graph: UnitGraph, sites: Sequence[SiteSpec], *, perimeter_weight
         if left <= 0.2:
             notes.append("time limit reached")
             break
-        res = solve(built.model, solver=solver, time_limit_s=left, mip_gap=mip_gap)
+        mip_start = None
+        if incumbent is not None and solver == "highs":  # the best connected sites so far as a MIP start
+            mip_start = {f"x_{k}": xr.DataArray(incumbent[st.name][built.allowed[k]].astype(float),
+                                            coords=[pd.Index(graph.ids[built.allowed[k]], name="unit")])
+                     for k, st in enumerate(sites)}
+        res = solve(built.model, solver=solver, time_limit_s=left, mip_gap=mip_gap, start=mip_start)
         rounds += 1
         if res.status is Status.INFEASIBLE:
             if incumbent is None:
@@ -646,14 +680,11 @@ def solve_sites(graph: UnitGraph, sites: Sequence[SiteSpec], *, perimeter_weight
             if res.status is Status.OPTIMAL:
                 break
             continue  # feasible but not proven: time is up on the next check
-        if len(sites) == 1:  # repair into a connected candidate
-            s = sites[0]
-            for rep in (_repair(graph, s.values, masks[s.name], s, w, built.allowed[0]),
-                        _bridge(graph, s.values, masks[s.name], s, w, built.allowed[0])):
-                if rep is not None and _connected(graph, rep):
-                    obj = _objective(graph, s.values, rep, w)
-                    if obj > inc_obj:
-                        incumbent, inc_obj = {s.name: rep}, obj
+        repaired = _repair_sites(graph, sites, masks, w, built.allowed, conflicts)
+        if repaired is not None:
+            obj = sum(_objective(graph, s.values, repaired[s.name], w) for s in sites)
+            if obj > inc_obj:
+                incumbent, inc_obj = repaired, obj
         if np.isfinite(bound) and incumbent is not None and bound - inc_obj <= mip_gap * max(abs(inc_obj), 1e-9):
             break
     if incumbent is not None:
