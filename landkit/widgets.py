@@ -20,6 +20,8 @@ from __future__ import annotations
 import html
 import json
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import ipywidgets as w
@@ -126,23 +128,14 @@ class ReservePanel:
 
     def update(self) -> ReserveResult | None:
         """Re-solve with the current control values and redraw; returns the result (None if infeasible)."""
-        from landkit._errors import InfeasibleError
-
         t0 = time.perf_counter()
-        self.status.value = "<span style='color:#b36b00'>求解中… solving</span>"
-        for control in self.controls:
-            control.disabled = True
-        try:
+        with _busy(self.status, self.controls, None, "无可行方案或无法求解 · infeasible or not solved") as attempt:
             result = self.plan().solve(time_limit_s=self.time_limit_s, mip_gap=self.mip_gap,
                                        warm_start=self.result if self.warm_start else None)
-        except InfeasibleError as exc:
+        if attempt.error is not None:
             self.result = None
-            self.status.value = f"<span style='color:#c00'>无可行方案 · infeasible: {html.escape(str(exc))}</span>"
             self.kpi.value = ""
             return None
-        finally:
-            for control in self.controls:
-                control.disabled = False
         self.result = result
         self._redraw(result)
         elapsed = time.perf_counter() - t0
@@ -231,6 +224,40 @@ class _Progress:
         self.bar.value = self.bar.max
         self.bar.bar_style = "success" if ok else "danger"
         self.label.value = text
+
+
+class _Attempt:
+    """What :func:`_busy` saw: the landkit error that ended the attempt, if any."""
+
+    error: Exception | None = None
+
+
+@contextmanager
+def _busy(status: w.HTML, controls: Sequence[Any], progress: _Progress | None, failed: str) -> Iterator[_Attempt]:
+    """One re-solve of a panel: controls disabled and "solving" shown while it runs; a landkit error shown
+    in the status line as ``failed: …`` (and kept in the attempt, not raised); an interrupt (■) shown
+    and passed on; the controls enabled again whatever happens."""
+    from landkit._errors import LandkitError
+
+    attempt = _Attempt()
+    status.value = "<span style='color:#b36b00'>求解中… solving</span>"
+    for control in controls:
+        control.disabled = True
+    try:
+        yield attempt
+    except KeyboardInterrupt:
+        status.value = "<span class='landkit-status' style='color:#c00'>已中断 · interrupted</span>"
+        if progress is not None:
+            progress.done("已中断 interrupted", ok=False)
+        raise
+    except LandkitError as exc:
+        attempt.error = exc
+        status.value = f"<span class='landkit-status' style='color:#c00'>{failed}: {_problems_html(exc)}</span>"
+        if progress is not None:
+            progress.done("失败 failed", ok=False)
+    finally:
+        for control in controls:
+            control.disabled = False
 
 
 def _solve_status(status: Any, gap: float | None, elapsed: float, limit: float, *, extra: str = "") -> str:
@@ -390,44 +417,35 @@ class SitingPanel:
 
     def update(self) -> Any:
         """Re-site with the current controls and redraw; returns the ParkSiting (None when refused or failed)."""
-        from landkit._errors import LandkitError, ValidationError
+        from landkit._errors import ValidationError
         from landkit.siting.parks import ParkSpec, site_parks
 
         t0 = time.perf_counter()
-        self.status.value = "<span style='color:#b36b00'>求解中… solving</span>"
         self.progress.at(0, "计算适宜性并选址… suitability and siting")
-        for control in self.controls:
-            control.disabled = True
-        try:
-            result = site_parks(self.town, [ParkSpec(self.name, self.park, float(self.area.value))],
-                                ahp_matrix=self.matrix(),
-                                buffer_m=float(self.buffer.value) if self.park == "chemical" else None,
-                                time_limit_s=self.time_limit_s, mip_gap=self.mip_gap)
-        except ValidationError as exc:
-            inconsistent = any(p.kind == "inconsistent" for p in exc.problems)
+        refused: ValidationError | None = None
+        with _busy(self.status, self.controls, self.progress, "选址失败 · failed") as attempt:
+            try:
+                result = site_parks(self.town, [ParkSpec(self.name, self.park, float(self.area.value))],
+                                    ahp_matrix=self.matrix(),
+                                    buffer_m=float(self.buffer.value) if self.park == "chemical" else None,
+                                    time_limit_s=self.time_limit_s, mip_gap=self.mip_gap)
+            except ValidationError as exc:  # bad judgements or inputs: refused, the previous result stays
+                refused = exc
+        self.buffer.disabled = self.park != "chemical"
+        if attempt.error is not None:
+            return None
+        if refused is not None:
+            inconsistent = any(p.kind == "inconsistent" for p in refused.problems)
             head = ("AHP 判断矩阵不一致, 拒绝计算 · inconsistent judgements refused (CR ≥ 0.1)" if inconsistent
                     else "输入有误 · invalid input")
             self.consistency.value = (f"<div class='landkit-cr-error' style='color:#c00'><b>{head}</b><br>"
-                                      f"{_problems_html(exc)}</div>")
+                                      f"{_problems_html(refused)}</div>")
             stale = " 下方地图与表格仍为上一次的结果 (the map and table below are the previous result)." \
                 if self.result is not None else ""
             self.status.value = (f"<span class='landkit-status' style='color:#c00'>未重新选址 · not re-sited."
                                  f"{stale}</span>")
             self.progress.done("已拒绝 refused", ok=False)
             return None
-        except LandkitError as exc:
-            self.status.value = (f"<span class='landkit-status' style='color:#c00'>选址失败 · failed: "
-                                 f"{_problems_html(exc)}</span>")
-            self.progress.done("失败 failed", ok=False)
-            return None
-        except KeyboardInterrupt:
-            self.status.value = "<span class='landkit-status' style='color:#c00'>已中断 · interrupted</span>"
-            self.progress.done("已中断 interrupted", ok=False)
-            raise
-        finally:
-            for control in self.controls:
-                control.disabled = False
-            self.buffer.disabled = self.park != "chemical"
         self.progress.at(1, "绘图… drawing")
         self.result = result
         self._redraw(result)
@@ -571,7 +589,6 @@ class CorridorPanel:
 
     def update(self) -> Any:
         """Rebuild the surface if the weights changed, re-solve the order, redraw; returns the Route (or None)."""
-        from landkit._errors import LandkitError
         from landkit.corridor import TourismCorridor
         from landkit.corridor.resistance import FACTOR_LABELS
 
@@ -586,10 +603,7 @@ class CorridorPanel:
         self.shares.value = "归一化权重 shares: " + " · ".join(
             f"{html.escape(FACTOR_LABELS[f])} <span class='landkit-share-{f}'>{v:.1%}</span>"
             for f, v in shares.items())
-        self.status.value = "<span style='color:#b36b00'>求解中… solving</span>"
-        for control in self.controls:
-            control.disabled = True
-        try:
+        with _busy(self.status, self.controls, self.progress, "选线失败 · failed") as attempt:
             key = tuple(round(v, 12) for v in shares.values())
             if self.corridor is None or key != self._corridor_key:
                 self.progress.at(0, "计算阻力面与最小累积阻力路径… resistance surface and least-cost paths")
@@ -599,18 +613,8 @@ class CorridorPanel:
             choice = self.corridor.best_order(by=self.by.value, start=self.start.value,
                                               time_limit_s=self.time_limit_s)
             route = self.corridor.route(choice, name="—".join(choice.order))
-        except LandkitError as exc:
-            self.status.value = (f"<span class='landkit-status' style='color:#c00'>选线失败 · failed: "
-                                 f"{_problems_html(exc)}</span>")
-            self.progress.done("失败 failed", ok=False)
+        if attempt.error is not None:
             return None
-        except KeyboardInterrupt:
-            self.status.value = "<span class='landkit-status' style='color:#c00'>已中断 · interrupted</span>"
-            self.progress.done("已中断 interrupted", ok=False)
-            raise
-        finally:
-            for control in self.controls:
-                control.disabled = False
         self.progress.at(2, "绘图… drawing")
         self.choice, self.route = choice, route
         self._redraw(choice, route)

@@ -143,3 +143,25 @@ def test_scenario_picker_compares_two_bundles(tmp_path):
     picker.against.value = "farmland"
     assert "占用耕地(亩)" in picker.comparison.pareto.columns
     assert len(picker.timings_s) == 3
+
+
+def test_a_failed_or_interrupted_solve_is_shown_and_frees_the_controls():
+    import ipywidgets as w
+
+    from landkit import InfeasibleError
+    from landkit.widgets import _busy, _Progress
+
+    status, progress = w.HTML(), _Progress(2)
+    controls = [w.FloatSlider(), w.Dropdown(options=["a"])]
+    with _busy(status, controls, progress, "选线失败 · failed") as attempt:
+        assert all(c.disabled for c in controls) and "solving" in status.value
+        raise InfeasibleError("2020 cash balance short by 340 万元")
+    assert isinstance(attempt.error, InfeasibleError)
+    assert "选线失败" in status.value and "340 万元" in status.value
+    assert not any(c.disabled for c in controls) and progress.bar.bar_style == "danger"
+    with pytest.raises(KeyboardInterrupt), _busy(status, controls, progress, "failed"):
+        raise KeyboardInterrupt
+    assert "interrupted" in status.value and not any(c.disabled for c in controls)
+    with pytest.raises(ZeroDivisionError), _busy(status, controls, None, "failed"):  # a bug is not hidden
+        1 / 0  # noqa: B018
+    assert not any(c.disabled for c in controls)
