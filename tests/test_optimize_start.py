@@ -188,3 +188,20 @@ def test_a_warm_start_from_a_plan_with_other_parcels_is_aligned_by_parcel():
     warm = full.solve(mip_gap=0.0, warm_start=start_from)
     assert warm.objective == pytest.approx(full.solve(mip_gap=0.0).objective)
     assert _start_note(warm.outcome).startswith("MIP start gives")  # parcel C had no value
+
+
+def test_a_start_returned_as_optimal_outside_the_gap_is_solved_again() -> None:
+    # HiGHS 1.16 hands this start back as "optimal" although it found better in its reduced space;
+    # landkit sees the gap, solves again without the start, and reports the true optimum
+    from landkit.siting import UnitGraph
+    from landkit.siting.contiguous import SiteSpec, _Model
+
+    g = UnitGraph(pd.Index(range(6), name="unit"), np.array([2.8, 2.9, 2.6, 2.0, 1.2, 1.2]),
+                  np.array([0, 0, 1, 1, 1, 2]), np.array([1, 3, 2, 3, 4, 4]),
+                  np.array([1.0, 1, 1, 2, 2, 2]), np.array([2.0, 3, 3, 3, 3, 1]))
+    model = _Model(g, [SiteSpec("s0", np.array([13.2, -1.6, -1.9, -1.0, 8.4, 5.5]), 5.2, 7.2)], 2.0, None).model
+    cold = solve(model, mip_gap=1e-6)
+    start = {"x_0": xr.DataArray([1.0, 1, 0, 0, 0, 0], coords=[pd.Index(range(6), name="unit")])}
+    warm = solve(model, mip_gap=1e-6, start=start)
+    assert cold.status is Status.OPTIMAL and warm.status is Status.OPTIMAL
+    assert warm.objective == pytest.approx(cold.objective)

@@ -241,3 +241,35 @@ def test_two_sites_repaired_into_connected_disjoint_sites() -> None:
         assert m.sum() == k
         n_comp, _ = connected_components(graph.adjacency(allowed[0])[m][:, m], directed=False)
         assert n_comp == 1, name
+
+
+# ---------------------------------------------------------------------- regressions found in review
+def _six_units(sizes, edges, values, lo, hi, weight=0.0):
+    import pandas as pd
+
+    from landkit.siting.contiguous import SiteSpec, solve_sites
+
+    ei, ej = (np.array(e) for e in zip(*edges, strict=True))
+    g = UnitGraph(pd.Index(range(len(sizes)), name="unit"), np.asarray(sizes, float), ei, ej,
+                  np.ones(len(ei)), np.full(len(sizes), 2.0))
+    return solve_sites(g, [SiteSpec("s", np.asarray(values, float), lo, hi)], perimeter_weight=weight,
+                       time_limit_s=20, mip_gap=1e-6)
+
+
+def test_a_site_of_exactly_the_minimum_size_is_not_cut_off() -> None:
+    # {0, 1} is 0.7 + 0.1 = 0.8 亩 (0.7999… in floating point) and worth 20: the best site
+    r = _six_units([0.7, 0.1, 1.0, 0.3, 0.3, 0.3], [(0, 1), (1, 2), (2, 3), (3, 4), (3, 5), (4, 5)],
+                   [10, 10, -50, 3, 3, 3], 0.8, 2.0)
+    assert r.status is Status.OPTIMAL and r.objective == pytest.approx(20.0)
+    assert np.flatnonzero(r.masks["s"]).tolist() == [0, 1]
+
+
+def test_conflicts_given_one_way_hold_both_ways() -> None:
+    from landkit.siting.contiguous import SiteSpec, solve_sites
+
+    g = UnitGraph.from_grid((1, 4))
+    a = SiteSpec("A", np.array([1.0, 10.0, 2.0, 0.0]), 1, 1)
+    b = SiteSpec("B", np.array([10.0, 1.0, 0.0, 2.0]), 1, 1)
+    r = solve_sites(g, [a, b], conflicts=np.array([[0, 1]]), time_limit_s=10, mip_gap=1e-6)
+    assert r.status is Status.OPTIMAL and r.objective == pytest.approx(12.0) and r.objective <= r.bound + 1e-9
+    assert np.flatnonzero(r.masks["A"]).tolist() == [1] and np.flatnonzero(r.masks["B"]).tolist() == [3]

@@ -165,6 +165,15 @@ def run(
             if gap > mip_gap + 1e-9 and abs(raw.objective - raw.bound) > 1e-6:
                 raw.status = Status.FEASIBLE
                 raw.notes.append(f"the solver said optimal but the gap is {gap:.3g} > mip_gap")
+                if mip_start is not None and not deadlines.expired():
+                    # HiGHS (1.16) can hand back the start itself as "optimal" after finding better in its
+                    # reduced space: solve again without the start in the time left
+                    cold = run(problem, solver=solver, deadlines=deadlines, mip_gap=mip_gap, threads=threads,
+                               lp_method=lp_method, log_to_console=log_to_console, start=None)
+                    cold.notes[:0] = [*raw.notes, "the solver returned the MIP start as optimal outside the gap: "
+                                      "solved again without the start"]
+                    cold.log_text = raw.log_text + "\n--- solved again without the MIP start ---\n" + cold.log_text
+                    return cold
     if raw.status not in (Status.OPTIMAL, Status.FEASIBLE):
         raw.x = raw.row_dual = raw.objective = raw.max_violation = None
     if raw.status is not Status.OPTIMAL or problem.is_mip:

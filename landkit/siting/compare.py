@@ -218,6 +218,9 @@ def compare_sites(alternatives: Mapping[str, ParkSiting | SiteOption], *, town: 
         elif not isinstance(alt, ParkSiting):
             problems.append(Problem(f"alternative {name}", f"a {type(alt).__name__}",
                                     "give a ParkSiting or a SiteOption", "bad_type"))
+    if "exclude" in site_options:
+        problems.append(Problem("exclude", "is set per alternative here", "use SiteOption(..., exclude=...)",
+                                "bad_option"))
     if problems:
         raise ValidationError("compare_sites", problems)
     solved: dict[str, ParkSiting] = {}

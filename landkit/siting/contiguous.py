@@ -122,6 +122,12 @@ class UnitGraph:
                    np.ones(len(ei)), 4.0 - deg)
 
 
+def _fits(total: float, lo: float) -> bool:
+    """Whether units of this total size reach ``lo``, with the solver's tolerance: a cut must not cut off a
+    site the solver accepts (0.7 + 0.1 is 0.7999… in floating point, and 0.8 亩 in the land record)."""
+    return total >= lo - 1e-6 * max(1.0, abs(lo))
+
+
 @dataclass
 class SiteSpec:
     """One site to place: its values per unit (NaN: not allowed) and size bounds ``[lo, hi]``."""
@@ -229,7 +235,7 @@ def greedy_site(graph: UnitGraph, values: np.ndarray, lo: float, hi: float, *, w
         inside[seed] = True
         size = graph.size[seed]
         frontier = set(int(j) for j in adj[seed])
-        while size < lo:
+        while not _fits(size, lo):
             cands = [u for u in frontier if size + graph.size[u] <= hi]
             if not cands:
                 break
@@ -238,7 +244,7 @@ def greedy_site(graph: UnitGraph, values: np.ndarray, lo: float, hi: float, *, w
             size += graph.size[u]
             frontier.discard(u)
             frontier.update(int(j) for j in adj[u] if not inside[j])
-        if size < lo:
+        if not _fits(size, lo):
             continue
         obj = _objective(graph, values, inside, weight)
         if obj > best_obj:
@@ -350,7 +356,7 @@ class _Model:
             # no isolated unit where a unit alone is too small
             nb = graph.adjacency(ok).tolil().rows
             rows = [([lab[i], *[lab[j] for j in nb[i]]], [1.0] + [-1.0] * len(nb[i]))
-                    for i in pos if graph.size[i] < s.lo]
+                    for i in pos if not _fits(graph.size[i], s.lo)]
             if rows:
                 _add_rows(m, rows, "<=", [0.0] * len(rows), f"no_isolated_{k}")
             if len(ei):  # a connected set of k units has ≥ k − 1 internal edges
@@ -433,14 +439,14 @@ def separator_cuts(graph: UnitGraph, allowed: np.ndarray, lo: float, mask: np.nd
         in_c = np.zeros(graph.n, dtype=bool)
         in_c[comp] = True
         boundary = np.flatnonzero((adj[comp].sum(axis=0).A1 > 0) & ~in_c)
-        if graph.size[comp].sum() < lo:
+        if not _fits(graph.size[comp].sum(), lo):
             grown, ring = in_c, boundary
             while True:  # an empty ring (C_r is a whole piece of the allowed graph) gives x_a ≤ 0
                 cuts += [([int(a), *ring.tolist()], [1.0] + [-1.0] * len(ring), 0.0) for a in comp]
                 if not len(ring):
                     break
                 grown[ring] = True
-                if graph.size[grown].sum() >= lo:
+                if _fits(graph.size[grown].sum(), lo):
                     break
                 ring = np.flatnonzero((adj[ring].sum(axis=0).A1 > 0) & ~grown)
             continue
@@ -480,8 +486,6 @@ def _outside_length(graph: UnitGraph, ok: np.ndarray) -> np.ndarray:
 def _repair(graph: UnitGraph, values: np.ndarray, mask: np.ndarray, spec: SiteSpec, weight: float,
             allowed: np.ndarray) -> np.ndarray | None:
     """Regrow from the best component of a disconnected solution (a connected candidate or None)."""
-    keep = allowed.copy()
-    keep[~allowed] = False
     sub = graph.adjacency(allowed)[mask][:, mask]
     n_comp, comp_of = connected_components(sub, directed=False)
     members = np.flatnonzero(mask)
@@ -544,7 +548,7 @@ def _bridge(graph: UnitGraph, values: np.ndarray, mask: np.ndarray, spec: SiteSp
         else:
             return None
     nb = adj.tolil().rows
-    while graph.size[inside].sum() < spec.lo:
+    while not _fits(graph.size[inside].sum(), spec.lo):
         front = [j for i in np.flatnonzero(inside) for j in nb[i] if not inside[j]
                  and graph.size[inside].sum() + graph.size[j] <= spec.hi]
         if not front:
@@ -573,7 +577,8 @@ def _repair_sites(graph: UnitGraph, sites: Sequence[SiteSpec], masks: dict[str, 
     for k, s in enumerate(sites):
         ok = allowed[k] & ~taken
         mask = masks[s.name] & ok
-        if mask.any() and _connected(graph, mask) and s.lo <= float(graph.size[mask].sum()) <= s.hi:
+        if mask.any() and _connected(graph, mask) and _fits(float(graph.size[mask].sum()), s.lo) \
+                and float(graph.size[mask].sum()) <= s.hi:
             best = mask
         else:
             options = [r for r in (_repair(graph, s.values, mask, s, weight, ok) if mask.any() else None,
@@ -617,6 +622,8 @@ def solve_sites(graph: UnitGraph, sites: Sequence[SiteSpec], *, perimeter_weight
     """
     start = time.perf_counter()
     _check(graph, sites, perimeter_weight, time_limit_s)
+    if conflicts is not None and len(conflicts):  # a pair too close is too close both ways
+        conflicts = np.unique(np.vstack([conflicts, conflicts[:, ::-1]]), axis=0)
     w = float(perimeter_weight)
     notes: list[str] = []
     incumbent: dict[str, np.ndarray] | None = None
@@ -679,7 +686,9 @@ def solve_sites(graph: UnitGraph, sites: Sequence[SiteSpec], *, perimeter_weight
                 incumbent, inc_obj = masks, obj
             if res.status is Status.OPTIMAL:
                 break
-            continue  # feasible but not proven: time is up on the next check
+            notes.append(f"round {rounds}: connected sites, not proven optimal ({res.status.value}); the model did "
+                         "not change, so a new round would give the same answer")
+            break
         repaired = _repair_sites(graph, sites, masks, w, built.allowed, conflicts)
         if repaired is not None:
             obj = sum(_objective(graph, s.values, repaired[s.name], w) for s in sites)
@@ -690,6 +699,10 @@ def solve_sites(graph: UnitGraph, sites: Sequence[SiteSpec], *, perimeter_weight
     if incumbent is not None:
         gap = max(0.0, (bound - inc_obj) / max(abs(inc_obj), 1e-9)) if np.isfinite(bound) else np.inf
         status = Status.OPTIMAL if gap <= mip_gap else Status.FEASIBLE
+        if np.isfinite(bound) and inc_obj > bound + 1e-6 * max(1.0, abs(bound)):  # cannot be: say so, never hide it
+            status = Status.ERROR
+            notes.append(f"the best sites found ({inc_obj:,.6g}) exceed the proven bound ({bound:,.6g}): "
+                         "an inconsistent model; please report it")
     else:
         gap = np.inf
         incumbent = {s.name: np.zeros(graph.n, dtype=bool) for s in sites}
