@@ -330,3 +330,18 @@ def test_held_parcels_reject_contradictory_inputs():
     p["locked_out"] = p.index == "B"
     with pytest.raises(ValidationError, match="cannot be locked out"):
         inputs_abc().with_changes(parcels=p)
+
+
+def test_preparation_still_owed_on_a_held_parcel_is_paid_in_the_first_year():
+    # B is held but its 前期开发 is not done: its 20 万元 of preparation is owed in 2019. A is still bought
+    # (120 − 100 − 20 = 0 left in 2019) and both sell in 2020: NPV 520 − 20 = 500.
+    inp = _held({"B": 2018})
+    p = inp.parcels.copy()
+    p["prep_pending"] = p.index == "B"
+    r = solved(inp.with_changes(parcels=p))
+    assert r.npv_wan_yuan() == pytest.approx(500.0)
+    assert r.objective == pytest.approx(520.0)  # the constant 20 is outside the solver's objective
+    cf = r.cashflow()
+    assert cf.loc[2019, "前期开发(万元)"] == pytest.approx(40.0)  # A's 20 and B's 20 owed
+    assert cf.loc[2019, "年末余额(万元)"] == pytest.approx(0.0)
+    assert inp.with_changes(parcels=p).pending_prep_wan_yuan == pytest.approx(20.0)

@@ -453,6 +453,7 @@ def test_rolling_replan_starts_from_the_ledger(store, town, solved_plan):
                                compensation_wan_yuan=float(s.loc[bsm, "cost_wan_yuan"]))
     sold = bought[0]
     led.record_supply(sold, on=f"{first}-12-31", method="招拍挂", price_wan_yuan=500)
+    led.record_development(bought[1], on=f"{first}-11-30", preparation_wan_yuan=10)
     with pytest.raises(StoreError, match=f"start the plan in {first + 1}"):
         led.replan(town, years=[first, first + 1])  # the ledger's year would count twice
     years = [first + 1, first + 2]
@@ -461,6 +462,10 @@ def test_rolling_replan_starts_from_the_ledger(store, town, solved_plan):
     assert sold not in plan.inputs.parcels.index  # supplied: no longer a candidate
     since = plan.inputs.held_since.dropna()
     assert sorted(since.index) == sorted(bought[1:]) and set(since) == {first}
+    pending = plan.inputs.parcels["prep_pending"]
+    assert not pending[bought[1]] and pending[bought[2:]].all()  # 前期开发 done on one, still owed on the rest
+    owed = plan.inputs.parcels.loc[bought[2:], "prep_cost_wan_yuan"].sum()
+    assert plan.inputs.pending_prep_wan_yuan == pytest.approx(owed)
     result = plan.solve(time_limit_s=60, mip_gap=0.01)
     assert check_plan(result) == []
     sched = result.schedule

@@ -66,6 +66,8 @@ def check_plan(result: Any, *, tol: float = TOL) -> list[str]:
         flow = float(inp.funds_wan_yuan[year])
         flow += float((s[year] * inp.revenue_net[year]).sum())
         flow -= float((x[year] * cost).sum())
+        if t == 0:
+            flow -= inp.pending_prep_wan_yuan  # 前期开发 still owed on parcels held at the start
         flow -= float((held * p["holding_cost_wan_yuan_per_year"]).sum())
         for f in inp.finance:
             b, r = float(borrow.at[f.name, year]), float(repay.at[f.name, year])

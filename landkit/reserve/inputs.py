@@ -111,7 +111,8 @@ class ReserveInputs:
         already holds at the start of the plan (rolling re-planning from the reserve ledger). A held
         parcel is not acquired again — its acquisition cost is sunk and it uses no quota or
         resettlement capacity — but it costs its holding cost each year until supplied, and may be
-        supplied from ``held_since + supply_lag_years`` on.
+        supplied from ``held_since + supply_lag_years`` on. ``prep_pending`` (bool) marks held parcels
+        whose 前期开发 is not done yet: their site-preparation cost is paid in the plan's first year.
     revenue_net : DataFrame
         parcel × year: net land revenue returned to the reserve fund if supplied that year (万元).
     revenue_gross : DataFrame
@@ -162,6 +163,15 @@ class ReserveInputs:
         """One-off cost of each parcel when acquired: compensation + demolition + preparation."""
         p = self.parcels
         return p["acquisition_cost_wan_yuan"] + p["demolition_cost_wan_yuan"] + p["prep_cost_wan_yuan"]
+
+    @property
+    def pending_prep_wan_yuan(self) -> float:
+        """Site preparation still owed on parcels already held (paid in the plan's first year), 万元."""
+        p = self.parcels
+        if "prep_pending" not in p:
+            return 0.0
+        owed = p["prep_pending"].fillna(False).astype(bool) & self.held_since.notna()
+        return float(p.loc[owed, "prep_cost_wan_yuan"].sum())
 
     @property
     def held_since(self) -> pd.Series:
@@ -425,6 +435,7 @@ def inputs_from_town(
     compactness: bool = True,
     held: Mapping[str, int] | None = None,
     supplied: Iterable[str] = (),
+    undeveloped: Iterable[str] = (),
 ) -> ReserveInputs:
     """Candidate parcels of a town, costed and priced, with money, quotas and demand.
 
@@ -437,7 +448,8 @@ def inputs_from_town(
     Rolling re-planning (:meth:`landkit.store.ReserveLedger.replan`): ``held`` maps the parcels the
     centre already holds to the year each was acquired (they are in the plan whatever the candidate
     rule says now, see ``held_since`` in :class:`ReserveInputs`); ``supplied`` names parcels already
-    supplied, which are no longer candidates.
+    supplied, which are no longer candidates; ``undeveloped`` names held parcels whose 前期开发 is
+    still to do (``prep_pending``).
     """
     params: Parameters = town.params  # type: ignore[attr-defined]
     parcels: pd.DataFrame = town.parcels  # type: ignore[attr-defined]
@@ -449,6 +461,9 @@ def inputs_from_town(
                 for b in lock_in + lock_out + list(held) + supplied if b not in parcels.index]
     problems += [Problem(f"parcel {b}", "both held and already supplied", "check the reserve ledger", "ledger")
                  for b in held if b in supplied]
+    undeveloped = [str(b) for b in undeveloped]
+    problems += [Problem(f"parcel {b}", "named undeveloped but not held", "name only parcels in held", "ledger")
+                 for b in undeveloped if b not in held]
     mask = candidate_mask(parcels, params)
     lock_in = [b for b in lock_in if b not in held]  # a held parcel is already in: no lock needed
     for b in lock_in:
@@ -475,6 +490,7 @@ def inputs_from_town(
     table["bundle"] = pd.Series(pd.NA, index=table.index, dtype="string")
     if held:
         table["held_since"] = pd.array([held.get(b) for b in table.index], dtype="Int64")
+        table["prep_pending"] = table.index.isin(undeveloped)
         notes.append(f"{len(held)} parcels already held at the start (reserve ledger): acquisition cost sunk")
     if supplied:
         notes.append(f"{len(supplied)} parcels already supplied (reserve ledger) are no longer candidates")

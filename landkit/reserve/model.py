@@ -49,7 +49,8 @@ reserve ledger, acquired in year :math:`a_p`) enter with :math:`x_{pt} = 0` and 
 :math:`h^0_p = 1`: :math:`A_{pt}` gains :math:`h^0_p`, ``supply_once`` becomes
 :math:`\\sum_t s_{pt} \\le \\sum_t x_{pt} + h^0_p`, and ``supply_after_lag`` allows supply from
 :math:`a_p + L`. Their acquisition cost is sunk (not in :math:`F_t`) and they use no quota or
-resettlement capacity; holding them still costs :math:`h_p` a year. The constant part of their
+resettlement capacity; holding them still costs :math:`h_p` a year, and site preparation not yet
+done on them (``prep_pending``) is paid in the first year. The constant part of their
 holding cost is left out of the solver's objective (linopy takes no constant) but is in the NPV
 the result reports.
 
@@ -260,7 +261,9 @@ class ReservePlan:
         available = acquired_by.shift(year=lag).fillna(0) if lag > 0 else acquired_by
         m.add_constraints(s - available <= ready0, name="supply_after_lag")
 
-        spend = (cost * x).sum("parcel")
+        # site preparation still owed on held parcels is paid in the first year (a constant)
+        owed = xr.DataArray([inp.pending_prep_wan_yuan if t == T[0] else 0.0 for t in T], coords=[T])
+        spend = (cost * x).sum("parcel") + owed
         holding = (hold * held).sum("parcel")
         revenue = (rev * s).sum("parcel")
         flow = revenue - spend - holding

@@ -186,6 +186,7 @@ class ReserveResult(ModelResult):
         out["征收补偿"] = acq.mul(p["acquisition_cost_wan_yuan"], axis=0).sum().to_numpy()
         out["拆迁安置"] = acq.mul(p["demolition_cost_wan_yuan"], axis=0).sum().to_numpy()
         out["前期开发"] = acq.mul(p["prep_cost_wan_yuan"], axis=0).sum().to_numpy()
+        out.loc[years[0], "前期开发"] += inp.pending_prep_wan_yuan  # owed on parcels held at the start
         out["持有成本"] = held.mul(p["holding_cost_wan_yuan_per_year"], axis=0).sum().to_numpy()
         debt = (borrow - repay).cumsum(axis=1) if len(borrow) else pd.DataFrame(0.0, index=[], columns=years)
         interest = pd.Series(0.0, index=years)

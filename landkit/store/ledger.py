@@ -423,7 +423,8 @@ class ReserveLedger:
         """Next years' :class:`~landkit.reserve.ReservePlan`, starting from what the ledger holds.
 
         Parcels held (acquired, not supplied) enter as opening stock (``held_since`` = the year of
-        acquisition): their acquisition cost is spent and gone, they cost holding until supplied.
+        acquisition): their acquisition cost is spent and gone, they cost holding until supplied, and
+        those with no 前期开发 recorded still owe their site preparation (paid in the first plan year).
         Parcels already supplied are no longer candidates. ``opening_cash_wan_yuan`` is the reserve
         fund's balance at the start (from the centre's accounts; default: ``funds.opening_cash`` of the
         parameters). Other keywords go to :meth:`ReservePlan.from_town`.
@@ -448,11 +449,13 @@ class ReserveLedger:
         supplied = p.index[p["supplied_on"].notna()]
         held_rows = p[p["supplied_on"].isna()]
         held = {str(b): int(d.year) for b, d in held_rows["acquired_on"].items()}
+        undeveloped = [str(b) for b in held_rows.index[held_rows["developed_on"].isna()]]
         unknown = sorted(set(map(str, p.index)) - set(map(str, town.parcels.index)))
         if unknown:
             raise StoreError(f"{len(unknown)} ledger parcels are not parcels of {town.name}: {unknown[:10]}; "
                              "the ledger and the town's 三调 data must use the same BSM")
-        plan = ReservePlan.from_town(town, years=years, held=held, supplied=[str(b) for b in supplied], **kwargs)
+        plan = ReservePlan.from_town(town, years=years, held=held, supplied=[str(b) for b in supplied],
+                                     undeveloped=undeveloped, **kwargs)
         if opening_cash_wan_yuan is not None:
             plan = plan.with_inputs(opening_cash_wan_yuan=float(opening_cash_wan_yuan))
         return plan
