@@ -502,3 +502,27 @@ def test_scenario_runs_are_kept(store, baseline_run):
     assert len(gdf) > 0 and gdf.crs == run.town.crs
     assert store.save_run(run.path) == run_id + 1  # a bundle folder alone is enough
     assert store.run_kpis().shape[0] == 2
+
+
+def test_two_analysts_saving_a_plan_of_the_same_name(store_target, solved_plan):
+    open_store(store_target).close()
+    errors: list[BaseException] = []
+
+    def save(user: str) -> None:
+        try:
+            with open_store(store_target, user=user) as s:
+                for _ in range(3):
+                    s.ledger.save_plan("年度计划", solved_plan)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=save, args=(u,)) for u in ("alice", "bob")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    with open_store(store_target) as s:
+        assert len(s.ledger.plans()) == 1
+        n = s.backend.scalar("SELECT COUNT(*) FROM reserve_plan_row WHERE plan = %s", ("年度计划",))
+        assert n == len(solved_plan.schedule)  # one whole plan, not a mixture

@@ -138,6 +138,10 @@ class Backend(ABC):
         return None if row is None else row[0]
 
     @abstractmethod
+    def lock_key(self, cur: Any, key: str) -> None:
+        """Within a write transaction, wait until no other transaction holds ``key`` (released at commit)."""
+
+    @abstractmethod
     def table_exists(self, name: str) -> bool:
         """Whether a table of that name exists."""
 
@@ -204,6 +208,9 @@ class GeoPackageBackend(Backend):
 
     def sql(self, text: str) -> str:
         return text.replace("%s", "?")
+
+    def lock_key(self, cur: Any, key: str) -> None:
+        """Nothing to do: ``BEGIN IMMEDIATE`` already lets one writer at a time into the file."""
 
     @contextmanager
     def file_lock(self) -> Iterator[None]:
@@ -352,6 +359,9 @@ class PostgisBackend(Backend):
     def execute(self, text: str, params: Sequence[Any] = ()) -> Any:
         return self.conn.execute(text, tuple(params))  # type: ignore[arg-type]
 
+    def lock_key(self, cur: Any, key: str) -> None:
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (key,))
+
     def table_exists(self, name: str) -> bool:
         return self.scalar("SELECT to_regclass(%s) IS NOT NULL", (quote(name),)) is True
 
@@ -379,6 +389,7 @@ class PostgisBackend(Backend):
         columns.append(_py(wkb))
         target = ", ".join(quote(c) for c in ["landkit_fid", *map(str, cols), "geom"])
         with self.transaction() as cur:
+            self.lock_key(cur, f"landkit_layer:{name}")  # a second writer waits, then replaces the first's table
             cur.execute(f"CREATE TABLE {quote(tmp)} ({', '.join(defs)})")
             with cur.copy(f"COPY {quote(tmp)} ({target}) FROM STDIN") as copy:
                 for row in zip(*columns, strict=True):

@@ -327,6 +327,7 @@ class ReserveLedger:
                  float(r.area_mu), float(r.cost_wan_yuan), float(r.gross_revenue_wan_yuan))
                 for b, r in zip(s.index, s.itertuples(index=False), strict=True)]
         with self.backend.transaction() as cur:
+            self.backend.lock_key(cur, f"reserve_plan:{name}")  # two analysts saving one name: the later one wins whole
             cur.execute("DELETE FROM reserve_plan_row WHERE plan = %s", (name,))
             cur.execute("DELETE FROM reserve_plan WHERE name = %s", (name,))
             cur.execute("INSERT INTO reserve_plan (name, summary_json, saved_by) VALUES (%s, %s, %s)",
