@@ -112,10 +112,9 @@ def test_run_with_park_sites(tmp_path: Path) -> None:
     assert len(layer) == 1 and layer["名称"].iloc[0] == "化工园区"
     assert (run.path / "tables" / "园区选址汇总.csv").exists()
     assert (run.path / "figures" / "园区选址图.png").exists()
-    occ = parks.occupations()
-    assert len(occ) > 0  # site B takes farmland
+    occ = parks.occupations()  # how much farmland the site takes depends on how far 10 s of search got
     ledger = run.results["farmland"].ledger.occupations
-    assert set(occ["parcel"]) <= set(ledger.loc[ledger["source"] == "siting", "id"])
+    assert set(occ["parcel"]) == set(ledger.loc[ledger["source"] == "siting", "id"])  # every one, nothing else
     assert run.kpis["园区面积(亩)"] >= 0.95 * 1200
     assert run.kpis["园区占用耕地(亩)"] == pytest.approx(float(occ["area_mu"].sum()), abs=0.01)
     assert run.records["park_sites"].status in ("optimal", "feasible")
