@@ -278,18 +278,13 @@ class ReservePlan:
             flow = flow + (borrow - repay - interest).sum("source")
             m.add_constraints(debt >= 0, name="debt_nonnegative")
             # a row only where there is a limit: a stand-in such as 1e12 for "none" scales the model badly
-            ceiling = pd.Series([f.max_debt_wan_yuan for f in inp.finance], index=K, dtype=float)
-            capped = list(ceiling.index[np.isfinite(ceiling)])
-            if capped:
-                m.add_constraints(debt.sel(source=capped) <= xr.DataArray(ceiling[capped].to_numpy(),
-                                                                           coords=[pd.Index(capped, name="source")]),
-                                  name="debt_ceiling")
-            new_cap = pd.Series([f.max_new_per_year_wan_yuan for f in inp.finance], index=K, dtype=float)
-            capped = list(new_cap.index[np.isfinite(new_cap)])
-            if capped:
-                m.add_constraints(borrow.sel(source=capped) <= xr.DataArray(new_cap[capped].to_numpy(),
-                                                                             coords=[pd.Index(capped, name="source")]),
-                                  name="new_borrowing")
+            for expr, limits, name in ((debt, [f.max_debt_wan_yuan for f in inp.finance], "debt_ceiling"),
+                                       (borrow, [f.max_new_per_year_wan_yuan for f in inp.finance], "new_borrowing")):
+                limit = pd.Series(limits, index=K, dtype=float)
+                capped = pd.Index(limit.index[np.isfinite(limit)], name="source")
+                if len(capped):
+                    m.add_constraints(expr.sel(source=list(capped)) <= xr.DataArray(limit[capped].to_numpy(),
+                                                                                    coords=[capped]), name=name)
             for f in inp.finance:  # one small constraint per source: its own term
                 b, r = borrow.sel(source=f.name), repay.sel(source=f.name)
                 due = b.cumsum("year").shift(year=f.term_years).fillna(0)
