@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _measure import measure
 
-from landkit.select import SelectionProblem, from_marxan, to_marxan
+from landkit.select import SelectionProblem, from_marxan, read_marxan_solution, to_marxan
 
 
 def lattice_shape(n: int) -> tuple[int, int]:
@@ -197,6 +197,31 @@ def case_marxan(n: int, n_features: int, blm: float, time_limit_s: float, mip_ga
             "solver MB": solver_peak_mb()}
 
 
+def case_marxan_folder(folder: str, blm: float | None, time_limit_s: float, mip_gap: float,
+                       marxan_best: str | None = None) -> dict:
+    """Solve a user's Marxan folder (its own BLM unless ``blm`` is given); score Marxan's best run alongside."""
+    t0 = time.perf_counter()
+    problem = from_marxan(folder)
+    read_s = time.perf_counter() - t0
+    if blm is not None:
+        problem = problem.with_blm(blm)
+    t0 = time.perf_counter()
+    result = problem.solve(time_limit_s=time_limit_s, mip_gap=mip_gap)
+    solve_s = time.perf_counter() - t0
+    ev = result.evaluation if result.has_solution() else None
+    row = {"case": f"{Path(folder).name} ({len(problem.unit_ids):,} x {len(problem.feature_names)})",
+           "units": len(problem.unit_ids), "blm": problem.blm, "read s": read_s, "solve s": solve_s,
+           "time limit s": time_limit_s, "mip_gap": mip_gap, "status": str(result.status),
+           "objective": result.objective, "gap": result.gap,
+           "targets met": None if ev is None else ev.targets_met, "selected": None if ev is None else ev.n_selected,
+           "solver MB": solver_peak_mb()}
+    if marxan_best:
+        best = problem.evaluate(read_marxan_solution(marxan_best))
+        row.update({"marxan objective": best.objective, "marxan targets met": best.targets_met,
+                    "marxan selected": best.n_selected})
+    return row
+
+
 def run_case(kind: str, **kwargs) -> dict:
     """Run one case in a fresh interpreter and return its row."""
     cmd = [sys.executable, __file__, "--case", json.dumps({"kind": kind, **kwargs})]
@@ -237,16 +262,26 @@ def main() -> None:
     parser.add_argument("--marxan-units", type=int, default=1_750)
     parser.add_argument("--marxan-blm", type=float, default=10.0)
     parser.add_argument("--marxan-time-limit", type=float, default=60.0)
+    parser.add_argument("--marxan-folder", type=Path, nargs="+", default=[],
+                        help="real Marxan input folders (not shipped): solved at BLM 0 and at their own BLM")
+    parser.add_argument("--marxan-best", type=Path, nargs="*", default=[],
+                        help="Marxan's output_best file for each --marxan-folder, scored alongside")
+    parser.add_argument("--marxan-limits", type=float, nargs="+", default=[5.0, 10.0, 30.0, 120.0],
+                        help="time limits (s) for the real folders at their own BLM")
     parser.add_argument("--case", help=argparse.SUPPRESS)
     args = parser.parse_args()
 
     if args.case:
         spec = json.loads(args.case)
         kind = spec.pop("kind")
-        row = {"lattice": case_lattice, "pulp": case_pulp, "marxan": case_marxan}[kind](**spec)
+        cases = {"lattice": case_lattice, "pulp": case_pulp, "marxan": case_marxan, "folder": case_marxan_folder}
+        row = cases[kind](**spec)
         print(json.dumps(row))
         return
 
+    if args.marxan_folder:
+        run_folders(args)
+        return
     sizes = [500, 2_000] if args.quick else args.sizes
     limit = 20.0 if args.quick else args.time_limit
     pulp_size = 2_000 if args.quick else args.pulp_size
@@ -279,6 +314,23 @@ def main() -> None:
     ]
     print_table(marxan, ["case", "blm", "read s", "build s", "solve s", "mip_gap", "status", "objective", "gap",
                          "boundary share", "targets met"])
+
+
+def run_folders(args: argparse.Namespace) -> None:
+    """Real Marxan folders: BLM 0 proven to optimality, then the folder's own BLM at several time limits."""
+    if args.marxan_best and len(args.marxan_best) != len(args.marxan_folder):
+        raise SystemExit("give one --marxan-best file for each --marxan-folder")
+    best = args.marxan_best or [None] * len(args.marxan_folder)
+    print("real Marxan folders, HiGHS, each solve in a fresh process\n")
+    rows = []
+    for folder, marxan_best in zip(args.marxan_folder, best, strict=True):
+        rows.append(run_case("folder", folder=str(folder), blm=0.0, time_limit_s=max(args.marxan_limits),
+                             mip_gap=0.0))
+        rows += [run_case("folder", folder=str(folder), blm=None, time_limit_s=limit, mip_gap=0.0,
+                          marxan_best=None if marxan_best is None else str(marxan_best))
+                 for limit in args.marxan_limits]
+    print_table(rows, ["case", "blm", "read s", "time limit s", "solve s", "status", "objective", "gap",
+                       "targets met", "selected", "marxan objective", "marxan targets met", "marxan selected"])
 
 
 if __name__ == "__main__":

@@ -32,6 +32,10 @@ class ModelResult:
         """The optimised objective in the model's unit (万元), NaN without a solution."""
         return float(self.outcome.objective) if self.outcome.objective is not None else float("nan")
 
+    def binary(self, name: str) -> Any:
+        """A binary decision variable's values as 0/1 integers (a pandas object labelled by its dimensions)."""
+        return (self.outcome.value(name).to_pandas() > 0.5).astype(int)
+
     @property
     def gap(self) -> float | None:
         """Relative MIP gap proven by the solver (None when unknown)."""

@@ -38,12 +38,12 @@ class LinkageResult(ModelResult):
     @cached_property
     def demolish(self) -> pd.DataFrame:
         """plot × year, 1 where the plot is demolished that year."""
-        return (self.outcome.value("x").to_pandas() > 0.5).astype(int)
+        return self.binary("x")
 
     @cached_property
     def opened(self) -> pd.DataFrame:
         """site × year, 1 where the site opens that year."""
-        return (self.outcome.value("open").to_pandas() > 0.5).astype(int)
+        return self.binary("open")
 
     @cached_property
     def rehoused(self) -> pd.DataFrame:

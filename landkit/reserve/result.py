@@ -45,19 +45,15 @@ class ReserveResult(ModelResult):
     plan: ReservePlan
 
     # ------------------------------------------------------------------ raw decisions
-    def _binary(self, name: str) -> pd.DataFrame:
-        values = self.outcome.value(name).to_pandas()
-        return (values > 0.5).astype(int)
-
     @cached_property
     def acquire(self) -> pd.DataFrame:
         """parcel × year, 1 where the parcel is acquired that year."""
-        return self._binary("x")
+        return self.binary("x")
 
     @cached_property
     def supply(self) -> pd.DataFrame:
         """parcel × year, 1 where the parcel is supplied that year."""
-        return self._binary("s")
+        return self.binary("s")
 
     @cached_property
     def held_at_start(self) -> pd.Series:
