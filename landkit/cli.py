@@ -104,6 +104,13 @@ def _sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _figure_options(parser: argparse.ArgumentParser, *, progress: bool = True) -> None:
+    """The options every command that draws figures shares: ``--dpi`` and (with progress bars) ``--quiet``."""
+    parser.add_argument("--dpi", type=int, default=110, help="图件分辨率 / figure resolution")
+    if progress:
+        parser.add_argument("--quiet", action="store_true", help="不显示进度条 / no progress bar")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``landkit`` command."""
     parser = argparse.ArgumentParser(prog="landkit", description="landkit: 土地收储与规划决策支持")
@@ -111,8 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="示例: 在内置探沂镇样例上运行全部情景并对比 / run every bundled scenario on the "
                           "sample town and compare them")
     demo.add_argument("--out", default="out/demo", help="output folder (replaced atomically)")
-    demo.add_argument("--dpi", type=int, default=110, help="图件分辨率 / figure resolution")
-    demo.add_argument("--quiet", action="store_true", help="不显示进度条 / no progress bars")
+    _figure_options(demo)
     demo.set_defaults(func=_demo)
     val = sub.add_parser("validate", help="read and validate a 三调 地类图斑 file")
     val.add_argument("path")
@@ -129,8 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("scenario", help="情景文件路径 / scenario file (.yaml), e.g. data/tanyi/scenarios/baseline.yaml")
     run.add_argument("--out", help="成果文件夹 (原子替换) / bundle folder, replaced atomically (default out/<name>)")
-    run.add_argument("--dpi", type=int, default=110, help="图件分辨率 / figure resolution")
-    run.add_argument("--quiet", action="store_true", help="不显示进度条 / no progress bar")
+    _figure_options(run)
     run.add_argument("--store", help="同时存入数据库 / also keep the run in a store: a .gpkg file or "
                      "postgresql://user@host/db (password in PGPASSWORD or ~/.pgpass)")
     run.set_defaults(func=_run)
@@ -144,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--out", default="out/compare", help="对比报告文件夹 / comparison folder")
     cmp.add_argument("--against", choices=["households", "farmland"], default="households",
                      help="帕累托图横轴: 搬迁户数或占用耕地 / Pareto chart: NPV against households or farmland")
-    cmp.add_argument("--dpi", type=int, default=110, help="图件分辨率 / figure resolution")
+    _figure_options(cmp, progress=False)
     cmp.set_defaults(func=_compare)
     swp = sub.add_parser(
         "sweep", help="不确定性分析: 按情景中的分布抽样求解收储计划 / uncertainty sweep on Dask",
@@ -164,8 +169,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "(default: the scenario's reserve time_limit_s)")
     swp.add_argument("--mip-gap", type=float, help="每个样本的最优间隙 / MIP gap per sample, e.g. 0.02")
     swp.add_argument("--seed", type=int, help="随机种子 (覆盖 sweep.seed) / random seed, overrides sweep.seed")
-    swp.add_argument("--dpi", type=int, default=110, help="图件分辨率 / figure resolution")
-    swp.add_argument("--quiet", action="store_true", help="不显示进度条 / no progress bar")
+    _figure_options(swp)
     swp.set_defaults(func=_sweep)
     sto = sub.add_parser(
         "store", help="数据库: 查看、导入、升级 / show, import into or upgrade a store (GeoPackage or PostGIS)",
