@@ -38,6 +38,24 @@ def _raw_parcels(town, n=300):
     return town.parcels[cols].iloc[:n].reset_index(drop=True)
 
 
+def _together(work, calls) -> list[BaseException]:
+    """Run ``work(*args)`` for every ``args`` in ``calls`` in its own thread at once; the exceptions raised."""
+    errors: list[BaseException] = []
+
+    def guarded(*args) -> None:
+        try:
+            work(*args)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guarded, args=args) for args in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
 def _values(s: pd.Series) -> list:
     """Values as plain Python with None for any missing marker (NaN, NA, None)."""
     return [None if pd.isna(v) else (v.item() if isinstance(v, np.generic) else v) for v in s.astype(object)]
@@ -248,24 +266,15 @@ def test_sql_injection_text_is_only_data(store):
 # ---------------------------------------------------------------------- two analysts at once
 def test_two_analysts_writing_at_once_lose_nothing(store_target):
     open_store(store_target, user="setup").close()  # create the schema once
-    errors: list[BaseException] = []
-
     def work(user: str, prefix: str) -> None:
-        try:
-            with open_store(store_target, user=user) as s:  # its own connection
-                for i in range(25):
-                    s.ledger.record_acquisition(f"{prefix}{i}", on="2020-05-01", area_mu=1 + i, compensation_wan_yuan=i)
-                    s.ledger.record_temporary_use("SHARED", start="2020-06-01", end="2020-06-30", income_wan_yuan=1)
-        except BaseException as exc:
-            errors.append(exc)
+        with open_store(store_target, user=user) as s:  # its own connection
+            for i in range(25):
+                s.ledger.record_acquisition(f"{prefix}{i}", on="2020-05-01", area_mu=1 + i, compensation_wan_yuan=i)
+                s.ledger.record_temporary_use("SHARED", start="2020-06-01", end="2020-06-30", income_wan_yuan=1)
 
     with open_store(store_target, user="setup") as s:
         s.ledger.record_acquisition("SHARED", on="2020-01-01", area_mu=5)
-    threads = [threading.Thread(target=work, args=(u, u[0].upper())) for u in ("alice", "bob")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = _together(work, [(u, u[0].upper()) for u in ("alice", "bob")])
     assert not errors, errors
     with open_store(store_target, user="check") as s:
         p = s.ledger.parcels()
@@ -291,11 +300,7 @@ def test_the_same_parcel_supplied_by_two_analysts_at_once(store_target):
             except StoreError as exc:
                 outcomes[user] = exc
 
-    threads = [threading.Thread(target=supply, args=a) for a in (("alice", 100.0), ("bob", 200.0))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert not _together(supply, [("alice", 100.0), ("bob", 200.0)])
     assert sorted(str(v) == "ok" for v in outcomes.values()) == [False, True]
     loser = next(v for v in outcomes.values() if v != "ok")
     assert "already supplied" in str(loser)
@@ -310,21 +315,13 @@ def test_the_same_parcel_supplied_by_two_analysts_at_once(store_target):
 def test_two_analysts_writing_the_same_layer(store_target, town):
     open_store(store_target).close()
     g = town.parcels.iloc[:20].reset_index(drop=True)[["geometry"]]
-    errors: list[BaseException] = []
 
     def work(user: str, n: int) -> None:
-        try:
-            with open_store(store_target, user=user) as s:
-                for k in range(4):
-                    s.write_layer("shared", g.iloc[: n + k].assign(who=user))
-        except BaseException as exc:
-            errors.append(exc)
+        with open_store(store_target, user=user) as s:
+            for k in range(4):
+                s.write_layer("shared", g.iloc[: n + k].assign(who=user))
 
-    threads = [threading.Thread(target=work, args=a) for a in (("alice", 1), ("bob", 10))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = _together(work, [("alice", 1), ("bob", 10)])
     assert not errors, errors
     with open_store(store_target) as s:
         back = s.read_layer("shared")
@@ -333,19 +330,7 @@ def test_two_analysts_writing_the_same_layer(store_target, town):
 
 
 def test_several_analysts_opening_a_new_store_at_once(store_target):
-    errors: list[BaseException] = []
-
-    def open_it() -> None:
-        try:
-            open_store(store_target).close()
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=open_it) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = _together(lambda: open_store(store_target).close(), [()] * 4)
     assert not errors, errors
     with open_store(store_target) as s:
         assert s.schema_version == SCHEMA_VERSION
@@ -506,21 +491,13 @@ def test_scenario_runs_are_kept(store, baseline_run):
 
 def test_two_analysts_saving_a_plan_of_the_same_name(store_target, solved_plan):
     open_store(store_target).close()
-    errors: list[BaseException] = []
 
     def save(user: str) -> None:
-        try:
-            with open_store(store_target, user=user) as s:
-                for _ in range(3):
-                    s.ledger.save_plan("年度计划", solved_plan)
-        except BaseException as exc:
-            errors.append(exc)
+        with open_store(store_target, user=user) as s:
+            for _ in range(3):
+                s.ledger.save_plan("年度计划", solved_plan)
 
-    threads = [threading.Thread(target=save, args=(u,)) for u in ("alice", "bob")]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = _together(save, [("alice",), ("bob",)])
     assert not errors, errors
     with open_store(store_target) as s:
         assert len(s.ledger.plans()) == 1
