@@ -19,6 +19,14 @@ Usage::
 
     .venv/bin/python benchmarks/bench_select.py [--sizes 1000 10000 100000] [--quick]
         [--forms difference product] [--blm 10] [--time-limit 120] [--mip-gap 0.01]
+
+A real Marxan project (not shipped) is measured with ``--marxan-folder``: it is solved to proven
+optimality at BLM 0, then at its own ``input.dat`` BLM under each of ``--marxan-limits``; with
+``--marxan-best`` Marxan's ``output_best`` file is scored by :func:`landkit.select.evaluate_selection`
+in the same row, so the two objectives and target coverage are compared on equal terms::
+
+    .venv/bin/python benchmarks/bench_select.py --marxan-folder path/to/project \
+        --marxan-best path/to/project/output/output_best.csv --marxan-limits 2 5 120
 """
 
 from __future__ import annotations
