@@ -127,6 +127,7 @@ class SelectionResult:
         *,
         units: Iterable[Hashable] | None = None,
         time_limit_s: float | None = None,
+        progress: bool = True,
     ) -> pd.Series:
         r"""How much worse the optimum gets when each selected unit is locked out.
 
@@ -151,6 +152,8 @@ class SelectionResult:
             Assess these selected units instead.
         time_limit_s : float, optional
             Time limit of each re-solve (default: that of the original solve).
+        progress : bool
+            Show a progress bar (one step a re-solve; each takes about as long as the original solve).
 
         Returns
         -------
@@ -176,7 +179,10 @@ class SelectionResult:
             options["time_limit_s"] = time_limit_s
         sign = -1.0 if self.problem.objective_kind == "max_utility" else 1.0
         base = float(self.objective)
-        for u in todo:
+        from tqdm.auto import tqdm
+
+        for u in tqdm(todo, desc="替代成本 replacement cost", unit="unit", disable=not progress or len(todo) < 2,
+                      leave=False):
             reduced = self.problem.with_locked_out([u])
             try:
                 reduced.check()
