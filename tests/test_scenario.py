@@ -113,12 +113,24 @@ def test_run_with_park_sites(tmp_path: Path) -> None:
     assert (run.path / "tables" / "园区选址汇总.csv").exists()
     assert (run.path / "figures" / "园区选址图.png").exists()
     occ = parks.occupations()  # how much farmland the site takes depends on how far 10 s of search got
-    ledger = run.results["farmland"].ledger.occupations
-    assert set(occ["parcel"]) == set(ledger.loc[ledger["source"] == "siting", "id"])  # every one, nothing else
+    if len(occ):
+        ledger = run.results["farmland"].ledger.occupations
+        assert set(occ["parcel"]) == set(ledger.loc[ledger["source"] == "siting", "id"])  # every one, nothing else
+    else:  # a site on no farmland leaves nothing to balance, and the run says so
+        assert "farmland" not in run.results and run.records["farmland"].status == "skipped"
     assert run.kpis["园区面积(亩)"] >= 0.95 * 1200
     assert run.kpis["园区占用耕地(亩)"] == pytest.approx(float(occ["area_mu"].sum()), abs=0.01)
     assert run.records["park_sites"].status in ("optimal", "feasible")
     assert list(run.records) == ["park_sites", "linkage", "farmland"]
+
+
+def test_farmland_balance_with_no_occupation_is_skipped_and_said(tmp_path: Path) -> None:
+    tree = _fast("nothing_occupied")
+    for model in ("reserve", "corridor", "linkage"):
+        tree["models"][model]["enabled"] = False
+    run = run_scenario(_write(tmp_path, tree), tmp_path / "none", progress=False, report=False)
+    assert "farmland" not in run.results
+    assert run.records["farmland"].status == "skipped" and "nothing to balance" in run.records["farmland"].summary
 
 
 def test_bad_parameter_override_is_named(tmp_path: Path) -> None:

@@ -365,18 +365,11 @@ def _run_farmland(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord, results
         regime = regime_for(sc.policy["date"], town.params)
         rec.notes.append(f"regime {regime} from policy date {sc.policy['date']}")
     ledger = FarmlandLedger(town.params, regime=regime)
-    if "reserve" in results and sc.has_link("reserve.occupations -> farmland.ledger"):
-        occ = results["reserve"].occupations()
-        if len(occ):
-            ledger.occupy(occ)
-    if "corridor" in results and sc.has_link("corridor.occupations -> farmland.ledger"):
-        occ = results["corridor"].occupations()
-        if len(occ):
-            ledger.occupy(occ)
-    if "park_sites" in results and sc.has_link("park_sites.occupations -> farmland.ledger"):
-        occ = results["park_sites"].occupations()
-        if len(occ):
-            ledger.occupy(occ)
+    for model in ("reserve", "corridor", "park_sites"):
+        if model in results and sc.has_link(f"{model}.occupations -> farmland.ledger"):
+            occ = results[model].occupations()
+            if len(occ):
+                ledger.occupy(occ)
     if ledger.occupations.empty:
         rec.status, rec.summary = "skipped", "no farmland occupied by the linked models: nothing to balance"
         return None
