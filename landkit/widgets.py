@@ -33,7 +33,41 @@ _STYLE = {"description_width": "11em"}
 _LAYOUT = w.Layout(width="34em")
 
 
-class ReservePanel:
+class _Panel:
+    """What every panel shares: its box of widgets, a re-solve on every control change, timings, display."""
+
+    widget: w.VBox
+    timings_s: list[float]
+
+    def _assemble(self, title: str, children: Sequence[Any], css_class: str, solve_on_start: bool) -> None:
+        """Put the title and ``children`` in the panel's box, tag it for the browser test and maybe solve."""
+        self.widget = w.VBox([w.HTML(title), *children])
+        self.widget.add_class(css_class)
+        self.timings_s = []
+        if solve_on_start:
+            self.update()
+
+    def update(self) -> Any:
+        """Re-solve with the current controls and redraw (each panel says what it returns)."""
+        raise NotImplementedError
+
+    def _on_change(self, change: dict[str, Any]) -> None:
+        self.update()
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+
+
+def _show(out: w.Output, *items: Any) -> None:
+    """Replace what an output area shows with ``items``."""
+    out.clear_output(wait=True)
+    with out:
+        for item in items:
+            display(item)
+
+
+
+class ReservePanel(_Panel):
     """Funds, debt ceiling, discount rate and price change for the 土地收储 plan.
 
     Moving a slider re-solves the plan (with ``time_limit_s`` and ``mip_gap`` chosen for interactive
@@ -98,20 +132,10 @@ class ReservePanel:
             control.add_class(f"landkit-{css}")  # stable handles for the browser test
         for control in self.controls:
             control.observe(self._on_change, names="value")
-        self.widget = w.VBox(
-            [
-                w.HTML("<b>土地收储计划 · 交互面板</b> (移动滑块即重新求解 · move a slider to re-solve)"),
-                w.VBox(list(self.controls)),
-                self.status,
-                self.kpi,
-                w.HBox([self.map_out, self.table_out]),
-            ]
-        )
-        self.widget.add_class("landkit-panel")
         self.result: ReserveResult | None = None
-        self.timings_s: list[float] = []
-        if solve_on_start:
-            self.update()
+        self._assemble("<b>土地收储计划 · 交互面板</b> (移动滑块即重新求解 · move a slider to re-solve)",
+                       [w.VBox(list(self.controls)), self.status, self.kpi, w.HBox([self.map_out, self.table_out])],
+                       "landkit-panel", solve_on_start)
 
     # ------------------------------------------------------------------ model glue
     def plan(self) -> ReservePlan:
@@ -147,9 +171,6 @@ class ReservePanel:
         )
         return result
 
-    def _on_change(self, change: dict[str, Any]) -> None:
-        self.update()
-
     def _redraw(self, result: ReserveResult) -> None:
         k = result.kpis()
         self.kpi.value = (
@@ -162,17 +183,9 @@ class ReservePanel:
             f"<tr><td>最高负债</td><td>{k['max_debt_wan_yuan']:,.0f}</td><td>万元</td></tr>"
             "</table>"
         )
-        self.map_out.clear_output(wait=True)
-        with self.map_out:
-            display(result.plot_map())
-        self.table_out.clear_output(wait=True)
-        with self.table_out:
-            display(result.cashflow()[["财政专项资金(万元)", "出让收入返还(万元)", "征收补偿(万元)", "年末余额(万元)",
-                                       "年末债务(万元)"]])
-
-    def _ipython_display_(self) -> None:
-        display(self.widget)
-
+        _show(self.map_out, result.plot_map())
+        _show(self.table_out, result.cashflow()[["财政专项资金(万元)", "出让收入返还(万元)", "征收补偿(万元)",
+                                                 "年末余额(万元)", "年末债务(万元)"]])
 
 # ============================================================================ shared glue of the newer panels
 #: Saaty's 1/9..9 scale as (label, value) options of a selection slider.
@@ -279,7 +292,7 @@ def _kpi_table(rows: list[tuple[str, str, str, str]]) -> str:
 
 
 # ============================================================================ siting
-class SitingPanel:
+class SitingPanel(_Panel):
     """AHP judgements, buffer distance and area for siting one industrial park (化工园区 or 木业集群).
 
     One selection slider per pair of suitability factors (``siting.suitability_factors``) on Saaty's
@@ -373,26 +386,14 @@ class SitingPanel:
         self.table_out = w.Output(layout=w.Layout(width="38%"))
         grid = w.GridBox(list(self.judgements.values()),
                          layout=w.Layout(grid_template_columns="repeat(3, 25em)"))
-        self.widget = w.VBox(
-            [
-                w.HTML(f"<b>{PARK_LABELS[park]}选址 · 交互面板</b> (移动滑块即重新计算适宜性并选址 · "
-                       "move a slider to re-site)"),
-                w.HTML("AHP 两两比较判断 (Saaty 1/9–9 标度; 大于 1 表示左侧因子更重要 · "
-                       "above 1: the left factor matters more)"),
-                grid,
-                w.VBox([self.area, self.buffer]),
-                self.progress.widget,
-                self.status,
-                self.consistency,
-                self.kpi,
-                w.HBox([self.map_out, self.table_out]),
-            ]
-        )
-        self.widget.add_class("landkit-siting-panel")
         self.result: Any = None
-        self.timings_s: list[float] = []
-        if solve_on_start:
-            self.update()
+        self._assemble(
+            f"<b>{PARK_LABELS[park]}选址 · 交互面板</b> (移动滑块即重新计算适宜性并选址 · move a slider to re-site)",
+            [w.HTML("AHP 两两比较判断 (Saaty 1/9–9 标度; 大于 1 表示左侧因子更重要 · "
+                    "above 1: the left factor matters more)"),
+             grid, w.VBox([self.area, self.buffer]), self.progress.widget, self.status, self.consistency, self.kpi,
+             w.HBox([self.map_out, self.table_out])],
+            "landkit-siting-panel", solve_on_start)
 
     # ------------------------------------------------------------------ model glue
     def matrix(self) -> list[list[float]]:
@@ -479,20 +480,11 @@ class SitingPanel:
             ("占用耕地", "landkit-site-farmland", f"{s['占用耕地(亩)']:,.2f}", "亩"),
             ("周长", "landkit-site-perimeter", f"{s['周长(m)']:,.0f}", "m"),
         ])
-        self.map_out.clear_output(wait=True)
-        with self.map_out:
-            display(result.plot(self.park))
-        self.table_out.clear_output(wait=True)
-        with self.table_out:
-            display(result.summary().set_index("名称").T)
-            display(result.score_breakdown())
-
-    def _ipython_display_(self) -> None:
-        display(self.widget)
-
+        _show(self.map_out, result.plot(self.park))
+        _show(self.table_out, result.summary().set_index("名称").T, result.score_breakdown())
 
 # ============================================================================ corridor
-class CorridorPanel:
+class CorridorPanel(_Panel):
     """Resistance weights, ordering criterion and start site for the 文化旅游大动脉.
 
     One slider per factor of :func:`landkit.corridor.resistance_surface` (坡度, 土地利用, 生态保护红线,
@@ -556,27 +548,15 @@ class CorridorPanel:
         self.map_out = w.Output(layout=w.Layout(width="58%"))
         self.map_out.add_class("landkit-corridor-map")
         self.table_out = w.Output(layout=w.Layout(width="42%"))
-        self.widget = w.VBox(
-            [
-                w.HTML("<b>文化旅游大动脉选线 · 交互面板</b> (移动滑块即重新计算阻力面与线路 · "
-                       "move a slider to re-route)"),
-                w.VBox(list(self.weights.values())),
-                self.shares,
-                w.HBox([self.by, self.start]),
-                self.progress.widget,
-                self.status,
-                self.kpi,
-                w.HBox([self.map_out, self.table_out]),
-            ]
-        )
-        self.widget.add_class("landkit-corridor-panel")
         self.corridor: Any = None
         self._corridor_key: tuple[float, ...] | None = None
         self.choice: Any = None
         self.route: Any = None
-        self.timings_s: list[float] = []
-        if solve_on_start:
-            self.update()
+        self._assemble(
+            "<b>文化旅游大动脉选线 · 交互面板</b> (移动滑块即重新计算阻力面与线路 · move a slider to re-route)",
+            [w.VBox(list(self.weights.values())), self.shares, w.HBox([self.by, self.start]), self.progress.widget,
+             self.status, self.kpi, w.HBox([self.map_out, self.table_out])],
+            "landkit-corridor-panel", solve_on_start)
 
     # ------------------------------------------------------------------ model glue
     def resistance_weights(self) -> dict[str, float] | None:
@@ -624,9 +604,6 @@ class CorridorPanel:
         self.progress.done(f"完成 done ({elapsed:.1f} s)")
         return route
 
-    def _on_change(self, change: dict[str, Any]) -> None:
-        self.update()
-
     def _redraw(self, choice: Any, route: Any) -> None:
         s = route.summary()
         self.kpi.value = (
@@ -641,19 +618,11 @@ class CorridorPanel:
                 ("涉及户数", "landkit-route-households", f"{int(s['涉及户数']):,}", "户"),
             ])
         )
-        self.map_out.clear_output(wait=True)
-        with self.map_out:
-            display(self.corridor.plot({route.name: route}))
-        self.table_out.clear_output(wait=True)
-        with self.table_out:
-            display(route.table())
-
-    def _ipython_display_(self) -> None:
-        display(self.widget)
-
+        _show(self.map_out, self.corridor.plot({route.name: route}))
+        _show(self.table_out, route.table())
 
 # ============================================================================ scenario comparison
-class ScenarioPicker:
+class ScenarioPicker(_Panel):
     """Pick two or more run bundles (folders written by ``landkit run``) and compare them.
 
     Shows :func:`landkit.scenario.compare_runs`' KPI table, the Pareto chart (NPV against households
@@ -709,22 +678,12 @@ class ScenarioPicker:
         self.table_out = w.Output(layout=w.Layout(width="55%"))
         self.table_out.add_class("landkit-compare-table")
         self.chart_out = w.Output(layout=w.Layout(width="45%"))
-        self.widget = w.VBox(
-            [
-                w.HTML("<b>情景对比 · 交互面板</b> (选择两个或以上的结果包 · pick two or more run bundles; "
-                       "Ctrl/Shift+点击多选)"),
-                w.HBox([self.runs, self.against]),
-                self.progress.widget,
-                self.status,
-                self.recommendation,
-                w.HBox([self.table_out, self.chart_out]),
-            ]
-        )
-        self.widget.add_class("landkit-scenario-picker")
         self.comparison: Any = None
-        self.timings_s: list[float] = []
-        if solve_on_start:
-            self.update()
+        self._assemble("<b>情景对比 · 交互面板</b> (选择两个或以上的结果包 · pick two or more run bundles; "
+                       "Ctrl/Shift+点击多选)",
+                       [w.HBox([self.runs, self.against]), self.progress.widget, self.status, self.recommendation,
+                        w.HBox([self.table_out, self.chart_out])],
+                       "landkit-scenario-picker", solve_on_start)
 
     def update(self) -> Any:
         """Compare the selected bundles and redraw; returns the Comparison (None with fewer than two)."""
@@ -750,21 +709,11 @@ class ScenarioPicker:
         self.comparison = cmp
         self.recommendation.value = (f"<div class='landkit-recommendation'><b>建议 recommendation:</b> "
                                      f"{html.escape(cmp.recommendation)}</div>")
-        self.table_out.clear_output(wait=True)
-        with self.table_out:
-            display(cmp.kpis)
-        self.chart_out.clear_output(wait=True)
-        with self.chart_out:
-            display(plot_comparison_pareto(cmp.pareto, self.against.value))
+        _show(self.table_out, cmp.kpis)
+        _show(self.chart_out, plot_comparison_pareto(cmp.pareto, self.against.value))
         elapsed = time.perf_counter() - t0
         self.timings_s.append(elapsed)
         self.status.value = (f"<span class='landkit-status'>对比 {len(chosen)} 个情景 · compared {len(chosen)} runs · "
                              f"{elapsed:.1f} s</span>")
         self.progress.done(f"完成 done ({elapsed:.1f} s)")
         return cmp
-
-    def _on_change(self, change: dict[str, Any]) -> None:
-        self.update()
-
-    def _ipython_display_(self) -> None:
-        display(self.widget)
