@@ -297,6 +297,46 @@ def planned_use_of(parcels: pd.DataFrame, planning: pd.DataFrame | None, default
     return use.fillna(default).reindex(parcels.index).fillna(default)
 
 
+def acquisition_costs(parcels: pd.DataFrame, params: Parameters) -> tuple[pd.Series, pd.Series]:
+    r"""What acquiring each parcel costs, 万元: the land, and the houses on it.
+
+    Collective land (征收): :math:`a_i (c_{land} + c_{social} + c_{crops}) f_i`, with :math:`f_i` =
+    ``acquisition.collective_construction_factor`` on construction land and 1 elsewhere; state land
+    (收回/收购): :math:`a_i p_{g(i)}` by ``acquisition.state_buyback`` class. Houses: floor area ×
+    ``acquisition.house_demolition`` + households × ``acquisition.resettlement_per_household``.
+
+    Parameters
+    ----------
+    parcels : DataFrame
+        Town parcels with ``area_mu``, ``landuse_group``, ``ownership``, ``is_construction``,
+        ``floor_area_m2`` and ``households``.
+    params : Parameters
+
+    Returns
+    -------
+    acquisition, demolition : pandas.Series
+        Land compensation or buy-back (万元) and demolition plus resettlement (万元), by parcel.
+    """
+    a = parcels["area_mu"].astype(float)
+    group = parcels["landuse_group"].astype(str)
+    collective = parcels["ownership"].astype("string").fillna("collective").eq("collective")
+    construction = parcels["is_construction"].astype(bool)
+    unit_comp = (
+        float(params["acquisition.collective_land_compensation"])
+        + float(params["acquisition.social_security"])
+        + float(params["acquisition.young_crops_attachments"])
+    )
+    factor = np.where(construction, float(params["acquisition.collective_construction_factor"]), 1.0)
+    buyback = params["acquisition.state_buyback"]
+    state_price = group.map(lambda g: float(buyback.get(_BUYBACK_CLASS.get(g, "other"), buyback["other"])))
+    acquisition = pd.Series(np.where(collective, a * unit_comp * factor, a * state_price), index=parcels.index)
+    demolition = (
+        parcels["floor_area_m2"].astype(float) * float(params["acquisition.house_demolition"]) / 1e4
+        + parcels["households"].astype(float) * float(params["acquisition.resettlement_per_household"])
+    )
+    return acquisition, demolition
+
+
 def cost_parcels(
     parcels: pd.DataFrame,
     params: Parameters,
@@ -323,20 +363,7 @@ def cost_parcels(
     a = parcels["area_mu"].astype(float)
     group = parcels["landuse_group"].astype(str)
     collective = parcels["ownership"].astype("string").fillna("collective").eq("collective")
-    construction = parcels["is_construction"].astype(bool)
-    unit_comp = (
-        float(params["acquisition.collective_land_compensation"])
-        + float(params["acquisition.social_security"])
-        + float(params["acquisition.young_crops_attachments"])
-    )
-    factor = np.where(construction, float(params["acquisition.collective_construction_factor"]), 1.0)
-    buyback = params["acquisition.state_buyback"]
-    state_price = group.map(lambda g: float(buyback.get(_BUYBACK_CLASS.get(g, "other"), buyback["other"])))
-    acquisition = np.where(collective, a * unit_comp * factor, a * state_price)
-    demolition = (
-        parcels["floor_area_m2"].astype(float) * float(params["acquisition.house_demolition"]) / 1e4
-        + parcels["households"].astype(float) * float(params["acquisition.resettlement_per_household"])
-    )
+    acquisition, demolition = acquisition_costs(parcels, params)
     capacity_table = np.asarray(params["farmland.capacity_by_grade"], dtype=float)
     grade = parcels["farmland_grade"].astype(float)
     grade_idx = np.clip(np.nan_to_num(grade, nan=capacity_table.size).astype(int), 1, capacity_table.size) - 1
