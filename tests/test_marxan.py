@@ -16,6 +16,7 @@ from landkit.select import (
     read_marxan_solution,
     to_marxan,
 )
+from landkit.select.marxan import read_marxan_table
 
 SOLVERS = ["highs", "cbc"]
 
@@ -136,8 +137,49 @@ def test_to_marxan_refuses_what_marxan_cannot_hold(tmp_path):
     feats = pd.DataFrame({"f": [1.0, 1.0]}, index=units.index)
     with pytest.raises(ValidationError) as info:
         to_marxan(SelectionProblem(units, feats).with_max_utility(1.0), tmp_path / "x")
-    assert set(info.value.by_kind()) == {"marxan", "bad_id"}
+    assert set(info.value.by_kind()) == {"marxan"}
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("ids", [
+    pd.Index(["371325000000001600", "371325000000001601", "371325000000001602", "村-A"], dtype="string"),
+    pd.Index([371325000000001600, 371325000000001601, 371325000000001602, 2**31], dtype="int64"),
+], ids=["BSM text", "too large for Marxan's int"])
+def test_ids_marxan_cannot_hold_are_renumbered_and_restored(tmp_path, ids):
+    units = pd.DataFrame({"cost": [1.0, 2.0, 3.0, 4.0]}, index=ids)
+    feats = pd.DataFrame({"f": [1.0, 1.0, 2.0, 0.0], "g": [0.0, 1.0, 1.0, 1.0]}, index=ids)
+    edges = pd.DataFrame({"id1": [ids[0], ids[1], ids[3]], "id2": [ids[1], ids[2], ids[3]],
+                          "boundary": [1.0, 2.0, 3.0]})
+    problem = SelectionProblem(units, feats, boundary=edges, blm=0.5, locked_out=[ids[3]]).with_min_set(
+        {"f": 2.0, "g": 1.0})
+    folder = to_marxan(problem, tmp_path / "m")
+    pu = read_marxan_table(folder / "input" / "pu.dat")
+    assert pu["id"].tolist() == ["1", "2", "3", "4"]  # what Marxan can hold
+    back = from_marxan(folder)
+    assert back.unit_ids.tolist() == ids.tolist() and back.locked_out.tolist() == [ids[3]]
+    assert any("restored" in n for n in back.notes)
+    best = problem.solve(mip_gap=0.0)
+    again = back.solve(mip_gap=0.0)
+    assert again.objective == pytest.approx(best.objective) and set(again.selected) == set(best.selected)
+    # a Marxan solution file in the project's output folder comes back with the units' own ids
+    (folder / "output" / "output_best.csv").write_text("PUID,SOLUTION\n1,1\n2,0\n3,1\n4,0\n", encoding="utf-8")
+    chosen = read_marxan_solution(folder / "output" / "output_best.csv")
+    assert chosen.tolist() == [ids[0], ids[2]]
+    assert problem.evaluate(chosen).cost == pytest.approx(4.0)
+    (folder / "output" / "other.csv").write_text("PUID,SOLUTION\n9,1\n", encoding="utf-8")
+    with pytest.raises(ValidationError, match="not in it"):
+        read_marxan_solution(folder / "output" / "other.csv")
+
+
+def test_long_whole_number_ids_are_read_exactly(tmp_path):
+    folder = tmp_path / "big"
+    big = [371325000000001600, 371325000000001601]  # beyond float precision: must not collide
+    _write(folder / "input" / "pu.dat", ["id,cost,status", f"{big[0]},1,0", f"{big[1]},2,0"], sep=None)
+    _write(folder / "input" / "spec.dat", ["id,target,name", "1,1,f"], sep=None)
+    _write(folder / "input" / "puvspr.dat", ["species,pu,amount", f"1,{big[0]},1", f"1,{big[1]},1"], sep=None)
+    problem = from_marxan(folder)
+    problem.check()
+    assert problem.unit_ids.tolist() == big
 
 
 def test_prop_and_target_take_the_larger_with_a_note(tmp_path):

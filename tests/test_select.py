@@ -419,3 +419,23 @@ def test_brute_force_helper_agrees_with_evaluate_selection():
     values = [evaluate_selection(p, [u for u, bit in zip(units.index, bits, strict=True) if bit]).objective
               for bits in itertools.product([0, 1], repeat=n)]
     assert min(values) == pytest.approx(_brute_force(p))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_brute_force_replacement_cost(seed):
+    units, feats, bnd, rng = _random_instance(200 + seed, 2, 4)
+    p = SelectionProblem(units, feats, boundary=bnd, blm=[0.0, 0.5, 1.0][seed])
+    p = p.with_min_set(pd.Series(rng.uniform(0.3, 0.6, 3), index=feats.columns), relative=True)
+    result = p.solve(mip_gap=0.0)
+    best = _brute_force(p)
+    rc = result.replacement_cost(progress=False)
+    for u in result.selected:
+        without = p.with_locked_out([u])
+        try:
+            expected = _brute_force(without) - best
+        except ValueError:  # no subset meets the targets without u
+            expected = np.inf
+        assert rc[u] == pytest.approx(expected, rel=1e-7, abs=1e-7)
+    # a loosely solved result never reports a negative replacement cost: the best selection seen counts
+    loose = p.solve(mip_gap=0.5).replacement_cost(progress=False)
+    assert (loose.dropna() >= 0).all()

@@ -30,6 +30,11 @@ from landkit.select.problem import SelectionProblem
 
 _DEFAULT_NAMES = {"PUNAME": "pu.dat", "SPECNAME": "spec.dat", "PUVSPRNAME": "puvspr.dat"}
 
+#: Marxan keeps unit ids in a C ``int``: larger ids (18-digit 三调 BSM codes) or text ids are renumbered.
+MARXAN_MAX_ID = 2**31 - 1
+#: The lookup :func:`to_marxan` writes into ``INPUTDIR`` when it renumbers units: Marxan id → landkit id.
+ID_LOOKUP = "pu_ids.csv"
+
 #: Run parameters written into ``input.dat`` by :func:`to_marxan` (Marxan's usual defaults) so that the
 #: folder can be run by Marxan as it is.
 MARXAN_RUN_PARAMETERS: dict[str, str] = {
@@ -114,9 +119,12 @@ def _numbers(table: pd.DataFrame, column: str, path: Path, problems: list[Proble
 
 
 def _ids(table: pd.DataFrame, column: str, path: Path, problems: list[Problem]) -> np.ndarray:
+    parsed = pd.to_numeric(table[column], errors="coerce")
+    if parsed.notna().all() and pd.api.types.is_integer_dtype(parsed):
+        return parsed.to_numpy(np.int64)  # exact, however many digits (no detour through float)
     values = _numbers(table, column, path, problems)
     ok = np.isfinite(values)
-    if ok.all() and np.all(values == np.round(values)):
+    if ok.all() and np.all(values == np.round(values)) and np.all(np.abs(values) < 2.0**53):
         return values.astype(np.int64)
     problems.append(Problem(f"{path.name} column {column}", "ids must be whole numbers", "", "bad_id"))
     return table[column].to_numpy()
@@ -291,6 +299,25 @@ def from_marxan(folder: str | os.PathLike[str]) -> SelectionProblem:
     if len(absent):
         notes.append(f"{len(absent)} features have no amounts in puvspr.dat: {list(absent[:10])}")
 
+    lookup_path = _find(inputdir, ID_LOOKUP)
+    if lookup_path is not None:  # written by to_marxan: give the units back their own ids
+        lookup = _read_lookup(lookup_path, problems)
+        missing = pd.Index(units.index).difference(lookup.index)
+        if len(missing):
+            problems.append(Problem(lookup_path.name, f"{len(missing)} units of pu.dat are not in it, e.g. "
+                                    f"{list(missing[:5])}", f"delete {ID_LOOKUP} to keep Marxan's ids", "bad_id"))
+        else:
+            def restore(ids: np.ndarray) -> np.ndarray:
+                return lookup.reindex(ids).to_numpy()
+
+            units.index = pd.Index(restore(units.index.to_numpy()), name="id")
+            long["unit"] = restore(long["unit"].to_numpy())
+            if boundary is not None:
+                boundary["id1"], boundary["id2"] = restore(boundary["id1"].to_numpy()), restore(
+                    boundary["id2"].to_numpy())
+            notes.append(f"unit ids restored from {lookup_path.name} (Marxan's ids are 1..n)")
+            metadata["marxan_ids"] = pd.Series(lookup.index.to_numpy(), index=lookup.to_numpy())
+
     problem = SelectionProblem(
         units, long, cost="cost", boundary=boundary, blm=blm, feature_names=labels,
         locked_in=units.index[status == 2], locked_out=units.index[status == 3], notes=notes, metadata=metadata,
@@ -311,6 +338,28 @@ def _integer_like(index: pd.Index) -> bool:
     return bool(values.notna().all() and (values == values.round()).all())
 
 
+def _marxan_unit_ids(ids: pd.Index) -> tuple[np.ndarray, pd.DataFrame | None]:
+    """Marxan ids for ``ids``: the ids themselves when Marxan can hold them, else 1..n and a lookup table."""
+    if _integer_like(ids):
+        numbers = pd.to_numeric(pd.Series(ids))
+        if pd.api.types.is_integer_dtype(numbers) and numbers.between(0, MARXAN_MAX_ID).all():
+            return numbers.to_numpy(np.int64), None
+    marxan = np.arange(1, len(ids) + 1, dtype=np.int64)
+    column = "landkit_int_id" if pd.api.types.is_integer_dtype(ids) else "landkit_id"
+    return marxan, pd.DataFrame({"id": marxan, column: np.asarray(ids)})
+
+
+def _read_lookup(path: Path, problems: list[Problem]) -> pd.Series:
+    """Marxan id → landkit id from a ``pu_ids.csv`` written by :func:`to_marxan`."""
+    table = read_marxan_table(path)
+    column = "landkit_int_id" if "landkit_int_id" in table.columns else "landkit_id"
+    if not _require(table, ("id", column), path, problems):
+        return pd.Series(dtype=object)
+    original = (pd.to_numeric(table[column]).astype(np.int64) if column == "landkit_int_id"
+                else table[column].astype("string"))
+    return pd.Series(original.to_numpy(), index=_ids(table, "id", path, problems))
+
+
 def to_marxan(
     problem: SelectionProblem,
     folder: str | os.PathLike[str],
@@ -324,10 +373,13 @@ def to_marxan(
     Parameters
     ----------
     problem : SelectionProblem
-        A min-set problem (or one without an objective: targets 0). Unit ids must be whole numbers, as
-        Marxan requires. Features with whole-number labels keep them as ids; others are numbered
-        1..F with the label in ``name``. Relative targets are written as ``prop``, absolute as
-        ``target``. The cost written is the combined cost.
+        A min-set problem (or one without an objective: targets 0). Whole-number unit ids that fit
+        Marxan's C ``int`` (up to :data:`MARXAN_MAX_ID`) are kept; otherwise (18-digit 三调 BSM codes,
+        text) the units are numbered 1..n in order and ``INPUTDIR/pu_ids.csv`` maps each Marxan id back
+        to the unit's id, which :func:`from_marxan` and :func:`read_marxan_solution` restore.
+        Features with whole-number labels keep them as ids; others are numbered 1..F with the label
+        in ``name``. Relative targets are written as ``prop``, absolute as ``target``. The cost
+        written is the combined cost.
     folder : path
         The folder to create. It is written under a temporary name and moved into place.
     spf : float or Mapping[feature, float], optional
@@ -347,9 +399,6 @@ def to_marxan(
     problems: list[Problem] = []
     if problem.objective_kind == "max_utility":
         problems.append(Problem("objective", "Marxan solves minimum-set problems only", "use with_min_set", "marxan"))
-    if not _integer_like(problem.unit_ids):
-        problems.append(Problem("unit ids", "Marxan needs whole-number unit ids",
-                                "renumber the units 1..n and keep a lookup table", "bad_id"))
     if folder.exists() and not overwrite:
         problems.append(Problem(str(folder), "already exists", "pass overwrite=True or choose another folder",
                                 "exists"))
@@ -360,7 +409,7 @@ def to_marxan(
     named = not _integer_like(labels)
     feature_ids = np.arange(1, len(labels) + 1) if named else pd.to_numeric(pd.Series(labels)).astype(np.int64)
     feature_ids = np.asarray(feature_ids, dtype=np.int64)
-    unit_ids = pd.to_numeric(pd.Series(problem.unit_ids)).astype(np.int64).to_numpy()
+    unit_ids, lookup = _marxan_unit_ids(problem.unit_ids)
 
     status = np.zeros(len(unit_ids), dtype=np.int64)
     if "status" in problem.units.columns:
@@ -414,6 +463,9 @@ def to_marxan(
         (tmp / "input").mkdir()
         (tmp / "output").mkdir()
         lines = ["Input file for Marxan, written by landkit.select.to_marxan", ""]
+        if lookup is not None:
+            lines += [f"unit ids renumbered 1..n for Marxan; landkit ids in {params['INPUTDIR']}/{ID_LOOKUP}", ""]
+            lookup.to_csv(tmp / "input" / ID_LOOKUP, index=False)
         lines += [f"{k} {v}" for k, v in params.items()]
         (tmp / "input.dat").write_text("\n".join(lines) + "\n", encoding="utf-8")
         pu.to_csv(tmp / "input" / "pu.dat", sep="\t", index=False)
@@ -424,7 +476,8 @@ def to_marxan(
     return folder
 
 
-def read_marxan_solution(path: str | os.PathLike[str], *, run: int | None = None) -> pd.Index:
+def read_marxan_solution(path: str | os.PathLike[str], *, run: int | None = None,
+                         folder: str | os.PathLike[str] | None = None) -> pd.Index:
     """The units selected in a Marxan solution file.
 
     Parameters
@@ -435,14 +488,39 @@ def read_marxan_solution(path: str | os.PathLike[str], *, run: int | None = None
         run, columns ``P<id>``).
     run : int, optional
         The run (1-based) to take from a solutions matrix; required for one.
+    folder : path, optional
+        The Marxan project folder (holding ``input.dat``). When its ``INPUTDIR`` has the ``pu_ids.csv``
+        that :func:`to_marxan` writes on renumbering, Marxan's ids are turned back into the units' own
+        ids. Default: the folder two levels above ``path`` when it holds an ``input.dat`` (Marxan's
+        usual ``project/output/output_best.csv`` layout).
 
     Returns
     -------
     pandas.Index
-        Ids of the selected units (whole numbers), to pass to
-        :func:`~landkit.select.evaluate_selection`.
+        Ids of the selected units, to pass to :func:`~landkit.select.evaluate_selection`.
     """
     path = Path(path)
+    project = Path(folder) if folder is not None else path.resolve().parent.parent
+    input_dat = _find(project, "input.dat") if project.is_dir() else None
+    lookup_path = None
+    if input_dat is not None:
+        inputdir = project / read_input_dat(input_dat).get("INPUTDIR", "input")
+        lookup_path = _find(inputdir, ID_LOOKUP) if inputdir.is_dir() else None
+    selected = _solution_ids(path, run)
+    if lookup_path is None:
+        return selected
+    problems: list[Problem] = []
+    lookup = _read_lookup(lookup_path, problems)
+    unknown = selected.difference(lookup.index)
+    if problems or len(unknown):
+        problems.append(Problem(lookup_path.name, f"Marxan ids {list(unknown[:5])} of {path.name} are not in it",
+                                "pass folder= the project the solution came from", "bad_id"))
+        raise ValidationError(str(path), problems)
+    return pd.Index(lookup.reindex(selected).to_numpy(), name="id")
+
+
+def _solution_ids(path: Path, run: int | None) -> pd.Index:
+    """Marxan ids selected in a solution file or one run of a solutions matrix."""
     table = read_marxan_table(path)
     first = table.columns[0]
     if first == "solutionsmatrix":

@@ -142,7 +142,9 @@ class SelectionResult:
 
         so a larger value means a less replaceable unit; ``inf`` when the targets cannot be met
         without it. Each re-solve uses the solver settings of this result, so the values are only as
-        exact as the gaps (both solves at the same ``mip_gap``).
+        exact as the gaps. A re-solve's selection is also a selection of the full problem, so when one
+        is better than this result's, :math:`z^*` is taken as the best objective seen (this result or
+        any re-solve): every value is then ≥ 0, and exact when the solves are optimal (``mip_gap=0``).
 
         Parameters
         ----------
@@ -178,7 +180,7 @@ class SelectionResult:
         if time_limit_s is not None:
             options["time_limit_s"] = time_limit_s
         sign = -1.0 if self.problem.objective_kind == "max_utility" else 1.0
-        base = float(self.objective)
+        objectives = pd.Series(np.nan, index=selected, dtype=float)
         from tqdm.auto import tqdm
 
         for u in tqdm(todo, desc="替代成本 replacement cost", unit="unit", disable=not progress or len(todo) < 2,
@@ -195,5 +197,9 @@ class SelectionResult:
             if res.status == Status.INFEASIBLE:
                 out[u] = np.inf
             elif res.has_solution():
-                out[u] = sign * (float(res.objective) - base)
+                objectives[u] = float(res.objective)
+        solved = objectives.notna()
+        if solved.any():
+            best = min(sign * float(self.objective), float((sign * objectives[solved]).min()))  # best seen, as a min
+            out[solved] = sign * objectives[solved] - best
         return out

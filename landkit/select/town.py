@@ -163,7 +163,8 @@ def plot_selection(
     colours = {"selected": "#2e7d32", "locked_in": "#1b5e20", "locked_out": "#bdbdbd", "candidate": "#fff3c4"}
     labels = {"selected": "选定 selected", "locked_in": "锁定纳入 locked in", "locked_out": "排除 locked out",
               "candidate": "研究区其余地块 not selected"}
-    fig, ax = new_axes((11, 9), ax)
+    x0, y0, x1, y1 = study.total_bounds
+    fig, ax = new_axes((12.0, float(np.clip(9.0 * (y1 - y0) / max(x1 - x0, 1.0), 3.5, 9.0)) + 1.0), ax)
     others = town.parcels.index.difference(study.index)
     draw_polygons(ax, town.parcels.loc[others].geometry, facecolor="#f2f2f2", edgecolor="#dddddd", linewidth=0.1)
     draw_polygons(ax, study.geometry, facecolor=state.map(colours).to_numpy(), edgecolor="#888888", linewidth=0.1)
