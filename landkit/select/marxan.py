@@ -300,8 +300,10 @@ def from_marxan(folder: str | os.PathLike[str]) -> SelectionProblem:
         notes.append(f"{len(absent)} features have no amounts in puvspr.dat: {list(absent[:10])}")
 
     lookup_path = _find(inputdir, ID_LOOKUP)
-    if lookup_path is not None:  # written by to_marxan: give the units back their own ids
-        lookup = _read_lookup(lookup_path, problems)
+    found = len(problems)
+    lookup = _read_lookup(lookup_path, problems) if lookup_path is not None else None
+    if lookup is not None and lookup_path is not None and len(problems) == found:  # unreadable: reported
+        # written by to_marxan: give the units back their own ids
         missing = pd.Index(units.index).difference(lookup.index)
         if len(missing):
             problems.append(Problem(lookup_path.name, f"{len(missing)} units of pu.dat are not in it, e.g. "
@@ -316,7 +318,6 @@ def from_marxan(folder: str | os.PathLike[str]) -> SelectionProblem:
                 boundary["id1"], boundary["id2"] = restore(boundary["id1"].to_numpy()), restore(
                     boundary["id2"].to_numpy())
             notes.append(f"unit ids restored from {lookup_path.name} (Marxan's ids are 1..n)")
-            metadata["marxan_ids"] = pd.Series(lookup.index.to_numpy(), index=lookup.to_numpy())
 
     problem = SelectionProblem(
         units, long, cost="cost", boundary=boundary, blm=blm, feature_names=labels,
@@ -512,9 +513,10 @@ def read_marxan_solution(path: str | os.PathLike[str], *, run: int | None = None
     problems: list[Problem] = []
     lookup = _read_lookup(lookup_path, problems)
     unknown = selected.difference(lookup.index)
-    if problems or len(unknown):
+    if not problems and len(unknown):
         problems.append(Problem(lookup_path.name, f"Marxan ids {list(unknown[:5])} of {path.name} are not in it",
                                 "pass folder= the project the solution came from", "bad_id"))
+    if problems:
         raise ValidationError(str(path), problems)
     return pd.Index(lookup.reindex(selected).to_numpy(), name="id")
 
