@@ -100,6 +100,30 @@ def _zone_fraction(parcels: gpd.GeoSeries, zone: gpd.GeoDataFrame | None, *, til
     return np.clip(frac, 0.0, 1.0)
 
 
+def subset_boundary(parcels: gpd.GeoDataFrame, adjacency: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    r"""The edges among ``parcels`` and each one's exposed boundary, shared with none of the others (m).
+
+    Parameters
+    ----------
+    parcels : GeoDataFrame
+        Some or all of a town's parcels.
+    adjacency : DataFrame
+        The town's :func:`adjacency_table` (``id_i``, ``id_j``, ``shared_length_m``).
+
+    Returns
+    -------
+    edges, exposed
+        The adjacency rows with both parcels in ``parcels`` (index reset), and, by parcel,
+        :math:`\max(0, P_i - \sum_j s_{ij})` over those edges: an edge with a parcel left out counts as exposed.
+    """
+    inside = adjacency["id_i"].isin(parcels.index) & adjacency["id_j"].isin(parcels.index)
+    edges = adjacency[inside].reset_index(drop=True)
+    perimeter = pd.Series(shapely.length(np.asarray(parcels.geometry.values)), index=parcels.index)
+    shared = pd.concat([edges.set_index("id_i")["shared_length_m"], edges.set_index("id_j")["shared_length_m"]])
+    exposed = (perimeter - shared.groupby(level=0).sum().reindex(perimeter.index, fill_value=0.0)).clip(lower=0.0)
+    return edges, exposed
+
+
 def terrain_means(parcels: gpd.GeoDataFrame, dem_path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
     """Mean elevation (m) and mean slope (degrees) of the DEM inside each parcel.
 
@@ -343,14 +367,7 @@ class Town:
     @cached_property
     def exposed_length_m(self) -> pd.Series:
         """Boundary length of each parcel shared with no other parcel (the town edge), metres."""
-        perimeter = pd.Series(shapely.length(np.asarray(self.parcels.geometry.values)), index=self.parcels.index)
-        adj = self.adjacency
-        shared = (
-            pd.concat([adj.set_index("id_i")["shared_length_m"], adj.set_index("id_j")["shared_length_m"]])
-            .groupby(level=0)
-            .sum()
-        )
-        return (perimeter - shared.reindex(perimeter.index, fill_value=0.0)).clip(lower=0.0)
+        return subset_boundary(self.parcels, self.adjacency)[1]
 
     def with_params(self, params: Parameters | str | os.PathLike[str]) -> Town:
         """The same town with other parameters (a :class:`Parameters` or a file path).

@@ -534,12 +534,9 @@ def inputs_from_town(
     demand = pd.DataFrame({y: {u: float(demand_raw.get(u, {}).get(y, 0.0)) for u in USES} for y in years_t})
     edges = exposed = None
     if compactness:
-        adj = town.adjacency  # type: ignore[attr-defined]
-        inside = adj["id_i"].isin(table.index) & adj["id_j"].isin(table.index)
-        edges = adj[inside].reset_index(drop=True)
-        perim = pd.Series(np.asarray(cand.geometry.length), index=cand.index)
-        shared = pd.concat([edges.set_index("id_i")["shared_length_m"], edges.set_index("id_j")["shared_length_m"]])
-        exposed = (perim - shared.groupby(level=0).sum().reindex(perim.index, fill_value=0.0)).clip(lower=0.0)
+        from landkit.town import subset_boundary
+
+        edges, exposed = subset_boundary(cand, town.adjacency)  # type: ignore[attr-defined]
     inputs = ReserveInputs(
         parcels=table,
         revenue_net=net,

@@ -21,11 +21,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import shapely
 
 from landkit._errors import Problem, ValidationError
 from landkit.landuse import GROUP_LABELS
 from landkit.select.problem import SelectionProblem
+from landkit.town import subset_boundary
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -120,13 +120,7 @@ def from_town(
     features = pd.DataFrame({feature_label(g): np.where(group == g, units["area_mu"].to_numpy(), 0.0)
                              for g in groups}, index=units.index)
 
-    adj = town.adjacency
-    inside = adj["id_i"].isin(units.index) & adj["id_j"].isin(units.index)
-    shared = adj.loc[inside, ["id_i", "id_j", "shared_length_m"]]
-    perimeter = pd.Series(shapely.length(np.asarray(chosen.geometry.values)), index=units.index)
-    shared_by = (pd.concat([shared.set_index("id_i")["shared_length_m"], shared.set_index("id_j")["shared_length_m"]])
-                 .groupby(level=0).sum())
-    exposed = (perimeter - shared_by.reindex(units.index, fill_value=0.0)).clip(lower=0.0)
+    shared, exposed = subset_boundary(chosen, town.adjacency)
     boundary = pd.concat([
         pd.DataFrame({"id1": shared["id_i"].to_numpy(), "id2": shared["id_j"].to_numpy(),
                       "boundary": shared["shared_length_m"].to_numpy()}),
@@ -173,8 +167,8 @@ def plot_selection(
     present = [k for k in colours if (state == k).any()]
     handles = [Patch(facecolor=colours[k], edgecolor="#888888", label=labels[k]) for k in present]
     ev = result.evaluation
-    ax.set_xlim(*study.total_bounds[[0, 2]])
-    ax.set_ylim(*study.total_bounds[[1, 3]])
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
     finish_map(ax, title=f"{title} · {ev.n_selected} 块, {ev.cost:,.0f} 万元", legend_handles=handles,
                legend_title="图例")
     return fig
