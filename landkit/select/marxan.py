@@ -138,6 +138,25 @@ def _require(table: pd.DataFrame, columns: tuple[str, ...], path: Path, problems
     return not missing
 
 
+def _project(folder: Path) -> tuple[Path | None, dict[str, str], Path]:
+    """A Marxan project: its ``input.dat`` (if any), the parameters and the ``INPUTDIR`` in use.
+
+    ``folder`` may also be the ``input.dat`` file itself; without an ``INPUTDIR`` folder the tables are
+    looked for in the project folder.
+    """
+    if folder.is_file():
+        input_dat: Path | None = folder
+        base = folder.parent
+    else:
+        base = folder
+        input_dat = _find(folder, "input.dat")
+    if input_dat is None and not base.is_dir():
+        raise ValidationError(str(folder), [Problem(str(folder), "folder not found", "", "missing_file")])
+    params = read_input_dat(input_dat) if input_dat else {}
+    inputdir = base / params.get("INPUTDIR", "input")
+    return input_dat, params, inputdir if inputdir.is_dir() else base
+
+
 def from_marxan(folder: str | os.PathLike[str]) -> SelectionProblem:
     """Read a Marxan input folder as a min-set :class:`~landkit.select.SelectionProblem`.
 
@@ -165,20 +184,9 @@ def from_marxan(folder: str | os.PathLike[str]) -> SelectionProblem:
     """
     folder = Path(folder)
     notes: list[str] = []
-    if folder.is_file():
-        input_dat: Path | None = folder
-        base = folder.parent
-    else:
-        base = folder
-        input_dat = _find(folder, "input.dat")
-    if input_dat is None and not base.is_dir():
-        raise ValidationError(str(folder), [Problem(str(folder), "folder not found", "", "missing_file")])
-    params = read_input_dat(input_dat) if input_dat else {}
+    input_dat, params, inputdir = _project(folder)
     if input_dat is None:
         notes.append("no input.dat: default file names and BLM 0 used")
-    inputdir = base / params.get("INPUTDIR", "input")
-    if not inputdir.is_dir():
-        inputdir = base
 
     problems: list[Problem] = []
     paths: dict[str, Path] = {}
@@ -300,10 +308,8 @@ def from_marxan(folder: str | os.PathLike[str]) -> SelectionProblem:
         notes.append(f"{len(absent)} features have no amounts in puvspr.dat: {list(absent[:10])}")
 
     lookup_path = _find(inputdir, ID_LOOKUP)
-    found = len(problems)
     lookup = _read_lookup(lookup_path, problems) if lookup_path is not None else None
-    if lookup is not None and lookup_path is not None and len(problems) == found:  # unreadable: reported
-        # written by to_marxan: give the units back their own ids
+    if lookup is not None and lookup_path is not None:  # written by to_marxan: give the units their own ids
         missing = pd.Index(units.index).difference(lookup.index)
         if len(missing):
             problems.append(Problem(lookup_path.name, f"{len(missing)} units of pu.dat are not in it, e.g. "
@@ -341,24 +347,24 @@ def _integer_like(index: pd.Index) -> bool:
 
 def _marxan_unit_ids(ids: pd.Index) -> tuple[np.ndarray, pd.DataFrame | None]:
     """Marxan ids for ``ids``: the ids themselves when Marxan can hold them, else 1..n and a lookup table."""
-    if _integer_like(ids):
-        numbers = pd.to_numeric(pd.Series(ids))
-        if pd.api.types.is_integer_dtype(numbers) and numbers.between(0, MARXAN_MAX_ID).all():
-            return numbers.to_numpy(np.int64), None
+    numbers = pd.to_numeric(pd.Series(ids), errors="coerce")
+    if numbers.notna().all() and (numbers == numbers.round()).all() and numbers.between(0, MARXAN_MAX_ID).all():
+        return numbers.to_numpy(np.int64), None
     marxan = np.arange(1, len(ids) + 1, dtype=np.int64)
     column = "landkit_int_id" if pd.api.types.is_integer_dtype(ids) else "landkit_id"
     return marxan, pd.DataFrame({"id": marxan, column: np.asarray(ids)})
 
 
-def _read_lookup(path: Path, problems: list[Problem]) -> pd.Series:
-    """Marxan id → landkit id from a ``pu_ids.csv`` written by :func:`to_marxan`."""
+def _read_lookup(path: Path, problems: list[Problem]) -> pd.Series | None:
+    """Marxan id → landkit id from ``pu_ids.csv`` (written by :func:`to_marxan`); None when unreadable."""
     table = read_marxan_table(path)
     column = "landkit_int_id" if "landkit_int_id" in table.columns else "landkit_id"
+    found = len(problems)
     if not _require(table, ("id", column), path, problems):
-        return pd.Series(dtype=object)
-    original = (pd.to_numeric(table[column]).astype(np.int64) if column == "landkit_int_id"
-                else table[column].astype("string"))
-    return pd.Series(original.to_numpy(), index=_ids(table, "id", path, problems))
+        return None
+    marxan = _ids(table, "id", path, problems)
+    original = _ids(table, column, path, problems) if column == "landkit_int_id" else table[column].astype("string")
+    return None if len(problems) > found else pd.Series(np.asarray(original), index=marxan)
 
 
 def to_marxan(
@@ -502,21 +508,19 @@ def read_marxan_solution(path: str | os.PathLike[str], *, run: int | None = None
     """
     path = Path(path)
     project = Path(folder) if folder is not None else path.resolve().parent.parent
-    input_dat = _find(project, "input.dat") if project.is_dir() else None
     lookup_path = None
-    if input_dat is not None:
-        inputdir = project / read_input_dat(input_dat).get("INPUTDIR", "input")
-        lookup_path = _find(inputdir, ID_LOOKUP) if inputdir.is_dir() else None
+    if folder is not None or _find(project, "input.dat") is not None:
+        lookup_path = _find(_project(project)[2], ID_LOOKUP)
     selected = _solution_ids(path, run)
     if lookup_path is None:
         return selected
     problems: list[Problem] = []
     lookup = _read_lookup(lookup_path, problems)
-    unknown = selected.difference(lookup.index)
-    if not problems and len(unknown):
+    unknown = selected if lookup is None else selected.difference(lookup.index)
+    if lookup is not None and len(unknown):
         problems.append(Problem(lookup_path.name, f"Marxan ids {list(unknown[:5])} of {path.name} are not in it",
                                 "pass folder= the project the solution came from", "bad_id"))
-    if problems:
+    if lookup is None or problems:
         raise ValidationError(str(path), problems)
     return pd.Index(lookup.reindex(selected).to_numpy(), name="id")
 

@@ -180,7 +180,7 @@ class SelectionResult:
         if time_limit_s is not None:
             options["time_limit_s"] = time_limit_s
         sign = -1.0 if self.problem.objective_kind == "max_utility" else 1.0
-        objectives = pd.Series(np.nan, index=selected, dtype=float)
+        worse = pd.Series(np.nan, index=selected, dtype=float)  # sign × each re-solve's objective: lower is better
         from tqdm.auto import tqdm
 
         for u in tqdm(todo, desc="替代成本 replacement cost", unit="unit", disable=not progress or len(todo) < 2,
@@ -197,9 +197,9 @@ class SelectionResult:
             if res.status == Status.INFEASIBLE:
                 out[u] = np.inf
             elif res.has_solution():
-                objectives[u] = float(res.objective)
-        solved = objectives.notna()
+                worse[u] = sign * float(res.objective)
+        solved = worse.notna()
         if solved.any():
-            best = min(sign * float(self.objective), float((sign * objectives[solved]).min()))  # best seen, as a min
-            out[solved] = sign * objectives[solved] - best
+            best = min(sign * float(self.objective), float(worse[solved].min()))  # the best selection seen
+            out[solved] = worse[solved] - best
         return out
