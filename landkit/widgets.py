@@ -66,7 +66,6 @@ def _show(out: w.Output, *items: Any) -> None:
             display(item)
 
 
-
 class ReservePanel(_Panel):
     """Funds, debt ceiling, discount rate and price change for the 土地收储 plan.
 
@@ -249,11 +248,12 @@ class _Attempt:
 def _busy(status: w.HTML, controls: Sequence[Any], progress: _Progress | None, failed: str) -> Iterator[_Attempt]:
     """One re-solve of a panel: controls disabled and "solving" shown while it runs; a landkit error shown
     in the status line as ``failed: …`` (and kept in the attempt, not raised); an interrupt (■) shown
-    and passed on; the controls enabled again whatever happens."""
+    and passed on; each control's enabled state restored whatever happens (one that was off stays off)."""
     from landkit._errors import LandkitError
 
     attempt = _Attempt()
     status.value = "<span style='color:#b36b00'>求解中… solving</span>"
+    was_disabled = [control.disabled for control in controls]  # a control off before stays off after
     for control in controls:
         control.disabled = True
     try:
@@ -269,8 +269,8 @@ def _busy(status: w.HTML, controls: Sequence[Any], progress: _Progress | None, f
         if progress is not None:
             progress.done("失败 failed", ok=False)
     finally:
-        for control in controls:
-            control.disabled = False
+        for control, disabled in zip(controls, was_disabled, strict=True):
+            control.disabled = disabled
 
 
 def _solve_status(status: Any, gap: float | None, elapsed: float, limit: float, *, extra: str = "") -> str:
@@ -432,7 +432,6 @@ class SitingPanel(_Panel):
                                     time_limit_s=self.time_limit_s, mip_gap=self.mip_gap)
             except ValidationError as exc:  # bad judgements or inputs: refused, the previous result stays
                 refused = exc
-        self.buffer.disabled = self.park != "chemical"
         if attempt.error is not None:
             return None
         if refused is not None:

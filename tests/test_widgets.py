@@ -165,3 +165,15 @@ def test_a_failed_or_interrupted_solve_is_shown_and_frees_the_controls():
     with pytest.raises(ZeroDivisionError), _busy(status, controls, None, "failed"):  # a bug is not hidden
         1 / 0  # noqa: B018
     assert not any(c.disabled for c in controls)
+
+
+def test_busy_restores_each_controls_state_even_after_an_interrupt():
+    import ipywidgets as w
+
+    from landkit.widgets import _busy
+
+    on, off = w.FloatSlider(), w.FloatSlider(disabled=True)  # e.g. the buffer slider of a wood-cluster panel
+    with pytest.raises(KeyboardInterrupt), _busy(w.HTML(), [on, off], None, "failed"):
+        assert on.disabled and off.disabled
+        raise KeyboardInterrupt
+    assert not on.disabled and off.disabled
