@@ -108,3 +108,9 @@ class StoreError(LandkitError, RuntimeError):
 
 class ConflictError(StoreError):
     """Someone else changed the record since it was read: nothing was written; re-read and retry."""
+
+
+class OutputFolderError(LandkitError, FileExistsError):
+    """An output path holds something landkit did not write (a file, a user's folder, files added to a
+    landkit output): nothing was written; the message says what to do."""
+

@@ -1,22 +1,172 @@
-"""Atomic outputs: nothing half-written is ever left where a user would find it.
+"""Atomic outputs: nothing half-written is ever left where a user would find it, nothing of theirs is lost.
 
 Files and folders are written to a temporary sibling and moved into place with ``os.replace``
 (atomic on one file system); an exception leaves the previous version, or nothing, behind.
+
+Output folders follow three rules:
+
+- landkit writes a folder only where nothing is, into an empty folder, or over a folder that holds
+  a landkit output (recognised by its record :data:`MARKER`, or the ``audit.json`` of a run bundle
+  written before the record existed) and nothing else. A file, a folder of the user's, or a landkit
+  output to which someone added files is refused with an :class:`OutputFolderError` that names the
+  path and says what to do; ``force=True`` (``--force``) replaces a landkit output even with added
+  files, never anything else;
+- the temporary sibling is named ``.NAME.landkit-partial-PID-…``; one left behind by a process that
+  died (a kill, a power cut) is removed by the next write to the same place;
+- files and folders get the permissions the user's umask gives (not the private 0700 of
+  :func:`tempfile.mkdtemp`), so colleagues on a shared drive can open a bundle.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from landkit._errors import OutputFolderError
+
+#: The record landkit leaves in every output folder it writes: which files it wrote, when, what kind.
+MARKER = ".landkit-output.json"
+_PARTIAL = "landkit-partial"
+_OLD = "landkit-old"
+
+
+def umask() -> int:
+    """The process umask (read from /proc on Linux, without changing it; else set and restored)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    old = os.umask(0o022)
+    os.umask(old)
+    return old
+
+
+def _open_up(path: Path, *, directory: bool) -> None:
+    """Give ``path`` the mode a plain ``mkdir``/``open`` would have (0777/0666 less the umask)."""
+    os.chmod(path, (0o777 if directory else 0o666) & ~umask())
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, someone else's
+        return True
+    return True
+
+
+def sweep_leftovers(path: Path) -> list[Path]:
+    """Remove partial outputs beside ``path`` left by landkit processes that no longer run.
+
+    Only siblings named ``.NAME.landkit-partial-PID-…`` or ``.NAME.landkit-old-PID-…`` whose PID
+    is dead are removed; a running landkit's temporary folder is left alone. Returns what was removed.
+    """
+    pattern = re.compile(rf"^\.{re.escape(path.name)}\.(?:{_PARTIAL}|{_OLD})-(\d+)-")
+    removed: list[Path] = []
+    if not path.parent.is_dir():
+        return removed
+    for sibling in path.parent.iterdir():
+        m = pattern.match(sibling.name)
+        if m and not _pid_alive(int(m.group(1))):
+            if sibling.is_dir() and not sibling.is_symlink():
+                shutil.rmtree(sibling, ignore_errors=True)
+            else:
+                sibling.unlink(missing_ok=True)
+            removed.append(sibling)
+    return removed
+
+
+def _listed_files(folder: Path) -> set[str] | None:
+    """The files a landkit output says it wrote (relative paths), or None if ``folder`` is not one."""
+    marker = folder / MARKER
+    if marker.is_file():
+        try:
+            record = json.loads(marker.read_text(encoding="utf-8"))
+            return {str(f) for f in record["files"]} | {MARKER}
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+    audit = folder / "audit.json"  # a run bundle written before the marker existed
+    if audit.is_file():
+        try:
+            record = json.loads(audit.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if isinstance(record, dict) and "landkit_audit" in record and isinstance(record.get("outputs"), list):
+            return {str(f) for f in record["outputs"]} | {"audit.json"}
+    return None
+
+
+def _files_under(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() or p.is_symlink()}
+
+
+def check_output_folder(path: str | os.PathLike[str], *, force: bool = False) -> None:
+    """Refuse an output folder that would destroy something landkit did not write.
+
+    Parameters
+    ----------
+    path : path
+        The folder a command is about to write.
+    force : bool
+        Replace a landkit output even if files were added to it since.
+
+    Raises
+    ------
+    OutputFolderError
+        ``path`` is a file, a folder that is not a landkit output, or a landkit output holding files
+        landkit did not write (without ``force``). The message names the path and what to do.
+    """
+    path = Path(path)
+    if not path.exists() and not path.is_symlink():
+        return
+    if not path.is_dir() or path.is_symlink():
+        raise OutputFolderError(
+            f"{path} exists and is not a folder: landkit will not replace it. Choose another output folder "
+            f"(--out), e.g. {path.with_name(path.name + '_landkit')}")
+    if not any(path.iterdir()):
+        return
+    listed = _listed_files(path)
+    if listed is None:
+        raise OutputFolderError(
+            f"{path} holds files that landkit did not write (it has no {MARKER}): landkit will not replace "
+            f"them. Choose a new or empty output folder (--out), e.g. {path / 'landkit_out'}")
+    extra = sorted(_files_under(path) - listed)
+    if extra and not force:
+        shown = ", ".join(extra[:5]) + (f" and {len(extra) - 5} more" if len(extra) > 5 else "")
+        raise OutputFolderError(
+            f"{path} is a landkit output, but {len(extra)} file(s) in it were not written by landkit ({shown}): "
+            "they would be lost. Move them out, choose another output folder (--out), or pass --force to "
+            "replace the folder and everything in it")
+
+
+def _temp_sibling(path: Path, tag: str) -> Path:
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.{tag}-{os.getpid()}-", dir=path.parent))
+    _open_up(tmp, directory=True)
+    return tmp
+
+
+def _write_marker(folder: Path, kind: str) -> None:
+    files = sorted(_files_under(folder))
+    record = {"landkit_output": 1, "kind": kind, "pid": os.getpid(),
+              "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "files": files}
+    (folder / MARKER).write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
+
 
 @contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary file path beside ``path``; on success it replaces ``path``.
+
+    The file gets the permissions the umask gives a new file.
 
     Examples
     --------
@@ -31,6 +181,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     tmp.unlink()  # writers such as GDAL want to create the file themselves
     try:
         yield tmp
+        if tmp.is_file():
+            _open_up(tmp, directory=False)
         os.replace(tmp, path)
     finally:
         if tmp.exists():
@@ -38,23 +190,52 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 @contextmanager
-def atomic_dir(path: str | os.PathLike[str]) -> Iterator[Path]:
+def atomic_dir(path: str | os.PathLike[str], *, kind: str = "output", force: bool = False) -> Iterator[Path]:
     """Yield a temporary folder beside ``path``; on success it takes the place of ``path``.
 
-    An existing folder at ``path`` is replaced only after the new one is complete.
+    ``path`` is checked first (:func:`check_output_folder`: only nothing, an empty folder or a
+    landkit output may be replaced) and again just before the swap; partial folders left by dead
+    landkit processes are removed. The finished folder carries :data:`MARKER`, listing its files.
+
+    Parameters
+    ----------
+    path : path
+        The output folder.
+    kind : str
+        What the folder is (``"run bundle"``, ``"comparison"``, ``"Marxan project"`` ...), recorded in
+        the marker.
+    force : bool
+        Replace a landkit output even if files were added to it.
     """
     path = Path(path)
+    check_output_folder(path, force=force)
+    created: list[Path] = []
+    parent = path.parent
+    while not parent.exists():
+        created.append(parent)
+        parent = parent.parent
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
+    sweep_leftovers(path)
+    tmp = _temp_sibling(path, _PARTIAL)
+    done = False
     try:
         yield tmp
+        _write_marker(tmp, kind)
+        check_output_folder(path, force=force)  # nothing of the user's arrived while we wrote
         if path.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old.", dir=path.parent))
+            old = _temp_sibling(path, _OLD)
             os.replace(path, old / path.name)
             os.replace(tmp, path)
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(tmp, path)
+        done = True
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+        if not done:  # leave no empty parents we made behind a failed write
+            for folder in created:
+                try:
+                    folder.rmdir()
+                except OSError:
+                    break

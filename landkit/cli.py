@@ -12,24 +12,28 @@ upgrades a store (a GeoPackage file or a ``postgresql://`` URL; the password fro
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from landkit._errors import LandkitError
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from landkit.atomic import atomic_dir
+    from landkit.atomic import atomic_dir, check_output_folder
     from landkit.scenario import bundled_scenarios, compare_runs, run_scenario
     from landkit.town import load_sample
 
+    out = Path(args.out)
+    check_output_folder(out, force=args.force)
     t0 = time.perf_counter()
     town = load_sample()
     print(f"loaded {town!r} in {time.perf_counter() - t0:.1f} s")
-    out = Path(args.out)
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, kind="demo", force=args.force) as tmp:
         fig = town.plot()
         fig.savefig(tmp / "土地利用现状图.png", dpi=args.dpi, bbox_inches="tight")
         town.summary().to_csv(tmp / "地类统计表.csv", encoding="utf-8-sig")
@@ -64,7 +68,7 @@ def _run(args: argparse.Namespace) -> int:
     sc = load_scenario(args.scenario)
     out = Path(args.out) if args.out else Path("out") / sc.name
     t0 = time.perf_counter()
-    run = run_scenario(sc, out, dpi=args.dpi, progress=not args.quiet)
+    run = run_scenario(sc, out, dpi=args.dpi, progress=not args.quiet, force=args.force)
     print(f"情景 {sc.name}: loaded data in {run.load_time_s:.1f} s")
     for m, rec in run.records.items():
         print(f"  {m:9s} {rec.status:10s} {rec.wall_time_s:6.1f} s  {rec.summary}")
@@ -82,7 +86,7 @@ def _run(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from landkit.scenario import compare_runs
 
-    cmp = compare_runs(args.runs, args.out, against=args.against, dpi=args.dpi)
+    cmp = compare_runs(args.runs, args.out, against=args.against, dpi=args.dpi, force=args.force)
     print(cmp.kpis.to_string())
     print()
     print(cmp.recommendation)
@@ -97,16 +101,24 @@ def _sweep(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else Path("out") / f"{sc.name}_sweep"
     res = sweep(sc, args.samples, scheduler=args.scheduler, n_workers=args.workers, out=out,
                 time_limit_s=args.time_limit, mip_gap=args.mip_gap, seed=args.seed, progress=not args.quiet,
-                dpi=args.dpi)
+                dpi=args.dpi, force=args.force)
     print(res.summary())
     print(f"wrote {out}/ (sweep.html, samples.csv, parcel_frequency.csv, npv_quantiles.csv, summary.json, "
           "收储频率图.png, 净现值分布.png)")
     return 0
 
 
+_OUT_RULE = ("只写入新建或空文件夹, 或替换 landkit 以前写的成果文件夹; 其他文件夹和文件一律不动 / written only where "
+             "nothing is, into an empty folder, or over an earlier landkit output; anything else is refused")
+
+
 def _figure_options(parser: argparse.ArgumentParser, *, progress: bool = True) -> None:
-    """The options every command that draws figures shares: ``--dpi`` and (with progress bars) ``--quiet``."""
+    """The options every command that writes a folder of figures shares: ``--dpi``, ``--force`` and
+    (with progress bars) ``--quiet``."""
     parser.add_argument("--dpi", type=int, default=110, help="图件分辨率 / figure resolution")
+    parser.add_argument("--force", action="store_true",
+                        help="替换 landkit 以前写的成果文件夹, 即使其中有别人加入的文件 / replace an earlier landkit "
+                        "output even if files were added to it (never a folder landkit did not write)")
     if progress:
         parser.add_argument("--quiet", action="store_true", help="不显示进度条 / no progress bar")
 
@@ -117,7 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="示例: 在内置探沂镇样例上运行全部情景并对比 / run every bundled scenario on the "
                           "sample town and compare them")
-    demo.add_argument("--out", default="out/demo", help="output folder (replaced atomically)")
+    demo.add_argument("--out", default="out/demo", help=f"output folder, replaced atomically; {_OUT_RULE}")
     _figure_options(demo)
     demo.set_defaults(func=_demo)
     val = sub.add_parser("validate", help="read and validate a 三调 地类图斑 file")
@@ -134,7 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "result bundle. 例 / example: landkit run data/tanyi/scenarios/baseline.yaml --out out/baseline",
     )
     run.add_argument("scenario", help="情景文件路径 / scenario file (.yaml), e.g. data/tanyi/scenarios/baseline.yaml")
-    run.add_argument("--out", help="成果文件夹 (原子替换) / bundle folder, replaced atomically (default out/<name>)")
+    run.add_argument("--out", help=f"成果文件夹 (原子替换) / bundle folder, replaced atomically (default out/<name>); "
+                     f"{_OUT_RULE}")
     _figure_options(run)
     run.add_argument("--store", help="同时存入数据库 / also keep the run in a store: a .gpkg file or "
                      "postgresql://user@host/db (password in PGPASSWORD or ~/.pgpass)")
@@ -146,7 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "out/funds_plus50 --out out/compare",
     )
     cmp.add_argument("runs", nargs="+", help="情景成果文件夹 (landkit run 的输出) / run bundle folders")
-    cmp.add_argument("--out", default="out/compare", help="对比报告文件夹 / comparison folder")
+    cmp.add_argument("--out", default="out/compare", help=f"对比报告文件夹 / comparison folder; {_OUT_RULE}")
     cmp.add_argument("--against", choices=["households", "farmland"], default="households",
                      help="帕累托图横轴: 搬迁户数或占用耕地 / Pareto chart: NPV against households or farmland")
     _figure_options(cmp, progress=False)
@@ -164,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "e.g. tcp://10.0.0.5:8786 (default: a local cluster)")
     swp.add_argument("--workers", type=int, default=2, help="本地集群进程数 / local cluster workers (default 2)")
     swp.add_argument("--out", help="结果文件夹 (原子替换) / output folder, replaced atomically "
-                     "(default out/<name>_sweep)")
+                     f"(default out/<name>_sweep); {_OUT_RULE}")
     swp.add_argument("--time-limit", type=float, help="每个样本的求解时限 (秒) / solver time limit per sample "
                      "(default: the scenario's reserve time_limit_s)")
     swp.add_argument("--mip-gap", type=float, help="每个样本的最优间隙 / MIP gap per sample, e.g. 0.02")
@@ -231,14 +244,50 @@ def _store(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Terminated(BaseException):
+    """SIGTERM (or SIGHUP) arrived: unwind like Ctrl-C, so solvers are stopped and partial output removed."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_terminated(signum: int, _frame: object) -> None:
+    raise _Terminated(signum)
+
+
+#: Errors that mean the user's input or environment is wrong: one message, exit code 1, no traceback.
+USER_ERRORS: tuple[type[BaseException], ...] = (LandkitError, FileNotFoundError, NotADirectoryError,
+                                                IsADirectoryError, PermissionError)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the process exit code (1 with a readable message on bad input)."""
+    """Entry point; returns the process exit code.
+
+    1 with one readable message on bad input (never a traceback), 130 after Ctrl-C and 128 + the
+    signal's number after SIGTERM or SIGHUP; in every case running solvers are stopped and no
+    partial output is left behind.
+    """
     args = build_parser().parse_args(argv)
+    handlers: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            handlers[sig] = signal.signal(sig, _raise_terminated)
     try:
         return int(args.func(args))
-    except (LandkitError, FileNotFoundError) as exc:  # bad input: a readable message, no traceback
+    except USER_ERRORS as exc:  # bad input: a readable message, no traceback
         print(f"landkit: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("landkit: interrupted (Ctrl-C); solvers stopped, nothing was written", file=sys.stderr)
+        return 130
+    except _Terminated as exc:
+        print(f"landkit: stopped by signal {signal.Signals(exc.signum).name}; solvers stopped, nothing was "
+              "written", file=sys.stderr)
+        return 128 + exc.signum
+    finally:
+        for sig, previous in handlers.items():
+            signal.signal(sig, previous)
 
 
 if __name__ == "__main__":

@@ -5,11 +5,19 @@ are mappings with ``value``, ``unit``, ``tag`` (``S`` sourced, ``R`` policy text
 ``E`` estimate) and ``source``. :class:`Parameters` loads it safely, validates every leaf at once,
 answers dotted look-ups (``params["acquisition.site_preparation"]``) and keeps provenance through
 overrides, so every number a model uses can be traced.
+
+A user's file and every override are checked against the bundled file, which is the schema: each
+parameter landkit reads must be present, have a value of the same kind (a number where a number is
+read, a list of names where names are read ...), the same unit (landkit computes in that unit),
+and a value in range (finite; not negative; shares between 0 and 1). Every problem is named with
+its key and file and all are raised at once (:class:`~landkit.ValidationError`).
 """
 
 from __future__ import annotations
 
 import copy
+import functools
+import math
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -19,7 +27,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from landkit._errors import Problem, ValidationError
+from landkit._errors import LandkitError, Problem, ValidationError
 
 TAGS: dict[str, str] = {
     "S": "sourced",
@@ -56,7 +64,120 @@ class Param:
 
 
 def _is_leaf(node: Any) -> bool:
-    return isinstance(node, Mapping) and "value" in node
+    """A parameter (has ``value``), or one that lost its value (two or more of unit, tag, source)."""
+    if not isinstance(node, Mapping):
+        return False
+    return "value" in node or sum(k in node for k in LEAF_KEYS[1:]) >= 2
+
+
+class ParameterKeyError(LandkitError, KeyError):
+    """A parameter landkit needs is not in the parameter file; the message names close keys."""
+
+    def __str__(self) -> str:  # KeyError would show the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _kind(v: Any) -> str:
+    if v is None:
+        return "empty"
+    if isinstance(v, bool):
+        return "true/false"
+    if _is_number(v):
+        return "number"
+    if isinstance(v, str):
+        return "text"
+    if isinstance(v, list):
+        return "list"
+    if isinstance(v, Mapping):
+        return "mapping"
+    return type(v).__name__
+
+
+def _numbers(v: Any) -> Iterator[float]:
+    if _is_number(v):
+        yield float(v)
+    elif isinstance(v, list):
+        for x in v:
+            yield from _numbers(x)
+    elif isinstance(v, Mapping):
+        for x in v.values():
+            yield from _numbers(x)
+
+
+def _empties(v: Any, where: str) -> Iterator[str]:
+    if v is None:
+        yield where
+    elif isinstance(v, list):
+        for i, x in enumerate(v):
+            yield from _empties(x, f"{where}[{i}]")
+    elif isinstance(v, Mapping):
+        for k, x in v.items():
+            yield from _empties(x, f"{where}.{k}")
+
+
+def _shape_problem(ref: Any, value: Any, where: str) -> str | None:
+    """Why ``value`` cannot stand where landkit reads a value shaped like ``ref`` (None if it can)."""
+    if _kind(ref) != _kind(value):
+        example = ref if not isinstance(ref, list | Mapping) else f"a {_kind(ref)} such as {ref!r}"[:80]
+        return f"{where} is {value!r} ({_kind(value)}); landkit reads a {_kind(ref)} here, e.g. {example}"
+    if isinstance(ref, list) and ref and value:
+        kinds = {_kind(x) for x in ref}
+        if len(kinds) == 1:
+            for i, x in enumerate(value):
+                if _kind(x) not in kinds and not (isinstance(ref[0], list | Mapping)):
+                    return f"{where}[{i}] is {x!r} ({_kind(x)}); landkit reads a list of {kinds.pop()}s here"
+                if isinstance(ref[0], list | Mapping):
+                    why = _shape_problem(ref[0], x, f"{where}[{i}]")
+                    if why:
+                        return why
+    if isinstance(ref, Mapping):
+        kinds = {_kind(x) for x in ref.values()}
+        for k, x in value.items():
+            if k in ref:
+                why = _shape_problem(ref[k], x, f"{where}.{k}")
+            elif len(kinds) == 1 and _kind(x) not in kinds:
+                why = f"{where}.{k} is {x!r} ({_kind(x)}); landkit reads {kinds.pop()}s in this table"
+            else:
+                why = None
+            if why:
+                return why
+    return None
+
+
+def _range_problem(key: str, unit: str, value: Any, ref_value: Any) -> str | None:
+    """Why a value is out of range: not finite, negative where landkit's own is never, a share outside [0, 1]."""
+    nums = list(_numbers(value))
+    if any(not math.isfinite(x) for x in nums):
+        return f"{key}: {value!r} is not a finite number"
+    if nums and min(nums) < 0 and all(x >= 0 for x in _numbers(ref_value)):
+        return f"{key}: {min(nums)!r} {unit} is negative; give a value >= 0"
+    if unit.startswith("share") and any(x > 1 for x in nums):
+        return f"{key}: {max(nums)!r} is a share above 1; write shares as fractions (5 % = 0.05)"
+    return None
+
+
+def _tail(key: str, why: str) -> str:
+    """``why`` without a leading ``key`` (a nested path such as ``key.industrial`` is kept)."""
+    for lead in (f"{key}: ", f"{key} "):
+        if why.startswith(lead):
+            return why[len(lead):]
+    return why
+
+
+def check_value(key: str, ref: Param, value: Any) -> list[str]:
+    """Problems with ``value`` standing for the parameter ``ref`` (kind, emptiness, range)."""
+    out = [f"{w}: the value is empty; give a {_kind(ref.value)}" for w in _empties(value, key)]
+    if out:
+        return out
+    why = _shape_problem(ref.value, value, key)
+    if why:
+        return [why]
+    why = _range_problem(key, ref.unit, value, ref.value)
+    return [why] if why else []
 
 
 class Parameters:
@@ -78,18 +199,42 @@ class Parameters:
     '万元/亩'
     """
 
-    def __init__(self, tree: Mapping[str, Any], source: str = "<parameters>") -> None:
+    def __init__(self, tree: Mapping[str, Any], source: str = "<parameters>", *,
+                 schema: Parameters | None = None) -> None:
         self._tree: dict[str, Any] = copy.deepcopy(dict(tree))
         self.source = source
         problems = list(self._check(self._tree, ""))
+        self._flat: dict[str, Param] = {p.key: p for p in self._walk(self._tree, "")}
+        self._read: set[str] = set()
+        if schema is not None:
+            broken = {p.where.split("[")[0] for p in problems}
+            problems += [p for p in self._against(schema) if p.where not in broken]
         if problems:
             raise ValidationError(source, problems)
-        self._flat: dict[str, Param] = {p.key: p for p in self._walk(self._tree, "")}
+
+    def _against(self, schema: Parameters) -> Iterator[Problem]:
+        """Every way this tree departs from ``schema`` (the bundled file): missing, kind, unit, range."""
+        for key, ref in schema._flat.items():
+            mine = self._flat.get(key)
+            if mine is None:
+                yield Problem(key, "missing: landkit reads this parameter",
+                              f"add it (the bundled file has {ref.value!r} {ref.unit}, tag {ref.tag})", "missing")
+                continue
+            if mine.unit.strip() != ref.unit.strip():
+                yield Problem(key, f"unit is {mine.unit!r}; landkit reads this parameter in {ref.unit!r}",
+                              f"convert the value to {ref.unit} and write unit: {ref.unit}", "unit")
+            for why in check_value(key, ref, mine.value):
+                yield Problem(key, _tail(key, why), "", "value")
 
     # ------------------------------------------------------------------ loading
     @classmethod
     def load(cls, path: str | os.PathLike[str] | None = None) -> Parameters:
-        """Load a parameter file (default: the bundled 探沂镇 file), validating every leaf."""
+        """Load a parameter file (default: the bundled 探沂镇 file), validating every leaf.
+
+        A file other than the bundled one is checked against it (see the module docstring): every
+        parameter present, of the right kind, unit and range; all problems in one error.
+        """
+        bundled = path is None or Path(path).resolve() == SAMPLE_PARAMETERS.resolve()
         path = Path(path) if path is not None else SAMPLE_PARAMETERS
         if not path.exists():
             raise ValidationError(
@@ -105,7 +250,7 @@ class Parameters:
             raise ValidationError(
                 str(path), [Problem(str(path), "top level must be a mapping of sections", "", "yaml")]
             )
-        return cls(tree, source=str(path))
+        return cls(tree, source=str(path), schema=None if bundled else _bundled())
 
     @staticmethod
     def _check(node: Any, prefix: str) -> Iterator[Problem]:
@@ -116,6 +261,9 @@ class Parameters:
                     prefix, f"missing {', '.join(missing)}", "every parameter needs value, unit, tag, source",
                     "parameter",
                 )
+            for where in _empties(node.get("value", 0), prefix):
+                yield Problem(where, "the value is empty", "write the number (or list, or text) after value:",
+                              "parameter")
             tag = node.get("tag")
             if tag is not None and tag not in TAGS:
                 yield Problem(prefix, f"tag {tag!r} is not one of {sorted(TAGS)}", "", "parameter")
@@ -132,7 +280,10 @@ class Parameters:
     @staticmethod
     def _walk(node: Any, prefix: str) -> Iterator[Param]:
         if _is_leaf(node):
-            yield Param(prefix, node["value"], str(node["unit"]), str(node["tag"]), str(node["source"]))
+            if all(k in node for k in LEAF_KEYS):  # an incomplete leaf is reported by _check
+                yield Param(prefix, node["value"], str(node["unit"]), str(node["tag"]), str(node["source"]))
+            return
+        if not isinstance(node, Mapping):
             return
         for key, child in node.items():
             yield from Parameters._walk(child, f"{prefix}.{key}" if prefix else str(key))
@@ -141,13 +292,20 @@ class Parameters:
     def param(self, key: str) -> Param:
         """The :class:`Param` at a dotted key; a clear error names close keys when it is absent."""
         try:
-            return self._flat[key]
+            found = self._flat[key]
         except KeyError:
             section = key.rsplit(".", 1)[0]
             near = [k for k in self._flat if k.startswith(section + ".")] or sorted(self._flat)[:20]
-            raise KeyError(
-                f"parameter {key!r} not found in {self.source}; keys nearby: {', '.join(near)}"
+            raise ParameterKeyError(
+                f"parameter {key!r} not found in {self.source}; add it to the file (the bundled "
+                f"data/tanyi/parameters.yaml has every parameter); keys nearby: {', '.join(near)}"
             ) from None
+        self._read.add(key)
+        return found
+
+    def keys_read(self) -> frozenset[str]:
+        """The keys a model or loader has looked up so far (:meth:`param`, ``[]``, :meth:`get`)."""
+        return frozenset(self._read)
 
     def __getitem__(self, key: str) -> Any:
         return copy.deepcopy(self.param(key).value)
@@ -173,15 +331,20 @@ class Parameters:
         its own unit, tag and source). Unknown keys are an error that lists them all.
         """
         tree = copy.deepcopy(self._tree)
-        unknown = [k for k in overrides if k not in self._flat]
-        if unknown:
-            raise ValidationError(
-                source,
-                [
-                    Problem(k, "unknown parameter key", f"known keys in its section: {self._near(k)}", "key")
-                    for k in unknown
-                ],
-            )
+        problems = [Problem(k, "unknown parameter key", f"known keys in its section: {self._near(k)}", "key")
+                    for k in overrides if k not in self._flat]
+        for key, new in overrides.items():
+            old = self._flat.get(key)
+            if old is None:
+                continue
+            value = new.get("value") if _is_leaf(new) else new
+            if _is_leaf(new) and "unit" in new and str(new["unit"]).strip() != old.unit.strip():
+                problems.append(Problem(key, f"unit is {new['unit']!r}; landkit reads this parameter in "
+                                             f"{old.unit!r}", f"convert the value to {old.unit}", "unit"))
+            problems += [Problem(key, _tail(key, why), f"unit {old.unit}", "value")
+                         for why in check_value(key, old, value)]
+        if problems:
+            raise ValidationError(source, problems)
         for key, new in overrides.items():
             node = tree
             *parents, last = key.split(".")
@@ -222,3 +385,10 @@ class Parameters:
     def __repr__(self) -> str:
         n_est = sum(p.is_estimate for p in self._flat.values())
         return f"<Parameters {len(self)} values ({n_est} estimates) from {self.source}>"
+
+
+@functools.cache
+def _bundled() -> Parameters:
+    """The bundled parameter file: the schema every other parameter file is checked against."""
+    return Parameters.load(SAMPLE_PARAMETERS)
+

@@ -46,6 +46,7 @@ share of a chosen project), not the cost of changing the project set.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -56,17 +57,21 @@ import xarray as xr
 
 from landkit._errors import Problem, ValidationError
 from landkit.farmland.ledger import FarmlandLedger, SupplementUnit
-from landkit.optimize import GroupSpec, SolveResult, solve
+from landkit.optimize import GroupSpec, SolveResult, Status, solve
 from landkit.params import Parameters
 
 if TYPE_CHECKING:
     from landkit.farmland.result import FarmlandResult
 
 #: How an impossible balance is explained: constraint -> GroupSpec (user units: 亩, 公斤).
+_MORE_UNITS = "add supplement units (自行垦造, 提质改造, 挂钩复垦), or allow more purchased indicators " \
+              "(farmland.indicator_max_mu)"
 DIAGNOSIS_GROUPS: dict[str, GroupSpec] = {
-    "quantity": GroupSpec(label="{group}: quantity balance (占一补一, 数量)", unit="亩", weight=1.0),
-    "capacity": GroupSpec(label="{group}: capacity balance (占优补优, 产能)", unit="公斤", scale=100.0, weight=0.01),
-    "paddy": GroupSpec(label="{group}: paddy balance (占水补水, 水田)", unit="亩", weight=1.0),
+    "quantity": GroupSpec(label="{group}: quantity balance (占一补一, 数量)", unit="亩", weight=1.0, hint=_MORE_UNITS),
+    "capacity": GroupSpec(label="{group}: capacity balance (占优补优, 产能)", unit="公斤", scale=100.0, weight=0.01,
+                          hint=_MORE_UNITS + "; upgrade units (提质改造) add capacity"),
+    "paddy": GroupSpec(label="{group}: paddy balance (占水补水, 水田)", unit="亩", weight=1.0,
+                       hint=_MORE_UNITS + "; paddy conversion units (旱改水) add paddy"),
 }
 _DIM_COLUMN = {"quantity": "area_mu", "capacity": "capacity_kg", "paddy": "paddy_mu"}
 _DIM_SCALE = {"quantity": 1.0, "capacity": 0.01, "paddy": 1.0}
@@ -179,7 +184,8 @@ class FarmlandBalance:
         ----------
         solver : {"highs", "cbc"}
         time_limit_s : float or None
-            Hard wall-clock limit of each solve.
+            Hard wall-clock limit of the whole call (build, solve and the marginal-cost solve). When
+            no time is left for the marginal costs, the result has none and says so.
         mip_gap : float
             Relative gap at which a MILP counts as optimal.
         duals : bool
@@ -196,18 +202,24 @@ class FarmlandBalance:
         """
         from landkit.farmland.result import FarmlandResult
 
+        began = time.perf_counter()  # the limit counts the build and the marginal-cost solve too
         model = self.build_model()
-        outcome = solve(model, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap)
-        outcome.raise_for_status(groups=DIAGNOSIS_GROUPS, diagnose_time_limit_s=time_limit_s)
+        outcome = solve(model, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap, started_at=began)
+        outcome.raise_for_status(groups=DIAGNOSIS_GROUPS, diagnose_time_limit_s=time_limit_s,
+                                 model_name="耕地占补平衡 (FarmlandBalance)")
         dual_outcome: SolveResult | None = None
         dual_note = ""
         if duals:
             if outcome.is_mip:
                 build = outcome.value("build").to_pandas()
                 dual_outcome = solve(self.build_model(fixed_build=build.to_dict()), solver=solver,
-                                     time_limit_s=time_limit_s)
-                dual_outcome.raise_for_status(diagnose=False)
-                dual_note = "LP with the chosen whole projects fixed (marginal cost given the project set)"
+                                     time_limit_s=time_limit_s, started_at=began)
+                if dual_outcome.status is Status.OPTIMAL:
+                    dual_note = "LP with the chosen whole projects fixed (marginal cost given the project set)"
+                else:
+                    dual_note = (f"no marginal costs: the LP with the chosen projects fixed ended "
+                                 f"{dual_outcome.status.value} within the time limit of the whole call")
+                    dual_outcome = None
             else:
                 dual_outcome = outcome
                 dual_note = "LP"

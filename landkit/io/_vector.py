@@ -42,6 +42,29 @@ def check_exists(path: PathLike) -> str:
     return text
 
 
+#: The parts of a shapefile that must lie beside the .shp, and what each holds.
+SHAPEFILE_PARTS: dict[str, str] = {".dbf": "the attributes (BSM, DLBM, DLMC, ...)", ".shx": "the index of the shapes"}
+
+
+def check_shapefile_parts(text: str) -> None:
+    """ValidationError naming each .shp (the file, or those in a folder) whose .dbf or .shx is missing."""
+    if text.startswith("/vsi") or "://" in text:
+        return
+    path = Path(text)
+    shps = sorted(p for p in path.iterdir() if p.suffix.lower() == ".shp") if path.is_dir() else (
+        [path] if path.suffix.lower() == ".shp" else [])
+    problems = []
+    for shp in shps:
+        present = {p.name.lower() for p in shp.parent.iterdir() if p.stem == shp.stem}
+        for ext, holds in SHAPEFILE_PARTS.items():
+            if (shp.stem + ext).lower() not in present:
+                problems.append(Problem(
+                    str(shp), f"{shp.stem}{ext} is missing beside it: a shapefile keeps {holds} in its {ext} file",
+                    f"copy {shp.stem}{ext} (same name, same folder) from where the .shp came from", "missing_file"))
+    if problems:
+        raise ValidationError(text, problems)
+
+
 def gdal_path(text: str) -> str:
     """The path GDAL should open: inside a zip, the one folder holding the shapefiles or a .gdb."""
     if not text.lower().endswith(".zip") or not zipfile.is_zipfile(text):
@@ -71,6 +94,7 @@ def list_layers(path: PathLike) -> list[str]:
         Layer names as the file spells them.
     """
     text = check_exists(path)
+    check_shapefile_parts(text)
     try:
         layers = pyogrio.list_layers(gdal_path(text))
     except pyogrio.errors.DataSourceError as exc:

@@ -15,7 +15,6 @@ import os
 import re
 import shutil
 import signal
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
@@ -24,7 +23,7 @@ import numpy as np
 from landkit._errors import SolverError
 from landkit.optimize._highs import write_with_highs
 from landkit.optimize._problem import LinearProblem
-from landkit.optimize._runner import Deadlines, RawOutcome, read_text, run_process
+from landkit.optimize._runner import Deadlines, RawOutcome, job_dir, read_text, run_process
 from landkit.optimize._status import Status
 
 _NAME = re.compile(r"^([CR])(\d+)$")
@@ -70,8 +69,7 @@ def run_cbc(
     cbc = find_cbc()
     flip = problem.sense == "max"
     as_min = replace(problem, sense="min", c=-problem.c if flip else problem.c, col_names=None, row_names=None)
-    with tempfile.TemporaryDirectory(prefix="landkit-cbc-") as tmp:
-        jobdir = Path(tmp)
+    with job_dir("cbc") as jobdir:
         mps = jobdir / "model.mps"
         if not write_with_highs(as_min, mps, names=True, deadlines=deadlines):
             return RawOutcome(

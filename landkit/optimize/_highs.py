@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +14,7 @@ from landkit.optimize._runner import (
     KILL_AT,
     Deadlines,
     RawOutcome,
+    job_dir,
     read_text,
     run_worker,
 )
@@ -57,8 +57,7 @@ def write_with_highs(
 
     Returns False if the deadlines' kill time arrived first; raises OSError if HiGHS failed.
     """
-    with tempfile.TemporaryDirectory(prefix="landkit-write-") as tmp:
-        jobdir = Path(tmp)
+    with job_dir("write") as jobdir:
         with open(jobdir / "problem.npz", "wb") as f:
             np.savez(f, **problem.to_arrays(names=names))
         (jobdir / "job.json").write_text(json.dumps({"task": "write", "path": str(path)}), encoding="utf-8")
@@ -86,8 +85,7 @@ def run_highs(
     ``start`` (see :func:`landkit.optimize._solve.prepare_start`) is handed to HiGHS as a MIP
     start (``Highs.setSolution`` with column indices and values).
     """
-    with tempfile.TemporaryDirectory(prefix="landkit-highs-") as tmp:
-        jobdir = Path(tmp)
+    with job_dir("highs") as jobdir:
         with open(jobdir / "problem.npz", "wb") as f:
             np.savez(f, **problem.to_arrays())
         if start is not None:

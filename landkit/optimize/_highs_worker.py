@@ -19,13 +19,21 @@ the worker writes:
     the final answer (model status, solution, duals, bound), atomically, last.
 
 Tasks: ``"solve"`` and ``"write"`` (write the model to ``job["path"]`` as MPS or LP).
+
+The worker never outlives its parent: a watchdog thread waits for SIGTERM (the death signal the
+parent arms on Linux) and checks the parent's pid every 0.2 s; when the parent is gone it removes
+the job folder and ends the process, HiGHS's threads with it. HiGHS releases the GIL while it
+solves, so the watchdog runs during a solve.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -33,6 +41,31 @@ import highspy
 import numpy as np
 
 _PROGRESS_EVERY_S = 0.1
+_WATCH_EVERY_S = 0.2
+#: The job folder of the running job, removed by the watchdog if the parent dies.
+_JOB: dict[str, Path] = {}
+
+
+def _watch_parent(parent: int) -> None:
+    """Thread body: end the process (removing the job folder) once the parent is gone."""
+    while True:
+        got = None
+        if hasattr(signal, "sigtimedwait"):
+            got = signal.sigtimedwait({signal.SIGTERM}, _WATCH_EVERY_S)
+        else:  # pragma: no cover - no sigtimedwait (macOS)
+            time.sleep(_WATCH_EVERY_S)
+        if got is not None or os.getppid() != parent:
+            jobdir = _JOB.get("dir")
+            if jobdir is not None:
+                shutil.rmtree(jobdir, ignore_errors=True)
+            os._exit(143)
+
+
+def start_watchdog() -> None:
+    """Block SIGTERM in every thread (HiGHS's included) and start the thread that handles it."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True, name="landkit-watchdog").start()
 
 
 def _atomic_savez(path: Path, **arrays: object) -> None:
@@ -158,6 +191,7 @@ def _solve(h: highspy.Highs, job: dict, jobdir: Path) -> None:
 def main(jobdir_arg: str) -> int:
     """Run the job in ``jobdir_arg``; return the process exit code."""
     jobdir = Path(jobdir_arg)
+    _JOB["dir"] = jobdir
     job = json.loads((jobdir / "job.json").read_text(encoding="utf-8"))
     with np.load(jobdir / "problem.npz", allow_pickle=False) as npz:
         data = {key: npz[key] for key in npz.files}
@@ -186,6 +220,7 @@ def serve() -> int:
 
 
 if __name__ == "__main__":
+    start_watchdog()
     code = serve() if sys.argv[1:] == ["--serve"] else main(sys.argv[1])
     sys.stdout.flush()
     sys.stderr.flush()

@@ -168,7 +168,8 @@ class SolveResult:
         diagnose: bool = True,
         *,
         groups: Mapping[str, GroupSpec] | None = None,
-        diagnose_time_limit_s: float | None = 30.0,
+        diagnose_time_limit_s: float | None = 10.0,
+        model_name: str = "The model",
     ) -> None:
         """Raise unless a feasible solution is available.
 
@@ -181,6 +182,8 @@ class SolveResult:
             The named constraint groups for the diagnosis (default: every constraint).
         diagnose_time_limit_s : float or None
             Time limit of the diagnosis solve.
+        model_name : str
+            How the messages name the model, e.g. ``"土地收储计划 (ReservePlan)"``.
 
         Raises
         ------
@@ -192,17 +195,18 @@ class SolveResult:
         if self.status in (Status.OPTIMAL, Status.FEASIBLE):
             return
         if self.status is Status.INFEASIBLE:
-            message = "The model is infeasible: no plan satisfies all its constraints."
+            message = f"{model_name} is infeasible: no plan satisfies all its constraints."
             diagnosis = None
             if diagnose:
                 from landkit.optimize.diagnose import diagnose_infeasibility
 
                 diagnosis = diagnose_infeasibility(self.model, groups, time_limit_s=diagnose_time_limit_s)
-                message += "\n" + str(diagnosis)
+                lead = " At least this must give way:" if diagnosis.relaxable else ""
+                message += lead + "\n" + str(diagnosis)
             raise InfeasibleError(message, diagnosis=diagnosis)
         if self.status is Status.TIME_LIMIT_NO_SOLUTION:
             raise SolverError(
-                f"No feasible solution was found within the time limit of {self.time_limit_s:g} s. "
+                f"{model_name}: no feasible solution was found within the time limit of {self.time_limit_s:g} s. "
                 "Raise time_limit_s, or simplify the model; it may also be infeasible. " + self.summary()
             )
         if self.status is Status.UNBOUNDED:

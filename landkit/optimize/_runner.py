@@ -4,19 +4,30 @@ Every solver runs in a child process in its own process group. The parent polls 
 deadlines below, first asks it to stop (CBC: SIGINT, after which CBC writes its incumbent) and
 then kills the whole group (SIGKILL), which always works. Incumbents are recovered from files
 the child writes as it goes, so a kill loses no solution that was found.
+
+A child never outlives its parent, whatever kills the parent: the HiGHS worker watches its
+parent's pid and, when the parent is gone, removes its job folder and exits; on Linux every child
+also gets a death signal (``PR_SET_PDEATHSIG``) as a backstop (CBC has no watchdog of its own). Job
+folders are named ``landkit-<solver>-<pid>-…``; one whose owner died without cleaning up is
+removed by the next solve (:func:`job_dir`).
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import os
+import re
 import select
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +46,73 @@ INTERRUPT_AT = 0.95
 KILL_AT = 1.03
 #: Polling interval of the parent while the child runs, in seconds.
 POLL_S = 0.02
+
+
+_JOB_NAME = re.compile(r"^landkit-[a-z]+-(\d+)-")
+_PR_SET_PDEATHSIG = 1
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def sweep_job_dirs(root: Path | None = None) -> list[Path]:
+    """Remove solver job folders in ``root`` (default the temp folder) whose landkit process is dead."""
+    root = Path(tempfile.gettempdir()) if root is None else root
+    removed: list[Path] = []
+    with contextlib.suppress(OSError):
+        for entry in root.iterdir():
+            m = _JOB_NAME.match(entry.name)
+            if m and int(m.group(1)) != os.getpid() and not _pid_alive(int(m.group(1))) and entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+                removed.append(entry)
+    return removed
+
+
+@contextlib.contextmanager
+def job_dir(solver: str) -> Iterator[Path]:
+    """A private job folder ``landkit-<solver>-<pid>-…`` in the temp folder, removed afterwards.
+
+    Folders left by landkit processes that died (and so could not remove theirs) are removed first.
+    """
+    sweep_job_dirs()
+    with tempfile.TemporaryDirectory(prefix=f"landkit-{solver}-{os.getpid()}-") as tmp:
+        yield Path(tmp)
+
+
+def _death_signal(sig: int) -> Callable[[], None] | None:
+    """A ``preexec_fn`` asking Linux to send ``sig`` to the child when its parent dies (None elsewhere)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def preexec() -> None:
+        prctl(_PR_SET_PDEATHSIG, sig, 0, 0, 0)
+        if os.getppid() != parent:  # the parent died before the signal was armed
+            os._exit(1)
+
+    return preexec
+
+
+def _popen(cmd: list[str], *, death_signal: int = signal.SIGKILL, **kwargs: object) -> subprocess.Popen:
+    """``subprocess.Popen`` in a new session, with the death signal armed where the platform has one.
+
+    The HiGHS worker takes SIGTERM (its watchdog thread then removes the job folder and exits);
+    programs without such a watchdog (CBC) take SIGKILL.
+    """
+    return subprocess.Popen(  # type: ignore[call-overload]
+        cmd, start_new_session=True, preexec_fn=_death_signal(death_signal), **kwargs)
 
 
 @dataclass(frozen=True)
@@ -131,9 +209,7 @@ def run_process(
         A log file to echo to ``sys.stdout`` as it grows (``log_to_console``).
     """
     with open(output_path, "wb") as out:
-        proc = subprocess.Popen(
-            cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
-        )
+        proc = _popen(cmd, cwd=cwd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     return supervise(proc, deadlines=deadlines, interrupt_signal=interrupt_signal, stream_path=stream_path)
 
 
@@ -156,13 +232,13 @@ def run_worker(script: Path, jobdir: Path, *, deadlines: Deadlines, stream_path:
             proc = None
     if proc is None:
         with open(jobdir / "stdout.txt", "wb") as out:
-            proc = subprocess.Popen(
+            proc = _popen(
                 [sys.executable, str(script), str(jobdir)],
+                death_signal=signal.SIGTERM,
                 cwd=jobdir,
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                start_new_session=True,
             )
     _POOL.refill(script)
     return supervise(proc, deadlines=deadlines, interrupt_signal=None, stream_path=stream_path)
@@ -198,12 +274,12 @@ class _WarmPool:
         with self._lock:
             if script in self._idle:
                 return
-            self._idle[script] = subprocess.Popen(
+            self._idle[script] = _popen(
                 [sys.executable, str(script), "--serve"],
+                death_signal=signal.SIGTERM,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
-                start_new_session=True,
             )
 
     def shutdown(self) -> None:

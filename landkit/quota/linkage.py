@@ -74,6 +74,7 @@ the objectives are
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -93,17 +94,19 @@ Objective = Literal["max_value", "min_cost"]
 
 #: How infeasibility is explained: constraint -> (label, unit, weight). The user's own choices (fixed
 #: demolitions, required quota) give way last; the quota rules first, so the message names the rule.
-DIAGNOSIS_GROUPS: dict[str, tuple[str, str, float]] = {
-    "repay_due": ("周转指标 due for return by {year} (borrowed ≥ 3 years earlier)", "亩", 1.0),
-    "close_out": ("周转指标 still outstanding at the end of the plan", "亩", 1.0),
-    "paddy_due": ("挂钩水田 due by {year}", "亩", 1.0),
-    "capacity_due": ("挂钩产能 due by {year}", "公斤", 0.001),
-    "paddy_close": ("挂钩水田 balance at the end of the plan", "亩", 1.0),
-    "capacity_close": ("挂钩产能 balance at the end of the plan", "公斤", 0.001),
-    "households": ("{year} households moved cap", "户", 1.0),
-    "site_capacity": ("{site} capacity by {year}", "户", 1.0),
-    "required": ("{year} required 节余指标", "亩", 1e3),
-    "locked": ("fixed demolition of {unit} in {year}", "plot", 1e6),
+_MORE_PLOTS = "add 拆旧 villages or plots (villages, whole_villages), or lengthen the plan (years)"
+DIAGNOSIS_GROUPS: dict[str, tuple[str, str, float, str]] = {
+    "repay_due": ("周转指标 due for return by {year} (borrowed ≥ 3 years earlier)", "亩", 1.0, _MORE_PLOTS),
+    "close_out": ("周转指标 still outstanding at the end of the plan", "亩", 1.0, _MORE_PLOTS),
+    "paddy_due": ("挂钩水田 due by {year}", "亩", 1.0, "add plots that can be reclaimed as paddy, or more years"),
+    "capacity_due": ("挂钩产能 due by {year}", "公斤", 0.001, "add plots of better reclaimed grade, or more years"),
+    "paddy_close": ("挂钩水田 balance at the end of the plan", "亩", 1.0, "add plots that can be reclaimed as paddy"),
+    "capacity_close": ("挂钩产能 balance at the end of the plan", "公斤", 0.001,
+                       "add plots of better reclaimed grade"),
+    "households": ("{year} households moved cap", "户", 1.0, "raise linkage.max_households_per_year"),
+    "site_capacity": ("{site} capacity by {year}", "户", 1.0, "add 建新 resettlement sites or enlarge them"),
+    "required": ("{year} required 节余指标", "亩", 1e3, "lower the required 节余指标, or add 拆旧 plots"),
+    "locked": ("fixed demolition of {unit} in {year}", "plot", 1e6, "remove the fixed demolition"),
 }
 
 
@@ -313,8 +316,8 @@ class LinkagePlan:
     # ------------------------------------------------------------------ solve
     def diagnosis_groups(self) -> dict[str, GroupSpec]:
         """Constraint groups and units used to explain an infeasible plan (:data:`DIAGNOSIS_GROUPS`)."""
-        return {name: GroupSpec(label=label, unit=unit, weight=weight)
-                for name, (label, unit, weight) in DIAGNOSIS_GROUPS.items()}
+        return {name: GroupSpec(label=label, unit=unit, weight=weight, hint=hint)
+                for name, (label, unit, weight, hint) in DIAGNOSIS_GROUPS.items()}
 
     def solve(
         self,
@@ -323,7 +326,7 @@ class LinkagePlan:
         time_limit_s: float | None = 60.0,
         mip_gap: float = 1e-4,
         threads: int | None = None,
-        diagnose_time_limit_s: float | None = 30.0,
+        diagnose_time_limit_s: float | None = 10.0,
     ) -> LinkageResult:
         """Build and solve; an impossible plan raises :class:`landkit.InfeasibleError` naming the rule broken.
 
@@ -332,10 +335,13 @@ class LinkagePlan:
         """
         from landkit.quota.result import LinkageResult
 
+        began = time.perf_counter()  # the limit counts the build too
         model = self.build()
-        outcome = solve(model, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads)
+        outcome = solve(model, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads,
+                        started_at=began)
         if not outcome.has_solution():
-            outcome.raise_for_status(groups=self.diagnosis_groups(), diagnose_time_limit_s=diagnose_time_limit_s)
+            outcome.raise_for_status(groups=self.diagnosis_groups(), diagnose_time_limit_s=diagnose_time_limit_s,
+                                     model_name="增减挂钩项目区计划 (LinkagePlan)")
         return LinkageResult(self, outcome)
 
 

@@ -79,6 +79,7 @@ see :func:`landkit.boundary.boundary_penalty`), weighted by :math:`w` 万元 per
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -99,20 +100,27 @@ if TYPE_CHECKING:
 Objective = Literal["npv", "min_cost"]
 
 #: How infeasibility is explained to the reserve centre: constraint group -> label, unit.
-DIAGNOSIS_GROUPS: dict[str, tuple[str, str, float]] = {
-    # name: (label, unit, weight per unit in the elastic re-solve). The weights put the units on one
-    # scale: 1 亩 of land or quota counts like 20 万元 (about the cost of acquiring and preparing a 亩),
-    # a household like 10 万元, so the diagnosis names money when money is what is short. The user's
-    # own choices (locks, caps) give way last.
-    "cash": ("{year} cash balance", "万元", 1.0),
-    "demand": ("{use} demand in {year}", "亩", 20.0),
-    "demand_unserved": ("{use} demand in {year} (no candidate parcel has this planned use)", "亩", 20.0),
-    "quota": ("{year} 新增建设用地 quota", "亩", 20.0),
-    "resettlement": ("{year} resettlement capacity", "户", 10.0),
-    "debt_ceiling": ("{source} debt ceiling in {year}", "万元", 1.0),
-    "locked_in": ("locked-in parcel {parcel}", "parcel", 1e6),
-    "eps_households": ("households relocated cap", "户", 1e6),
-    "eps_farmland": ("farmland converted cap", "亩", 1e6),
+DIAGNOSIS_GROUPS: dict[str, tuple[str, str, float, str]] = {
+    # name: (label, unit, weight per unit in the elastic re-solve, what to change). The weights put the
+    # units on one scale: 1 亩 of land or quota counts like 20 万元 (about the cost of acquiring and
+    # preparing a 亩), a household like 10 万元, so the diagnosis names money when money is what is
+    # short. The user's own choices (locks, caps) give way last.
+    "cash": ("{year} cash balance", "万元", 1.0,
+             "raise budget_wan_yuan (funds.county_special_funds) or funds.opening_cash, allow use_bonds / "
+             "use_company, or lower reserve.demand"),
+    "demand": ("{use} demand in {year}", "亩", 20.0,
+               "lower reserve.demand for that use and year, or give more candidate parcels that planned use"),
+    "demand_unserved": ("{use} demand in {year} (no candidate parcel has this planned use)", "亩", 20.0,
+                        "give candidate parcels that planned use (the planning layer), or set reserve.demand "
+                        "for it to 0"),
+    "quota": ("{year} 新增建设用地 quota", "亩", 20.0,
+              "raise reserve.new_construction_quota, or link 挂钩节余 (linkage.surplus -> reserve.quota)"),
+    "resettlement": ("{year} resettlement capacity", "户", 10.0, "raise reserve.resettlement_capacity"),
+    "debt_ceiling": ("{source} debt ceiling in {year}", "万元", 1.0,
+                     "raise financing.company_debt_ceiling or financing.special_bond_max_per_year"),
+    "locked_in": ("locked-in parcel {parcel}", "parcel", 1e6, "remove the parcel from lock_in"),
+    "eps_households": ("households relocated cap", "户", 1e6, "raise the households cap"),
+    "eps_farmland": ("farmland converted cap", "亩", 1e6, "raise the farmland cap"),
 }
 
 
@@ -364,8 +372,8 @@ class ReservePlan:
         if unknown:
             known = list(DIAGNOSIS_GROUPS)
             raise ValidationError("ReservePlan.solve", [f"relax: unknown groups {unknown}; known: {known}"])
-        return {name: GroupSpec(label=DIAGNOSIS_GROUPS[name][0], unit=DIAGNOSIS_GROUPS[name][1],
-                                weight=DIAGNOSIS_GROUPS[name][2]) for name in names}
+        return {name: GroupSpec(label=label, unit=unit, weight=weight, hint=hint)
+                for name, (label, unit, weight, hint) in ((n, DIAGNOSIS_GROUPS[n]) for n in names)}
 
     def solve(
         self,
@@ -375,7 +383,7 @@ class ReservePlan:
         mip_gap: float = 0.005,
         threads: int | None = None,
         relax: Iterable[str] | None = None,
-        diagnose_time_limit_s: float | None = 30.0,
+        diagnose_time_limit_s: float | None = 10.0,
         warm_start: ReserveResult | None = None,
     ) -> ReserveResult:
         """Build and solve; the result carries the solver's status, gap and the plan tables.
@@ -394,15 +402,16 @@ class ReservePlan:
         """
         from landkit.reserve.result import ReserveResult
 
+        began = time.perf_counter()  # the limit counts the build too
         model = self.build()
         start = None
         if warm_start is not None and warm_start.outcome.has_solution():
             start = {name: values for name, values in warm_start.outcome.solution().items() if name in model.variables}
         outcome = solve(model, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads,
-                        start=start)
+                        start=start, started_at=began)
         if not outcome.has_solution():
-            outcome.raise_for_status(groups=self.diagnosis_groups(relax),
-                                     diagnose_time_limit_s=diagnose_time_limit_s)
+            outcome.raise_for_status(groups=self.diagnosis_groups(relax), diagnose_time_limit_s=diagnose_time_limit_s,
+                                     model_name="土地收储计划 (ReservePlan)")
         return ReserveResult(self, outcome)
 
     # ------------------------------------------------------------------ analyses

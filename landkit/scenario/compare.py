@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from landkit._errors import Problem, ValidationError
-from landkit.atomic import atomic_dir
+from landkit.atomic import atomic_dir, check_output_folder
 
 NPV = "净现值NPV(万元)"
 AGAINST = {"households": "搬迁户数(户)", "farmland": "占用耕地(亩)"}
@@ -210,7 +210,7 @@ def plot_comparison_pareto(pareto: pd.DataFrame, against: str) -> Any:
 
 
 def compare_runs(runs: list[str | os.PathLike[str]], out: str | os.PathLike[str] | None = None, *,
-                 against: str = "households", dpi: int = 110) -> Comparison:
+                 against: str = "households", dpi: int = 110, force: bool = False) -> Comparison:
     """Compare run bundles; with ``out``, write the comparison folder atomically.
 
     Parameters
@@ -224,7 +224,12 @@ def compare_runs(runs: list[str | os.PathLike[str]], out: str | os.PathLike[str]
         Second criterion of the Pareto chart.
     dpi : int
         Figure resolution.
+    force : bool
+        Replace an earlier comparison folder even if files were added to it
+        (:func:`landkit.atomic.check_output_folder`; a folder landkit did not write is never replaced).
     """
+    if out is not None:
+        check_output_folder(out, force=force)
     if against not in AGAINST:
         raise ValidationError("compare", [Problem("against", f"is {against!r}", "one of 'households', 'farmland'",
                                                   "value")])
@@ -248,7 +253,7 @@ def compare_runs(runs: list[str | os.PathLike[str]], out: str | os.PathLike[str]
     from landkit.report import Figure, Heading, Paragraph, Table, write_docx, write_html
 
     target = Path(out)
-    with atomic_dir(target) as tmp:
+    with atomic_dir(target, kind="comparison", force=force) as tmp:
         kpis.to_csv(tmp / "情景对比表.csv", encoding="utf-8-sig")
         pareto.to_csv(tmp / "帕累托表.csv", encoding="utf-8-sig")
         (tmp / "recommendation.txt").write_text(text + "\n", encoding="utf-8")

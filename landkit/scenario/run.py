@@ -35,7 +35,7 @@ import pandas as pd
 import yaml
 
 from landkit._errors import Problem, ValidationError
-from landkit.atomic import atomic_dir
+from landkit.atomic import atomic_dir, check_output_folder
 from landkit.scenario.schema import MODEL_ORDER, Scenario, load_scenario
 
 #: Land-use groups counted as ecological land (林地, 草地, 湿地, 水域).
@@ -452,7 +452,7 @@ def _kpis(town: Any, results: dict[str, Any]) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- run
 def run_scenario(scenario: Scenario | str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *,
-                 dpi: int = 110, progress: bool = True, report: bool = True) -> ScenarioRun:
+                 dpi: int = 110, progress: bool = True, report: bool = True, force: bool = False) -> ScenarioRun:
     """Run every enabled model of ``scenario`` with its links and write the result bundle atomically.
 
     Parameters
@@ -461,13 +461,16 @@ def run_scenario(scenario: Scenario | str | os.PathLike[str], out: str | os.Path
         A validated scenario or a scenario file.
     out : path, optional
         The bundle folder; default ``out/<scenario name>``. An existing bundle is replaced only when
-        the new one is complete.
+        the new one is complete; a file or a folder landkit did not write is refused before anything
+        runs (:func:`landkit.atomic.check_output_folder`).
     dpi : int
         Resolution of the PNG figures.
     progress : bool
         Show a tqdm progress bar (on stderr).
     report : bool
         Write ``report.html`` and ``report.docx``.
+    force : bool
+        Replace an earlier bundle at ``out`` even if files were added to it.
 
     Returns
     -------
@@ -485,6 +488,7 @@ def run_scenario(scenario: Scenario | str | os.PathLike[str], out: str | os.Path
 
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     target = Path(out) if out is not None else Path("out") / sc.name
+    check_output_folder(target, force=force)
     steps = [m for m in MODEL_ORDER if sc.enabled(m)]
     bar = tqdm(total=len(steps) + 3, desc=f"情景 {sc.name}", unit="步", disable=not progress, leave=False)
     try:
@@ -493,7 +497,7 @@ def run_scenario(scenario: Scenario | str | os.PathLike[str], out: str | os.Path
         town = load_town(sc)
         run = ScenarioRun(scenario=sc, town=town, load_time_s=time.perf_counter() - t0)
         bar.update()
-        with atomic_dir(target) as tmp:
+        with atomic_dir(target, kind="run bundle", force=force) as tmp:
             w = _Writer(tmp, dpi)
             runners: dict[str, Callable[[ModelRecord], Any]] = {
                 "park_sites": lambda rec: _run_park_sites(sc, town, w, rec),
@@ -513,6 +517,7 @@ def run_scenario(scenario: Scenario | str | os.PathLike[str], out: str | os.Path
                 if res is not None:
                     run.results[m] = res
                 bar.update()
+            _refuse_unread_overrides(sc, town.params)
             if "XZQ" in town.layers:
                 w.layer("town_boundary", town.layers["XZQ"])
             run.kpis = _kpis(town, run.results)
@@ -535,6 +540,17 @@ def run_scenario(scenario: Scenario | str | os.PathLike[str], out: str | os.Path
         return run
     finally:
         bar.close()
+
+
+def _refuse_unread_overrides(sc: Scenario, params: Any) -> None:
+    """Refuse a run in which a parameter override was read by no model: it would be recorded as if it counted."""
+    unread = sorted(set(sc.parameters) - params.keys_read())
+    if unread:
+        enabled = ", ".join(m for m in MODEL_ORDER if sc.enabled(m)) or "none"
+        raise ValidationError(f"scenario {sc.name}", [Problem(
+            f"parameters.{k}", "no model of this scenario read it, so it changed nothing",
+            f"models run: {enabled}; enable the model that uses it, or remove the override", "unread")
+            for k in unread])
 
 
 def _write_audit(run: ScenarioRun, root: Path) -> None:

@@ -49,7 +49,7 @@ import math
 import os
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -86,7 +86,12 @@ DISTRIBUTIONS: dict[str, tuple[str, ...]] = {
     "normal": ("mean", "sd"),
     "triangular": ("low", "mode", "high"),
 }
-_NAME = re.compile(r"^[A-Za-z0-9_\-]+$")
+#: A scenario name is a folder name: letters (Chinese too), digits, _ and -, not starting with - or _.
+_NAME = re.compile(r"^[^\W_][\w\-]*$")
+#: Parameters that a scenario's model option replaces: an override of them would be read by nothing.
+SUPERSEDED: dict[str, tuple[str, str]] = {
+    "funds.county_special_funds": ("reserve", "budget_wan_yuan"),
+}
 _SOLVE = {"time_limit_s": "number > 0", "mip_gap": "number in [0, 1)"}
 
 
@@ -265,6 +270,32 @@ def _unknown(where: str, keys: Mapping[str, Any], allowed: tuple[str, ...] | lis
                     "unknown_key") for k in keys if k not in allowed]
 
 
+def _override_problems(overrides: Mapping[str, Any], params_file: str | None, models: Any) -> list[Problem]:
+    """Problems with the parameter overrides: the file's own, unknown keys, bad values, superseded keys."""
+    from landkit.params import Parameters
+
+    problems: list[Problem] = []
+    models = models if isinstance(models, Mapping) else {}
+    for key, (model, option) in SUPERSEDED.items():
+        options = models.get(model)
+        if key in overrides and isinstance(options, Mapping) and option in options:
+            problems.append(Problem(f"parameters.{key}", f"nothing would read it: models.{model}.{option} replaces it",
+                                    f"set the value in models.{model}.{option}, or remove this override", "unread"))
+    wanted = {k: v for k, v in overrides.items() if isinstance(k, str) and "." in k and v is not None}
+    if params_file is not None and not Path(params_file).exists():
+        return problems  # reported as data.params
+    try:
+        base = Parameters.load(params_file)
+    except ValidationError as exc:  # the parameter file itself (data.params)
+        return problems + [replace(p, where=f"{params_file}: {p.where}") for p in exc.problems]
+    try:
+        if wanted:
+            base.with_overrides(wanted, source="parameters")
+    except ValidationError as exc:
+        problems += [replace(p, where=f"parameters.{p.where}") for p in exc.problems]
+    return problems
+
+
 def scenario_from_dict(tree: Any, *, source: str = "<scenario>", base_dir: str | os.PathLike[str] | None = None,
                        path: Path | None = None) -> Scenario:
     """Validate a parsed scenario (a mapping) and return a :class:`Scenario`.
@@ -279,8 +310,8 @@ def scenario_from_dict(tree: Any, *, source: str = "<scenario>", base_dir: str |
     problems = _unknown("", tree, TOP_KEYS)
     name = tree.get("name")
     if not isinstance(name, str) or not _NAME.match(name):
-        problems.append(Problem("name", f"is {name!r}", "give a name of letters, digits, _ and - (e.g. baseline)",
-                                "value"))
+        problems.append(Problem("name", f"is {name!r}", "give a folder name of letters (Chinese too), digits, _ "
+                                "and - (e.g. baseline, 基准情景)", "value"))
         name = "scenario"
 
     def section(key: str) -> dict[str, Any]:
@@ -320,6 +351,7 @@ def scenario_from_dict(tree: Any, *, source: str = "<scenario>", base_dir: str |
                                     "e.g. funds.county_special_funds (see data/tanyi/parameters.yaml)", "key"))
         elif v is None:
             problems.append(Problem(f"parameters.{k}", "has no value", "give the new value", "value"))
+    problems += _override_problems(params, out_data.get("params"), tree.get("models"))
 
     # policy
     policy = section("policy")

@@ -318,7 +318,7 @@ def _client(scheduler: str | None, n_workers: int) -> tuple[Any, Any]:
 def sweep(scenario: Scenario | str | os.PathLike[str], samples: int | None = None, *, scheduler: str | None = None,
           n_workers: int = 2, out: str | os.PathLike[str] | None = None, time_limit_s: float | None = None,
           mip_gap: float | None = None, seed: int | None = None, progress: bool = False,
-          dpi: int = 110) -> SweepResult:
+          dpi: int = 110, force: bool = False) -> SweepResult:
     """Solve the scenario's reserve plan for ``samples`` draws of its ``sweep:`` distributions on Dask.
 
     Parameters
@@ -344,6 +344,9 @@ def sweep(scenario: Scenario | str | os.PathLike[str], samples: int | None = Non
         Show a tqdm bar while samples finish.
     dpi : int
         Figure resolution.
+    force : bool
+        Replace an earlier sweep folder at ``out`` even if files were added to it (checked before
+        any sample is solved; a folder landkit did not write is never replaced).
 
     Returns
     -------
@@ -365,9 +368,12 @@ def sweep(scenario: Scenario | str | os.PathLike[str], samples: int | None = Non
     ``feasible``) that acquire it. NPV quantiles are over the same samples. Each sample's status and
     gap are kept: a ``feasible`` sample stopped at the time limit with a larger gap than asked.
     """
+    from landkit.atomic import check_output_folder
     from landkit.scenario.run import load_town
 
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    if out is not None:
+        check_output_folder(out, force=force)
     cfg = sc.sweep or {}
     n = int(samples if samples is not None else cfg.get("samples", 100))
     draws = draw_samples(cfg.get("distributions") or {}, n, int(cfg.get("seed", 0) if seed is None else seed))
@@ -403,7 +409,7 @@ def sweep(scenario: Scenario | str | os.PathLike[str], samples: int | None = Non
     wall = time.perf_counter() - t0
     result = _collect(sc, draws, results, wall)
     if out is not None:
-        result.out = write_sweep(result, out, town=load_town(sc), dpi=dpi)
+        result.out = write_sweep(result, out, town=load_town(sc), dpi=dpi, force=force)
     return result
 
 
@@ -481,7 +487,8 @@ def _plot_npv(result: SweepResult) -> Any:
     return fig
 
 
-def write_sweep(result: SweepResult, out: str | os.PathLike[str], *, town: Any, dpi: int = 110) -> Path:
+def write_sweep(result: SweepResult, out: str | os.PathLike[str], *, town: Any, dpi: int = 110,
+                force: bool = False) -> Path:
     """Write the sweep's tables, figures and ``sweep.html`` into ``out`` atomically; returns ``out``."""
     import matplotlib.pyplot as plt
 
@@ -490,7 +497,7 @@ def write_sweep(result: SweepResult, out: str | os.PathLike[str], *, town: Any, 
 
     out = Path(out)
     sc = result.scenario
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, kind="sweep", force=force) as tmp:
         samples = result.samples.copy()
         samples.to_csv(tmp / "samples.csv", encoding="utf-8-sig")
         freq = result.frequency.copy()

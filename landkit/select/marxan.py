@@ -466,7 +466,7 @@ def to_marxan(
     params.update(MARXAN_RUN_PARAMETERS)
     params.update({k.upper(): str(v) for k, v in (parameters or {}).items()})
 
-    with atomic_dir(folder) as tmp:
+    with atomic_dir(folder, kind="Marxan project", force=overwrite) as tmp:
         (tmp / "input").mkdir()
         (tmp / "output").mkdir()
         lines = ["Input file for Marxan, written by landkit.select.to_marxan", ""]

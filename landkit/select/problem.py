@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import Hashable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -570,10 +571,12 @@ class SelectionProblem:
         from landkit.optimize import solve as _solve
         from landkit.select.result import SelectionResult
 
+        began = time.perf_counter()  # the limit counts the build too
         options = {"solver": solver, "time_limit_s": time_limit_s, "mip_gap": mip_gap, "threads": threads,
                    "lp_method": lp_method}
         model = self.build(boundary_form=boundary_form)
-        return SelectionResult(self, model, _solve(model, **options), {**options, "boundary_form": boundary_form})
+        outcome = _solve(model, **options, started_at=began)
+        return SelectionResult(self, model, outcome, {**options, "boundary_form": boundary_form})
 
     def evaluate(self, selected: Iterable[Hashable]) -> SelectionEvaluation:
         """Score a selection; see :func:`evaluate_selection`."""

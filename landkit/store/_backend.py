@@ -9,14 +9,16 @@ identifiers (layer and column names) are checked and quoted.
 from __future__ import annotations
 
 import fcntl
+import functools
 import re
 import secrets
 import sqlite3
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
@@ -100,7 +102,15 @@ def _py(values: np.ndarray | pd.Series) -> list[Any]:
 
 
 class Backend(ABC):
-    """One database connection and its dialect."""
+    """One database connection and its dialect.
+
+    ``lock`` serialises every use of the connection: a :class:`~landkit.store.Store` shared by
+    several threads runs one operation at a time (see :func:`guarded`).
+    """
+
+    lock: threading.RLock
+    #: every error of the database driver (what :func:`guarded` turns into a StoreError)
+    driver_errors: tuple[type[BaseException], ...] = ()
 
     kind: str
     #: type names used by the schema DDL
@@ -183,7 +193,10 @@ class GeoPackageBackend(Backend):
 
     def __init__(self, path: str | Path, *, busy_timeout_s: float = 60.0) -> None:
         import pyogrio
+        from pyogrio.errors import DataLayerError, DataSourceError
 
+        self.lock = threading.RLock()
+        self.driver_errors = (sqlite3.Error, DataSourceError, DataLayerError)
         self.path = Path(path)
         self.label = str(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -332,6 +345,8 @@ class PostgisBackend(Backend):
     def __init__(self, url: str, *, connect_timeout_s: int = 10) -> None:
         import psycopg
 
+        self.lock = threading.RLock()
+        self.driver_errors = (psycopg.Error,)
         self.url = url
         self.label = redact(url)
         try:
@@ -425,4 +440,33 @@ class PostgisBackend(Backend):
         self.conn.close()
 
 
-__all__ = ["Backend", "GeoPackageBackend", "PostgisBackend", "check_name", "quote", "redact"]
+
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def guarded(operation: str) -> Callable[[Callable[_P, _R]], Callable[_P, _R]]:
+    """Decorate a method of an object with a ``backend``: one thread at a time, errors named.
+
+    The backend's lock is held for the whole method (so a read-then-write is not interleaved with
+    another thread's), and an error of the database driver that the method did not handle itself
+    reaches the user as a :class:`~landkit.StoreError` that names ``operation`` and the store.
+    """
+
+    def wrap(method: Callable[_P, _R]) -> Callable[_P, _R]:
+        @functools.wraps(method)
+        def inner(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            backend = args[0].backend  # type: ignore[attr-defined]
+            with backend.lock:
+                try:
+                    return method(*args, **kwargs)
+                except backend.driver_errors as exc:
+                    raise StoreError(f"{backend.label}: could not {operation}: {str(exc).strip()}") from exc
+
+        return inner
+
+    return wrap
+
+
+__all__ = ["Backend", "GeoPackageBackend", "PostgisBackend", "check_name", "guarded", "quote", "redact"]

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from landkit._errors import ConflictError, StoreError
+from landkit.store._backend import guarded
 
 if TYPE_CHECKING:
     from landkit.reserve import ReservePlan, ReserveResult
@@ -127,6 +128,7 @@ class ReserveLedger:
     def _touch(self) -> str:
         return f"version = version + 1, changed_by = %s, changed_at = {self.backend.NOW}"
 
+    @guarded("record an acquisition in the reserve ledger")
     def record_acquisition(self, bsm: str, *, on: dt.date | str, area_mu: float, compensation_wan_yuan: float = 0.0,
                            social_security_wan_yuan: float = 0.0, crops_wan_yuan: float = 0.0,
                            demolition_wan_yuan: float = 0.0, planned_use: str | None = None,
@@ -158,6 +160,7 @@ class ReserveLedger:
         except self.backend.integrity_errors as exc:
             raise self._refused(exc, bsm, "acquired") from exc
 
+    @guarded("record 前期开发 in the reserve ledger")
     def record_development(self, bsm: str, *, on: dt.date | str, preparation_wan_yuan: float,
                            note: str | None = None) -> int:
         """Record 前期开发 (site preparation to 净地) finished, with its cost (万元)."""
@@ -176,6 +179,7 @@ class ReserveLedger:
         except self.backend.integrity_errors as exc:
             raise self._refused(exc, bsm, "developed") from exc
 
+    @guarded("record a supply in the reserve ledger")
     def record_supply(self, bsm: str, *, on: dt.date | str, method: str, price_wan_yuan: float,
                       note: str | None = None) -> int:
         """Record that a held parcel was supplied (供应) by 招拍挂 or 划拨, at a price (万元)."""
@@ -195,6 +199,7 @@ class ReserveLedger:
         except self.backend.integrity_errors as exc:
             raise self._refused(exc, bsm, "supplied") from exc
 
+    @guarded("record a temporary use in the reserve ledger")
     def record_temporary_use(self, bsm: str, *, start: dt.date | str, end: dt.date | str, income_wan_yuan: float = 0.0,
                              note: str | None = None) -> int:
         """Record 临时利用 of a held parcel between two dates, with the income it brought (万元)."""
@@ -228,6 +233,7 @@ class ReserveLedger:
                              f"recorded by {held['changed_by']} at {held['changed_at']}); a parcel is supplied once")
         return held
 
+    @guarded("correct a reserve ledger record")
     def correct(self, bsm: str, *, expected_version: int, reason: str, area_mu: float | None = None,
                 acquisition_cost_wan_yuan: float | None = None, development_cost_wan_yuan: float | None = None,
                 supply_price_wan_yuan: float | None = None) -> int:
@@ -271,6 +277,7 @@ class ReserveLedger:
             raise self._refused(exc, bsm, "corrected") from exc
 
     # ------------------------------------------------------------------ reading
+    @guarded("read the reserve ledger parcels")
     def parcels(self) -> pd.DataFrame:
         """One row per parcel in the ledger (index ``bsm``): dates, areas, money, version, who and when."""
         frame = self.backend.query("SELECT * FROM reserve_parcel ORDER BY acquired_on, bsm")
@@ -279,6 +286,7 @@ class ReserveLedger:
         frame["changed_at"] = pd.to_datetime(frame["changed_at"])
         return frame.set_index("bsm")
 
+    @guarded("read the reserve ledger events")
     def events(self, bsm: str | None = None) -> pd.DataFrame:
         """The event history (all parcels, or one), oldest first, with who recorded each and when."""
         where, params = ("WHERE bsm = %s", (str(bsm),)) if bsm is not None else ("", ())
@@ -288,6 +296,7 @@ class ReserveLedger:
         frame["recorded_at"] = pd.to_datetime(frame["recorded_at"])
         return frame
 
+    @guarded("read the reserve ledger")
     def table(self) -> pd.DataFrame:
         """储备土地台账 with the office's headings and units."""
         p = self.parcels()
@@ -309,6 +318,7 @@ class ReserveLedger:
             "最后修改时间(UTC)": p["changed_at"].to_numpy(),
         })
 
+    @guarded("read the land held in reserve")
     def held(self, *, as_of: dt.date | str | None = None) -> pd.DataFrame:
         """Parcels held (acquired, not yet supplied) at the end of ``as_of`` (default: now)."""
         p = self.parcels()
@@ -318,6 +328,7 @@ class ReserveLedger:
         return p[acquired & ~supplied]
 
     # ------------------------------------------------------------------ plans
+    @guarded("save a reserve plan")
     def save_plan(self, name: str, result: ReserveResult) -> None:
         """Keep a solved reserve plan under ``name`` (replacing one of that name), for plan versus actual."""
         s = result.schedule  # held-at-start rows too: their year acquired is before the plan, their supply in it
@@ -336,6 +347,7 @@ class ReserveLedger:
                 cur.executemany("INSERT INTO reserve_plan_row (plan, bsm, year_acquired, year_supplied, area_mu, "
                                 "cost_wan_yuan, revenue_wan_yuan) VALUES (%s, %s, %s, %s, %s, %s, %s)", rows)
 
+    @guarded("read the saved reserve plans")
     def plans(self) -> pd.DataFrame:
         """Saved plans: name, years, status, NPV, who saved it and when."""
         frame = self.backend.query("SELECT name, summary_json, saved_by, saved_at FROM reserve_plan ORDER BY saved_at")
@@ -360,6 +372,7 @@ class ReserveLedger:
                              "revenue_wan_yuan": s["gross_revenue_wan_yuan"].to_numpy()})
         return rows, [int(y) for y in plan.plan.inputs.years]
 
+    @guarded("compare a plan with the reserve ledger")
     def plan_vs_actual(self, plan: str | ReserveResult) -> pd.DataFrame:
         """计划与实际对比: area, cost and revenue by year, as planned and as recorded in the ledger.
 
@@ -461,6 +474,7 @@ class ReserveLedger:
             plan = plan.with_inputs(opening_cash_wan_yuan=float(opening_cash_wan_yuan))
         return plan
 
+    @guarded("summarise the reserve ledger")
     def summary(self) -> Mapping[str, Any]:
         """Headline figures of the ledger: parcels and 亩 held and supplied, money spent and received."""
         p = self.parcels()

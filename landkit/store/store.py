@@ -32,6 +32,7 @@ from landkit.store._backend import (
     PostgisBackend,
     check_frame,
     check_name,
+    guarded,
     quote,
     redact,
     url_password,
@@ -132,6 +133,7 @@ class Store:
         return f"Store({self.label!r}, kind={self.kind!r}, user={self.user!r}, schema={SCHEMA_VERSION})"
 
     # ------------------------------------------------------------------ layers
+    @guarded("list the layers")
     def layers(self) -> pd.DataFrame:
         """Every layer written through landkit: name, kind, run, CRS, rows, who and when."""
         frame = self.backend.query("SELECT name, kind, run_id, srid, n_rows, written_by, written_at FROM "
@@ -139,6 +141,7 @@ class Store:
         frame["written_at"] = pd.to_datetime(frame["written_at"])
         return frame
 
+    @guarded("write a layer")
     def write_layer(self, name: str, gdf: gpd.GeoDataFrame, *, kind: str = "zoning", run_id: int | None = None) -> None:
         """Write (or replace) a layer; the rows, columns and CRS come back unchanged from :meth:`read_layer`.
 
@@ -180,6 +183,7 @@ class Store:
             raise StoreError(f"{self.label}: no layer {name!r} (layers: {known})")
         return rows.iloc[0].to_dict()
 
+    @guarded("read a layer")
     def read_layer(self, name: str) -> gpd.GeoDataFrame:
         """A layer as written, in its CRS (``attrs["landkit"]`` names the store and layer)."""
         from pyproj import CRS
@@ -196,10 +200,12 @@ class Store:
                                 "driver": self.kind, "encoding": None, "notes": []}
         return gdf
 
+    @guarded("write the parcels")
     def write_parcels(self, parcels: gpd.GeoDataFrame, name: str = "DLTB") -> None:
         """Store 三调 地类图斑 (as read by :func:`landkit.read_parcels`, or a town's parcels)."""
         self.write_layer(name, parcels, kind="parcels")
 
+    @guarded("read the parcels")
     def read_parcels(self, name: str = "DLTB", *, validate: bool = True, repair: bool = False) -> gpd.GeoDataFrame:
         """Parcels through the same field normalisation and validation as files (:func:`landkit.read_parcels`)."""
         from landkit.io._crs import to_projected
@@ -224,6 +230,7 @@ class Store:
                                  source=f"{self.label} layer {parcels}", validate=False)
 
     # ------------------------------------------------------------------ scenario runs
+    @guarded("save a scenario run")
     def save_run(self, run: Any) -> int:
         """Keep a finished scenario run: its audit record, headline figures and result layers.
 
@@ -261,12 +268,14 @@ class Store:
                     self.write_layer(f"run{run_id}_{layer}", gdf, kind="run", run_id=run_id)
         return run_id
 
+    @guarded("list the scenario runs")
     def runs(self) -> pd.DataFrame:
         """Scenario runs kept: id, scenario, status, who and when."""
         frame = self.backend.query("SELECT id, scenario, status, created_by, created_at FROM landkit_run ORDER BY id")
         frame["created_at"] = pd.to_datetime(frame["created_at"])
         return frame
 
+    @guarded("read the runs' KPIs")
     def run_kpis(self) -> pd.DataFrame:
         """Headline figures of every run kept: one row per run, one column per KPI (with its unit)."""
         long = self.backend.query("SELECT k.run_id, r.scenario, k.key, k.value FROM landkit_run_kpi k "
@@ -276,6 +285,7 @@ class Store:
         return long.pivot_table(index=["run_id", "scenario"], columns="key", values="value", aggfunc="first",
                                 dropna=False, sort=False)
 
+    @guarded("read a run's audit record")
     def run_audit(self, run_id: int) -> dict[str, Any]:
         """The ``audit.json`` record of a run, as stored."""
         text = self.backend.scalar("SELECT audit_json FROM landkit_run WHERE id = %s", (int(run_id),))
@@ -283,6 +293,7 @@ class Store:
             raise StoreError(f"{self.label}: no run {run_id} (runs: {list(self.runs()['id'])})")
         return json.loads(text)
 
+    @guarded("read a run's layer")
     def read_run_layer(self, run_id: int, layer: str) -> gpd.GeoDataFrame:
         """A result layer of a stored run (e.g. ``reserve_plan``)."""
         return self.read_layer(f"run{int(run_id)}_{layer}")
@@ -306,6 +317,7 @@ class Store:
                  tb: TracebackType | None) -> None:
         self.close()
 
+    @guarded("drop a layer")
     def drop_layer(self, name: str) -> None:
         """Remove a layer and its registry row."""
         check_name(name)
