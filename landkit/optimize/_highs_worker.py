@@ -28,10 +28,16 @@ solves, so the watchdog runs during a solve.
 
 from __future__ import annotations
 
+import signal
+
+if __name__ == "__main__" and hasattr(signal, "pthread_sigmask"):
+    # before anything starts a thread (importing highspy does): a thread that does not block SIGTERM
+    # would take the death signal with its default action, and the job folder would be left behind
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+
 import json
 import os
 import shutil
-import signal
 import sys
 import threading
 import time
@@ -62,7 +68,8 @@ def _watch_parent(parent: int) -> None:
 
 
 def start_watchdog() -> None:
-    """Block SIGTERM in every thread (HiGHS's included) and start the thread that handles it."""
+    """Start the thread that handles SIGTERM (blocked in every other thread, HiGHS's included, since
+    the module's first lines) and watches the parent's pid."""
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True, name="landkit-watchdog").start()

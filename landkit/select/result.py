@@ -44,19 +44,33 @@ class SelectionResult:
         return self.solve_result.status
 
     @property
-    def objective(self) -> float:
-        """Objective value of the solution found (the problem's own objective)."""
-        return self.solve_result.objective
+    def objective(self) -> float | None:
+        """The problem's own objective of the selection found (its score, :func:`evaluate_selection`).
+
+        This is the score of the selection itself. The solver's incumbent value can be larger when it
+        was stopped early: its boundary variables need not be tight yet (e.g. every unit selected
+        and the boundary terms still at their upper values), so it is not shown as the objective.
+        """
+        if not self.has_solution():
+            return None
+        return float(self.evaluation.objective)
 
     @property
-    def best_bound(self) -> float:
-        """Best proven bound on the objective."""
+    def best_bound(self) -> float | None:
+        """Best proven bound on the objective (None when the solver was stopped before proving one)."""
         return self.solve_result.best_bound
 
     @property
-    def gap(self) -> float:
-        """Relative gap between objective and bound (0 when proven optimal)."""
-        return self.solve_result.gap
+    def gap(self) -> float | None:
+        """Relative gap between :attr:`objective` and :attr:`best_bound` (None without a bound)."""
+        from landkit.optimize._solve import relative_gap
+
+        objective, bound = self.objective, self.best_bound
+        if objective is None or bound is None or not np.isfinite(bound):
+            return None
+        if self.status.value == "optimal" and self.solve_result.gap is not None:
+            return float(self.solve_result.gap)
+        return relative_gap(objective, bound)
 
     @property
     def runtime_s(self) -> float:
@@ -106,13 +120,20 @@ class SelectionResult:
         return self.evaluation.coverage
 
     def summary(self) -> str:
-        """A few lines for a person: solver summary, then the evaluation."""
-        head = self.solve_result.summary() if hasattr(self.solve_result, "summary") else str(self.status)
+        """A few lines for a person: how the solve ended (one objective, its bound and gap), then the selection."""
+        sr = self.solve_result
         if not self.has_solution():
-            return head
+            return sr.summary()
         ev = self.evaluation
-        lines = [head, f"selected {ev.n_selected} of {len(self.problem.unit_ids)} units; cost {ev.cost:.6g}; "
-                 f"boundary {ev.boundary:.6g}; objective {ev.objective:.6g}"]
+        limit = "" if sr.time_limit_s is None else f" (limit {sr.time_limit_s:g} s)"
+        head = [f"{sr.summary().split(';')[0]}; objective {ev.objective:,.6g}"]
+        if self.best_bound is not None and np.isfinite(self.best_bound):
+            head.append(f"bound {self.best_bound:,.6g}; gap {self.gap:.2%}")
+        else:
+            head.append("no bound proven (stopped before the solver proved one), so the gap is unknown")
+        head.append(f"{sr.runtime_s:.2f} s{limit}")
+        lines = ["; ".join(head), f"selected {ev.n_selected} of {len(self.problem.unit_ids)} units; "
+                 f"cost {ev.cost:.6g}; boundary {ev.boundary:.6g}"]
         if ev.violations:
             lines += [f"  ! {v}" for v in ev.violations[:20]]
         return "\n".join(lines)
