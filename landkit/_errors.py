@@ -114,3 +114,8 @@ class OutputFolderError(LandkitError, FileExistsError):
     """An output path holds something landkit did not write (a file, a user's folder, files added to a
     landkit output): nothing was written; the message says what to do."""
 
+
+
+class AccountError(LandkitError, RuntimeError):
+    """A scenario's plan fails an independent check (a model's own, or the town's land account): a parcel
+    or quota unit used twice, a balance left negative, protected land built on. Nothing is published."""

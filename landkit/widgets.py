@@ -586,7 +586,8 @@ class CorridorPanel(_Panel):
             key = tuple(round(v, 12) for v in shares.values())
             if self.corridor is None or key != self._corridor_key:
                 self.progress.at(0, "计算阻力面与最小累积阻力路径… resistance surface and least-cost paths")
-                self.corridor = TourismCorridor.from_town(self.town, neighbours=self.neighbours, weights=shares)
+                self.corridor = TourismCorridor.from_town(self.town, neighbours=self.neighbours, weights=shares,
+                                                          protected="allow")
                 self._corridor_key = key
             self.progress.at(1, "求解最优游览顺序… best order")
             choice = self.corridor.best_order(by=self.by.value, start=self.start.value,

@@ -181,7 +181,7 @@ def test_orienteering_matches_brute_force() -> None:
 
 @pytest.fixture(scope="module")
 def corridor() -> TourismCorridor:
-    return TourismCorridor.from_town(landkit.load_sample())
+    return TourismCorridor.from_town(landkit.load_sample(), protected="allow")  # 岐山寺, 凤凰山 lie in 生态保护红线
 
 
 def test_sample_route_through_land(corridor: TourismCorridor) -> None:

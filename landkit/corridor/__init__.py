@@ -2,7 +2,7 @@
 
 ::
 
-    corridor = TourismCorridor.from_town(town)               # MCR surface + paths among the sites
+    corridor = TourismCorridor.from_town(town, protected="allow")  # MCR surface + paths among the sites
     choice = corridor.best_order(by="length_m")              # exact path TSP (MILP, MTZ)
     route = corridor.route(choice)                           # segments GeoDataFrame, land take
     route.table(); route.summary(); route.occupations()      # → 占补平衡 ledger

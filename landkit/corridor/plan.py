@@ -24,9 +24,9 @@ surface's notes) and joins that stretch's west and east ends by least cost.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,29 @@ from landkit.corridor.routes import PairwisePaths, RouteChoice, best_order, orie
 if TYPE_CHECKING:
     import geopandas as gpd
     from matplotlib.figure import Figure
+
+
+#: Barriers of every route: rivers (crossed on bridges where roads exist), the railway, the town's edge.
+DEFAULT_BARRIERS: tuple[str, ...] = ("water", "railway", "outside_town")
+#: Protected land, a barrier unless a scenario allows crossing it (``protected="allow"``).
+PROTECTED_BARRIERS: tuple[str, ...] = ("basic_farmland", "ecology")
+PROTECTED_LAYERS: dict[str, str] = {"YJJBNTBHTB": "永久基本农田", "STBHHX": "生态保护红线"}
+
+
+def _sites_in_protected(town: Any, pts: gpd.GeoDataFrame) -> list[Problem]:
+    """A problem for each site inside a protected layer (unreachable while protected land is a barrier)."""
+    out = []
+    for key, label in PROTECTED_LAYERS.items():
+        layer = town.layers.get(key)
+        if layer is None or not len(layer):
+            continue
+        shape = layer.to_crs(pts.crs).union_all() if layer.crs != pts.crs else layer.union_all()
+        for name, geom in zip(pts["name"], pts.geometry, strict=True):
+            if shape.contains(geom):
+                out.append(Problem(f"site {name}", f"lies inside {label} ({key}), which a route may not enter by "
+                                   "default", "allow crossing with protected='allow' (scenario: models.corridor."
+                                   "protected: allow); every crossing is then reported in metres and 亩", "protected"))
+    return out
 
 
 @dataclass
@@ -67,11 +90,13 @@ class TourismCorridor:
     sites: gpd.GeoDataFrame
     pairs: PairwisePaths
     neighbours: int = 8
+    protected: str = "barrier"
     _segments: dict[tuple[str, str], Route] = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_town(cls, town: Any, *, sites: str | gpd.GeoDataFrame = "sites", neighbours: int = 8,
-                  surface: ResistanceSurface | None = None, weights: Mapping[str, float] | None = None
+                  surface: ResistanceSurface | None = None, weights: Mapping[str, float] | None = None,
+                  protected: Literal["barrier", "allow"] = "barrier", exclude_parcels: Iterable[str] = (),
                   ) -> TourismCorridor:
         """Resistance surface, snapped sites and the least-cost paths among all of them.
 
@@ -85,7 +110,19 @@ class TourismCorridor:
             A surface built elsewhere (default :func:`resistance_surface` of the town).
         weights : mapping, optional
             Factor weights for the default surface.
+        protected : {"barrier", "allow"}
+            永久基本农田 (``YJJBNTBHTB``) and 生态保护红线 (``STBHHX``): ``"barrier"`` (default) — no
+            route enters them; ``"allow"`` — a route may cross them at the resistance the parameters
+            state inside them (``corridor.basic_farmland_resistance``, ``corridor.ecology_resistance``),
+            and every crossing is reported (:meth:`Route.protected_crossings`, in metres and 亩 per
+            layer). A site inside a protected layer can only be reached with ``"allow"``; the error
+            says so.
+        exclude_parcels : iterable of str
+            Parcels (BSM) another model of the scenario takes (e.g. a park site): barriers.
         """
+        if protected not in ("barrier", "allow"):
+            raise ValidationError("TourismCorridor", [Problem("protected", f"is {protected!r}",
+                                                              "'barrier' or 'allow'", "value")])
         pts = town.layer(sites) if isinstance(sites, str) else sites
         problems = []
         if "name" not in pts.columns:
@@ -95,9 +132,17 @@ class TourismCorridor:
                                     "make names unique", "duplicate"))
         if len(pts) < 2:
             problems.append(Problem("sites", f"has {len(pts)} point(s); a route needs at least 2", "", "value"))
+        if protected == "barrier":
+            problems += _sites_in_protected(town, pts)
         if problems:
             raise ValidationError("TourismCorridor", problems)
-        surf = surface if surface is not None else resistance_surface(town, weights=weights)
+        barriers = DEFAULT_BARRIERS + (PROTECTED_BARRIERS if protected == "barrier" else ())
+        surf = surface if surface is not None else resistance_surface(town, weights=weights, barriers=barriers)
+        excluded = [str(b) for b in exclude_parcels]
+        if excluded:
+            taken = town.parcels.loc[town.parcels.index.astype(str).isin(excluded)]
+            surf = surf.with_barrier(surf.rasterize(taken.geometry.to_numpy()).astype(bool),
+                                     note=f"{len(taken)} parcels taken by other models are barriers")
         pts = pts.to_crs(surf.crs) if pts.crs != surf.crs else pts
         cells = [surf.snap_cell(g.x, g.y, name=f"site {n}") for g, n in zip(pts.geometry, pts["name"], strict=True)]
         out = pts.copy()
@@ -106,7 +151,7 @@ class TourismCorridor:
         cx, cy = surf.xy_of(out["row"], out["col"])
         out["snap_m"] = np.hypot(cx - pts.geometry.x.to_numpy(), cy - pts.geometry.y.to_numpy())
         pairs = pairwise_paths(surf.values, cells, list(out["name"]), cellsize=surf.cellsize, neighbours=neighbours)
-        return cls(town=town, surface=surf, sites=out, pairs=pairs, neighbours=neighbours)
+        return cls(town=town, surface=surf, sites=out, pairs=pairs, neighbours=neighbours, protected=protected)
 
     # ------------------------------------------------------------------ segments
     @property

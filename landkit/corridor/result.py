@@ -111,6 +111,25 @@ class Route:
             "capacity_kg": np.where(farm, taken_mu * cap[gi], 0.0),
         }).sort_values("taken_m2", ascending=False).reset_index(drop=True)
 
+    def protected_crossings(self) -> pd.DataFrame:
+        """Where the route crosses protected land: per layer, metres of route and 亩 of land take.
+
+        Columns ``layer, name, length_m, area_mu``: one row for 永久基本农田 (``YJJBNTBHTB``) and one
+        for 生态保护红线 (``STBHHX``), those the town has, zeros where the route stays out. A take of
+        永久基本农田 needs 补划 (re-designation) besides the 占补平衡 balance.
+        """
+        foot = self.footprint()
+        line = shapely.union_all(np.asarray(self.segments.geometry.values))
+        rows = []
+        for key, label in (("YJJBNTBHTB", "永久基本农田"), ("STBHHX", "生态保护红线")):
+            layer = self.town.layers.get(key)
+            if layer is None:
+                continue
+            shape = shapely.union_all(np.asarray(layer.geometry.values)) if len(layer) else shapely.Polygon()
+            rows.append({"layer": key, "name": label, "length_m": round(float(line.intersection(shape).length), 1),
+                         "area_mu": round(float(m2_to_mu(foot.intersection(shape).area)), 2)})
+        return pd.DataFrame(rows, columns=["layer", "name", "length_m", "area_mu"])
+
     def occupations(self) -> pd.DataFrame:
         """Farmland occupied, one row per parcel, for the 占补平衡 ledger (as ``ReserveResult.occupations``)."""
         t = self.parcels_taken()

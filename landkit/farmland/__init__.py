@@ -7,7 +7,7 @@
     result.balance_sheet(); result.units_cancelled(); result.marginal_costs(); result.plot()
 """
 
-from landkit.farmland.candidates import candidate_units, occupations_from_layer
+from landkit.farmland.candidates import candidate_unit_parcels, candidate_units, occupations_from_layer
 from landkit.farmland.ledger import (
     DIMENSIONS,
     SOURCES,
@@ -42,6 +42,7 @@ __all__ = [
     "FarmlandLedger",
     "FarmlandResult",
     "SupplementUnit",
+    "candidate_unit_parcels",
     "candidate_units",
     "capacity_kg_per_mu",
     "capacity_per_mu",

@@ -24,7 +24,7 @@ Candidate supplement units (all numbers from ``farmland`` in ``parameters.yaml``
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import geopandas as gpd
 import numpy as np
@@ -89,9 +89,49 @@ def occupations_from_layer(
     })
 
 
+def _project_parcels(town: object, params: Parameters, exclude_parcels: Iterable[str]) -> dict[str, pd.DataFrame]:
+    """The parcels of each 自行垦造 / 工矿复垦 and 提质改造 project, keyed by the unit's 编号.
+
+    One project per village and kind; ``exclude_parcels`` (taken by another model) are left out.
+    """
+    p = town.parcels  # type: ignore[attr-defined]
+    p = p[~p.index.astype(str).isin([str(b) for b in exclude_parcels])]
+    f = "farmland."
+    zone = np.zeros(len(p))
+    for layer in ("STBHHX", "YYSYDBHQ"):
+        if f"frac_{layer}" in p:
+            zone = np.maximum(zone, p[f"frac_{layer}"].fillna(0).to_numpy())
+    slope = p["slope_deg_mean"].to_numpy() if "slope_deg_mean" in p else np.zeros(len(p))
+    codes = [str(c) for c in params[f + "reclaim_codes"]]
+    ok = (p["DLBM"].astype(str).isin(codes).to_numpy() & ~p["is_farmland"].astype(bool).to_numpy()
+          & (np.nan_to_num(slope, nan=np.inf) <= float(params[f + "reclaim_max_slope_deg"]))
+          & (zone <= float(params[f + "reclaim_max_zone_frac"])))
+    rec = p[ok].assign(mining=p.loc[ok, "DLBM"].astype(str) == "0602")
+    out: dict[str, pd.DataFrame] = {}
+    for (village, mining), part in rec.groupby(["ZLDWMC", "mining"], sort=True):
+        out[f"{'工矿复垦' if mining else '垦造'}-{village}"] = part
+    g = p["farmland_grade"].to_numpy(dtype=float)
+    upg = p[(p["is_farmland"].astype(bool).to_numpy()) & (g >= float(params[f + "upgrade_min_grade"]))
+            & (p["frac_STBHHX"].fillna(0).to_numpy() <= float(params[f + "reclaim_max_zone_frac"])
+               if "frac_STBHHX" in p else True)]
+    for village, part in upg.groupby("ZLDWMC", sort=True):
+        out[f"提质-{village}"] = part
+    return out
+
+
+def candidate_unit_parcels(town: object, *, exclude_parcels: Iterable[str] = (),
+                           params: Parameters | None = None) -> dict[str, list[str]]:
+    """The parcels (BSM) of each candidate project unit of :func:`candidate_units`, keyed by 编号.
+
+    A cancelled project takes these parcels (the land account); purchased indicators take none.
+    """
+    params = params if params is not None else town.params  # type: ignore[attr-defined]
+    return {uid: [str(b) for b in part.index] for uid, part in _project_parcels(town, params, exclude_parcels).items()}
+
+
 def candidate_units(
     town: object, *, base_year: int, markets: Sequence[tuple[str, int | None]] = DEFAULT_MARKETS,
-    params: Parameters | None = None,
+    params: Parameters | None = None, exclude_parcels: Iterable[str] = (),
 ) -> list[SupplementUnit]:
     """Candidate supplement units of a town by the rules of the module docstring.
 
@@ -104,46 +144,32 @@ def candidate_units(
         Purchasable indicators offered (grade None: the Shandong reference grade).
     params : Parameters, optional
         Default ``town.params`` (pass ``town.params.with_overrides(...)`` for a what-if).
+    exclude_parcels : iterable of str
+        Parcels (BSM) another model of the scenario takes (acquired, built on, demolished): no
+        project may use them (:func:`candidate_unit_parcels` gives each project's parcels).
     """
     params = params if params is not None else town.params  # type: ignore[attr-defined]
-    p = town.parcels  # type: ignore[attr-defined]
     f = "farmland."
     lead = int(params[f + "project_lead_years"])
     year = int(base_year) + lead
     units: list[SupplementUnit] = []
-
-    zone = np.zeros(len(p))
-    for layer in ("STBHHX", "YYSYDBHQ"):
-        if f"frac_{layer}" in p:
-            zone = np.maximum(zone, p[f"frac_{layer}"].fillna(0).to_numpy())
-    slope = p["slope_deg_mean"].to_numpy() if "slope_deg_mean" in p else np.zeros(len(p))
-    codes = [str(c) for c in params[f + "reclaim_codes"]]
-    ok = (p["DLBM"].astype(str).isin(codes).to_numpy() & ~p["is_farmland"].astype(bool).to_numpy()
-          & (np.nan_to_num(slope, nan=np.inf) <= float(params[f + "reclaim_max_slope_deg"]))
-          & (zone <= float(params[f + "reclaim_max_zone_frac"])))
-    rec = p[ok].assign(mining=p.loc[ok, "DLBM"].astype(str) == "0602")
     grade = int(params[f + "reclaimed_grade"])
     cap = float(capacity_kg_per_mu(np.array([grade]), params)[0])
-    for (village, mining), part in rec.groupby(["ZLDWMC", "mining"], sort=True):
-        area = float(part["area_mu"].sum())
-        price = float(params[f + ("mining_reclamation_cost" if mining else "own_reclamation_cost")])
-        kind = "工矿复垦" if mining else "垦造"
-        units.append(SupplementUnit(f"{kind}-{village}", "reclamation", year, area, area * cap, 0.0, area * price,
-                                    False, float(grade), f"{village} {len(part)} 图斑, {kind} → {grade}等旱地"))
-
     steps = int(params[f + "upgrade_steps"])
-    g = p["farmland_grade"].to_numpy(dtype=float)
-    upg = p[(p["is_farmland"].astype(bool).to_numpy()) & (g >= float(params[f + "upgrade_min_grade"]))
-            & (p["frac_STBHHX"].fillna(0).to_numpy() <= float(params[f + "reclaim_max_zone_frac"])
-               if "frac_STBHHX" in p else True)]
-    gain = (capacity_kg_per_mu(upg["farmland_grade"].to_numpy() - steps, params)
-            - capacity_kg_per_mu(upg["farmland_grade"].to_numpy(), params))
-    upg = upg.assign(gain_kg=upg["area_mu"].to_numpy() * gain)
-    for village, part in upg.groupby("ZLDWMC", sort=True):
+    for uid, part in _project_parcels(town, params, exclude_parcels).items():
+        kind, village = uid.split("-", 1)
         area = float(part["area_mu"].sum())
-        cost = area * steps * float(params[f + "upgrade_cost_per_grade"])
-        units.append(SupplementUnit(f"提质-{village}", "upgrade", year, 0.0, float(part["gain_kg"].sum()), 0.0, cost,
-                                    False, float("nan"), f"{village} {len(part)} 图斑 {area:.0f} 亩, 提升 {steps} 等"))
+        if kind == "提质":
+            gain = (capacity_kg_per_mu(part["farmland_grade"].to_numpy() - steps, params)
+                    - capacity_kg_per_mu(part["farmland_grade"].to_numpy(), params))
+            cost = area * steps * float(params[f + "upgrade_cost_per_grade"])
+            units.append(SupplementUnit(uid, "upgrade", year, 0.0, float((part["area_mu"].to_numpy() * gain).sum()),
+                                        0.0, cost, False, float("nan"),
+                                        f"{village} {len(part)} 图斑 {area:.0f} 亩, 提升 {steps} 等"))
+        else:
+            price = float(params[f + ("mining_reclamation_cost" if kind == "工矿复垦" else "own_reclamation_cost")])
+            units.append(SupplementUnit(uid, "reclamation", year, area, area * cap, 0.0, area * price, False,
+                                        float(grade), f"{village} {len(part)} 图斑, {kind} → {grade}等旱地"))
 
     max_mu = float(params[f + "indicator_max_mu"])
     ref = int(params[f + "shandong_reference_grade"])

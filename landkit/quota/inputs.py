@@ -245,8 +245,13 @@ def villages_in_areas(town: Any, areas: Iterable[str]) -> list[str]:
     return sorted(layer.loc[layer["area_name"].isin(areas), "ZLDWMC"].astype(str))
 
 
-def plots_from_town(town: Any, villages: Iterable[str], whole_villages: Iterable[str]) -> Any:
-    """The 拆旧 candidates of a town, costed, as a GeoDataFrame (see the module docstring)."""
+def plots_from_town(town: Any, villages: Iterable[str], whole_villages: Iterable[str],
+                    exclude_parcels: Iterable[str] = ()) -> Any:
+    """The 拆旧 candidates of a town, costed, as a GeoDataFrame (see the module docstring).
+
+    ``exclude_parcels`` (BSM) are taken by another model of the scenario (the land account) and are
+    not candidates.
+    """
     params: Parameters = town.params
     parcels = town.parcels
     villages, whole_villages = list(villages), list(whole_villages)
@@ -263,7 +268,8 @@ def plots_from_town(town: Any, villages: Iterable[str], whole_villages: Iterable
     mining = parcels["DLBM"] == "0602"
     ok = parcels.get("frac_CZKFBJ", 0.0) <= sliver
     ok &= parcels.get("frac_STBHHX", 0.0) <= sliver
-    chosen = parcels[(home | mining) & ok].copy()
+    free = ~parcels.index.astype(str).isin([str(b) for b in exclude_parcels])
+    chosen = parcels[(home | mining) & ok & free].copy()
     quality = reclaimed_quality(chosen, town)
     share = float(params["linkage.reclaimable_share"])
     reclaim = chosen["area_mu"].astype(float) * share
@@ -293,8 +299,8 @@ def plots_from_town(town: Any, villages: Iterable[str], whole_villages: Iterable
     return out
 
 
-def sites_from_town(town: Any) -> Any:
-    """The 建新 resettlement sites of a town as a GeoDataFrame (see the module docstring)."""
+def site_candidate_parcels(town: Any, exclude_parcels: Iterable[str] = ()) -> Any:
+    """The parcels that may hold 建新 resettlement (see the module docstring), less ``exclude_parcels``."""
     import geopandas as gpd
 
     params: Parameters = town.params
@@ -310,11 +316,25 @@ def sites_from_town(town: Any) -> Any:
     for key in ("YJJBNTBHTB", "STBHHX", "YYSYDBHQ"):
         if f"frac_{key}" in parcels:
             ok &= parcels[f"frac_{key}"] <= sliver
+    ok &= ~parcels.index.astype(str).isin([str(b) for b in exclude_parcels])
     cand = parcels[ok]
     residential = planning[planning["planned_use"].astype(str) == "residential"]
     pts = gpd.GeoDataFrame(geometry=cand.geometry.representative_point(), crs=parcels.crs)
     inside = gpd.sjoin(pts, residential[["geometry"]], how="inner", predicate="within").index.unique()
-    cand = cand.loc[inside]
+    return cand.loc[cand.index.isin(inside)]
+
+
+def sites_from_town(town: Any, exclude_parcels: Iterable[str] = ()) -> Any:
+    """The 建新 resettlement sites of a town as a GeoDataFrame (see the module docstring).
+
+    A site is the candidate parcels of one village (:func:`site_candidate_parcels`), less
+    ``exclude_parcels`` (taken by another model of the scenario).
+    """
+    import geopandas as gpd
+
+    params: Parameters = town.params
+    parcels = town.parcels
+    cand = site_candidate_parcels(town, exclude_parcels)
     if len(cand) == 0:
         raise ValidationError("linkage plan", [Problem(
             "resettlement sites", "no parcel is inside the 城镇开发边界, planned residential and free of 永久基本农田",
@@ -357,20 +377,22 @@ def linkage_inputs_from_town(
     sale_price_wan_per_mu: float | Mapping[int, float] | None = None,
     town_use_value_wan_per_mu: float | Mapping[int, float] | None = None,
     max_households: float | Mapping[int, float] | None = None,
+    exclude_parcels: Iterable[str] = (),
 ) -> tuple[LinkageInputs, Any, Any]:
     """Costed 拆旧 plots and 建新 sites of a town, with the quota rules, from its parameters.
 
     Returns ``(inputs, plots_gdf, sites_gdf)``: the validated inputs and the geometries of the
     candidates (for maps). Villages default to those of ``linkage.whole_village_areas``, all of them
     整村搬迁 blocks; pass ``villages`` (and ``whole_villages``, a subset) to choose others.
+    ``exclude_parcels`` (BSM) are taken by another model of the scenario: neither 拆旧 nor 建新.
     """
     params: Parameters = town.params
     years_t = tuple(int(y) for y in (years if years is not None else params["linkage.plan_years"]))
     default = villages_in_areas(town, params["linkage.whole_village_areas"])
     villages_l = list(villages) if villages is not None else default
     whole_l = list(whole_villages) if whole_villages is not None else [v for v in villages_l if v in default]
-    plots = plots_from_town(town, villages_l, whole_l)
-    site_gdf = sites_from_town(town) if sites is None else sites
+    plots = plots_from_town(town, villages_l, whole_l, exclude_parcels)
+    site_gdf = sites_from_town(town, exclude_parcels) if sites is None else sites
     inputs = LinkageInputs(
         plots=pd.DataFrame(plots.drop(columns="geometry")),
         sites=pd.DataFrame(site_gdf.drop(columns="geometry", errors="ignore")),

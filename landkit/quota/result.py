@@ -168,10 +168,14 @@ class LinkageResult(ModelResult):
     def supplement_units(self, *, prefix: str = "GG") -> pd.DataFrame:
         """Reclaimed farmland available to the 占补平衡 ledger, one row per reclaimed plot (ids unique).
 
-        The project's own 建新 occupation of farmland is balanced first: accepted reclamation is
-        committed to it oldest first (year accepted, then id), and each unit offers what is left
-        (``area_mu``), with its paddy and capacity scaled by the same share. Units accepted after the
-        plan, or fully committed, are left out. ``id`` is ``"{prefix}-{plot id}"``.
+        Accepted 挂钩 reclamation is one source with four uses, never two at once: 周转指标 returned
+        (and 建新 drawn directly from accepted quota), 节余指标 used in town, 节余指标 sold, and what
+        is left, offered here as 占补平衡 supplement. The plan's quota uses (the solved flows
+        ``repay``, ``direct``, ``use``, ``sell`` over all years) are committed to the accepted plots
+        oldest first (year accepted, then id); each unit offers what is left (``area_mu``), with its
+        paddy and capacity scaled by the same share. So 18 亩 reclaimed with 10 returned for 建新 and
+        8 used in town offers nothing. Units accepted after the plan, or fully committed, are left
+        out. ``id`` is ``"{prefix}-{plot id}"``.
 
         The table is in the supplement-unit format of :func:`landkit.farmland.ledger.unit_table`, so
         ``FarmlandLedger.add_units(result.supplement_units())`` takes it as it is: ``id, source``
@@ -182,11 +186,11 @@ class LinkageResult(ModelResult):
         inp = self.plan.inputs
         plots = self.plots.dropna(subset=["year_accepted"]).sort_values(["year_accepted"]).copy()
         plots = plots.loc[sorted(plots.index, key=lambda u: (int(plots.at[u, "year_accepted"]), str(u)))]
-        st = inp.sites
-        h = self.rehoused.reindex(index=st.index.astype(str))
-        farm_needed = float((inp.land_per_household_mu * h.mul(st["farmland_share"].to_numpy(), axis=0)).sum().sum())
+        years = list(inp.years)
+        flows = ("repay", "direct", "use", "sell")
+        quota_used = float(sum(self.flow(f).reindex(years).fillna(0.0).sum() for f in flows))
         committed = np.zeros(len(plots))
-        left = farm_needed
+        left = quota_used
         for k, area in enumerate(plots["reclaim_mu"].to_numpy(dtype=float)):
             take = min(area, max(left, 0.0))
             committed[k] = take

@@ -57,6 +57,7 @@ def run_blocks(run: Any, tables: dict[str, list[tuple[str, pd.DataFrame]]],
                 blocks.append(Table(name, frame))
         for name, path in figures.get(m, []):
             blocks.append(Figure(name, path))
+    blocks += account_blocks(tables)
     blocks.append(Heading("参数与来源", 1))
     ptab = run.town.params.table()
     n_est = int((ptab["tag"] == "E").sum())
@@ -73,6 +74,39 @@ def run_blocks(run: Any, tables: dict[str, list[tuple[str, pd.DataFrame]]],
                             for m, r in run.records.items()])
     blocks.append(Table("模型求解记录", rec_tab))
     return blocks
+
+
+#: Chinese names of the account's models and kinds of claim (the report's 全镇用地与指标台账).
+ACCOUNT_MODELS: dict[str, str] = {"park_sites": "园区选址", "corridor": "文化旅游大动脉", "linkage": "增减挂钩拆旧",
+                                  "linkage_site": "增减挂钩建新安置", "reserve": "土地收储", "farmland": "耕地占补平衡"}
+ACCOUNT_KINDS: dict[str, str] = {"parcel": "占用地块", "construction_quota": "新增建设用地指标(农用地转用)",
+                                 "turnover_borrowed": "周转指标借用", "turnover_returned": "周转指标归还",
+                                 "surplus_used": "节余指标本镇使用", "surplus_sold": "节余指标交易",
+                                 "supplement": "补充耕地核销"}
+
+
+def account_summary(account: pd.DataFrame) -> pd.DataFrame:
+    """全镇用地与指标台账 in brief: per model and kind of claim, how many and how much (亩, 万元)."""
+    if account.empty:
+        return pd.DataFrame(columns=["模型", "类别", "条目数", "面积(亩)", "金额(万元)"])
+    g = account.groupby(["model", "kind"], sort=False).agg(n=("unit_id", "size"), area=("area_mu", "sum"),
+                                                             amount=("amount_wan_yuan", "sum")).reset_index()
+    return pd.DataFrame({"模型": g["model"].map(ACCOUNT_MODELS).fillna(g["model"]),
+                         "类别": g["kind"].map(ACCOUNT_KINDS).fillna(g["kind"]), "条目数": g["n"].astype(int),
+                         "面积(亩)": g["area"].round(2), "金额(万元)": g["amount"].round(2)})
+
+
+def account_blocks(tables: dict[str, list[tuple[str, pd.DataFrame]]]) -> list[Block]:
+    """The report's section on the town's land account (present when the run wrote one)."""
+    account = dict(tables.get("summary", [])).get("land_account")
+    if account is None:
+        return []
+    parcels = account[account["kind"] == "parcel"]
+    return [Heading("全镇用地与指标台账", 1),
+            Paragraph(f"本情景各模型共占用 {parcels['unit_id'].nunique()} 个地块、{parcels['area_mu'].sum():,.2f} 亩, "
+                      "并使用下列指标。发布前已由独立核查程序仅依据各模型的决策重新核算: 没有地块或指标单元被重复使用, "
+                      "各项指标余额均不为负 (逐条明细见 tables/land_account.csv)。"),
+            Table("全镇用地与指标台账 (汇总)", account_summary(account))]
 
 
 def write_run_report(run: Any, writer: Any) -> None:

@@ -34,7 +34,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from landkit._errors import Problem, ValidationError
+from landkit._errors import AccountError, Problem, ValidationError
 from landkit.atomic import atomic_dir, check_output_folder
 from landkit.scenario.schema import MODEL_ORDER, Scenario, load_scenario
 
@@ -51,6 +51,35 @@ KPI_LABELS: tuple[str, ...] = (
 )
 VERSIONED = ("landkit", "numpy", "pandas", "scipy", "xarray", "linopy", "highspy", "pulp", "geopandas", "pyogrio",
              "shapely", "pyproj", "rasterio", "scikit-image", "matplotlib", "pyyaml", "python-docx")
+
+
+@dataclass
+class LandState:
+    """The land account as a scenario runs: parcels taken so far, every model's claims, supplement units.
+
+    Each model sees only the parcels no earlier model took (``taken``) and adds its claims
+    (:mod:`landkit.account`); before the bundle is published the whole account is checked again
+    from the claims alone (:func:`landkit.account.check_account`).
+    """
+
+    taken: set[str] = field(default_factory=set)
+    claims: list[pd.DataFrame] = field(default_factory=list)
+    units: pd.DataFrame | None = None
+    reclaimed_mu: float | None = None
+    protected_allowed: set[str] = field(default_factory=set)
+
+    def add(self, claims: pd.DataFrame, *, take: bool = True) -> None:
+        """Record a model's claims; with ``take`` its parcels are no longer free for later models."""
+        self.claims.append(claims)
+        if take:
+            self.taken |= set(claims.loc[claims["kind"] == "parcel", "unit_id"].astype(str))
+
+    def account(self) -> pd.DataFrame:
+        """Every claim so far (:data:`landkit.account.CLAIM_COLUMNS`)."""
+        from landkit.account import empty_account
+
+        parts = [c for c in self.claims if len(c)]
+        return pd.concat(parts, ignore_index=True) if parts else empty_account()
 
 
 @dataclass
@@ -99,6 +128,7 @@ class ScenarioRun:
     kpis: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
     load_time_s: float = 0.0
+    land: LandState = field(default_factory=LandState)
 
     def timings(self) -> pd.DataFrame:
         """Seconds per model (wall clock, including building and writing) and in the solver."""
@@ -234,11 +264,14 @@ def _record_outcome(rec: ModelRecord, outcome: Any) -> None:
 
 
 # --------------------------------------------------------------------------- the models
-def _run_corridor(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord) -> Any:
+def _run_corridor(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord, land: LandState) -> Any:
+    from landkit.account import corridor_claims
     from landkit.corridor import TourismCorridor
 
     o = sc.options("corridor")
-    corridor = TourismCorridor.from_town(town, neighbours=int(o.get("neighbours", 8)))
+    protected = o.get("protected", "barrier")
+    corridor = TourismCorridor.from_town(town, neighbours=int(o.get("neighbours", 8)), protected=protected,
+                                         exclude_parcels=sorted(land.taken))
     if o.get("order"):
         route = corridor.route(o["order"], name=o.get("name"))
         rec.status, rec.summary = "given", "route order given in the scenario (no optimisation)"
@@ -252,6 +285,14 @@ def _run_corridor(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord) -> Any:
     w.table("corridor", "廊道线路分段表", route.table())
     w.table("corridor", "廊道线路指标", pd.DataFrame([route.summary()]))
     w.table("corridor", "廊道用地征收表", route.acquisition_table())
+    crossings = route.protected_crossings()
+    w.table("corridor", "廊道穿越保护区表", crossings.rename(columns={
+        "layer": "图层", "name": "保护区", "length_m": "穿越长度(m)", "area_mu": "占用面积(亩)"}))
+    if protected == "allow":
+        land.protected_allowed.add("corridor")
+        rec.notes.append("protected land may be crossed (models.corridor.protected: allow): " + "; ".join(
+            f"{r.name} {r.length_m:,.0f} m, {r.area_mu:,.2f} 亩" for r in crossings.itertuples()))
+    land.add(corridor_claims(route))
     seg = route.segments.copy()
     w.layer("corridor_route", seg)
     taken = route.parcels_taken()
@@ -264,7 +305,7 @@ def _run_corridor(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord) -> Any:
     return route
 
 
-def _run_park_sites(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord) -> Any:
+def _run_park_sites(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord, land: LandState) -> Any:
     from landkit.siting.parks import ParkSpec, site_parks
 
     o = sc.options("park_sites")
@@ -276,6 +317,9 @@ def _run_park_sites(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord) -> An
         hit = town.parcels[cols].astype(str).isin(wanted).any(axis=1) if cols else pd.Series(False, town.parcels.index)
         exclude = town.parcels.index[hit.to_numpy()]
         rec.notes.append(f"{len(exclude)} parcels of {', '.join(sorted(wanted))} excluded")
+    if land.taken:
+        taken = town.parcels.index[town.parcels.index.astype(str).isin(land.taken)]
+        exclude = taken if exclude is None else exclude.union(taken)
     year = int(o.get("year", max(town.params["town.plan_years"])))
     res = site_parks(town, specs, buffer_m=o.get("buffer_m"), perimeter_weight=o.get("perimeter_weight"),
                      min_separation_m=o.get("min_separation_m"), year=year, exclude=exclude,
@@ -291,21 +335,34 @@ def _run_park_sites(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord) -> An
     w.table("park_sites", "园区选址地块表", res.parcels.drop(columns="geometry", errors="ignore"), index=True)
     w.layer("park_sites", res.sites)
     w.figure("park_sites", "园区选址图", res.plot())
+    from landkit.account import park_claims
+
+    land.add(park_claims(res, year))
     return res
 
 
-def _run_linkage(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord) -> Any:
+def _run_linkage(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord, land: LandState) -> Any:
+    from landkit.account import linkage_claims
     from landkit.quota import LinkagePlan, check_linkage
 
     o = sc.options("linkage")
     plan = LinkagePlan.from_town(town, years=o.get("years"), villages=o.get("villages"),
                                  whole_villages=o.get("whole_villages"), objective=o.get("objective", "max_value"),
-                                 excluded=o.get("excluded", ()))
+                                 excluded=o.get("excluded", ()), exclude_parcels=sorted(land.taken))
     res = plan.solve(**sc.solve_options("linkage"))
     _record_outcome(rec, res.outcome)
     problems = check_linkage(res)
     if problems:
-        raise RuntimeError("linkage plan failed its independent check:\n" + "\n".join(problems))
+        raise AccountError("linkage plan failed its independent check:\n" + "\n".join(problems))
+    claims = linkage_claims(res)
+    land.add(claims)
+    accepted = res.plots.dropna(subset=["year_accepted"])
+    land.reclaimed_mu = float(accepted["reclaim_mu"].sum())
+    if res.plan.sites_gdf is not None and len(res.sites):
+        from landkit.account import site_parcels
+
+        # the whole of an opened site is set aside for resettlement: no other model may take its parcels
+        land.taken |= {b for parcels in site_parcels(town, res.sites_gdf()).values() for b in parcels}
     w.mps("linkage", res.outcome, rec)
     w.table("linkage", "增减挂钩台账", res.ledger(), index=True)
     w.table("linkage", "增减挂钩成本", res.costs(), index=True)
@@ -315,7 +372,8 @@ def _run_linkage(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord) -> Any:
     return res
 
 
-def _run_reserve(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord, linkage: Any, parks: Any = None) -> Any:
+def _run_reserve(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord, linkage: Any, land: LandState) -> Any:
+    from landkit.account import reserve_claims
     from landkit.reserve import ReservePlan, check_plan
 
     o = sc.options("reserve")
@@ -323,16 +381,16 @@ def _run_reserve(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord, linkage:
     if isinstance(budget, dict):
         budget = {int(k): float(v) for k, v in budget.items()}
     kw: dict[str, Any] = {k: o[k] for k in ("use_bonds", "use_company", "lock_in", "lock_out") if k in o}
-    if parks is not None and len(parks.parcels):
-        # a park's parcels are the park's: the reserve plan may not buy them again (nor count their farmland twice)
-        taken = [str(b) for b in parks.parcels.index]
+    if land.taken:
+        # parcels an earlier model took (a park, the corridor, 挂钩 拆旧 or 建新) are not for the reserve to buy
+        taken = town.parcels.index.astype(str)[town.parcels.index.astype(str).isin(land.taken)]
         clash = sorted(set(map(str, kw.get("lock_in", ()))) & set(taken))
         if clash:
             raise ValidationError(f"scenario {sc.name}", [Problem(
-                "models.reserve.lock_in", f"names parcels of a park site: {clash[:10]}",
-                "remove them from lock_in, or exclude them from the park", "conflict")])
+                "models.reserve.lock_in", f"names parcels another model of the scenario takes: {clash[:10]}",
+                "remove them from lock_in, or disable the model that takes them", "conflict")])
         kw["lock_out"] = sorted(set(map(str, kw.get("lock_out", ()))) | set(taken))
-        rec.notes.append(f"{len(taken)} parcels of the park sites are not reserve candidates")
+        rec.notes.append(f"{len(taken)} parcels taken by the park, corridor or 挂钩 are not reserve candidates")
     if linkage is not None and sc.has_link("linkage.surplus -> reserve.quota"):
         kw["linkage_surplus_mu"] = linkage.surplus_by_year()
     plan = ReservePlan.from_town(town, years=o.get("years"), budget_wan_yuan=budget,
@@ -342,7 +400,8 @@ def _run_reserve(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord, linkage:
     _record_outcome(rec, res.outcome)
     problems = check_plan(res)
     if problems:  # the independent checker disagrees with the solver: never publish such a plan
-        raise RuntimeError("reserve plan failed its independent check:\n" + "\n".join(problems))
+        raise AccountError("reserve plan failed its independent check:\n" + "\n".join(problems))
+    land.add(reserve_claims(res))
     w.mps("reserve", res.outcome, rec)
     w.table("reserve", "年度土地储备计划表", res.plan_table())
     w.table("reserve", "年度储备计划汇总", res.annual_plan(), index=True)
@@ -355,8 +414,16 @@ def _run_reserve(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord, linkage:
     return res
 
 
-def _run_farmland(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord, results: dict[str, Any]) -> Any:
-    from landkit.farmland import FarmlandBalance, FarmlandLedger, candidate_units, check_balance
+def _run_farmland(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord, results: dict[str, Any],
+                  land: LandState) -> Any:
+    from landkit.account import farmland_claims
+    from landkit.farmland import (
+        FarmlandBalance,
+        FarmlandLedger,
+        candidate_unit_parcels,
+        candidate_units,
+        check_balance,
+    )
     from landkit.farmland.prices import regime_for
 
     o = sc.options("farmland")
@@ -375,7 +442,8 @@ def _run_farmland(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord, results
         return None
     years = [int(y) for y in ledger.occupations["year"]] if "year" in ledger.occupations else []
     base_year = int(o.get("base_year", min(years) if years else town.params["town.plan_years"][0]))
-    ledger.add_units(candidate_units(town, base_year=base_year))
+    free = sorted(land.taken)
+    ledger.add_units(candidate_units(town, base_year=base_year, exclude_parcels=free))
     if "linkage" in results and sc.has_link("linkage.supplement_units -> farmland.units"):
         units = results["linkage"].supplement_units()
         if len(units):
@@ -384,7 +452,10 @@ def _run_farmland(sc: Scenario, town: Any, w: _Writer, rec: ModelRecord, results
     _record_outcome(rec, res.outcome)
     problems = check_balance(res)
     if problems:
-        raise RuntimeError("farmland balance failed its independent check:\n" + "\n".join(problems))
+        raise AccountError("farmland balance failed its independent check:\n" + "\n".join(problems))
+    land.units = ledger.units
+    area = town.parcels["area_mu"].astype(float).set_axis(town.parcels.index.astype(str))
+    land.add(farmland_claims(res, candidate_unit_parcels(town, exclude_parcels=free), area))
     w.mps("farmland", res.outcome, rec)
     w.table("farmland", "占补平衡核算表", res.balance_sheet(), index=True)
     w.table("farmland", "补充耕地核销清单", res.units_cancelled())
@@ -499,13 +570,13 @@ def run_scenario(scenario: Scenario | str | os.PathLike[str], out: str | os.Path
         bar.update()
         with atomic_dir(target, kind="run bundle", force=force) as tmp:
             w = _Writer(tmp, dpi)
+            land = run.land
             runners: dict[str, Callable[[ModelRecord], Any]] = {
-                "park_sites": lambda rec: _run_park_sites(sc, town, w, rec),
-                "corridor": lambda rec: _run_corridor(sc, town, w, rec),
-                "linkage": lambda rec: _run_linkage(sc, town, w, rec),
-                "reserve": lambda rec: _run_reserve(sc, town, w, rec, run.results.get("linkage"),
-                                                    run.results.get("park_sites")),
-                "farmland": lambda rec: _run_farmland(sc, town, w, rec, run.results),
+                "park_sites": lambda rec: _run_park_sites(sc, town, w, rec, land),
+                "corridor": lambda rec: _run_corridor(sc, town, w, rec, land),
+                "linkage": lambda rec: _run_linkage(sc, town, w, rec, land),
+                "reserve": lambda rec: _run_reserve(sc, town, w, rec, run.results.get("linkage"), land),
+                "farmland": lambda rec: _run_farmland(sc, town, w, rec, run.results, land),
             }
             for m in steps:
                 bar.set_postfix_str(MODEL_LABELS[m])
@@ -518,6 +589,8 @@ def run_scenario(scenario: Scenario | str | os.PathLike[str], out: str | os.Path
                     run.results[m] = res
                 bar.update()
             _refuse_unread_overrides(sc, town.params)
+            account = _checked_account(sc, town, land)
+            w.table("summary", "land_account", account)
             if "XZQ" in town.layers:
                 w.layer("town_boundary", town.layers["XZQ"])
             run.kpis = _kpis(town, run.results)
@@ -540,6 +613,23 @@ def run_scenario(scenario: Scenario | str | os.PathLike[str], out: str | os.Path
         return run
     finally:
         bar.close()
+
+
+def _checked_account(sc: Scenario, town: Any, land: LandState) -> pd.DataFrame:
+    """The scenario's land account, checked independently from the claims; an error if it does not hold."""
+    from landkit.account import check_account
+
+    account = land.account()
+    quota = town.params["reserve.new_construction_quota"] if sc.enabled("reserve") else None
+    problems = check_account(account, town, units=land.units, reclaimed_mu=land.reclaimed_mu,
+                             quota_mu={int(k): float(v) for k, v in quota.items()} if quota else None,
+                             protected_allowed=land.protected_allowed)
+    if problems:
+        shown = "\n".join(f"  - {p}" for p in problems[:30])
+        more = f"\n  ... and {len(problems) - 30} more" if len(problems) > 30 else ""
+        raise AccountError(f"scenario {sc.name}: the town's land account does not hold, so no bundle was "
+                           f"written ({len(problems)} problem(s)):\n{shown}{more}")
+    return account
 
 
 def _refuse_unread_overrides(sc: Scenario, params: Any) -> None:

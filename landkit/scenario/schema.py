@@ -172,6 +172,7 @@ MODEL_OPTIONS: dict[str, dict[str, Check]] = {
         "end": (lambda v: v is None or isinstance(v, str), "a site name or null"),
         "neighbours": _choice(8, 16),
         "name": (lambda v: isinstance(v, str), "a text"),
+        "protected": _choice("barrier", "allow"),
     },
     "park_sites": {
         **_COMMON,
