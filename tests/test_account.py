@@ -1,0 +1,189 @@
+"""The town's land account (issue #17): each parcel and quota unit used once, checked independently."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+import yaml
+
+import landkit
+from landkit.account import CLAIM_COLUMNS, _rows, check_account
+from landkit.params import SAMPLE_DIR
+from landkit.quota import LinkagePlan
+from landkit.scenario import run_scenario
+
+from test_quota import tiny_inputs
+
+
+@pytest.fixture(scope="module")
+def town() -> landkit.Town:
+    return landkit.load_sample()
+
+
+# --------------------------------------------------------------------------- 挂钩 reclamation, one source
+def test_reclamation_returned_and_used_in_town_offers_no_supplement() -> None:
+    # the issue's hand case: V1's two homesteads reclaim 9 + 9 = 18 亩, its 40 households need 40 × 0.25 =
+    # 10 亩 of 建新 (周转指标 returned), and the 8 亩 节余 are used in town: nothing is left for 占补平衡
+    result = LinkagePlan(tiny_inputs(), fixed={"V1": 2019}, excluded=["M"]).solve(time_limit_s=30)
+    led = result.ledger()
+    assert led["复垦验收(亩)"].sum() == pytest.approx(18.0)
+    assert led["建新安置(亩)"].sum() == pytest.approx(10.0)
+    assert led["节余指标本镇使用(亩)"].sum() + led["节余指标交易(亩)"].sum() == pytest.approx(8.0)
+    assert result.supplement_units().empty  # was 8 亩 (only 建新's farmland was subtracted)
+
+
+def test_reclamation_left_unused_is_offered_once() -> None:
+    flat = pd.Series(0.0, index=[2019, 2020, 2021, 2022, 2023, 2024])
+    inputs = tiny_inputs(town_use_cap_mu=flat, sale_cap_mu=flat)  # 节余 can be neither used nor sold
+    result = LinkagePlan(inputs, fixed={"V1": 2019}, excluded=["M"]).solve(time_limit_s=30)
+    units = result.supplement_units()
+    assert units["area_mu"].sum() == pytest.approx(8.0)  # 18 reclaimed − 10 returned
+    # the oldest plot (A, 9 亩) is wholly committed to 建新 and not offered; B offers 9 − 1 亩
+    assert list(units["id"]) == ["GG-B"] and units["committed_mu"].iloc[0] == pytest.approx(1.0)
+
+
+# --------------------------------------------------------------------------- the checker catches planted defects
+def _account(*parts: pd.DataFrame) -> pd.DataFrame:
+    return pd.concat(parts, ignore_index=True)[list(CLAIM_COLUMNS)]
+
+
+def _two_parcels(town: landkit.Town) -> tuple[str, str, float]:
+    p = town.parcels
+    free = p[(p.get("frac_YJJBNTBHTB", 0) == 0) & (p.get("frac_STBHHX", 0) == 0)]
+    a, b = (str(x) for x in free.index[:2])
+    return a, b, float(free["area_mu"].iloc[0])
+
+
+def test_a_parcel_with_two_fates_is_caught(town) -> None:
+    a, b, area = _two_parcels(town)
+    ok = _account(_rows("reserve", "parcel", [a], [2020], [area]), _rows("corridor", "parcel", [b], [2021], [0.5]))
+    assert check_account(ok, town) == []
+    twice = _account(_rows("reserve", "parcel", [a], [2020], [area]), _rows("corridor", "parcel", [a], [2021], [0.5]))
+    problems = check_account(twice, town)
+    assert len(problems) == 1 and a in problems[0] and "reserve" in problems[0] and "corridor" in problems[0]
+    unknown = _account(_rows("park_sites", "parcel", ["no-such-BSM"], [2021], [1.0]))
+    assert "not a parcel of the town" in check_account(unknown, town)[0]
+
+
+def test_a_unit_cancelled_twice_or_beyond_its_size_is_caught(town) -> None:
+    units = pd.DataFrame({"area_mu": [10.0], "capacity_kg": [5000.0], "paddy_mu": [0.0]}, index=["垦造-甲村"])
+    once = _account(_rows("farmland", "supplement", ["垦造-甲村"], [2020], [10.0], capacity_kg=5000.0))
+    assert check_account(once, town, units=units) == []
+    twice = _account(once, _rows("farmland_2", "supplement", ["垦造-甲村"], [2021], [4.0]))
+    assert any("cancelled 2 times" in p for p in check_account(twice, town, units=units))
+    too_much = _account(_rows("farmland", "supplement", ["垦造-甲村"], [2020], [12.0]))
+    assert any("12.00亩 cancelled of 10.00亩" in p for p in check_account(too_much, town, units=units))
+    ghost = _account(_rows("farmland", "supplement", ["垦造-乙村"], [2020], [1.0]))
+    assert any("never registered" in p for p in check_account(ghost, town, units=units))
+
+
+def test_reclamation_used_twice_is_caught(town) -> None:
+    uses = _account(_rows("linkage", "turnover_returned", ["r"], [2020], [10.0]),
+                    _rows("linkage", "surplus_used", ["u"], [2020], [8.0]))
+    assert check_account(uses, town, reclaimed_mu=18.0) == []
+    again = _account(uses, _rows("farmland", "supplement", ["GG-A"], [2020], [8.0]))
+    problems = check_account(again, town, reclaimed_mu=18.0)
+    assert len(problems) == 1 and "26.00亩 of 18.00亩" in problems[0]
+
+
+def test_a_negative_quota_balance_is_caught(town) -> None:
+    conv = _rows("reserve", "construction_quota", ["q19"], [2019], [450.0])
+    assert "exceeds" in check_account(_account(conv), town, quota_mu={2019: 400.0})[0]
+    fed = _account(conv, _rows("linkage", "surplus_used", ["s19"], [2019], [60.0]))
+    assert check_account(fed, town, quota_mu={2019: 400.0}) == []
+
+
+def test_building_on_protected_land_is_caught_unless_a_crossing_is_allowed(town) -> None:
+    p = town.parcels
+    inside = str(p.index[p["frac_YJJBNTBHTB"].fillna(0).to_numpy() > 0.9][0])
+    area = float(p.loc[inside, "area_mu"])
+    built = _account(_rows("reserve", "parcel", [inside], [2020], [area]))
+    assert "永久基本农田" in check_account(built, town)[0]
+    road = _account(_rows("corridor", "parcel", [inside], [2020], [0.3]))
+    assert "永久基本农田" in check_account(road, town)[0]
+    assert check_account(road, town, protected_allowed={"corridor"}) == []
+
+
+# --------------------------------------------------------------------------- the corridor and protected land
+def test_the_corridor_refuses_protected_land_by_default(town) -> None:
+    from landkit.corridor import TourismCorridor
+
+    with pytest.raises(landkit.ValidationError, match="生态保护红线") as err:
+        TourismCorridor.from_town(town)
+    assert "protected='allow'" in str(err.value)
+
+
+def test_crossings_are_reported_as_the_geometry_says(town) -> None:
+    from landkit.corridor import TourismCorridor
+
+    corridor = TourismCorridor.from_town(town, protected="allow")
+    route = corridor.route(["毛家河", "岐山寺"])
+    table = route.protected_crossings().set_index("layer")
+    line = shapely.union_all(np.asarray(route.segments.geometry.values))
+    for key in ("YJJBNTBHTB", "STBHHX"):
+        layer = shapely.union_all(np.asarray(town.layers[key].geometry.values))
+        assert table.at[key, "length_m"] == pytest.approx(line.intersection(layer).length, abs=0.1)
+        taken = route.footprint().intersection(layer).area / (10000 / 15)
+        assert table.at[key, "area_mu"] == pytest.approx(taken, abs=0.01)
+    assert table.at["STBHHX", "length_m"] > 0  # 岐山寺 lies inside 生态保护红线
+
+
+# --------------------------------------------------------------------------- a whole scenario
+@pytest.fixture(scope="module")
+def park_run(tmp_path_factory: pytest.TempPathFactory):
+    tree = yaml.safe_load((SAMPLE_DIR / "scenarios" / "park_a.yaml").read_text(encoding="utf-8"))
+    tree["solver"] = {"time_limit_s": 30, "mip_gap": 0.02}
+    tmp = tmp_path_factory.mktemp("account")
+    path = tmp / "park_a.yaml"
+    path.write_text(yaml.safe_dump(tree, allow_unicode=True), encoding="utf-8")
+    return run_scenario(path, tmp / "bundle", progress=False)
+
+
+def test_the_published_account_recomputes_from_the_bundle(park_run, town) -> None:
+    bundle = Path(park_run.path)
+    account = pd.read_csv(bundle / "tables" / "land_account.csv", dtype={"unit_id": str})
+    assert set(account["kind"]) <= {"parcel", "construction_quota", "turnover_borrowed", "turnover_returned",
+                                    "surplus_used", "surplus_sold", "supplement"}
+    quota = {int(k): float(v) for k, v in town.params["reserve.new_construction_quota"].items()}
+    assert check_account(account, town, quota_mu=quota, protected_allowed={"corridor"}) == []
+    # every parcel the result layers hold is in the account, under its model
+    claims = account[account["kind"] == "parcel"]
+    for layer, model in (("reserve_parcels", "reserve"), ("park_sites", None)):
+        if layer == "reserve_parcels":
+            ids = set(gpd.read_file(bundle / "results.gpkg", layer=layer)["id"].astype(str))
+            held = set(park_run.results["reserve"].schedule.index[park_run.results["reserve"].schedule[
+                "held_at_start"].astype(bool)].astype(str))
+            assert ids - held == set(claims.loc[claims["model"] == model, "unit_id"])
+    park = set(map(str, park_run.results["park_sites"].parcels.index))
+    assert park == set(claims.loc[claims["model"] == "park_sites", "unit_id"])
+    # no parcel has two fates (the corridor's strips may share a parcel only with nothing else)
+    fates = claims.groupby("unit_id")["model"].nunique()
+    assert (fates == 1).all()
+    # the report says so
+    html = (bundle / "report.html").read_text(encoding="utf-8")
+    assert "全镇用地与指标台账" in html and "没有地块或指标单元被重复使用" in html
+
+
+def test_a_run_whose_account_breaks_publishes_nothing(tmp_path, monkeypatch) -> None:
+    import landkit.account as account
+
+    real = account.reserve_claims
+
+    def doubled(result):  # a planted defect: a claim on land the town does not have
+        claims = real(result)
+        extra = claims.iloc[:1].copy()
+        extra["unit_id"] = "__not_a_parcel__"
+        return pd.concat([claims, extra], ignore_index=True)
+
+    monkeypatch.setattr(account, "reserve_claims", doubled)
+    tree = yaml.safe_load((SAMPLE_DIR / "scenarios" / "baseline.yaml").read_text(encoding="utf-8"))
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(tree, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(landkit.LandkitError, match="land account does not hold"):
+        run_scenario(path, tmp_path / "out", progress=False, report=False)
+    assert not (tmp_path / "out").exists()
