@@ -10,14 +10,13 @@ import pandas as pd
 import pytest
 import shapely
 import yaml
+from test_quota import tiny_inputs
 
 import landkit
 from landkit.account import CLAIM_COLUMNS, _rows, check_account
 from landkit.params import SAMPLE_DIR
 from landkit.quota import LinkagePlan
 from landkit.scenario import run_scenario
-
-from test_quota import tiny_inputs
 
 
 @pytest.fixture(scope="module")
