@@ -59,6 +59,11 @@ GROUP_LABELS: dict[str, str] = {
     "other": "其他土地",
 }
 
+#: 生态用地: the groups counted as ecological land in a scenario's figures (林地, 草地, 湿地, 水域).
+ECOLOGICAL_GROUPS: tuple[str, ...] = ("forest", "grassland", "wetland", "water")
+#: Habitat of an ecological reserve: ecological land and 园地 (the default features of a selection).
+HABITAT_GROUPS: tuple[str, ...] = ("forest", "water", "wetland", "grassland", "garden")
+
 WETLAND_CODES = frozenset({"0303", "0304", "0306", "0402", "0603", "1105", "1106", "1108"})
 CONSTRUCTION_PATTERN = re.compile(r"^(05|06|07|08|09|100[1-5]|100[7-9]|1109|1201)")
 FARMLAND_CODES = frozenset({"0101", "0102", "0103"})

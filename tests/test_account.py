@@ -169,9 +169,9 @@ def test_the_published_account_recomputes_from_the_bundle(park_run, town) -> Non
 
 
 def test_a_run_whose_account_breaks_publishes_nothing(tmp_path, monkeypatch) -> None:
-    import landkit.account as account
+    import landkit.reserve.adapter as reserve_adapter
 
-    real = account.reserve_claims
+    real = reserve_adapter.reserve_claims
 
     def doubled(result):  # a planted defect: a claim on land the town does not have
         claims = real(result)
@@ -179,7 +179,7 @@ def test_a_run_whose_account_breaks_publishes_nothing(tmp_path, monkeypatch) -> 
         extra["unit_id"] = "__not_a_parcel__"
         return pd.concat([claims, extra], ignore_index=True)
 
-    monkeypatch.setattr(account, "reserve_claims", doubled)
+    monkeypatch.setattr(reserve_adapter, "reserve_claims", doubled)
     tree = yaml.safe_load((SAMPLE_DIR / "scenarios" / "baseline.yaml").read_text(encoding="utf-8"))
     path = tmp_path / "s.yaml"
     path.write_text(yaml.safe_dump(tree, allow_unicode=True), encoding="utf-8")

@@ -118,8 +118,8 @@ def test_run_with_park_sites(tmp_path: Path) -> None:
         assert set(occ["parcel"]) == set(ledger.loc[ledger["source"] == "siting", "id"])  # every one, nothing else
     else:  # a site on no farmland leaves nothing to balance, and the run says so
         assert "farmland" not in run.results and run.records["farmland"].status == "skipped"
-    assert run.kpis["园区面积(亩)"] >= 0.95 * 1200
-    assert run.kpis["园区占用耕地(亩)"] == pytest.approx(float(occ["area_mu"].sum()), abs=0.01)
+    assert run.kpis["park_area_mu"] >= 0.95 * 1200
+    assert run.kpis["park_farmland_mu"] == pytest.approx(float(occ["area_mu"].sum()), abs=0.01)
     assert run.records["park_sites"].status in ("optimal", "feasible")
     assert list(run.records) == ["park_sites", "linkage", "farmland"]
 

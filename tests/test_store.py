@@ -480,7 +480,7 @@ def test_scenario_runs_are_kept(store, baseline_run):
     audit = store.run_audit(run_id)
     assert audit["scenario"] == run.scenario.name
     kpis = store.run_kpis()
-    assert kpis.loc[(run_id, run.scenario.name), "净现值NPV(万元)"] == pytest.approx(run.kpis["净现值NPV(万元)"])
+    assert kpis.loc[(run_id, run.scenario.name), "净现值NPV(万元)"] == pytest.approx(run.kpis["npv_wan_yuan"])
     layer_names = set(store.layers().query("kind == 'run'")["name"])
     assert f"run{run_id}_reserve_parcels" in layer_names
     gdf = store.read_run_layer(run_id, "reserve_parcels")

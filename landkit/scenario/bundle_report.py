@@ -6,21 +6,9 @@ from typing import Any
 
 import pandas as pd
 
+from landkit.glossary import labelled
 from landkit.report import Block, Figure, Heading, Paragraph, Table, write_docx, write_html
-
-SECTION_TITLES: dict[str, str] = {
-    "park_sites": "园区选址", "corridor": "文化旅游大动脉线路",
-    "linkage": "城乡建设用地增减挂钩", "reserve": "土地收储计划",
-    "farmland": "耕地占补平衡",
-}
-#: Tables shown in the report (the bundle's tables/ folder holds them all).
-REPORT_TABLES: dict[str, tuple[str, ...]] = {
-    "park_sites": ("园区选址汇总",),
-    "corridor": ("廊道线路指标", "廊道线路分段表"),
-    "linkage": ("增减挂钩台账",),
-    "reserve": ("年度储备计划汇总", "资金平衡表", "用地需求保障表"),
-    "farmland": ("占补平衡核算表",),
-}
+from landkit.scenario.registry import adapter, adapters
 
 
 def run_blocks(run: Any, tables: dict[str, list[tuple[str, pd.DataFrame]]],
@@ -39,19 +27,21 @@ def run_blocks(run: Any, tables: dict[str, list[tuple[str, pd.DataFrame]]],
     links = [link for link in sc.links if sc.has_link(link)]
     blocks.append(Paragraph("模型衔接 (links applied): " + ("; ".join(links) or "无")))
     blocks.append(Heading("关键指标", 1))
-    k = pd.DataFrame({"指标": list(run.kpis), "数值": ["—" if v is None else v for v in run.kpis.values()]})
+    shown = labelled(run.kpis)
+    k = pd.DataFrame({"指标": list(shown), "数值": ["—" if v is None else v for v in shown.values()]})
     blocks.append(Table("关键指标汇总表", k))
-    for m, title in SECTION_TITLES.items():
+    for a in adapters():
+        m = a.name
         if m not in run.records:
             continue
-        blocks.append(Heading(title, 1))
+        blocks.append(Heading(a.title, 1))
         rec = run.records[m]
         blocks.append(Paragraph(f"求解: {rec.summary or rec.status}"))
         res = run.results.get(m)
         if res is not None and hasattr(res, "summary") and m not in ("corridor", "park_sites"):
             for line in str(res.summary()).splitlines()[:6]:
                 blocks.append(Paragraph(line.strip()))
-        wanted = REPORT_TABLES.get(m, ())
+        wanted = a.report_tables
         for name, frame in tables.get(m, []):
             if name in wanted:
                 blocks.append(Table(name, frame))
@@ -67,7 +57,7 @@ def run_blocks(run: Any, tables: dict[str, list[tuple[str, pd.DataFrame]]],
     if len(over):
         blocks.append(Table("本情景调整的参数", over))
     blocks.append(Heading("求解记录", 1))
-    rec_tab = pd.DataFrame([{"模型": SECTION_TITLES.get(m, m), "求解器": r.solver or "—", "状态": r.status,
+    rec_tab = pd.DataFrame([{"模型": adapter(m).title, "求解器": r.solver or "—", "状态": r.status,
                              "间隙": "—" if r.gap is None else f"{r.gap:.2%}",
                              "目标值": "—" if r.objective is None else round(r.objective, 2),
                              "耗时(s)": round(r.wall_time_s, 2), "模型文件": r.mps or "—"}

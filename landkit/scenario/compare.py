@@ -18,6 +18,7 @@ import pandas as pd
 
 from landkit._errors import Problem, ValidationError
 from landkit.atomic import atomic_dir, check_output_folder
+from landkit.glossary import labelled
 
 NPV = "净现值NPV(万元)"
 AGAINST = {"households": "搬迁户数(户)", "farmland": "占用耕地(亩)"}
@@ -47,15 +48,23 @@ class Comparison:
 
 
 def read_bundle(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The KPIs, audit and scenario name of a run bundle (raises a ValidationError naming what is missing)."""
+    """The KPIs (under their Chinese headings), audit and scenario name of a run bundle.
+
+    ``kpis.json`` holds snake_case keys (bundles of earlier landkits: the headings); both are read.
+    Raises a ValidationError naming what is missing or unreadable.
+    """
     p = Path(path)
     missing = [f for f in ("kpis.json", "audit.json") if not (p / f).exists()]
     if missing:
         raise ValidationError(str(p), [Problem(str(p), f"is not a run bundle (missing {', '.join(missing)})",
                                                "give folders written by `landkit run`", "bundle")])
-    audit = json.loads((p / "audit.json").read_text(encoding="utf-8"))
-    return {"path": p, "name": audit.get("scenario", p.name),
-            "kpis": json.loads((p / "kpis.json").read_text(encoding="utf-8")), "audit": audit}
+    try:
+        audit = json.loads((p / "audit.json").read_text(encoding="utf-8"))
+        kpis = json.loads((p / "kpis.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValidationError(str(p), [Problem(str(p), f"its kpis.json or audit.json cannot be read ({exc})",
+                                               "run the scenario again", "bundle")]) from exc
+    return {"path": p, "name": audit.get("scenario", p.name), "kpis": labelled(kpis), "audit": audit}
 
 
 def _num(v: Any) -> float | None:

@@ -45,10 +45,9 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import math
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -56,24 +55,12 @@ from typing import Any
 import yaml
 
 from landkit._errors import Problem, ValidationError
+from landkit.scenario.checks import GAP, POSITIVE, is_int, is_number
 
-#: Models a scenario can run, in the order they run.
-MODEL_ORDER: tuple[str, ...] = ("park_sites", "corridor", "linkage", "reserve", "farmland")
-#: Models reserved for modules still being written.
-RESERVED_MODELS: dict[str, str] = {}
-#: Links a scenario may declare: ``"source -> target"`` and what it does.
-LINKS: dict[str, str] = {
-    "linkage.surplus -> reserve.quota": "增减挂钩节余指标 by year added to the reserve plan's 新增建设用地 quota",
-    "reserve.occupations -> farmland.ledger": "farmland taken by the reserve plan enters the 占补平衡 ledger",
-    "corridor.occupations -> farmland.ledger": "farmland taken by the corridor route enters the 占补平衡 ledger",
-    "linkage.supplement_units -> farmland.units": "挂钩复垦 reclaimed farmland offered as supplement units",
-    "park_sites.occupations -> farmland.ledger": "farmland taken by the park sites enters the 占补平衡 ledger",
-}
-#: Links reserved for modules still being written.
+#: Reserved links (a later model): named so that a scenario using them is told why.
 RESERVED_LINKS: dict[str, str] = {
     "park_sites.demand -> reserve.demand": "industrial land demand of the park sites",
 }
-DEFAULT_LINKS: tuple[str, ...] = tuple(LINKS)
 #: Quantities a sweep may sample.
 SWEEP_VARIABLES: dict[str, str] = {
     "price_change": "relative change of land prices (reserve.price_change), e.g. -0.2",
@@ -95,96 +82,25 @@ SUPERSEDED: dict[str, tuple[str, str]] = {
 _SOLVE = {"time_limit_s": "number > 0", "mip_gap": "number in [0, 1)"}
 
 
-# --------------------------------------------------------------------------- small checkers
-def _num(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(float(v))
+def model_order() -> tuple[str, ...]:
+    """The models a scenario can run, in the order they run (:mod:`landkit.scenario.registry`)."""
+    from landkit.scenario.registry import model_order as order
+
+    return order()
 
 
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
+def known_links() -> dict[str, str]:
+    """The links a scenario may declare, with what each does (from the models' adapters)."""
+    from landkit.scenario.registry import links
+
+    return links()
 
 
-def _years(v: Any) -> bool:
-    return isinstance(v, list) and len(v) > 0 and all(_is_int(y) and 1990 <= y <= 2100 for y in v) and \
-        v == sorted(set(v))
+def default_links() -> tuple[str, ...]:
+    """The links a scenario applies when it names none: every known link."""
+    return tuple(known_links())
 
 
-def _str_list(v: Any) -> bool:
-    return isinstance(v, list) and all(isinstance(s, (str, int)) for s in v)
-
-
-def _parks(v: Any) -> bool:
-    return isinstance(v, list) and len(v) > 0 and all(
-        isinstance(p, Mapping) and set(p) == {"name", "kind", "area_mu"} and isinstance(p["name"], str)
-        and p["kind"] in ("chemical", "wood") and _num(p["area_mu"]) and p["area_mu"] > 0 for p in v) and \
-        len({p["name"] for p in v}) == len(v)
-
-
-Check = tuple[Callable[[Any], bool], str]
-
-_BOOL: Check = (lambda v: isinstance(v, bool), "true or false")
-_POS: Check = (lambda v: _num(v) and v > 0, "a number > 0")
-_GAP: Check = (lambda v: _num(v) and 0 <= v < 1, "a number in [0, 1), e.g. 0.005")
-_YEARS: Check = (_years, "a list of increasing whole years, e.g. [2019, 2020, 2021]")
-_IDS: Check = (_str_list, "a list of parcel BSM codes")
-
-
-def _choice(*allowed: Any) -> Check:
-    return (lambda v: v in allowed, "one of " + ", ".join(repr(a) for a in allowed))
-
-
-_COMMON: dict[str, Check] = {"enabled": _BOOL, "time_limit_s": _POS, "mip_gap": _GAP}
-MODEL_OPTIONS: dict[str, dict[str, Check]] = {
-    "reserve": {
-        **_COMMON,
-        "years": _YEARS,
-        "budget_wan_yuan": (lambda v: (_num(v) and v >= 0) or (isinstance(v, dict) and all(
-            _is_int(k) and _num(x) and x >= 0 for k, x in v.items())),
-            "万元 a year (a number ≥ 0) or a mapping {year: 万元}"),
-        "price_change": (lambda v: _num(v) and -1 < v <= 5, "a relative change > -1, e.g. -0.2 for prices −20 %"),
-        "objective": _choice("npv", "min_cost"),
-        "use_bonds": _BOOL,
-        "use_company": _BOOL,
-        "lock_in": _IDS,
-        "lock_out": _IDS,
-        "compactness_wan_yuan_per_km": (lambda v: _num(v) and v >= 0, "a number ≥ 0 (万元 per km)"),
-    },
-    "linkage": {
-        **_COMMON,
-        "years": _YEARS,
-        "objective": _choice("max_value", "min_cost"),
-        "villages": (_str_list, "a list of village names or codes"),
-        "whole_villages": (_str_list, "a list of village names or codes"),
-        "excluded": _IDS,
-    },
-    "farmland": {
-        **_COMMON,
-        "base_year": (lambda v: _is_int(v) and 1990 <= v <= 2100, "a whole year, e.g. 2019"),
-        "regime": _choice("auto", "per_project", "annual"),
-        "duals": _BOOL,
-    },
-    "corridor": {
-        **_COMMON,
-        "order": (lambda v: v is None or (isinstance(v, list) and len(v) >= 2 and all(isinstance(s, str) for s in v)),
-                  "null (best order) or a list of at least 2 site names"),
-        "by": _choice("length_m", "resistance", "build_cost_wan_yuan"),
-        "start": (lambda v: v is None or isinstance(v, str), "a site name or null"),
-        "end": (lambda v: v is None or isinstance(v, str), "a site name or null"),
-        "neighbours": _choice(8, 16),
-        "name": (lambda v: isinstance(v, str), "a text"),
-        "protected": _choice("barrier", "allow"),
-    },
-    "park_sites": {
-        **_COMMON,
-        "parks": (_parks, "a list of {name: text, kind: 'chemical' or 'wood', area_mu: number > 0}, "
-                          "e.g. [{name: 化工园区, kind: chemical, area_mu: 1200}]"),
-        "year": (lambda v: _is_int(v) and 1990 <= v <= 2100, "a whole year, e.g. 2021"),
-        "buffer_m": (lambda v: v is None or (_num(v) and v >= 0), "null (parameter default) or metres ≥ 0"),
-        "perimeter_weight": (lambda v: v is None or (_num(v) and v >= 0), "null (parameter default) or a number ≥ 0"),
-        "min_separation_m": (lambda v: v is None or (_num(v) and v >= 0), "null (parameter default) or metres ≥ 0"),
-        "exclude_villages": (_str_list, "a list of village names or codes whose parcels no park may take"),
-    },
-}
 TOP_KEYS = ("name", "title", "description", "data", "parameters", "policy", "solver", "models", "links", "sweep")
 DATA_KEYS = ("source", "layer", "dem", "params")
 POLICY_KEYS = ("date", "farmland_regime")
@@ -210,7 +126,7 @@ class Scenario:
     models : dict
         Per model: ``enabled`` and its options (solver defaults filled in).
     links : tuple of str
-        Links in the order they are applied (:data:`LINKS`).
+        Links in the order they are applied (:func:`known_links`).
     sweep : dict
         ``seed`` and ``distributions`` for :func:`landkit.scenario.sweep`.
     path : Path or None
@@ -224,7 +140,7 @@ class Scenario:
     parameters: dict[str, Any] = field(default_factory=dict)
     policy: dict[str, Any] = field(default_factory=dict)
     models: dict[str, dict[str, Any]] = field(default_factory=dict)
-    links: tuple[str, ...] = DEFAULT_LINKS
+    links: tuple[str, ...] = field(default_factory=lambda: default_links())
     sweep: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
 
@@ -375,7 +291,7 @@ def scenario_from_dict(tree: Any, *, source: str = "<scenario>", base_dir: str |
     solver = section("solver")
     problems += _unknown("solver.", solver, list(_SOLVE))
     defaults = {"time_limit_s": 60.0, "mip_gap": 0.005}
-    for key, (ok, text) in (("time_limit_s", _POS), ("mip_gap", _GAP)):
+    for key, (ok, text) in (("time_limit_s", POSITIVE), ("mip_gap", GAP)):
         if key in solver:
             if ok(solver[key]):
                 defaults[key] = float(solver[key])
@@ -383,10 +299,13 @@ def scenario_from_dict(tree: Any, *, source: str = "<scenario>", base_dir: str |
                 problems.append(Problem(f"solver.{key}", f"is {solver[key]!r}", f"give {text}", "value"))
 
     # models
+    from landkit.scenario.registry import adapters
+
     models_in = section("models")
-    problems += _unknown("models.", models_in, list(MODEL_ORDER))
+    problems += _unknown("models.", models_in, list(model_order()))
     models: dict[str, dict[str, Any]] = {}
-    for m in MODEL_ORDER:
+    for a in adapters():
+        m = a.name
         opts = models_in.get(m)
         if opts is None:
             opts = {}
@@ -395,9 +314,9 @@ def scenario_from_dict(tree: Any, *, source: str = "<scenario>", base_dir: str |
         if not isinstance(opts, Mapping):
             problems.append(Problem(f"models.{m}", f"must be a mapping or true/false, got {opts!r}", "", "value"))
             opts = {}
-        allowed = MODEL_OPTIONS[m]
+        allowed = a.options
         problems += _unknown(f"models.{m}.", opts, list(allowed))
-        clean: dict[str, Any] = {"enabled": m not in RESERVED_MODELS and m in models_in}
+        clean: dict[str, Any] = {"enabled": m in models_in}
         for key, val in opts.items():
             if key not in allowed:
                 continue
@@ -406,32 +325,29 @@ def scenario_from_dict(tree: Any, *, source: str = "<scenario>", base_dir: str |
                 problems.append(Problem(f"models.{m}.{key}", f"is {val!r}", f"allowed: {text}", "value"))
             else:
                 clean[key] = copy.deepcopy(val)
-        if m in RESERVED_MODELS and clean.get("enabled"):
-            problems.append(Problem(f"models.{m}.enabled", "is true, but this model is not available yet",
-                                    f"reserved for {RESERVED_MODELS[m]}; set enabled: false", "reserved"))
-            clean["enabled"] = False
-        if m == "park_sites" and clean.get("enabled") and "parks" not in opts:
-            problems.append(Problem("models.park_sites.parks", "is missing", f"give {allowed['parks'][1]}", "value"))
-        if m not in RESERVED_MODELS:
-            clean.setdefault("time_limit_s", defaults["time_limit_s"])
-            clean.setdefault("mip_gap", defaults["mip_gap"])
+        for key in a.required:
+            if clean.get("enabled") and key not in opts:
+                problems.append(Problem(f"models.{m}.{key}", "is missing", f"give {allowed[key][1]}", "value"))
+        clean.setdefault("time_limit_s", defaults["time_limit_s"])
+        clean.setdefault("mip_gap", defaults["mip_gap"])
         models[m] = clean
 
     # links
-    links_in = tree.get("links", list(DEFAULT_LINKS))
+    links_in = tree.get("links", list(default_links()))
     links: list[str] = []
     if not isinstance(links_in, list):
-        problems.append(Problem("links", f"must be a list, got {links_in!r}", f"allowed links: {'; '.join(LINKS)}",
+        problems.append(Problem("links", f"must be a list, got {links_in!r}",
+                                f"allowed links: {'; '.join(known_links())}",
                                 "value"))
         links_in = []
     for i, link in enumerate(links_in):
         text = re.sub(r"\s*(->|→)\s*", " -> ", str(link).strip())
         if text in RESERVED_LINKS:
             problems.append(Problem(f"links[{i}]", f"{link!r} needs landkit.siting, not available yet",
-                                    f"allowed links: {'; '.join(LINKS)}", "reserved"))
-        elif text not in LINKS:
+                                    f"allowed links: {'; '.join(known_links())}", "reserved"))
+        elif text not in known_links():
             problems.append(Problem(f"links[{i}]", f"{link!r} is not a known link",
-                                    f"allowed links: {'; '.join(LINKS)}", "value"))
+                                    f"allowed links: {'; '.join(known_links())}", "value"))
         elif text in links:
             problems.append(Problem(f"links[{i}]", f"{link!r} is listed twice", "list each link once", "value"))
         else:
@@ -442,12 +358,12 @@ def scenario_from_dict(tree: Any, *, source: str = "<scenario>", base_dir: str |
     problems += _unknown("sweep.", sweep_in, ["seed", "samples", "distributions"])
     sweep: dict[str, Any] = {"seed": 0, "distributions": {}}
     if "seed" in sweep_in:
-        if _is_int(sweep_in["seed"]) and sweep_in["seed"] >= 0:
+        if is_int(sweep_in["seed"]) and sweep_in["seed"] >= 0:
             sweep["seed"] = sweep_in["seed"]
         else:
             problems.append(Problem("sweep.seed", f"is {sweep_in['seed']!r}", "a whole number ≥ 0", "value"))
     if "samples" in sweep_in:
-        if _is_int(sweep_in["samples"]) and sweep_in["samples"] > 0:
+        if is_int(sweep_in["samples"]) and sweep_in["samples"] > 0:
             sweep["samples"] = sweep_in["samples"]
         else:
             problems.append(Problem("sweep.samples", f"is {sweep_in['samples']!r}", "a whole number > 0", "value"))
@@ -468,7 +384,7 @@ def scenario_from_dict(tree: Any, *, source: str = "<scenario>", base_dir: str |
         allowed_keys = ("dist", *need, *(("low", "high") if spec["dist"] == "normal" else ()))
         problems += _unknown(f"{where}.", spec, allowed_keys)
         for k in need:
-            if not _num(spec.get(k)):
+            if not is_number(spec.get(k)):
                 problems.append(Problem(f"{where}.{k}", f"is {spec.get(k)!r}", "a number", "value"))
         sweep["distributions"][var] = dict(spec)
 
@@ -514,5 +430,5 @@ def bundled_scenarios() -> list[Path]:
     return sorted((Path(SAMPLE_DIR) / "scenarios").glob("*.yaml"))
 
 
-__all__ = ["DEFAULT_LINKS", "LINKS", "MODEL_ORDER", "RESERVED_LINKS", "SWEEP_VARIABLES", "Scenario",
-           "bundled_scenarios", "load_scenario", "scenario_from_dict"]
+__all__ = ["RESERVED_LINKS", "SWEEP_VARIABLES", "Scenario", "bundled_scenarios", "default_links", "known_links",
+           "load_scenario", "model_order", "scenario_from_dict"]

@@ -19,6 +19,7 @@ Sampling is reproducible: sample ``i`` is drawn from its own generator, spawned 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -139,7 +140,7 @@ def draw_samples(distributions: Mapping[str, Mapping[str, Any]], n: int, seed: i
 
 # --------------------------------------------------------------------------- worker side
 _TOWNS: dict[str, Any] = {}
-_SURPLUS: dict[str, dict[int, float]] = {}
+_BEFORE: dict[str, Any] = {}
 
 
 def _town_key(sc: dict[str, Any]) -> str:
@@ -152,14 +153,23 @@ def _scale(value: Any, factor: float) -> Any:
     return float(value) * factor
 
 
-def _linkage_surplus(sc: Scenario, town: Any, solve: dict[str, float]) -> dict[int, float]:
-    from landkit.quota import LinkagePlan
+def _before_reserve(sc: Scenario, town: Any, solve: dict[str, float]) -> Any:
+    """The run context after the models that run before the reserve plan (parks, corridor, 挂钩): the
+    land they take and their results, as :func:`landkit.scenario.run_scenario` has it (nothing written)."""
+    from landkit.scenario.context import LandState, ModelRecord, RunContext
+    from landkit.scenario.registry import adapter, adapters
 
-    o = sc.options("linkage")
-    plan = LinkagePlan.from_town(town, years=o.get("years"), villages=o.get("villages"),
-                                 whole_villages=o.get("whole_villages"), objective=o.get("objective", "max_value"),
-                                 excluded=o.get("excluded", ()))
-    return dict(plan.solve(**solve).surplus_by_year())
+    ctx = RunContext(scenario=sc, town=town, writer=None, land=LandState())
+    limit = adapter("reserve").order
+    for a in adapters():
+        if a.order < limit and sc.enabled(a.name):
+            model_sc = sc.with_changes(models={a.name: {k: solve[k] for k in ("time_limit_s", "mip_gap")}})
+            ctx.scenario = model_sc
+            res = a.solve(ctx, ModelRecord(a.name))
+            if res is not None:
+                ctx.results[a.name] = res
+    ctx.scenario = sc
+    return ctx
 
 
 def evaluate_sample(scenario: Mapping[str, Any], sample: Mapping[str, Any], *, time_limit_s: float | None = None,
@@ -189,7 +199,7 @@ def evaluate_sample(scenario: Mapping[str, Any], sample: Mapping[str, Any], *, t
     The town is loaded once per worker process and reused for every later sample of the same data.
     """
     from landkit._errors import InfeasibleError, LandkitError
-    from landkit.reserve import ReservePlan
+    from landkit.reserve.adapter import plan_from_scenario
     from landkit.scenario.run import load_town
 
     t0 = time.perf_counter()
@@ -226,19 +236,18 @@ def evaluate_sample(scenario: Mapping[str, Any], sample: Mapping[str, Any], *, t
                            "shortfall_mu": None, "cash_shortfall": None, "acquired": [], "message": "",
                            "pid": os.getpid()}
     try:
-        kw: dict[str, Any] = {k: o[k] for k in ("use_bonds", "use_company", "lock_in", "lock_out") if k in o}
-        if sc.has_link("linkage.surplus -> reserve.quota"):
-            lk_solve = sc.solve_options("linkage")
-            lk_solve.update({k: solve[k] for k in ("time_limit_s", "mip_gap")})
-            if "quota_price_factor" in sample:
-                kw["linkage_surplus_mu"] = _linkage_surplus(sc, town, lk_solve)
-            else:
-                if key not in _SURPLUS:
-                    _SURPLUS[key] = _linkage_surplus(sc, town, lk_solve)
-                kw["linkage_surplus_mu"] = _SURPLUS[key]
-        plan = ReservePlan.from_town(town, years=o.get("years"), budget_wan_yuan=budget,
-                                     objective=o.get("objective", "npv"), price_change=price_change,
-                                     compactness_wan_yuan_per_km=o.get("compactness_wan_yuan_per_km"), **kw)
+        # the parks, the corridor and 挂钩 take their land first, exactly as in `landkit run` (one builder)
+        if "quota_price_factor" in sample:  # the 挂钩 plan depends on the sample
+            ctx = _before_reserve(sc, town, solve)
+        else:
+            if key not in _BEFORE:
+                _BEFORE[key] = _before_reserve(sc, town, solve)
+            ctx = _BEFORE[key]
+        linkage = ctx.results.get("linkage")
+        surplus = linkage.surplus_by_year() if linkage is not None and sc.has_link("linkage.surplus -> reserve.quota") \
+            else None
+        ctx = dataclasses.replace(ctx, town=town)  # this sample's parameters, the land as the earlier models left it
+        plan, _ = plan_from_scenario(ctx, budget=budget, price_change=price_change, linkage_surplus_mu=surplus)
         res = plan.solve(**solve, diagnose_time_limit_s=solve["time_limit_s"])
         k = res.kpis()
         min_cash = float(k["min_cash_wan_yuan"])

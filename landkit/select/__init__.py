@@ -20,10 +20,18 @@ from landkit.select.evaluate import SelectionEvaluation, evaluate_selection
 from landkit.select.marxan import from_marxan, read_marxan_solution, to_marxan
 from landkit.select.problem import SelectionProblem
 from landkit.select.result import SelectionResult
-from landkit.select.town import ECOLOGICAL_GROUPS, feature_label, from_town, plot_selection
+from landkit.select.town import (
+    ECOLOGICAL_GROUPS,
+    HABITAT_GROUPS,
+    feature_label,
+    from_town,
+    plot_selection,
+    riverside_parcels,
+)
 
 __all__ = [
     "ECOLOGICAL_GROUPS",
+    "HABITAT_GROUPS",
     "SelectionEvaluation",
     "SelectionProblem",
     "SelectionResult",
@@ -33,5 +41,6 @@ __all__ = [
     "from_town",
     "plot_selection",
     "read_marxan_solution",
+    "riverside_parcels",
     "to_marxan",
 ]

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from landkit._errors import Problem, ValidationError
-from landkit.landuse import GROUP_LABELS
+from landkit.landuse import ECOLOGICAL_GROUPS, GROUP_LABELS, HABITAT_GROUPS
 from landkit.select.problem import SelectionProblem
 from landkit.town import subset_boundary
 
@@ -33,8 +33,32 @@ if TYPE_CHECKING:
     from landkit.select.result import SelectionResult
     from landkit.town import Town
 
-#: The land-use groups of an ecological reserve (features by default).
-ECOLOGICAL_GROUPS: tuple[str, ...] = ("forest", "water", "wetland", "grassland", "garden")
+
+
+def riverside_parcels(town: Town, *, river: str = "祊河", band_m: float | None = None) -> pd.Index:
+    """The parcels whose centroid lies within ``band_m`` of a river's water (the riverside corridor's study area).
+
+    Parameters
+    ----------
+    town : Town
+        With layer ``river_area`` (polygons with a ``name``).
+    river : str
+        The river's name in ``river_area``.
+    band_m : float, optional
+        Width of the band; default ``corridor.riverside_band_width`` of the town's parameters.
+    """
+    import shapely
+
+    layer = town.layers.get("river_area")
+    if layer is None or "name" not in layer or not (layer["name"] == river).any():
+        names = sorted(layer["name"].astype(str).unique()) if layer is not None and "name" in layer else []
+        raise ValidationError("riverside study area", [Problem(
+            f"river {river!r}", "is not in layer river_area", f"rivers there: {names or 'none (no layer)'}",
+            "unknown_id")])
+    band = float(town.params["corridor.riverside_band_width"]) if band_m is None else float(band_m)
+    water = shapely.union_all(np.asarray(layer.loc[layer["name"] == river].geometry.values))
+    inside = town.parcels.geometry.centroid.distance(water) <= band
+    return town.parcels.index[inside.to_numpy()]
 
 
 def feature_label(group: str) -> str:
@@ -46,7 +70,7 @@ def from_town(
     town: Town,
     *,
     parcels: Any = None,
-    groups: tuple[str, ...] = ECOLOGICAL_GROUPS,
+    groups: tuple[str, ...] = HABITAT_GROUPS,
     blm: float = 0.0,
     locked_in: Any = (),
     locked_out: Any = (),
@@ -174,4 +198,4 @@ def plot_selection(
     return fig
 
 
-__all__ = ["ECOLOGICAL_GROUPS", "feature_label", "from_town", "plot_selection"]
+__all__ = ["ECOLOGICAL_GROUPS", "HABITAT_GROUPS", "feature_label", "from_town", "plot_selection", "riverside_parcels"]

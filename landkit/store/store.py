@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import pandas as pd
 
 from landkit._errors import StoreError
+from landkit.glossary import labelled
 from landkit.store._backend import (
     Backend,
     GeoPackageBackend,
@@ -244,7 +245,7 @@ class Store:
             raise StoreError(f"{folder}: not a scenario bundle (no audit.json); run the scenario with an out= folder")
         folder = Path(folder)
         audit = json.loads((folder / "audit.json").read_text(encoding="utf-8"))
-        kpis = dict(run.kpis) if not isinstance(run, (str, os.PathLike)) else _bundle_kpis(folder)
+        kpis = labelled(run.kpis) if not isinstance(run, (str, os.PathLike)) else labelled(_bundle_kpis(folder))
         statuses = {m.get("status", "?") for m in audit.get("models", {}).values()}
         status = "ok" if statuses <= {"optimal", "feasible", "not run"} else ", ".join(sorted(statuses))
         with self.backend.transaction() as cur:

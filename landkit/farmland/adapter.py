@@ -1,0 +1,87 @@
+"""耕地占补平衡 in a scenario: the farmland balance's adapter (:mod:`landkit.scenario.registry`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from landkit._errors import AccountError
+from landkit.account import farmland_claims
+from landkit.farmland.candidates import candidate_unit_parcels, candidate_units
+from landkit.farmland.ledger import FarmlandLedger
+from landkit.farmland.model import FarmlandBalance
+from landkit.farmland.prices import regime_for
+from landkit.farmland.result import check_balance
+from landkit.scenario.checks import BOOL, COMMON, YEAR, Check, choice
+from landkit.scenario.context import ModelRecord, RunContext
+from landkit.scenario.registry import ModelAdapter
+
+OPTIONS: dict[str, Check] = {**COMMON, "base_year": YEAR, "regime": choice("auto", "per_project", "annual"),
+                             "duals": BOOL}
+
+
+def ledger_from_scenario(ctx: RunContext, rec: ModelRecord) -> FarmlandLedger:
+    """The 占补平衡 ledger: the linked models' farmland taken; units on the land still free; 挂钩 units."""
+    sc, town = ctx.scenario, ctx.town
+    o = ctx.options("farmland")
+    regime = o.get("regime") or sc.policy.get("farmland_regime", "auto")
+    if regime == "auto" and sc.policy.get("date"):
+        regime = regime_for(sc.policy["date"], town.params)
+        rec.notes.append(f"regime {regime} from policy date {sc.policy['date']}")
+    ledger = FarmlandLedger(town.params, regime=regime)
+    for model, result in ctx.results.items():
+        if ctx.linked(f"{model}.occupations -> farmland.ledger"):
+            occ = result.occupations()
+            if len(occ):
+                ledger.occupy(occ)
+    return ledger
+
+
+def solve(ctx: RunContext, rec: ModelRecord) -> Any:
+    """Balance the farmland the linked models take with units no other model uses; check and claim."""
+    town, land = ctx.town, ctx.land
+    o = ctx.options("farmland")
+    ledger = ledger_from_scenario(ctx, rec)
+    if ledger.occupations.empty:
+        rec.status, rec.summary = "skipped", "no farmland occupied by the linked models: nothing to balance"
+        return None
+    years = [int(y) for y in ledger.occupations["year"]] if "year" in ledger.occupations else []
+    base_year = int(o.get("base_year", min(years) if years else town.params["town.plan_years"][0]))
+    free = sorted(land.taken)
+    ledger.add_units(candidate_units(town, base_year=base_year, exclude_parcels=free))
+    linkage = ctx.results.get("linkage")
+    if linkage is not None and ctx.linked("linkage.supplement_units -> farmland.units"):
+        units = linkage.supplement_units()
+        if len(units):
+            ledger.add_units(units)
+    res = FarmlandBalance(ledger).solve(duals=bool(o.get("duals", True)), **ctx.solve_options("farmland"))
+    rec.record_outcome(res.outcome)
+    problems = check_balance(res)
+    if problems:
+        raise AccountError("farmland balance failed its independent check:\n" + "\n".join(problems))
+    land.units = ledger.units
+    area = town.parcels["area_mu"].astype(float).set_axis(town.parcels.index.astype(str))
+    land.add(farmland_claims(res, candidate_unit_parcels(town, exclude_parcels=free), area))
+    return res
+
+
+def write(ctx: RunContext, res: Any, rec: ModelRecord) -> None:
+    """占补平衡核算表, 补充耕地核销清单, marginal costs, the figure and the MPS file."""
+    w = ctx.writer
+    w.mps("farmland", res.outcome, rec)
+    w.table("farmland", "占补平衡核算表", res.balance_sheet(), index=True)
+    w.table("farmland", "补充耕地核销清单", res.units_cancelled())
+    if res.dual_outcome is not None:
+        w.table("farmland", "占补平衡边际成本", res.marginal_costs(), index=True)
+    w.figure("farmland", "占补平衡图", res.plot())
+
+
+def kpis(res: Any, town: Any) -> dict[str, Any]:
+    """The balance's cost and the indicators bought."""
+    t = res.units_cancelled()
+    bought = t.loc[t["来源"] == "购买指标", "数量(亩)"].sum() if len(t) and "来源" in t else 0.0
+    return {"farmland_balance_cost_wan_yuan": round(float(res.cost_wan_yuan), 2),
+            "indicators_bought_mu": round(float(bought), 2)}
+
+
+ADAPTER = ModelAdapter(name="farmland", order=50, label="耕地占补平衡", title="耕地占补平衡", options=OPTIONS,
+                       solve=solve, write=write, kpis=kpis, report_tables=("占补平衡核算表",))

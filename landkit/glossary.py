@@ -1,0 +1,64 @@
+"""One glossary: the snake_case names landkit computes with, and the Chinese headings people read.
+
+Models and adapters compute on English snake_case names with units (``npv_wan_yuan``,
+``farmland_taken_mu``); the Chinese heading with its unit is applied once, when presenting (the
+bundle's ``kpis.json`` and 关键指标 table, the comparison, the report).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+#: Headline figures of a scenario run, in the order they are shown and compared.
+KPI_LABELS: dict[str, str] = {
+    "npv_wan_yuan": "净现值NPV(万元)",
+    "acquisition_cost_wan_yuan": "收储成本(万元)",
+    "acquired_mu": "收储面积(亩)",
+    "demand_shortfall_mu": "需求缺口(亩)",
+    "min_cash_wan_yuan": "最低年末余额(万元)",
+    "max_debt_wan_yuan": "最高负债(万元)",
+    "farmland_taken_mu": "占用耕地(亩)",
+    "paddy_taken_mu": "占用水田(亩)",
+    "farmland_balance_cost_wan_yuan": "占补平衡费用(万元)",
+    "indicators_bought_mu": "购买补充耕地指标(亩)",
+    "households_moved": "搬迁户数(户)",
+    "surplus_used_mu": "挂钩节余本镇使用(亩)",
+    "surplus_sold_mu": "挂钩节余交易(亩)",
+    "corridor_length_km": "廊道长度(km)",
+    "corridor_cost_wan_yuan": "廊道建设费用(万元)",
+    "ecological_land_mu": "影响生态用地(亩)",
+    "park_area_mu": "园区面积(亩)",
+    "park_households": "园区涉及户数(户)",
+    "park_farmland_mu": "园区占用耕地(亩)",
+    "protected_area_mu": "生态保护面积(亩)",
+    "protection_cost_wan_yuan": "生态保护费用(万元)",
+}
+#: Figures that add up across the models of a scenario (each model contributes its own).
+ADDITIVE_KPIS: tuple[str, ...] = ("households_moved", "farmland_taken_mu", "paddy_taken_mu", "ecological_land_mu")
+
+
+def combine_kpis(parts: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """The scenario's headline figures from each model's (snake_case): additive ones summed, rounded.
+
+    Every key of :data:`KPI_LABELS` is present, None where no model gives it.
+    """
+    out: dict[str, Any] = dict.fromkeys(KPI_LABELS)
+    for kpis in parts.values():
+        for key, value in kpis.items():
+            if key in ADDITIVE_KPIS:
+                out[key] = (out[key] or 0) + value
+            else:
+                out[key] = value
+    for key in ADDITIVE_KPIS:
+        if isinstance(out[key], float):
+            out[key] = round(out[key], 2)
+    return out
+
+
+def labelled(kpis: Mapping[str, Any]) -> dict[str, Any]:
+    """The headline figures under their Chinese headings (as ``kpis.json`` and the 关键指标 table show them)."""
+    return {KPI_LABELS.get(k, k): v for k, v in kpis.items()}
+
+
+__all__ = ["ADDITIVE_KPIS", "KPI_LABELS", "combine_kpis", "labelled"]

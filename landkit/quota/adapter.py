@@ -1,0 +1,75 @@
+"""增减挂钩 in a scenario: the linkage plan's adapter (:mod:`landkit.scenario.registry`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from landkit._errors import AccountError
+from landkit.account import linkage_claims, site_parcels
+from landkit.quota.check import check_linkage
+from landkit.quota.linkage import LinkagePlan
+from landkit.scenario.checks import COMMON, IDS, YEARS, Check, choice, is_names
+from landkit.scenario.context import ModelRecord, RunContext
+from landkit.scenario.registry import ModelAdapter
+
+OPTIONS: dict[str, Check] = {
+    **COMMON,
+    "years": YEARS,
+    "objective": choice("max_value", "min_cost"),
+    "villages": (is_names, "a list of village names or codes"),
+    "whole_villages": (is_names, "a list of village names or codes"),
+    "excluded": IDS,
+}
+
+
+def plan_from_scenario(ctx: RunContext) -> LinkagePlan:
+    """The scenario's 挂钩 plan on the land still free (no 拆旧 or 建新 on parcels another model took)."""
+    o = ctx.options("linkage")
+    return LinkagePlan.from_town(ctx.town, years=o.get("years"), villages=o.get("villages"),
+                                 whole_villages=o.get("whole_villages"), objective=o.get("objective", "max_value"),
+                                 excluded=o.get("excluded", ()), exclude_parcels=sorted(ctx.land.taken))
+
+
+def solve(ctx: RunContext, rec: ModelRecord) -> Any:
+    """Solve, check the quota ledger independently, claim the plots, sites and quota flows."""
+    res = plan_from_scenario(ctx).solve(**ctx.solve_options("linkage"))
+    rec.record_outcome(res.outcome)
+    problems = check_linkage(res)
+    if problems:
+        raise AccountError("linkage plan failed its independent check:\n" + "\n".join(problems))
+    ctx.land.add(linkage_claims(res))
+    accepted = res.plots.dropna(subset=["year_accepted"])
+    ctx.land.reclaimed_mu = float(accepted["reclaim_mu"].sum())
+    if res.plan.sites_gdf is not None and len(res.sites):
+        # the whole of an opened site is set aside for resettlement: no other model may take its parcels
+        ctx.land.taken |= {b for parcels in site_parcels(ctx.town, res.sites_gdf()).values() for b in parcels}
+    return res
+
+
+def write(ctx: RunContext, res: Any, rec: ModelRecord) -> None:
+    """The 增减挂钩台账, costs, plots and sites layers, map and MPS file."""
+    w = ctx.writer
+    w.mps("linkage", res.outcome, rec)
+    w.table("linkage", "增减挂钩台账", res.ledger(), index=True)
+    w.table("linkage", "增减挂钩成本", res.costs(), index=True)
+    w.layer("linkage_plots", res.plots_gdf())
+    w.layer("linkage_sites", res.sites_gdf())
+    w.figure("linkage", "增减挂钩项目区图", res.plot_map())
+
+
+def kpis(res: Any, town: Any) -> dict[str, Any]:
+    """Households moved and the 节余 used in town or sold."""
+    q = res.kpis()
+    return {"households_moved": int(q["households"]), "surplus_used_mu": q["surplus_used_mu"],
+            "surplus_sold_mu": q["surplus_sold_mu"]}
+
+
+ADAPTER = ModelAdapter(
+    name="linkage", order=30, label="增减挂钩", title="城乡建设用地增减挂钩", options=OPTIONS, solve=solve, write=write,
+    kpis=kpis,
+    links={"linkage.surplus -> reserve.quota":
+           "增减挂钩节余指标 by year added to the reserve plan's 新增建设用地 quota",
+           "linkage.supplement_units -> farmland.units": "挂钩复垦 left after 周转 return and 节余 use, offered as "
+                                                         "supplement units"},
+    report_tables=("增减挂钩台账",),
+)
