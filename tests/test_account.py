@@ -186,3 +186,50 @@ def test_a_run_whose_account_breaks_publishes_nothing(tmp_path, monkeypatch) -> 
     with pytest.raises(landkit.LandkitError, match="land account does not hold"):
         run_scenario(path, tmp_path / "out", progress=False, report=False)
     assert not (tmp_path / "out").exists()
+
+
+# --------------------------------------------------------------------------- one registry, one contract
+def test_every_registered_model_keeps_the_contract() -> None:
+    import re
+
+    from landkit.glossary import KPI_LABELS
+    from landkit.scenario.checks import COMMON
+    from landkit.scenario.registry import adapters
+
+    found = adapters()
+    assert [a.name for a in found] == ["park_sites", "corridor", "linkage", "reserve", "farmland",
+                                       "ecological_selection"]
+    assert [a.order for a in found] == sorted(a.order for a in found)
+    for a in found:
+        assert set(COMMON) <= set(a.options), a.name
+        assert a.label and a.title and callable(a.solve) and callable(a.write) and callable(a.kpis)
+        assert all(link.split(".")[0] == a.name for link in a.links), a.name
+        assert all(key in a.options for key in a.required), a.name
+    assert all(re.fullmatch(r"[a-z]+(_[a-z0-9]+)*", k) for k in KPI_LABELS)
+    assert all(k.endswith(("_wan_yuan", "_mu", "_km", "_moved", "_households")) for k in KPI_LABELS)
+
+
+def test_the_ecological_selection_runs_from_a_scenario_on_the_land_left(tmp_path, town) -> None:
+    tree = yaml.safe_load((SAMPLE_DIR / "scenarios" / "baseline.yaml").read_text(encoding="utf-8"))
+    tree["solver"] = {"time_limit_s": 30, "mip_gap": 0.01}
+    tree["models"]["ecological_selection"] = {"enabled": True, "targets": {"forest": 0.3, "water": 0.3,
+                                                                          "wetland": 0.3}}
+    path = tmp_path / "eco.yaml"
+    path.write_text(yaml.safe_dump(tree, allow_unicode=True), encoding="utf-8")
+    run = run_scenario(path, tmp_path / "eco", progress=False, report=False)
+    res = run.results["ecological_selection"]
+    assert res.evaluation.targets_met
+    assert run.kpis["protected_area_mu"] > 0 and run.kpis["protection_cost_wan_yuan"] > 0
+    account = pd.read_csv(run.path / "tables" / "land_account.csv", dtype={"unit_id": str})
+    mine = set(account.loc[account["model"] == "ecological_selection", "unit_id"])
+    others = set(account.loc[(account["model"] != "ecological_selection") & (account["kind"] == "parcel"),
+                             "unit_id"])
+    assert mine == set(map(str, res.selected)) and not (mine & others)  # only land no other model took
+    assert (run.path / "tables" / "生态保护目标完成表.csv").exists()
+    with pytest.raises(landkit.ValidationError, match="targets"):
+        bad = dict(tree)
+        bad["models"] = {**tree["models"], "ecological_selection": {"enabled": True}}
+        path.write_text(yaml.safe_dump(bad, allow_unicode=True), encoding="utf-8")
+        from landkit.scenario import load_scenario
+
+        load_scenario(path)
