@@ -233,3 +233,27 @@ def test_the_ecological_selection_runs_from_a_scenario_on_the_land_left(tmp_path
         from landkit.scenario import load_scenario
 
         load_scenario(path)
+
+
+def test_the_account_holds_on_a_differently_shaped_town(tmp_path) -> None:
+    # a synthetic town: another shape, river and zoning, no planning layer, villages or tourism sites
+    from landkit.sample import write_synthetic
+
+    source = write_synthetic(tmp_path / "town", 3000, seed=11, dem=True)
+    dem = next((tmp_path / "town").glob("*.tif"))
+    tree = {"name": "合成镇", "data": {"source": str(source), "dem": str(dem)},
+            "solver": {"time_limit_s": 30, "mip_gap": 0.01},
+            "models": {"reserve": {"enabled": True, "budget_wan_yuan": 3000},
+                       "farmland": {"enabled": True, "base_year": 2019},
+                       "ecological_selection": {"enabled": True, "study_area": "town",
+                                                "targets": {"forest": 0.2, "water": 0.2}}},
+            "links": ["reserve.occupations -> farmland.ledger"]}
+    path = tmp_path / "synthetic.yaml"
+    path.write_text(yaml.safe_dump(tree, allow_unicode=True), encoding="utf-8")
+    run = run_scenario(path, tmp_path / "bundle", progress=False, report=False)
+    account = pd.read_csv(run.path / "tables" / "land_account.csv", dtype={"unit_id": str})
+    quota = {int(k): float(v) for k, v in run.town.params["reserve.new_construction_quota"].items()}
+    assert check_account(account, run.town, quota_mu=quota) == []
+    parcels = account[account["kind"] == "parcel"]
+    assert (parcels.groupby("unit_id")["model"].nunique() == 1).all()
+    assert {"reserve", "ecological_selection"} <= set(parcels["model"])
