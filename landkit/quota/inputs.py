@@ -303,10 +303,12 @@ def site_candidate_parcels(town: Any, exclude_parcels: Iterable[str] = ()) -> An
     """The parcels that may hold 建新 resettlement (see the module docstring), less ``exclude_parcels``."""
     import geopandas as gpd
 
+    from landkit.planning import town_planning
+
     params: Parameters = town.params
     parcels = town.parcels
-    planning = town.layers.get("GHYT")
-    if planning is None or "planned_use" not in planning:
+    planning = town_planning(town)
+    if planning is None:
         raise ValidationError("linkage plan", [Problem(
             "layer GHYT", "no planning layer with planned_use, so no resettlement site can be derived",
             "pass sites=... (a GeoDataFrame with SITE_COLUMNS)", "layer")])
@@ -318,7 +320,7 @@ def site_candidate_parcels(town: Any, exclude_parcels: Iterable[str] = ()) -> An
             ok &= parcels[f"frac_{key}"] <= sliver
     ok &= ~parcels.index.astype(str).isin([str(b) for b in exclude_parcels])
     cand = parcels[ok]
-    residential = planning[planning["planned_use"].astype(str) == "residential"]
+    residential = planning[planning["planned_use"].astype("string").eq("residential").fillna(False).to_numpy()]
     pts = gpd.GeoDataFrame(geometry=cand.geometry.representative_point(), crs=parcels.crs)
     inside = gpd.sjoin(pts, residential[["geometry"]], how="inner", predicate="within").index.unique()
     return cand.loc[cand.index.isin(inside)]

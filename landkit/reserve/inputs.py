@@ -283,18 +283,49 @@ def candidate_mask(parcels: pd.DataFrame, params: Parameters) -> pd.Series:
     return ok.astype(bool)
 
 
-def planned_use_of(parcels: pd.DataFrame, planning: pd.DataFrame | None, default: str) -> pd.Series:
-    """Planned use per parcel from a planning layer (GHYT, field ``planned_use``) by largest overlap."""
-    import geopandas as gpd
+def planned_use_of(parcels: pd.DataFrame, planning: pd.DataFrame | None, default: str
+                   ) -> tuple[pd.Series, pd.Index, list[str]]:
+    """Planned use per parcel from a resolved planning layer (:func:`landkit.planning.town_planning`).
+
+    Each parcel takes the use of the planning polygons it overlaps most, by area
+    (:func:`landkit.planning.planned_use_by_overlap`). Returns the use by parcel (``default`` where the
+    parcel overlaps no planning polygon), the parcels whose largest overlap is land not for sale
+    (roads, green space, 留白 ...), and notes saying both, and which parcels are split between uses.
+    """
+    from landkit.planning import planned_use_by_overlap
 
     out = pd.Series(default, index=parcels.index, dtype="string")
     if planning is None or len(planning) == 0:
-        return out
-    pts = gpd.GeoDataFrame(geometry=parcels.geometry.representative_point(), crs=parcels.crs)
-    joined = gpd.sjoin(pts, planning[["planned_use", "geometry"]], how="left", predicate="within")
-    joined = joined[~joined.index.duplicated(keep="first")]
-    use = joined["planned_use"].astype("string")
-    return use.fillna(default).reindex(parcels.index).fillna(default)
+        return out, parcels.index[:0], [f"no planning layer: every candidate is taken as {default} "
+                                        "(reserve.planned_use_default)"]
+    use, split = planned_use_by_overlap(parcels, planning)
+    covered = _covered(parcels, planning)
+    not_for_sale = parcels.index[use.isna().to_numpy() & covered]
+    out.loc[use.notna().to_numpy()] = use.dropna()
+    notes = []
+    uncovered = int((~covered).sum())
+    if uncovered:
+        notes.append(f"{uncovered} candidates outside every planning polygon are taken as {default} "
+                     "(reserve.planned_use_default)")
+    if len(not_for_sale):
+        notes.append(f"{len(not_for_sale)} candidates are planned for land not for sale (roads, green space, 留白 ...)"
+                     " and are left out")
+    if len(split):
+        notes.append(f"{len(split)} candidates are split between planned uses (largest overlap taken): "
+                     + ", ".join(f"{r.parcel} {r.planned_use} {r.share:.0%}/{r.second_use} {r.second_share:.0%}"
+                                 for r in split.head(10).itertuples()))
+    return out, not_for_sale, notes
+
+
+def _covered(parcels: pd.DataFrame, planning: pd.DataFrame) -> np.ndarray:
+    """True for parcels that overlap some planning polygon."""
+    import shapely
+
+    tree = shapely.STRtree(np.asarray(planning.geometry.values))
+    hit = tree.query(np.asarray(parcels.geometry.values), predicate="intersects")
+    covered = np.zeros(len(parcels), dtype=bool)
+    covered[hit[0]] = True
+    return covered
 
 
 def acquisition_costs(parcels: pd.DataFrame, params: Parameters) -> tuple[pd.Series, pd.Series]:
@@ -508,10 +539,21 @@ def inputs_from_town(
     cand = parcels[mask].copy()
     if planned_use is not None:
         cand["planned_use"] = planned_use.reindex(cand.index).fillna(params["reserve.planned_use_default"])
+        use_notes: list[str] = []
     else:
-        cand["planned_use"] = planned_use_of(cand, town.layers.get("GHYT"),  # type: ignore[attr-defined]
-                                             str(params["reserve.planned_use_default"]))
+        from landkit.planning import town_planning
+
+        use, not_for_sale, use_notes = planned_use_of(cand, town_planning(town),
+                                                      str(params["reserve.planned_use_default"]))
+        fixed = [b for b in not_for_sale if b in lock_in or b in held]
+        if fixed:
+            raise ValidationError("reserve plan", [Problem(
+                f"parcel {b}", "is locked in or held, but the planning layer plans it as land not for sale",
+                "remove it from lock_in, or check the planning layer", "planning") for b in fixed])
+        cand = cand.drop(index=not_for_sale)
+        cand["planned_use"] = use.reindex(cand.index)
     table, net, gross, notes = cost_parcels(cand, params, years_t, price_change=price_change)
+    notes = [*use_notes, *notes]
     table["locked_in"] = table.index.isin(lock_in)
     table["locked_out"] = table.index.isin(lock_out)
     table["bundle"] = pd.Series(pd.NA, index=table.index, dtype="string")
