@@ -269,3 +269,49 @@ def test_windows_style_input_dat(marxan_folder):
     (marxan_folder / "input.dat").write_bytes(text)
     p = from_marxan(marxan_folder / "input.dat")
     assert p.blm == 1.0 and p.has_boundary and len(p.unit_ids) == 5
+
+
+# --------------------------------------------------------------------------- read what Marxan reads (#24)
+def _project_with_bound(tmp_path, bound_text: str, extra_input: str = "") -> Path:
+    folder = tmp_path / "proj"
+    (folder / "input").mkdir(parents=True)
+    (folder / "input.dat").write_text("BLM 1\nINPUTDIR input\nPUNAME pu.dat\nSPECNAME spec.dat\n"
+                                      "PUVSPRNAME puvspr.dat\nBOUNDNAME bound.dat\nNUMITNS 1000000\n" + extra_input,
+                                      encoding="utf-8")
+    (folder / "input" / "pu.dat").write_text("id,cost,status\n1,1,0\n2,1,0\n3,1,0\n", encoding="utf-8")
+    (folder / "input" / "spec.dat").write_text("id,target,spf,name\n1,1,1000,f\n", encoding="utf-8")
+    (folder / "input" / "puvspr.dat").write_text("species,pu,amount\n1,1,1\n1,2,1\n1,3,1\n", encoding="utf-8")
+    (folder / "input" / "bound.dat").write_text(bound_text, encoding="utf-8")
+    return folder
+
+
+def test_bound_columns_are_read_by_position_and_each_edge_counts_once(tmp_path) -> None:
+    from landkit.select import evaluate_selection, from_marxan
+
+    # header id1,id2,amount (Marxan reads by position); every edge in both directions; unit 1's exposed
+    # boundary in two rows (they add up: 1 + 0.5)
+    text = "id1,id2,amount\n1,2,2\n2,1,2\n2,3,3\n3,2,3\n1,1,1\n1,1,0.5\n"
+    problem = from_marxan(_project_with_bound(tmp_path, text))
+    notes = " ".join(problem.notes)
+    assert "by position" in notes and "2 rows list an edge again (2 in the reverse direction)" in notes
+    assert "no boundary file" not in notes  # the note never contradicts the files
+    assert "NUMITNS" in notes  # Marxan's search settings are named as not used
+    # selecting units 1 and 2: unit 1's exposed 1.5 + the cut edge 2-3 (3) = 4.5 (twice-listed edges gave 7.5)
+    ev = evaluate_selection(problem, [1, 2])
+    assert ev.boundary == pytest.approx(4.5)
+    assert ev.objective == pytest.approx(2 + 4.5)
+
+
+def test_a_bound_file_without_header_is_read_from_its_first_line(tmp_path) -> None:
+    from landkit.select import evaluate_selection, from_marxan
+
+    problem = from_marxan(_project_with_bound(tmp_path, "1 2 2\n2 3 3\n"))
+    assert any("no header line" in n for n in problem.notes)
+    assert evaluate_selection(problem, [1]).boundary == pytest.approx(2.0)  # the first line is an edge
+
+
+def test_unknown_input_dat_keys_are_reported(tmp_path) -> None:
+    from landkit.select import from_marxan
+
+    problem = from_marxan(_project_with_bound(tmp_path, "id1\tid2\tboundary\n1\t2\t1\n", "ASYMMETRICCONNECTIVITY 1\n"))
+    assert any("ASYMMETRICCONNECTIVITY" in n and "not used by landkit" in n for n in problem.notes)

@@ -47,6 +47,23 @@ MARXAN_RUN_PARAMETERS: dict[str, str] = {
 }
 
 
+#: ``input.dat`` keys landkit reads, and what it does with each.
+USED_KEYS: dict[str, str] = {
+    "BLM": "boundary length modifier", "INPUTDIR": "input folder", "PUNAME": "planning units",
+    "SPECNAME": "features", "PUVSPRNAME": "amounts", "BOUNDNAME": "boundary",
+    "MISSLEVEL": "noted: every target is met in full",
+}
+#: ``input.dat`` keys of Marxan's own search and output: an exact solve has no use for them.
+SEARCH_KEYS: frozenset[str] = frozenset({
+    "VERSION", "PROP", "RANDSEED", "NUMREPS", "NUMITNS", "STARTTEMP", "COOLFAC", "NUMTEMP", "COSTTHRESH",
+    "THRESHPEN1", "THRESHPEN2", "SCENNAME", "SAVERUN", "SAVEBEST", "SAVESUMMARY", "SAVESCEN", "SAVETARGMET",
+    "SAVESUMSOLN", "SAVEPENALTY", "SAVELOG", "SAVESNAPSTEPS", "SAVESNAPCHANGES", "SAVESNAPFREQUENCY",
+    "SAVESOLUTIONSMATRIX", "SAVEANNEALINGTRACE", "ANNEALINGTRACEROWS", "SAVEITIMPTRACE", "ITIMPTRACEROWS",
+    "SAVESPECIESDATA", "SAVESPEC", "SAVETOTALAREAS", "SAVESOLUTIONMATRIX", "OUTPUTDIR", "RUNMODE", "ITIMPTYPE",
+    "HEURTYPE", "CLUMPTYPE", "VERBOSITY", "MATRIXSPORDERNAME", "BESTSCORE", "RIMPTYPE",
+})
+
+
 def _find(directory: Path, name: str) -> Path | None:
     """``directory / name``, matching the file name without regard to case; None when absent."""
     path = directory / name
@@ -136,6 +153,79 @@ def _require(table: pd.DataFrame, columns: tuple[str, ...], path: Path, problems
         problems.append(Problem(path.name, f"missing column(s) {', '.join(missing)}",
                                 f"columns are {list(table.columns)}", "missing_column"))
     return not missing
+
+
+def _numeric_line(tokens: list[str]) -> bool:
+    try:
+        [float(t) for t in tokens]
+    except ValueError:
+        return False
+    return bool(tokens)
+
+
+def read_marxan_bound(path: Path, problems: list[Problem], notes: list[str]) -> pd.DataFrame:
+    """A Marxan boundary file read as Marxan reads it: ``id1, id2, boundary`` by position.
+
+    Marxan skips the first line when it is a header (whatever its column names: ``id1,id2,amount`` is
+    common) and reads the first three values of every other line. A row with ``id1 == id2`` is a unit's
+    exposed (fixed) boundary; repeated such rows add up. An edge listed again, in the same or the reverse
+    direction, is kept once, with the first row's length, as Marxan's "Double connection definition"
+    keeps it. What was done is added to ``notes``.
+    """
+    text = _decode(path)
+    lines = [ln for ln in text.splitlines() if ln.strip()]
+    if not lines:
+        problems.append(Problem(path.name, "file is empty", "", "empty"))
+        return pd.DataFrame(columns=["id1", "id2", "boundary"])
+    first = lines[0]
+    sep = "\t" if "\t" in first else "," if "," in first else ";" if ";" in first else None
+    split = [[t.strip() for t in (ln.split(sep) if sep else ln.split())] for ln in lines]
+    if _numeric_line(split[0]):
+        notes.append(f"{path.name} has no header line: its first line is read as data, as Marxan does")
+        header, rows = None, split
+    else:
+        header, rows = split[0], split[1:]
+    if header is not None and [h.lower() for h in header[:3]] != ["id1", "id2", "boundary"]:
+        notes.append(f"{path.name}: columns read by position as id1, id2, boundary (its header is "
+                     f"{', '.join(header[:3])}), as Marxan reads them")
+    short = [k for k, r in enumerate(rows) if len(r) < 3]
+    for k in short[:20]:
+        problems.append(Problem(f"{path.name} line {k + (2 if header else 1)}", "has fewer than 3 values",
+                                "give id1, id2 and the boundary length", "bad_row"))
+    rows = [r[:3] for r in rows if len(r) >= 3]
+    table = pd.DataFrame(rows, columns=["id1", "id2", "boundary"], dtype=str)
+    ids1 = _ids(table, "id1", path, problems)
+    ids2 = _ids(table, "id2", path, problems)
+    length = _numbers(table, "boundary", path, problems)
+    frame = pd.DataFrame({"id1": ids1, "id2": ids2, "boundary": length})
+    diagonal = frame[frame["id1"] == frame["id2"]]
+    edges = frame[frame["id1"] != frame["id2"]]
+    low = np.minimum(edges["id1"].to_numpy(), edges["id2"].to_numpy()) if len(edges) else np.array([])
+    high = np.maximum(edges["id1"].to_numpy(), edges["id2"].to_numpy()) if len(edges) else np.array([])
+    key = pd.DataFrame({"a": low, "b": high})
+    again = key.duplicated().to_numpy() if len(edges) else np.zeros(0, dtype=bool)
+    if again.any():
+        reversed_ = int((again & (edges["id1"].to_numpy() > edges["id2"].to_numpy())).sum())
+        notes.append(f"{path.name}: {int(again.sum())} rows list an edge again ({reversed_} in the reverse "
+                     "direction); as Marxan does, each edge counts once, with its first row's length")
+    fixed = diagonal.groupby("id1", sort=False)["boundary"].sum().reset_index()
+    if len(fixed) < len(diagonal):
+        notes.append(f"{path.name}: {len(diagonal) - len(fixed)} repeated exposed-boundary rows (id1 = id2) add up, "
+                     "as in Marxan")
+    fixed["id2"] = fixed["id1"]
+    return pd.concat([edges[~again], fixed[["id1", "id2", "boundary"]]], ignore_index=True)
+
+
+def _report_keys(params: Mapping[str, str], notes: list[str]) -> None:
+    """Say which ``input.dat`` keys landkit ignores (Marxan's search settings, and any it does not know)."""
+    search = sorted(k for k in params if k in SEARCH_KEYS)
+    other = sorted(k for k in params if k not in SEARCH_KEYS and k not in USED_KEYS)
+    if search:
+        notes.append(f"input.dat: {len(search)} settings of Marxan's annealing and output are not used by the exact "
+                     f"solve ({', '.join(search[:12])}{' ...' if len(search) > 12 else ''})")
+    if other:
+        notes.append(f"input.dat: keys not used by landkit: {', '.join(other)} (they do not change the problem "
+                     "landkit solves; check that you do not rely on them)")
 
 
 def _project(folder: Path) -> tuple[Path | None, dict[str, str], Path]:
@@ -261,16 +351,11 @@ def from_marxan(folder: str | os.PathLike[str]) -> SelectionProblem:
         if bound_path is None and input_dat is not None:
             notes.append(f"bound file {bound_name!r} named in input.dat was not found: no boundary")
         elif bound_path is not None:
-            bound = read_marxan_table(bound_path)
-            if _require(bound, ("id1", "id2", "boundary"), bound_path, problems):
-                boundary = pd.DataFrame({
-                    "id1": _ids(bound, "id1", bound_path, problems),
-                    "id2": _ids(bound, "id2", bound_path, problems),
-                    "boundary": _numbers(bound, "boundary", bound_path, problems),
-                })
+            boundary = read_marxan_bound(bound_path, problems, notes)
     blm = float(params.get("BLM", "0") or 0)
     if blm and boundary is None:
         notes.append(f"BLM {blm:g} has no effect: there is no boundary file")
+    _report_keys(params, notes)
     missing_levels = float(params.get("MISSLEVEL", "1") or 1)
     if missing_levels != 1:
         notes.append(f"MISSLEVEL {missing_levels:g} ignored: every target is met in full")
