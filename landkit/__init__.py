@@ -15,10 +15,17 @@ import importlib
 from typing import Any
 
 from landkit._errors import (
+    AccountError,
+    ArgumentError,
+    ArgumentTypeError,
     ConflictError,
     CRSError,
+    ExportError,
     InfeasibleError,
     LandkitError,
+    MissingFileError,
+    NotFoundError,
+    OutputFolderError,
     Problem,
     SolverError,
     StoreError,
@@ -73,6 +80,13 @@ _LAZY: dict[str, str] = {
 }
 
 __all__ = [
+    "AccountError",
+    "ArgumentError",
+    "ArgumentTypeError",
+    "ExportError",
+    "MissingFileError",
+    "NotFoundError",
+    "OutputFolderError",
     "CRSError",
     "InfeasibleError",
     "LandkitError",

@@ -119,3 +119,26 @@ class OutputFolderError(LandkitError, FileExistsError):
 class AccountError(LandkitError, RuntimeError):
     """A scenario's plan fails an independent check (a model's own, or the town's land account): a parcel
     or quota unit used twice, a balance left negative, protected land built on. Nothing is published."""
+
+
+class ArgumentError(LandkitError, ValueError):
+    """A function was called with a value it cannot use; the message says which and what is allowed."""
+
+
+class ArgumentTypeError(LandkitError, TypeError):
+    """A function was called with an object of the wrong type; the message names the type expected."""
+
+
+class NotFoundError(LandkitError, KeyError):
+    """A named thing (a layer, a variable, a path between two sites) is not there; the message lists what is."""
+
+    def __str__(self) -> str:  # KeyError would show the message in quotes
+        return str(self.args[0]) if self.args else ""
+
+
+class MissingFileError(LandkitError, FileNotFoundError):
+    """A file or folder the user named does not exist; the message names it (and similar names nearby)."""
+
+
+class ExportError(LandkitError, OSError):
+    """A model or file could not be written; the message says what the writer reported."""

@@ -78,7 +78,7 @@ import pandas as pd
 import xarray as xr
 from linopy.constants import TERM_DIM
 
-from landkit._errors import Problem, ValidationError
+from landkit._errors import ArgumentError, ArgumentTypeError, Problem, ValidationError
 
 #: The linearisations of the boundary term; "auto" picks one by size.
 BoundaryForm = Literal["auto", "difference", "product"]
@@ -134,7 +134,7 @@ def boundary_penalty(
         :math:`w\\,B(z)`, a cost: add it to a minimised objective, subtract it from a maximised one.
     """
     if form not in ("auto", "difference", "product"):
-        raise ValueError(f"form must be 'auto', 'difference' or 'product', got {form!r}")
+        raise ArgumentError(f"form must be 'auto', 'difference' or 'product', got {form!r}")
     weight = float(weight)
     terms = _Terms(z, dim)
     i, j, length, exposed_m = _read(terms.ids, edges, exposed, weight)
@@ -193,12 +193,12 @@ class _Terms:
         elif isinstance(z, linopy.LinearExpression):
             dims = tuple(z.coord_dims)
         else:
-            raise TypeError(f"z must be a linopy Variable or LinearExpression, got {type(z).__name__}")
+            raise ArgumentTypeError(f"z must be a linopy Variable or LinearExpression, got {type(z).__name__}")
         if dims != (dim,):
-            raise ValueError(f"z must have the single dimension {dim!r}, it has {dims}")
+            raise ArgumentError(f"z must have the single dimension {dim!r}, it has {dims}")
         self.ids = pd.Index(z.indexes[dim], name=dim)
         if not self.ids.is_unique:
-            raise ValueError(f"the {dim!r} coordinate of z has repeated ids")
+            raise ArgumentError(f"the {dim!r} coordinate of z has repeated ids")
         if isinstance(z, linopy.Variable):
             self.vars = z.labels.to_numpy()[:, None]
             self.coeffs = np.ones(self.vars.shape)

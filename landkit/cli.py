@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from landkit._errors import LandkitError
+from landkit._errors import LandkitError, MissingFileError
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -211,7 +211,7 @@ def _store(args: argparse.Namespace) -> int:
     from landkit.store.schema import stored_version
 
     if args.action != "import" and "://" not in args.target and not Path(args.target).exists():
-        raise FileNotFoundError(f"{args.target} does not exist (`landkit store import` or open_store make a new one)")
+        raise MissingFileError(f"{args.target} does not exist (`landkit store import` or open_store make a new one)")
     if args.action == "upgrade":
         with open_store(args.target, upgrade=True) as store:
             print(f"{store.label}: store schema version {store.schema_version} (this landkit: {SCHEMA_VERSION})")
@@ -220,7 +220,7 @@ def _store(args: argparse.Namespace) -> int:
         from landkit.io import read_layer, read_parcels
 
         if not args.source:
-            raise FileNotFoundError("landkit store import TARGET SOURCE: name the file to import (SOURCE)")
+            raise MissingFileError("landkit store import TARGET SOURCE: name the file to import (SOURCE)")
 
         with open_store(args.target) as store:
             if args.kind == "parcels":

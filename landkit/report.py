@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from landkit._errors import ArgumentTypeError
 from landkit.atomic import atomic_path
 
 
@@ -118,7 +119,7 @@ def render_html(blocks: Sequence[Block], *, title: str) -> str:
             parts.append(f'<figure><img alt="{html.escape(b.caption)}" src="data:image/png;base64,{data}">'
                          f"<figcaption>{html.escape(b.caption)}</figcaption></figure>")
         else:  # pragma: no cover - guarded by the type
-            raise TypeError(f"unknown report block {b!r}")
+            raise ArgumentTypeError(f"unknown report block {b!r}")
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -165,7 +166,7 @@ def write_docx(blocks: Sequence[Block], path: str | os.PathLike[str], *, title: 
             doc.add_picture(str(b.path), width=Cm(b.width_cm))
             doc.add_paragraph(b.caption, style="Caption")
         else:  # pragma: no cover
-            raise TypeError(f"unknown report block {b!r}")
+            raise ArgumentTypeError(f"unknown report block {b!r}")
     with atomic_path(path) as tmp:
         doc.save(str(tmp))
     return Path(path)

@@ -45,6 +45,7 @@ from scipy.sparse.csgraph import minimum_spanning_tree
 from scipy.spatial import Delaunay, cKDTree
 from shapely import affinity
 
+from landkit._errors import ArgumentError
 from landkit.atomic import atomic_path
 from landkit.landuse import CONSTRUCTION_PATTERN, DLBM_NAMES, FARMLAND_CODES
 from landkit.units import M2_PER_MU
@@ -1091,9 +1092,9 @@ def synthetic_parcels(n_parcels: int, *, seed: int = 0, mean_area_m2: float = 50
 
 def _synthetic(n_parcels: int, seed: int, mean_area_m2: float) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     if n_parcels < 10:
-        raise ValueError(f"n_parcels must be at least 10, got {n_parcels}")
+        raise ArgumentError(f"n_parcels must be at least 10, got {n_parcels}")
     if not mean_area_m2 > 0:
-        raise ValueError(f"mean_area_m2 must be positive, got {mean_area_m2}")
+        raise ArgumentError(f"mean_area_m2 must be positive, got {mean_area_m2}")
     rng = np.random.default_rng(seed)
     side = round(math.sqrt(n_parcels * mean_area_m2), 1)
     x0, y0 = round(SEAT_XY[0] - side / 2, 1), round(SEAT_XY[1] - side / 2, 1)

@@ -29,7 +29,7 @@ import pandas as pd
 import shapely
 
 from landkit import io, landuse
-from landkit._errors import CRSError, Problem, ValidationError
+from landkit._errors import CRSError, MissingFileError, NotFoundError, Problem, ValidationError
 from landkit.params import SAMPLE_DIR, Parameters
 from landkit.units import m2_to_ha, m2_to_mu
 
@@ -387,7 +387,7 @@ class Town:
         try:
             return self.layers[key]
         except KeyError:
-            raise KeyError(f"town has no layer {key!r}; it has: {', '.join(sorted(self.layers))}") from None
+            raise NotFoundError(f"town has no layer {key!r}; it has: {', '.join(sorted(self.layers))}") from None
 
     # ------------------------------------------------------------------ reporting
     def summary(self) -> pd.DataFrame:
@@ -431,7 +431,7 @@ def sample_path(name: str = "tanyi.gpkg") -> Path:
     path = SAMPLE_DIR / name
     if not path.exists():
         have = ", ".join(sorted(p.name for p in SAMPLE_DIR.iterdir()))
-        raise FileNotFoundError(f"{path} does not exist; the sample folder has: {have}")
+        raise MissingFileError(f"{path} does not exist; the sample folder has: {have}")
     return path
 
 

@@ -531,3 +531,38 @@ def test_a_stopped_selection_shows_one_objective(monkeypatch):
     sr.best_bound = result.evaluation.objective * 0.5
     assert result.gap == pytest.approx(0.5) and "gap 50.00%" in result.summary()
     assert np.isfinite(result.gap)
+
+
+# --------------------------------------------------------------------------- one error contract (#25)
+def test_every_deliberate_error_is_a_landkit_error() -> None:
+    import re
+
+    builtin = re.compile(r"\braise (ValueError|RuntimeError|KeyError|TypeError|FileNotFoundError|OSError|"
+                         r"AssertionError|IndexError|LookupError|Exception)\(")
+    found = [f"{p.relative_to(REPO)}:{i}" for p in sorted((REPO / "landkit").rglob("*.py"))
+             for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if builtin.search(line)]
+    assert found == [], "raise a landkit error (landkit._errors) instead: " + ", ".join(found)
+
+
+def test_landkit_errors_are_still_what_callers_catch() -> None:
+    from landkit import ArgumentError, MissingFileError, NotFoundError
+
+    town = landkit.load_sample()
+    with pytest.raises(NotFoundError) as err:
+        town.layer("no_such_layer")
+    assert isinstance(err.value, KeyError) and str(err.value).startswith("town has no layer 'no_such_layer'")
+    with pytest.raises(MissingFileError):
+        landkit.read_parcels(REPO / "no_such_file.gpkg")
+    assert issubclass(ArgumentError, ValueError)
+
+
+def test_a_solve_stopped_by_its_own_limit_says_why_it_returned_early() -> None:
+    from landkit.optimize._runner import Deadlines, RawOutcome
+    from landkit.optimize._solve import _early_stop_note
+    from landkit.optimize._status import Status
+
+    raw = RawOutcome(status=Status.FEASIBLE, solver_status="Time limit reached")
+    note = _early_stop_note(raw, Deadlines(start=0.0, limit_s=60.0))
+    assert note and "90% of the 60 s" in note[0] and "54.0 s" in note[0]
+    assert _early_stop_note(RawOutcome(status=Status.OPTIMAL, solver_status="Optimal"),
+                            Deadlines(start=0.0, limit_s=60.0)) == ()

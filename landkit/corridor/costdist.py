@@ -47,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from landkit._errors import Problem, ValidationError
+from landkit._errors import ArgumentError, Problem, ValidationError
 
 #: Rook and diagonal offsets (row, col).
 OFFSETS_8: tuple[tuple[int, int], ...] = ((-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 1), (1, -1), (1, 0), (1, 1))
@@ -68,7 +68,7 @@ def knight_crossed(dr: int, dc: int) -> tuple[tuple[int, int], tuple[int, int]]:
         return (dr // 2, 0), (dr // 2, dc)
     if abs(dr) == 1 and abs(dc) == 2:
         return (0, dc // 2), (dr, dc // 2)
-    raise ValueError(f"({dr}, {dc}) is not a knight's move")
+    raise ArgumentError(f"({dr}, {dc}) is not a knight's move")
 
 
 def _as_cost(cost: Any) -> np.ndarray:

@@ -52,7 +52,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from landkit._errors import Problem, ValidationError
+from landkit._errors import NotFoundError, Problem, ValidationError
 from landkit.corridor.costdist import cost_distances
 
 DEPOT = "__depot__"
@@ -83,7 +83,7 @@ class PairwisePaths:
         try:
             return self.paths[(a, b)]
         except KeyError:
-            raise KeyError(f"no path {a} → {b}; sites are {self.names}") from None
+            raise NotFoundError(f"no path {a} → {b}; sites are {self.names}") from None
 
 
 def pairwise_paths(cost: np.ndarray, cells: Sequence[Sequence[int]], names: Sequence[str], *,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from landkit._errors import ArgumentError
 from landkit.farmland.ledger import DIMENSIONS, SOURCES, FarmlandLedger
 from landkit.farmland.model import _shares, marginal_table
 from landkit.optimize import SolveResult, Status
@@ -71,7 +72,7 @@ class FarmlandResult:
         per 亩-equivalent (capacity counted per 100 kg).
         """
         if self.dual_outcome is None:
-            raise ValueError("duals were not computed: solve(duals=True)")
+            raise ArgumentError("duals were not computed: solve(duals=True)")
         t = marginal_table(self.dual_outcome, self.balance.groups().index)
         t = t.where(t.abs() > 1e-9, 0.0)
         names = np.array([lab for lab, _ in DIMENSIONS.values()])

@@ -15,7 +15,7 @@ import numpy as np
 import shapely
 from pyproj import CRS
 
-from landkit._errors import CRSError, Problem, ValidationError
+from landkit._errors import ArgumentError, CRSError, Problem, ValidationError
 from landkit.io._crs import CRS_HINT, crs_label, identify_crs, same_crs
 from landkit.io._vector import PathLike, check_exists
 
@@ -362,7 +362,7 @@ def zonal_mean(
         raise CRSError("zonal_mean", [Problem("polygons", "have no CRS", CRS_HINT, "missing_crs")])
     if isinstance(raster, np.ndarray):
         if transform is None or crs is None:
-            raise ValueError("an array raster needs transform= and crs=")
+            raise ArgumentError("an array raster needs transform= and crs=")
         arr = raster
         geoms = _geoms_in(gdf, crs)
         return _zonal_core(geoms, transform, arr.shape, lambda r0, r1, c0, c1: arr[r0:r1, c0:c1],

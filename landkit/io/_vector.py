@@ -16,7 +16,7 @@ import pandas as pd
 import pyogrio
 from pyproj import CRS
 
-from landkit._errors import CRSError, Problem, ValidationError
+from landkit._errors import CRSError, MissingFileError, Problem, ValidationError
 from landkit.io._crs import CRS_HINT, crs_label, same_crs, to_projected
 from landkit.io._encoding import read_lenient, shapefile_encoding
 from landkit.validate import PARCEL_FIELDS, validate_parcels
@@ -38,7 +38,7 @@ def check_exists(path: PathLike) -> str:
         if parent.is_dir():
             names = difflib.get_close_matches(Path(text).name, [p.name for p in parent.iterdir()], n=3)
             near = f"; similar names there: {', '.join(names)}" if names else ""
-        raise FileNotFoundError(f"{text}: no such file or folder{near}")
+        raise MissingFileError(f"{text}: no such file or folder{near}")
     return text
 
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import highspy
 import numpy as np
 
+from landkit._errors import ExportError
 from landkit.optimize._problem import LinearProblem
 from landkit.optimize._runner import (
     KILL_AT,
@@ -66,7 +67,7 @@ def write_with_highs(
             return False
         written = read_text(jobdir / "written.json")
         if outcome.returncode != 0 or not written or not json.loads(written)["ok"]:
-            raise OSError(f"HiGHS could not write {path}: {written or read_text(jobdir / 'stdout.txt')[-2000:]}")
+            raise ExportError(f"HiGHS could not write {path}: {written or read_text(jobdir / 'stdout.txt')[-2000:]}")
         return True
 
 

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import linopy
 import xarray as xr
 
-from landkit._errors import InfeasibleError, SolverError
+from landkit._errors import InfeasibleError, NotFoundError, SolverError
 from landkit.optimize._status import Status
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ class SolveResult:
         """
         self._require_solution()
         if var_name not in self._values:
-            raise KeyError(f"no variable {var_name!r}; the model has {sorted(self._values)}")
+            raise NotFoundError(f"no variable {var_name!r}; the model has {sorted(self._values)}")
         return self._values[var_name].copy()
 
     def solution(self) -> dict[str, xr.DataArray]:
@@ -145,7 +145,7 @@ class SolveResult:
         if self.status is not Status.OPTIMAL:
             raise SolverError(f"Duals need an optimal LP solution. {self.summary()}")
         if con_name not in self._duals:
-            raise KeyError(f"no constraint {con_name!r}; the model has {sorted(self._duals)}")
+            raise NotFoundError(f"no constraint {con_name!r}; the model has {sorted(self._duals)}")
         return self._duals[con_name].copy()
 
     def summary(self) -> str:

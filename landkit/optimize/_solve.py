@@ -16,7 +16,7 @@ from landkit.optimize._cbc import run_cbc
 from landkit.optimize._highs import run_highs
 from landkit.optimize._problem import LinearProblem, assign_solution, from_linopy, start_vector
 from landkit.optimize._result import SolveResult
-from landkit.optimize._runner import Deadlines, RawOutcome
+from landkit.optimize._runner import SOLVER_SHARE, Deadlines, RawOutcome
 from landkit.optimize._status import Status
 
 SOLVERS = ("highs", "cbc")
@@ -181,6 +181,18 @@ def run(
     return raw
 
 
+def _early_stop_note(raw: RawOutcome, deadlines: Deadlines) -> tuple[str, ...]:
+    """Say why a solve that hit its own time limit returned before the user's limit."""
+    limit = deadlines.limit_s
+    if limit is None or raw.stopped_by_landkit or raw.status not in (Status.FEASIBLE, Status.TIME_LIMIT_NO_SOLUTION):
+        return ()
+    if "time" not in raw.solver_status.lower():
+        return ()
+    return (f"stopped at the solver's own time limit, {SOLVER_SHARE:.0%} of the {limit:g} s asked "
+            f"({SOLVER_SHARE * limit:.1f} s from the call): the rest is kept to stop the solver and read the answer "
+            "back, so the whole call ends within the limit",)
+
+
 def relative_gap(objective: float, bound: float) -> float:
     """``|objective - bound| / max(|objective|, 1e-9)``."""
     return abs(objective - bound) / max(abs(objective), 1e-9)
@@ -294,7 +306,7 @@ def solve(
         is_mip=problem.is_mip,
         model=model,
         solver_status=raw.solver_status,
-        notes=tuple(raw.notes),
+        notes=tuple(raw.notes) + _early_stop_note(raw, deadlines),
         lp_method=method,
         max_violation=raw.max_violation,
         _values=values,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from landkit._errors import ArgumentError
 from landkit.quota.inputs import KIND_LABELS
 from landkit.results import ModelResult
 
@@ -258,7 +259,7 @@ class LinkageResult(ModelResult):
         import geopandas as gpd
 
         if self.plan.plots_gdf is None:
-            raise ValueError("this plan was not built from a Town, so it has no geometry")
+            raise ArgumentError("this plan was not built from a Town, so it has no geometry")
         p = self.plots
         geom = self.plan.plots_gdf.geometry.reindex(p.index)
         return gpd.GeoDataFrame(p.assign(year_accepted=p["year_accepted"].astype(float)), geometry=geom.values,
@@ -269,7 +270,7 @@ class LinkageResult(ModelResult):
         import geopandas as gpd
 
         if self.plan.sites_gdf is None or "geometry" not in self.plan.sites_gdf:
-            raise ValueError("this plan's sites have no geometry")
+            raise ArgumentError("this plan's sites have no geometry")
         s = self.sites
         return gpd.GeoDataFrame(s, geometry=self.plan.sites_gdf.geometry.reindex(s.index).values,
                                 crs=self.plan.sites_gdf.crs)
@@ -285,7 +286,7 @@ class LinkageResult(ModelResult):
         use_cjk_font()
         town = self.plan.town
         if town is None:
-            raise ValueError("this plan was not built from a Town, so there is nothing to map")
+            raise ArgumentError("this plan was not built from a Town, so there is nothing to map")
         fig, ax = new_axes((11, 9), ax=ax)
         draw_polygons(ax, town.parcels.geometry, facecolor="#eeeeee", linewidth=0.05, edgecolor="#cccccc")
         handles: list[Any] = []

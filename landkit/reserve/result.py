@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from landkit._errors import ArgumentError
 from landkit.reserve.inputs import USE_LABELS, USES
 from landkit.results import ModelResult
 
@@ -295,7 +296,7 @@ class ReserveResult(ModelResult):
 
         town = self.plan.town
         if town is None:
-            raise ValueError("this plan was not built from a Town, so it has no geometry")
+            raise ArgumentError("this plan was not built from a Town, so it has no geometry")
         s = self.schedule
         geom = town.parcels.geometry.reindex(s.index)
         return gpd.GeoDataFrame(s.assign(year_supplied=s["year_supplied"].astype("float")), geometry=geom.values,

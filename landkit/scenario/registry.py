@@ -19,7 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from landkit._errors import LandkitError
+from landkit._errors import LandkitError, NotFoundError
 from landkit.scenario.checks import Check
 
 
@@ -93,7 +93,7 @@ def adapter(name: str) -> ModelAdapter:
     for a in adapters():
         if a.name == name:
             return a
-    raise KeyError(name)
+    raise NotFoundError(f"no model {name!r}; the models are {', '.join(model_order())}")
 
 
 def model_order() -> tuple[str, ...]:

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from landkit._errors import Problem, ValidationError
+from landkit._errors import ArgumentError, LandkitError, Problem, ValidationError
 from landkit.atomic import atomic_dir
 from landkit.select._inputs import MinSet
 from landkit.select.problem import SelectionProblem
@@ -86,7 +86,7 @@ def _decode(path: Path) -> str:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
+    raise LandkitError("latin-1 decodes any bytes")  # pragma: no cover
 
 
 def read_input_dat(path: str | os.PathLike[str]) -> dict[str, str]:
@@ -617,10 +617,10 @@ def _solution_ids(path: Path, run: int | None) -> pd.Index:
     if first == "solutionsmatrix":
         runs = list(table[first])
         if run is None:
-            raise ValueError(f"{path.name} is a solutions matrix: pass run= one of 1..{len(runs)}")
+            raise ArgumentError(f"{path.name} is a solutions matrix: pass run= one of 1..{len(runs)}")
         row = table[table[first].str.lower() == f"s{run}"]
         if row.empty:
-            raise ValueError(f"{path.name}: no run {run} (runs are {runs[:10]}...)")
+            raise ArgumentError(f"{path.name}: no run {run} (runs are {runs[:10]}...)")
         ids = [int(c.lstrip("p")) for c in table.columns[1:]]
         values = pd.to_numeric(row.iloc[0, 1:], errors="coerce").to_numpy()
         return pd.Index(np.asarray(ids)[values > 0.5], name="id")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from landkit._errors import Problem, ValidationError
+from landkit._errors import ArgumentError, ArgumentTypeError, Problem, ValidationError
 from landkit.boundary import BoundaryForm, boundary_penalty
 from landkit.select._inputs import (
     BOUNDARY_COLUMNS,  # noqa: F401 (named in the docstring)
@@ -137,14 +137,14 @@ class SelectionProblem:
         metadata: Mapping[str, Any] | None = None,
     ) -> None:
         if not isinstance(units, pd.DataFrame):
-            raise TypeError(f"units must be a pandas DataFrame indexed by unit id, got {type(units).__name__}")
+            raise ArgumentTypeError(f"units must be a pandas DataFrame indexed by unit id, got {type(units).__name__}")
         if not isinstance(features, pd.DataFrame):
-            raise TypeError(
+            raise ArgumentTypeError(
                 "features must be a pandas DataFrame (wide: unit x feature, or long: unit/feature/amount), "
                 f"got {type(features).__name__}"
             )
         if boundary is not None and not isinstance(boundary, pd.DataFrame):
-            raise TypeError(f"boundary must be a pandas DataFrame or None, got {type(boundary).__name__}")
+            raise ArgumentTypeError(f"boundary must be a pandas DataFrame or None, got {type(boundary).__name__}")
 
         problems: list[Problem] = []
         notes = list(notes)
@@ -485,7 +485,7 @@ class SelectionProblem:
             constraints ``boundary_*`` of the chosen form, only on the side each edge's sign needs.
         """
         if boundary_form not in ("auto", "difference", "product"):
-            raise ValueError(f"boundary_form must be 'auto', 'difference' or 'product', got {boundary_form!r}")
+            raise ArgumentError(f"boundary_form must be 'auto', 'difference' or 'product', got {boundary_form!r}")
         self.check()
         m = linopy.Model()
         uid = self._uid

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from landkit._errors import SolverError, ValidationError
+from landkit._errors import ArgumentError, SolverError, ValidationError
 from landkit.select.evaluate import SelectionEvaluation, evaluate_selection
 from landkit.select.problem import SelectionProblem
 
@@ -193,7 +193,7 @@ class SelectionResult:
         todo = selected if units is None else pd.Index(list(units))
         unknown = todo.difference(selected)
         if len(unknown):
-            raise ValueError(f"replacement_cost: units {list(unknown[:10])} are not selected")
+            raise ArgumentError(f"replacement_cost: units {list(unknown[:10])} are not selected")
         todo = todo.difference(self.problem.locked_in, sort=False)
         if max_units is not None:
             todo = todo[: int(max_units)]

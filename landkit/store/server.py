@@ -27,6 +27,8 @@ import tempfile
 from pathlib import Path
 from types import TracebackType
 
+from landkit._errors import StoreError
+
 INSTALL_HINT = ("install the Debian packages postgresql and postgresql-NN-postgis-3 (`make test` does it through "
                 "scripts/setup_system.sh), or set LANDKIT_TEST_PG_URL to a server of your own")
 
@@ -99,13 +101,13 @@ class LocalPostgres:
             log = ""
             if self.root is not None and (self.root / "server.log").exists():
                 log = (self.root / "server.log").read_text(errors="replace")[-2000:]
-            raise RuntimeError(f"{' '.join(args[:2])} failed ({proc.returncode}): {proc.stderr.strip()}\n{log}")
+            raise StoreError(f"{' '.join(args[:2])} failed ({proc.returncode}): {proc.stderr.strip()}\n{log}")
 
     def start(self) -> LocalPostgres:
         """initdb, start on a free loopback port, create the database and PostGIS."""
         bindir = postgres_bindir()
         if bindir is None:
-            raise RuntimeError(f"PostgreSQL server binaries (initdb, pg_ctl) not found: {INSTALL_HINT}")
+            raise StoreError(f"PostgreSQL server binaries (initdb, pg_ctl) not found: {INSTALL_HINT}")
         self._bindir = bindir
         self.root = Path(tempfile.mkdtemp(prefix="landkit-pg-"))
         data = self.root / "data"
@@ -126,7 +128,7 @@ class LocalPostgres:
             try:
                 account = pwd.getpwnam("postgres")
             except KeyError as exc:
-                raise RuntimeError(f"running as root and there is no 'postgres' account: {INSTALL_HINT}") from exc
+                raise StoreError(f"running as root and there is no 'postgres' account: {INSTALL_HINT}") from exc
             os.chown(self.root, account.pw_uid, account.pw_gid)
             os.chown(pwfile, account.pw_uid, account.pw_gid)
             self._as = ["runuser", "-u", "postgres", "--"]
