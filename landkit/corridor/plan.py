@@ -50,6 +50,18 @@ PROTECTED_BARRIERS: tuple[str, ...] = ("basic_farmland", "ecology")
 PROTECTED_LAYERS: dict[str, str] = {"YJJBNTBHTB": "永久基本农田", "STBHHX": "生态保护红线"}
 
 
+def _exclude_parcels(surf: ResistanceSurface, town: Any, excluded: list[str]) -> ResistanceSurface:
+    """The surface with parcels another model took as barriers, wide enough that no route's land take
+    reaches them: each parcel grown by half the design width plus half the longest move (a knight's, √5
+    cells), every touched cell a barrier. A point of a route lies within that half move of a passable cell's
+    centre, which lies beyond the grown parcel, so the route's strip stays off the parcel."""
+    taken = town.parcels.loc[town.parcels.index.astype(str).isin(excluded)]
+    reach = float(town.params["corridor.design_width"]) / 2 + surf.cellsize * np.sqrt(5) / 2
+    mask = surf.rasterize(taken.geometry.buffer(reach).to_numpy(), all_touched=True).astype(bool)
+    return surf.with_barrier(mask, note=f"{len(taken)} parcels taken by other models are barriers "
+                                        f"(with {reach:.0f} m around them, so no land take reaches them)")
+
+
 def _sites_in_protected(town: Any, pts: gpd.GeoDataFrame) -> list[Problem]:
     """A problem for each site inside a protected layer (unreachable while protected land is a barrier)."""
     out = []
@@ -140,9 +152,7 @@ class TourismCorridor:
         surf = surface if surface is not None else resistance_surface(town, weights=weights, barriers=barriers)
         excluded = [str(b) for b in exclude_parcels]
         if excluded:
-            taken = town.parcels.loc[town.parcels.index.astype(str).isin(excluded)]
-            surf = surf.with_barrier(surf.rasterize(taken.geometry.to_numpy()).astype(bool),
-                                     note=f"{len(taken)} parcels taken by other models are barriers")
+            surf = _exclude_parcels(surf, town, excluded)
         pts = pts.to_crs(surf.crs) if pts.crs != surf.crs else pts
         cells = [surf.snap_cell(g.x, g.y, name=f"site {n}") for g, n in zip(pts.geometry, pts["name"], strict=True)]
         out = pts.copy()

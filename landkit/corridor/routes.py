@@ -83,6 +83,11 @@ class PairwisePaths:
         try:
             return self.paths[(a, b)]
         except KeyError:
+            if a in self.names and b in self.names:
+                raise NotFoundError(f"no path {a} → {b}: the barriers (rivers and the railway away from bridges, the "
+                                    "town's edge, protected land unless allowed, land other models took) leave no way "
+                                    "between them; allow protected land, or take fewer parcels near the crossings"
+                                    ) from None
             raise NotFoundError(f"no path {a} → {b}; sites are {self.names}") from None
 
 
