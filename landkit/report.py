@@ -20,7 +20,9 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from landkit._errors import ArgumentTypeError
@@ -63,14 +65,49 @@ class Figure:
 Block = Heading | Paragraph | Table | Figure
 
 
-def _cell(v: object) -> str:
-    if isinstance(v, float):
-        if pd.isna(v):
-            return ""
-        return f"{v:,.2f}" if abs(v) < 1e15 else f"{v:.3g}"
+#: Page layout of the Word report: A4, margins after GB/T 9704-2012 (top 37, bottom 35, left 28, right 26 mm).
+PAGE_MM = {"width": 210.0, "height": 297.0, "top": 37.0, "bottom": 35.0, "left": 28.0, "right": 26.0}
+#: Fonts a Chinese office has (GB/T 9704: body 仿宋, headings 黑体); LibreOffice here substitutes Noto CJK.
+BODY_FONT, HEADING_FONT = "仿宋_GB2312", "黑体"
+#: A table with more columns than this goes on a landscape page.
+LANDSCAPE_COLUMNS = 8
+
+
+def _number(f: float, decimals: int) -> str:
+    if abs(f) >= 1e15:
+        return f"{f:.3g}"
+    if decimals == 0:
+        return f"{round(f):,}" if abs(f) >= 10000 else str(round(f))
+    return f"{f:,.{decimals}f}"
+
+
+def _cell(v: object, decimals: int = 2) -> str:
+    """A value as a Chinese office writes it: whole numbers without decimals (years as 2019), 是/否, no NaN."""
+    if isinstance(v, (bool, np.bool_)):
+        return "是" if bool(v) else "否"
+    if isinstance(v, (float, np.floating)):
+        f = float(v)
+        return "" if np.isnan(f) else _number(f, 0 if f.is_integer() else decimals)
+    if isinstance(v, (int, np.integer)):
+        return _number(float(v), 0)
     if v is None or (not isinstance(v, (list, tuple, dict)) and pd.isna(v)):  # type: ignore[arg-type]
         return ""
     return str(v)
+
+
+def _rows(df: pd.DataFrame) -> list[list[str]]:
+    """The table's cells as text, one format per column: a column of whole numbers (years, counts) has no
+    decimals; any other numeric column has two throughout."""
+    columns = []
+    for c in df.columns:
+        col = df[c]
+        if pd.api.types.is_float_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            finite = col.dropna().to_numpy(dtype=float)
+            decimals = 0 if len(finite) and np.all(finite == np.round(finite)) else 2
+            columns.append(["" if pd.isna(v) else _number(float(v), decimals) for v in col])
+        else:
+            columns.append([_cell(v) for v in col])
+    return [list(r) for r in zip(*columns, strict=True)] if columns else []
 
 
 def _frame(t: Table) -> tuple[pd.DataFrame, bool]:
@@ -98,6 +135,7 @@ def render_html(blocks: Sequence[Block], *, title: str) -> str:
     """The report as one self-contained HTML page (figures embedded as base64 PNG)."""
     parts = ["<!DOCTYPE html>", '<html lang="zh-CN"><head><meta charset="utf-8">',
              f"<title>{html.escape(title)}</title><style>{_CSS}</style></head><body>"]
+    n_tables = 0
     for b in blocks:
         if isinstance(b, Heading):
             lvl = min(max(b.level, 0), 3) + 1
@@ -107,10 +145,11 @@ def render_html(blocks: Sequence[Block], *, title: str) -> str:
         elif isinstance(b, Table):
             df, truncated = _frame(b)
             head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
-            rows = "".join("<tr>" + "".join(f"<td>{html.escape(_cell(v))}</td>" for v in row) + "</tr>"
-                           for row in df.itertuples(index=False))
-            parts.append(f"<table><caption>{html.escape(b.caption)}</caption><thead><tr>{head}</tr></thead>"
-                         f"<tbody>{rows}</tbody></table>")
+            rows = "".join("<tr>" + "".join(f"<td>{html.escape(v)}</td>" for v in row) + "</tr>"
+                           for row in _rows(df))
+            n_tables += 1
+            parts.append(f"<table><caption>表{n_tables} {html.escape(b.caption)}</caption>"
+                         f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
             if truncated:
                 parts.append(f'<p class="note">前 {b.max_rows} 行 / first {b.max_rows} of {len(b.frame)} rows; '
                              "全表见 tables/ 文件夹 (full table in tables/)</p>")
@@ -131,42 +170,170 @@ def write_html(blocks: Sequence[Block], path: str | os.PathLike[str], *, title: 
     return Path(path)
 
 
-def write_docx(blocks: Sequence[Block], path: str | os.PathLike[str], *, title: str) -> Path:
-    """Write the report as a Word document (python-docx): headings, tables and pictures."""
-    from docx import Document
+def _set_font(style: Any, name: str, size_pt: float | None = None) -> None:
     from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
+    from docx.shared import Pt
+
+    style.font.name = name
+    if size_pt is not None:
+        style.font.size = Pt(size_pt)
+    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    for key in ("w:ascii", "w:hAnsi", "w:eastAsia"):
+        fonts.set(qn(key), name)
+
+
+def _page(section: Any, *, landscape: bool = False) -> None:
+    """A4 with the GB/T 9704 margins, portrait or landscape."""
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Mm
+
+    w, h = Mm(PAGE_MM["width"]), Mm(PAGE_MM["height"])
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = (h, w) if landscape else (w, h)
+    section.top_margin, section.bottom_margin = Mm(PAGE_MM["top"]), Mm(PAGE_MM["bottom"])
+    section.left_margin, section.right_margin = Mm(PAGE_MM["left"]), Mm(PAGE_MM["right"])
+
+
+def _page_number_footer(section: Any) -> None:
+    """``— N —`` centred at the foot of every page (a PAGE field, so Word and LibreOffice number it)."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    para = section.footer.paragraphs[0]
+    para.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    para.add_run("— ")
+    run = para.add_run()
+    for kind, text in (("begin", None), (None, " PAGE "), ("separate", None), (None, "1"), ("end", None)):
+        if kind is not None:
+            el = OxmlElement("w:fldChar")
+            el.set(qn("w:fldCharType"), kind)
+        elif text == " PAGE ":
+            el = OxmlElement("w:instrText")
+            el.set(qn("xml:space"), "preserve")
+            el.text = text
+        else:
+            el = OxmlElement("w:t")
+            el.text = text
+        run._r.append(el)
+    para.add_run(" —")
+
+
+def _text_width(text: str) -> float:
+    """Display width of ``text`` in half-width characters (a CJK character counts two)."""
+    return float(sum(2 if ord(ch) > 0x2E80 else 1 for ch in text))
+
+
+#: Millimetres a half-width character takes in a table cell (10.5 pt 五号), and a cell's padding.
+TABLE_CHAR_MM, TABLE_PAD_MM = 1.95, 2.4
+
+
+def _column_widths_mm(header: list[str], rows: list[list[str]], usable_mm: float) -> list[float]:
+    """Column widths that show each column whole where the page allows (headers wrap at 8 characters).
+
+    Each column needs the width of its widest text; when they do not all fit, the widest columns are cut
+    down to one common cap (so numbers stay on one line and long text wraps); when they fit, all widen in
+    proportion to fill the line.
+    """
+    need = []
+    for j, head in enumerate(header):
+        body = max((_text_width(r[j]) for r in rows), default=0.0)
+        need.append(max(min(_text_width(head), 16.0), body, 2.0) * TABLE_CHAR_MM + TABLE_PAD_MM)
+    if sum(need) <= usable_mm:
+        return [usable_mm * w / sum(need) for w in need]
+    low, high = 0.0, max(need)
+    for _ in range(50):  # the cap c with sum(min(need, c)) == usable
+        cap = (low + high) / 2
+        if sum(min(w, cap) for w in need) > usable_mm:
+            high = cap
+        else:
+            low = cap
+    return [min(w, low) for w in need]
+
+
+def _add_table(doc: Any, b: Table, number: int, usable_mm: float) -> None:
+    from docx.shared import Mm
+
+    df, truncated = _frame(b)
+    doc.add_paragraph(f"表{number} {b.caption}", style="Caption")
+    header = [str(c) for c in df.columns]
+    rows = _rows(df)
+    table = doc.add_table(rows=1, cols=len(header))
+    table.style = "Table Grid"
+    table.autofit = False
+    widths = _column_widths_mm(header, rows, usable_mm)
+    for cell, text in zip(table.rows[0].cells, header, strict=True):
+        cell.text = text
+    for row in rows:
+        cells = table.add_row().cells
+        for cell, v in zip(cells, row, strict=True):
+            cell.text = v
+    for j, width in enumerate(widths):  # the grid (LibreOffice reads it) and every cell (Word reads those)
+        table.columns[j].width = Mm(width)
+        for cell in table.columns[j].cells:
+            cell.width = Mm(width)
+    if truncated:
+        doc.add_paragraph(f"前 {b.max_rows} 行 (共 {len(b.frame)} 行); 全表见 tables/ 文件夹")
+
+
+def write_docx(blocks: Sequence[Block], path: str | os.PathLike[str], *, title: str, unit: str = "",
+               date: str | None = None, version: str | None = None) -> Path:
+    """Write the report as a Word document an office can hand in.
+
+    A4 portrait with the GB/T 9704 margins (a table of more than :data:`LANDSCAPE_COLUMNS` columns gets a
+    landscape page of its own), a cover block (title, 编制单位 ``unit``, date, version), page numbers at the
+    foot, body in :data:`BODY_FONT` and headings in :data:`HEADING_FONT`, and document properties (title,
+    author = ``unit`` or landkit, created now).
+    """
+    import datetime as dt
+
+    from docx import Document
+    from docx.enum.section import WD_SECTION
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm
+
+    from landkit import __version__
 
     doc = Document()
-    style = doc.styles["Normal"]
-    style.font.name = "Noto Sans CJK SC"
-    style.font.size = Pt(10.5)
-    rpr = style.element.get_or_add_rPr()
-    rpr.get_or_add_rFonts().set(qn("w:eastAsia"), "Noto Sans CJK SC")
-    doc.core_properties.title = title
+    _page(doc.sections[0])
+    _page_number_footer(doc.sections[0])
+    _set_font(doc.styles["Normal"], BODY_FONT, 12)
+    for name in ("Title", "Heading 1", "Heading 2", "Heading 3", "Caption"):
+        _set_font(doc.styles[name], HEADING_FONT)
+    _set_font(doc.styles["Table Grid"], BODY_FONT, 10.5)
+    now = dt.datetime.now()
+    day = date or now.strftime("%Y年%m月%d日")
+    props = doc.core_properties
+    props.title, props.subject = title, "土地收储与规划决策支持"
+    props.author = props.last_modified_by = unit or "landkit"
+    props.created = props.modified = now
+    props.comments = f"landkit {version or __version__}"
+    props.revision = 1
+    cover = doc.add_paragraph(f"编制单位：{unit or '—'}    日期：{day}    版本：landkit {version or __version__}")
+    cover.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    portrait_mm = PAGE_MM["width"] - PAGE_MM["left"] - PAGE_MM["right"]
+    landscape_mm = PAGE_MM["height"] - PAGE_MM["left"] - PAGE_MM["right"]
+    n_tables = 0
     for b in blocks:
         if isinstance(b, Heading):
             doc.add_heading(b.text, level=min(max(b.level, 0), 3))
         elif isinstance(b, Paragraph):
             doc.add_paragraph(b.text)
         elif isinstance(b, Table):
-            df, truncated = _frame(b)
-            doc.add_paragraph(b.caption, style="Caption")
-            table = doc.add_table(rows=1, cols=len(df.columns))
-            table.style = "Table Grid"
-            for cell, col in zip(table.rows[0].cells, df.columns, strict=True):
-                cell.text = str(col)
-            for row in df.itertuples(index=False):
-                cells = table.add_row().cells
-                for cell, v in zip(cells, row, strict=True):
-                    cell.text = _cell(v)
-            if truncated:
-                doc.add_paragraph(f"前 {b.max_rows} 行 (first {b.max_rows} of {len(b.frame)} rows); 全表见 tables/")
+            wide = len(_frame(b)[0].columns) > LANDSCAPE_COLUMNS
+            if wide:
+                _page(doc.add_section(WD_SECTION.NEW_PAGE), landscape=True)
+            n_tables += 1
+            _add_table(doc, b, n_tables, landscape_mm if wide else portrait_mm)
+            if wide:
+                _page(doc.add_section(WD_SECTION.NEW_PAGE))
         elif isinstance(b, Figure):
             doc.add_picture(str(b.path), width=Cm(b.width_cm))
             doc.add_paragraph(b.caption, style="Caption")
         else:  # pragma: no cover
             raise ArgumentTypeError(f"unknown report block {b!r}")
+        if isinstance(b, Heading) and b.level == 0:
+            doc.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
     with atomic_path(path) as tmp:
         doc.save(str(tmp))
     return Path(path)

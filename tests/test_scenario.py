@@ -275,3 +275,24 @@ def test_park_parcels_are_not_bought_again_by_the_reserve_plan(tmp_path: Path) -
     bought = set(map(str, run.results["reserve"].schedule.index))
     assert park and not (park & bought)  # the park's farmland is counted once, by the park
     assert any("are not reserve candidates" in n for n in run.records["reserve"].notes)
+
+
+def test_the_word_report_can_be_handed_in(baseline_run) -> None:
+    import datetime as dt
+
+    from docx import Document
+
+    run = baseline_run[0]
+    doc = Document(str(run.path / "report.docx"))
+    first = doc.sections[0]
+    assert abs(first.page_width.mm - 210) < 0.5 and abs(first.page_height.mm - 297) < 0.5  # A4, not US Letter
+    assert abs(first.top_margin.mm - 37) < 0.5 and abs(first.left_margin.mm - 28) < 0.5      # GB/T 9704
+    assert "PAGE" in first.footer._element.xml                                              # page numbers
+    props = doc.core_properties
+    assert props.author != "python-docx" and props.created.year == dt.datetime.now().year
+    text = "\n".join(p.text for p in doc.paragraphs)
+    cells = "\n".join(c.text for t in doc.tables for r in t.rows for c in r.cells)
+    assert "编制单位" in text
+    assert "2,019.00" not in cells and "True" not in cells and "False" not in cells
+    wide = [s for s in doc.sections if s.page_width > s.page_height]
+    assert all(len(t.columns) <= 8 for t in doc.tables) or wide  # a wide table gets a landscape page

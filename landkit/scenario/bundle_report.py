@@ -104,4 +104,4 @@ def write_run_report(run: Any, writer: Any) -> None:
     blocks = run_blocks(run, writer.tables, writer.figures)
     title = f"情景报告 {run.scenario.name}"
     write_html(blocks, writer.root / "report.html", title=title)
-    write_docx(blocks, writer.root / "report.docx", title=title)
+    write_docx(blocks, writer.root / "report.docx", title=title, unit=str(getattr(run.town, "name", "") or ""))
