@@ -112,6 +112,35 @@ _OUT_RULE = ("只写入新建或空文件夹, 或替换 landkit 以前写的成�
              "nothing is, into an empty folder, or over an earlier landkit output; anything else is refused")
 
 
+def _layer_arg(text: str) -> str | tuple[str, str]:
+    """``PATH`` or ``PATH@LAYER``."""
+    path, _, layer = text.partition("@")
+    return (path, layer) if layer else path
+
+
+def _init(args: argparse.Namespace) -> int:
+    from landkit._errors import ArgumentError
+    from landkit.project import init_project
+
+    zoning = {}
+    for item in args.zoning or []:
+        key, sep, spec = item.partition("=")
+        if not sep or not key or not spec:
+            raise ArgumentError(f"--zoning {item!r}: write KEY=FILE or KEY=FILE@LAYER, e.g. YJJBNTBHTB=三区三线.gpkg")
+        zoning[key.strip().upper()] = _layer_arg(spec)
+    project = init_project(args.folder, dltb=args.dltb, layer=args.layer, zoning=zoning or None,
+                           planning=_layer_arg(args.planning) if args.planning else None, dem=args.dem,
+                           force=args.force)
+    town = project.town
+    print(f"{town.name}: {len(town.parcels)} parcels read and validated (CRS {town.crs.to_string()}); layers: "
+          f"{', '.join(sorted(town.layers)) or 'none'}")
+    for model, state in project.models.items():
+        print(f"  {model:22s} {state}")
+    print(f"wrote {project.folder}/: parameters.yaml (edit the estimates), scenarios/baseline.yaml, "
+          f"notebooks/00_我的城镇.ipynb, README.txt\nnext: {project.next_command()}")
+    return 0
+
+
 def _figure_options(parser: argparse.ArgumentParser, *, progress: bool = True) -> None:
     """The options every command that writes a folder of figures shares: ``--dpi``, ``--force`` and
     (with progress bars) ``--quiet``."""
@@ -132,6 +161,22 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", default="out/demo", help=f"output folder, replaced atomically; {_OUT_RULE}")
     _figure_options(demo)
     demo.set_defaults(func=_demo)
+    ini = sub.add_parser(
+        "init", help="为自己的城镇建立项目 / set up a project for your own town",
+        description="读取并验证三调地类图斑、三区三线与国土空间规划图层 (按规划部门的编码原样读取), 写出参数文件、"
+                    "情景文件和入门笔记本, 并给出下一条命令。Read and validate your town's data and write a project "
+                    "to edit and run. 例 / example: landkit init 我的镇 --dltb DLTB.gdb "
+                    "--zoning YJJBNTBHTB=三区三线.gpkg --planning 规划.gpkg@YDYH --dem dem.tif",
+    )
+    ini.add_argument("folder", help="项目文件夹 / project folder (new or empty)")
+    ini.add_argument("--dltb", required=True, help="三调地类图斑 / parcels file (GPKG, SHP, GDB)")
+    ini.add_argument("--layer", help="地类图斑图层名 / parcels layer (default DLTB)")
+    ini.add_argument("--zoning", action="append", metavar="KEY=FILE[@LAYER]",
+                     help="三区三线图层 / a zoning layer, e.g. YJJBNTBHTB=三区三线.gpkg (repeat for each)")
+    ini.add_argument("--planning", metavar="FILE[@LAYER]", help="国土空间规划用地图层 / the planning layer")
+    ini.add_argument("--dem", help="高程 / DEM GeoTIFF in the parcels' CRS")
+    ini.add_argument("--force", action="store_true", help="替换 landkit init 以前写的项目 / replace an earlier project")
+    ini.set_defaults(func=_init)
     val = sub.add_parser("validate", help="read and validate a 三调 地类图斑 file")
     val.add_argument("path")
     val.add_argument("--layer")

@@ -109,6 +109,8 @@ def input_files(scenario: Scenario) -> list[tuple[str, Path]]:
         files.append(("parcels", Path(scenario.data["source"])))
         if scenario.data.get("dem"):
             files.append(("dem", Path(scenario.data["dem"])))
+        for key in ("zoning", "context"):
+            files += [(f"{key} {k}", Path(v[0])) for k, v in (scenario.data.get(key) or {}).items()]
     files.append(("parameters", Path(scenario.data["params"]) if scenario.data.get("params")
                   else SAMPLE_DIR / "parameters.yaml"))
     return files
@@ -123,7 +125,12 @@ def load_town(scenario: Scenario) -> Any:
     if data["source"] == "sample":
         town = load_sample()
     else:
-        town = Town.from_files(data["source"], layer=data.get("layer"), dem=data.get("dem"))
+        def layers(key: str) -> dict[str, Any] | None:
+            spec = data.get(key)
+            return {k: (v[0], v[1]) if len(v) > 1 else v[0] for k, v in spec.items()} if spec else None
+
+        town = Town.from_files(data["source"], layer=data.get("layer"), dem=data.get("dem"), zoning=layers("zoning"),
+                               context=layers("context"))
     params = Parameters.load(data.get("params")) if data.get("params") else town.params
     if scenario.parameters:
         params = params.with_overrides(scenario.parameters, source=f"scenario {scenario.name}")

@@ -102,7 +102,7 @@ def default_links() -> tuple[str, ...]:
 
 
 TOP_KEYS = ("name", "title", "description", "data", "parameters", "policy", "solver", "models", "links", "sweep")
-DATA_KEYS = ("source", "layer", "dem", "params")
+DATA_KEYS = ("source", "layer", "dem", "params", "zoning", "context")
 POLICY_KEYS = ("date", "farmland_regime")
 
 
@@ -187,6 +187,28 @@ def _unknown(where: str, keys: Mapping[str, Any], allowed: tuple[str, ...] | lis
                     "unknown_key") for k in keys if k not in allowed]
 
 
+def _layer_specs(spec: Any, base: Path, where: str) -> tuple[dict[str, list[str]], list[Problem]]:
+    """``{KEY: path}`` or ``{KEY: [path, layer]}`` with paths resolved against the scenario's folder."""
+    if spec is None:
+        return {}, []
+    if not isinstance(spec, Mapping):
+        return {}, [Problem(where, f"must be a mapping of layer keys to files, got {spec!r}",
+                            "e.g. {YJJBNTBHTB: zoning.gpkg, GHYT: [plan.gpkg, YDYH]}", "value")]
+    out: dict[str, list[str]] = {}
+    problems = []
+    for key, value in spec.items():
+        parts = [value] if isinstance(value, str) else list(value) if isinstance(value, list) else []
+        if not parts or len(parts) > 2 or not all(isinstance(v, str) for v in parts):
+            problems.append(Problem(f"{where}.{key}", f"is {value!r}", "a file, or [file, layer]", "value"))
+            continue
+        path = (base / parts[0]).resolve()
+        if not path.exists():
+            problems.append(Problem(f"{where}.{key}", f"file {path} not found", "give an existing file",
+                                    "missing_file"))
+        out[str(key)] = [str(path), *parts[1:]]
+    return out, problems
+
+
 def _override_problems(overrides: Mapping[str, Any], params_file: str | None, models: Any) -> list[Problem]:
     """Problems with the parameter overrides: the file's own, unknown keys, bad values, superseded keys."""
     from landkit.params import Parameters
@@ -259,6 +281,11 @@ def scenario_from_dict(tree: Any, *, source: str = "<scenario>", base_dir: str |
             out_data[key] = str(p)
     if data.get("layer") is not None:
         out_data["layer"] = str(data["layer"])
+    for key in ("zoning", "context"):
+        layers, layer_problems = _layer_specs(data.get(key), base, f"data.{key}")
+        problems += layer_problems
+        if layers:
+            out_data[key] = layers
 
     # parameters
     params = section("parameters")

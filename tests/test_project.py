@@ -1,0 +1,71 @@
+"""Your own town in two commands (issue #23, part 3): ``landkit init`` then ``landkit run``."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import pytest
+import shapely
+import yaml
+
+from landkit.cli import main
+from landkit.sample import write_synthetic
+
+
+@pytest.fixture(scope="module")
+def office_data(tmp_path_factory):
+    """A town unlike the sample: synthetic parcels and zoning, and a planning layer in GB 50137 letters in a
+    file of its own, as a planning office would hand it over."""
+    folder = tmp_path_factory.mktemp("office")
+    source = write_synthetic(folder, 2500, seed=5, dem=True)
+    parcels = gpd.read_file(source, layer="DLTB")
+    xmin, ymin, xmax, ymax = parcels.total_bounds
+    xm, ym = (xmin + xmax) / 2, (ymin + ymax) / 2
+    planning = gpd.GeoDataFrame({"YDDM": ["R2", "M1", "B1", "G1"], "YDMC": ["二类居住用地", "一类工业用地",
+                                                                            "商业用地", "公园绿地"]},
+                                geometry=[shapely.box(xmin, ym, xm, ymax), shapely.box(xm, ym, xmax, ymax),
+                                          shapely.box(xmin, ymin, xm, ym), shapely.box(xm, ymin, xmax, ym)],
+                                crs=parcels.crs)
+    planning.to_file(folder / "规划.gpkg", layer="控规用地", driver="GPKG")
+    return {"dltb": source, "planning": folder / "规划.gpkg", "dem": folder / "dem.tif", "root": folder}
+
+
+def test_init_then_run_on_a_town_never_seen(office_data, tmp_path, capsys) -> None:
+    project = tmp_path / "我的镇"
+    assert main(["init", str(project), "--dltb", str(office_data["dltb"]), "--planning",
+                 f"{office_data['planning']}@控规用地", "--dem", str(office_data["dem"])]) == 0
+    out = capsys.readouterr().out
+    assert "next: landkit run" in out and "linkage" in out
+    scenario = project / "scenarios" / "baseline.yaml"
+    tree = yaml.safe_load(scenario.read_text(encoding="utf-8"))
+    assert tree["models"]["reserve"]["enabled"] and not tree["models"]["linkage"]["enabled"]
+    assert "GHYT" in tree["data"]["context"]
+    nb = json.loads((project / "notebooks" / "00_我的城镇.ipynb").read_text(encoding="utf-8"))
+    assert nb["nbformat"] == 4 and any("run_scenario" in "".join(c["source"]) for c in nb["cells"])
+    params = yaml.safe_load((project / "parameters.yaml").read_text(encoding="utf-8"))
+    assert params["town"]["seat_xy_m"]["tag"] == "E"  # the centroid stands in for the seat: an estimate
+
+    bundle = tmp_path / "bundle"
+    assert main(["run", str(scenario), "--out", str(bundle), "--quiet"]) == 0
+    plan = gpd.read_file(bundle / "results.gpkg", layer="reserve_parcels")
+    assert len(plan) > 0
+    audit = json.loads((bundle / "audit.json").read_text(encoding="utf-8"))
+    assert any(i["role"] == "context GHYT" for i in audit["inputs"])  # the office's planning file, hashed
+
+
+def test_init_names_bad_planning_codes_and_refuses_a_users_folder(office_data, tmp_path, capsys) -> None:
+    bad = gpd.read_file(office_data["planning"], layer="控规用地")
+    bad.loc[0, "YDDM"] = "Q9"
+    bad.to_file(tmp_path / "bad.gpkg", layer="控规用地", driver="GPKG")
+    assert main(["init", str(tmp_path / "p"), "--dltb", str(office_data["dltb"]),
+                 "--planning", f"{tmp_path / 'bad.gpkg'}@控规用地"]) == 1
+    err = capsys.readouterr().err
+    assert "'Q9'" in err and "Traceback" not in err and not (tmp_path / "p").exists()
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("x", encoding="utf-8")
+    assert main(["init", str(mine), "--dltb", str(office_data["dltb"])]) == 1
+    assert (mine / "notes.txt").exists()
+    assert main(["init", str(tmp_path / "q"), "--dltb", str(office_data["dltb"]), "--zoning", "nonsense"]) == 1
+    assert "KEY=FILE" in capsys.readouterr().err
