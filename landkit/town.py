@@ -271,9 +271,10 @@ class Town:
         layer : str, optional
             Layer name; default ``DLTB`` when present, or the only layer.
         zoning, context : mapping, optional
-            Layer key (e.g. ``"YJJBNTBHTB"``) to a path, or to ``(path, layer)``. Zoning keys get
-            a ``frac_<KEY>`` column. When omitted and ``parcels_path`` is a GeoPackage, layers of
-            that file named like :data:`ZONING_LAYERS` are used.
+            Layer key (e.g. ``"YJJBNTBHTB"``) to a path, or to ``(path, layer)``; a path alone to a
+            file of several layers reads the layer named like the key. Zoning keys get a
+            ``frac_<KEY>`` column. When omitted and ``parcels_path`` is a GeoPackage, layers of that
+            file named like :data:`ZONING_LAYERS` are used.
         dem : path, optional
             DEM GeoTIFF (checked for CRS); adds ``elev_m_mean`` and ``slope_deg_mean``.
         params : path or Parameters, optional
@@ -302,6 +303,9 @@ class Town:
         for key, spec in specs.items():
             path, lyr = spec if isinstance(spec, tuple) else (spec, None)
             try:
+                if lyr is None:  # a file of several layers: the one named like the key (YJJBNTBHTB ...)
+                    named = [n for n in io.list_layers(path) if n.casefold() == key.casefold()]
+                    lyr = named[0] if len(named) == 1 else None
                 layers[key] = io.read_layer(path, lyr, crs=crs, target_crs=target)
             except ValidationError as exc:
                 problems.extend(exc.problems)

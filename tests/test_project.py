@@ -69,3 +69,14 @@ def test_init_names_bad_planning_codes_and_refuses_a_users_folder(office_data, t
     assert (mine / "notes.txt").exists()
     assert main(["init", str(tmp_path / "q"), "--dltb", str(office_data["dltb"]), "--zoning", "nonsense"]) == 1
     assert "KEY=FILE" in capsys.readouterr().err
+
+
+def test_zoning_from_one_file_of_several_layers_reads_each_by_its_key(office_data, tmp_path) -> None:
+    # the office keeps 三区三线 in one GeoPackage: --zoning KEY=FILE reads the layer named KEY
+    from landkit.town import Town
+
+    src = office_data["dltb"]
+    zoning = {key: str(src) for key in ("YJJBNTBHTB", "STBHHX", "CZKFBJ")}
+    town = Town.from_files(src, layer="DLTB", zoning=zoning)
+    assert {"YJJBNTBHTB", "STBHHX", "CZKFBJ"} <= set(town.layers)
+    assert town.parcels["frac_CZKFBJ"].max() > 0
