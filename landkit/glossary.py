@@ -7,7 +7,7 @@ bundle's ``kpis.json`` and 关键指标 table, the comparison, the report).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 #: Headline figures of a scenario run, in the order they are shown and compared.
@@ -56,9 +56,25 @@ def combine_kpis(parts: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def labelled(kpis: Mapping[str, Any]) -> dict[str, Any]:
-    """The headline figures under their Chinese headings (as ``kpis.json`` and the 关键指标 table show them)."""
-    return {KPI_LABELS.get(k, k): v for k, v in kpis.items()}
+#: Figures that rest on an input column (when that column was estimated, the figure is an estimate too).
+KPI_INPUTS: dict[str, tuple[str, ...]] = {
+    "households_moved": ("households",), "park_households": ("households",),
+    "acquisition_cost_wan_yuan": ("households", "floor_area_m2"), "npv_wan_yuan": ("households", "floor_area_m2"),
+    "min_cash_wan_yuan": ("households", "floor_area_m2"), "max_debt_wan_yuan": ("households", "floor_area_m2"),
+}
+#: The mark put after a heading whose figure rests on an estimated input.
+ESTIMATE_MARK = "（估）"
 
 
-__all__ = ["ADDITIVE_KPIS", "KPI_LABELS", "combine_kpis", "labelled"]
+def labelled(kpis: Mapping[str, Any], estimated: Iterable[str] = ()) -> dict[str, Any]:
+    """The headline figures under their Chinese headings (as the 关键指标 table shows them).
+
+    ``estimated`` names input columns landkit estimated (:attr:`landkit.Town.estimates`); a figure that
+    rests on one gets :data:`ESTIMATE_MARK` after its heading.
+    """
+    est = set(estimated)
+    return {KPI_LABELS.get(k, k) + (ESTIMATE_MARK if est & set(KPI_INPUTS.get(k, ())) else ""): v
+            for k, v in kpis.items()}
+
+
+__all__ = ["ADDITIVE_KPIS", "ESTIMATE_MARK", "KPI_INPUTS", "KPI_LABELS", "combine_kpis", "labelled"]

@@ -176,6 +176,38 @@ def adjacency_table(parcels: gpd.GeoDataFrame, *, min_length_m: float = 0.01) ->
     ).reset_index(drop=True)
 
 
+
+def estimate_homesteads(parcels: gpd.GeoDataFrame, params: Parameters, columns: list[str]
+                        ) -> tuple[gpd.GeoDataFrame, dict[str, str]]:
+    """Estimate ``households`` and ``floor_area_m2`` of 0702 农村宅基地 parcels where the data has none.
+
+    三调 carries neither. Rather than 0 (a homestead bought with no one moved and nothing paid), each of
+    ``columns`` is estimated by a named rule from the parameters, both estimates (tag E):
+
+    - households = round(宅基地 area ÷ ``acquisition.homestead_mu_per_household``), at least 1 per parcel;
+    - floor area = 宅基地 area (m²) × ``acquisition.homestead_floor_area_ratio``.
+
+    Returns the parcels and ``{column: rule}`` for what was estimated (empty when nothing was).
+    """
+    if not columns:
+        return parcels, {}
+    out = parcels.copy()
+    homestead = out["DLBM"].astype(str).str[:4].eq("0702").to_numpy() if "DLBM" in out else np.zeros(len(out), bool)
+    rules: dict[str, str] = {}
+    if "households" in columns:
+        per = float(params["acquisition.homestead_mu_per_household"])
+        hh = np.where(homestead, np.maximum(np.round(out["area_mu"].to_numpy() / per), 1), 0)
+        out["households"] = hh.astype("int64")
+        rules["households"] = (f"估算: 0702 宅基地面积 ÷ {per:g} 亩/户 (acquisition.homestead_mu_per_household, "
+                               "an estimate): the data has no households")
+    if "floor_area_m2" in columns:
+        ratio = float(params["acquisition.homestead_floor_area_ratio"])
+        out["floor_area_m2"] = np.where(homestead, out["area_m2"].to_numpy() * ratio, 0.0)
+        rules["floor_area_m2"] = (f"估算: 0702 宅基地面积 × {ratio:g} (acquisition.homestead_floor_area_ratio, "
+                                  "an estimate): the data has no floor area")
+    return out, rules
+
+
 @dataclass(eq=False)
 class Town:
     """A town ready for the decision models.
@@ -205,6 +237,8 @@ class Town:
     dem_path: Path | None = None
     name: str = "探沂镇"
     source: str = "<memory>"
+    #: Columns landkit estimated because the data did not carry them, each with the rule used.
+    estimates: dict[str, str] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -240,9 +274,13 @@ class Town:
                 raise CRSError(source, [Problem(f"layer {key}", "no CRS", "set one with gdf.set_crs(...)", "crs")])
             aligned[key] = layer if layer.crs == parcels.crs else layer.to_crs(parcels.crs)
         derived = cls._derive(parcels, aligned)
+        par = params or Parameters.load()
+        missing = [c for c in ("households", "floor_area_m2") if c not in parcels.columns
+                   or pd.to_numeric(parcels[c], errors="coerce").fillna(0).eq(0).all()]
+        derived, estimates = estimate_homesteads(derived, par, missing)
         town = cls(
-            parcels=derived, layers=aligned, params=params or Parameters.load(),
-            dem_path=Path(dem) if dem is not None else None, name=name, source=source,
+            parcels=derived, layers=aligned, params=par,
+            dem_path=Path(dem) if dem is not None else None, name=name, source=source, estimates=estimates,
         )
         if dem is not None:
             town._add_terrain()
@@ -384,7 +422,8 @@ class Town:
         from dataclasses import replace
 
         par = params if isinstance(params, Parameters) else Parameters.load(params)
-        return replace(self, params=par)
+        parcels, estimates = estimate_homesteads(self.parcels, par, list(self.estimates))
+        return replace(self, params=par, parcels=parcels, estimates=estimates)
 
     def layer(self, key: str) -> gpd.GeoDataFrame:
         """One zoning or context layer; an unknown key lists the layers the town has."""

@@ -80,3 +80,39 @@ def test_zoning_from_one_file_of_several_layers_reads_each_by_its_key(office_dat
     town = Town.from_files(src, layer="DLTB", zoning=zoning)
     assert {"YJJBNTBHTB", "STBHHX", "CZKFBJ"} <= set(town.layers)
     assert town.parcels["frac_CZKFBJ"].max() > 0
+
+
+def test_a_town_without_households_is_estimated_by_a_named_rule(office_data, tmp_path) -> None:
+    # 三调 as offices hold it: no households, no floor area. Not 0 (a homestead bought with no one moved):
+    # an estimate by a named rule, marked wherever a figure rests on it.
+    import pyogrio
+
+    from landkit.scenario import run_scenario
+    from landkit.town import Town
+
+    src = office_data["dltb"]
+    bare = tmp_path / "三调.gpkg"
+    for name in pyogrio.list_layers(src)[:, 0]:
+        layer = gpd.read_file(src, layer=name)
+        if name == "DLTB":
+            layer = layer.drop(columns=[c for c in ("households", "floor_area_m2", "HOUSEHOLDS") if c in layer])
+        layer.to_file(bare, layer=name, driver="GPKG")
+    town = Town.from_files(bare)
+    assert set(town.estimates) == {"households", "floor_area_m2"}
+    home = town.parcels[town.parcels["DLBM"].astype(str).str.startswith("0702")]
+    expect = (home["area_mu"] / 0.4).round().clip(lower=1)
+    assert (home["households"] == expect).all() and (home["floor_area_m2"] > 0).all()
+    halved = town.with_params(town.params.with_overrides({"acquisition.homestead_mu_per_household": 0.8}))
+    assert halved.parcels.loc[home.index, "households"].sum() < home["households"].sum()
+
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(yaml.safe_dump({"name": "bare", "data": {"source": str(bare)},
+                                        "solver": {"time_limit_s": 30, "mip_gap": 0.02},
+                                        "models": {"reserve": {"enabled": True}}, "links": []},
+                                       allow_unicode=True), encoding="utf-8")
+    run = run_scenario(scenario, tmp_path / "bundle", progress=False)
+    kpis = (run.path / "tables" / "关键指标.csv").read_text(encoding="utf-8-sig")
+    assert "搬迁户数(户)（估）" in kpis and "净现值NPV(万元)（估）" in kpis
+    audit = json.loads((run.path / "audit.json").read_text(encoding="utf-8"))
+    assert set(audit["estimates"]) == {"households", "floor_area_m2"}
+    assert "估算的输入" in (run.path / "report.html").read_text(encoding="utf-8")

@@ -27,7 +27,11 @@ def run_blocks(run: Any, tables: dict[str, list[tuple[str, pd.DataFrame]]],
     links = [link for link in sc.links if sc.has_link(link)]
     blocks.append(Paragraph("模型衔接 (links applied): " + ("; ".join(links) or "无")))
     blocks.append(Heading("关键指标", 1))
-    shown = labelled(run.kpis)
+    estimates = getattr(run.town, "estimates", {}) or {}
+    if estimates:
+        blocks.append(Paragraph("估算的输入 (the data lacks them; figures marked （估） rest on them): "
+                                + "; ".join(f"{col}: {rule}" for col, rule in estimates.items())))
+    shown = labelled(run.kpis, estimates)
     k = pd.DataFrame({"指标": list(shown), "数值": ["—" if v is None else v for v in shown.values()]})
     blocks.append(Table("关键指标汇总表", k))
     for a in adapters():

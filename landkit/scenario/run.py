@@ -230,7 +230,7 @@ def run_scenario(scenario: Scenario | str | os.PathLike[str], out: str | os.Path
             if "XZQ" in town.layers:
                 w.layer("town_boundary", town.layers["XZQ"])
             run.kpis = scenario_kpis(run)
-            shown = labelled(run.kpis)
+            shown = labelled(run.kpis, town.estimates)
             w.table("summary", "关键指标", pd.DataFrame({"指标": list(shown), "数值": list(shown.values())}))
             w.table("summary", "参数表", town.params.table())
             w.table("summary", "模型耗时", run.timings())
@@ -297,6 +297,7 @@ def _write_audit(run: ScenarioRun, root: Path) -> None:
         "load_time_s": round(run.load_time_s, 3),
         "models": {m: r.to_dict() for m, r in run.records.items()},
         "links_applied": [link for link in sc.links if sc.has_link(link)],
+        "estimates": dict(getattr(run.town, "estimates", {}) or {}),
         "outputs": sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()),
     }
     (root / "audit.json").write_text(json.dumps(jsonable(audit), ensure_ascii=False, indent=1), encoding="utf-8")
