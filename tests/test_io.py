@@ -555,3 +555,18 @@ def test_read_raster_nodata_to_nan(tmp_path) -> None:
     data[1, 1] = -9999.0
     arr, info = read_raster(write_raster(tmp_path / "dem.tif", data))
     assert np.isnan(arr[1, 1]) and arr[2, 3] == 203.0 and info.width == 4
+
+
+def test_a_town_on_a_zone_edge_gets_one_zone_and_is_told_why() -> None:
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from landkit.io._crs import to_projected
+
+    # 118.3°E–118.7°E: across the 118.5°E edge between CM 117E (EPSG:4548) and CM 120E (EPSG:4549)
+    gdf = gpd.GeoDataFrame({"BSM": ["a", "b"]}, geometry=[box(118.30, 35.0, 118.35, 35.05),
+                                                          box(118.65, 35.0, 118.70, 35.05)], crs="EPSG:4490")
+    out, note = to_projected(gdf, source="县界.gpkg")
+    assert out.crs.to_epsg() in (4548, 4549)
+    assert "spans two 3-degree Gauss-Kruger zones" in note and "EPSG:4548" in note and "EPSG:4549" in note
+    assert f"EPSG:{out.crs.to_epsg()}" in note.split("centre,")[1]

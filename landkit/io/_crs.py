@@ -197,6 +197,13 @@ def to_projected(
     else:
         minx, _, maxx, _ = gdf.total_bounds
         target = CRS.from_epsg(gk_zone_epsg((minx + maxx) / 2))
+        west, east = gk_zone_epsg(minx), gk_zone_epsg(maxx)
+        if west != east:
+            notes.append(
+                f"the layer spans two 3-degree Gauss-Kruger zones ({minx:.3f}°E–{maxx:.3f}°E: "
+                f"{crs_label(CRS.from_epsg(west))} and {crs_label(CRS.from_epsg(east))}); the whole town is put "
+                f"in the zone of its centre, {crs_label(target)}, so every area and distance is measured on one "
+                "grid (pass crs=/target_crs= to choose another)")
     datum = crs.datum.name if crs.datum is not None else ""
     if "2000" not in datum and "WGS" not in datum.upper():
         notes.append(f"datum {datum} → CGCS2000 uses PROJ's default transformation, which may be off by "
