@@ -20,14 +20,18 @@ Output folders follow three rules:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
 import shutil
+import signal
 import tempfile
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from landkit._errors import OutputFolderError
 
@@ -78,6 +82,9 @@ def sweep_leftovers(path: Path) -> list[Path]:
     for sibling in path.parent.iterdir():
         m = pattern.match(sibling.name)
         if m and not _pid_alive(int(m.group(1))):
+            kept = sibling / path.name
+            if f".{_OLD}-" in sibling.name and kept.is_dir() and not path.exists():
+                os.replace(kept, path)  # an earlier output left mid-swap: restored, not deleted
             if sibling.is_dir() and not sibling.is_symlink():
                 shutil.rmtree(sibling, ignore_errors=True)
             else:
@@ -86,13 +93,37 @@ def sweep_leftovers(path: Path) -> list[Path]:
     return removed
 
 
+def _digest(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _changed_files(folder: Path, written: dict[str, Any]) -> list[str]:
+    """Files whose content differs from what landkit wrote (an edited parameters.yaml, say)."""
+    changed = []
+    for rel, meta in written.items():
+        f = folder / rel
+        if not isinstance(meta, dict) or not f.is_file():
+            continue
+        if f.stat().st_size != meta.get("size") or _digest(f) != meta.get("sha256"):
+            changed.append(rel)
+    return changed
+
+
 def _listed_files(folder: Path) -> set[str] | None:
-    """The files a landkit output says it wrote (relative paths), or None if ``folder`` is not one."""
+    """The files a landkit output says it wrote, unchanged since (relative paths), or None if ``folder`` is
+    not one. A file landkit wrote that was edited since counts as the user's."""
     marker = folder / MARKER
     if marker.is_file():
         try:
             record = json.loads(marker.read_text(encoding="utf-8"))
-            return {str(f) for f in record["files"]} | {MARKER}
+            files = record["files"]
+            if isinstance(files, dict):
+                return (set(files) - set(_changed_files(folder, files))) | {MARKER}
+            return {str(f) for f in files} | {MARKER}
         except (OSError, ValueError, KeyError, TypeError):
             return None
     audit = folder / "audit.json"  # a run bundle written before the marker existed
@@ -144,9 +175,23 @@ def check_output_folder(path: str | os.PathLike[str], *, force: bool = False) ->
     if extra and not force:
         shown = ", ".join(extra[:5]) + (f" and {len(extra) - 5} more" if len(extra) > 5 else "")
         raise OutputFolderError(
-            f"{path} is a landkit output, but {len(extra)} file(s) in it were not written by landkit ({shown}): "
-            "they would be lost. Move them out, choose another output folder (--out), or pass --force to "
-            "replace the folder and everything in it")
+            f"{path} is a landkit output, but {len(extra)} file(s) in it were added or edited since landkit wrote "
+            f"them ({shown}): they would be lost. Move them out, choose another output folder (--out), or pass "
+            "--force to replace the folder and everything in it")
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold Ctrl-C, SIGTERM and SIGHUP for a moment (main thread only); they arrive after the block."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    held = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _temp_sibling(path: Path, tag: str) -> Path:
@@ -156,8 +201,9 @@ def _temp_sibling(path: Path, tag: str) -> Path:
 
 
 def _write_marker(folder: Path, kind: str) -> None:
-    files = sorted(_files_under(folder))
-    record = {"landkit_output": 1, "kind": kind, "pid": os.getpid(),
+    files = {rel: {"size": (folder / rel).stat().st_size, "sha256": _digest(folder / rel)}
+             for rel in sorted(_files_under(folder)) if (folder / rel).is_file()}
+    record = {"landkit_output": 2, "kind": kind, "pid": os.getpid(),
               "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "files": files}
     (folder / MARKER).write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
 
@@ -217,20 +263,25 @@ def atomic_dir(path: str | os.PathLike[str], *, kind: str = "output", force: boo
     path.parent.mkdir(parents=True, exist_ok=True)
     sweep_leftovers(path)
     tmp = _temp_sibling(path, _PARTIAL)
+    old: Path | None = None
     done = False
     try:
         yield tmp
         _write_marker(tmp, kind)
         check_output_folder(path, force=force)  # nothing of the user's arrived while we wrote
-        if path.exists():
-            old = _temp_sibling(path, _OLD)
-            os.replace(path, old / path.name)
-            os.replace(tmp, path)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, path)
+        with _signals_held():  # Ctrl-C between the two renames would leave neither folder in place
+            if path.exists():
+                old = _temp_sibling(path, _OLD)
+                os.replace(path, old / path.name)
+                os.replace(tmp, path)
+            else:
+                os.replace(tmp, path)
         done = True
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
     finally:
+        if old is not None and not path.exists() and (old / path.name).exists():
+            os.replace(old / path.name, path)  # put the previous output back
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
         if not done:  # leave no empty parents we made behind a failed write

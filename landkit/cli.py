@@ -317,7 +317,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers: dict[int, Any] = {}
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGHUP):
-            handlers[sig] = signal.signal(sig, _raise_terminated)
+            if signal.getsignal(sig) is signal.SIG_DFL:  # `nohup landkit ...` keeps ignoring SIGHUP
+                handlers[sig] = signal.signal(sig, _raise_terminated)
     try:
         return int(args.func(args))
     except USER_ERRORS as exc:  # bad input: a readable message, no traceback

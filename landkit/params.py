@@ -119,11 +119,23 @@ def _empties(v: Any, where: str) -> Iterator[str]:
             yield from _empties(x, f"{where}.{k}")
 
 
+def _is_years(values: list[Any]) -> bool:
+    return all(isinstance(x, int) and not isinstance(x, bool) and 1900 <= x <= 2100 for x in values)
+
+
 def _shape_problem(ref: Any, value: Any, where: str) -> str | None:
     """Why ``value`` cannot stand where landkit reads a value shaped like ``ref`` (None if it can)."""
     if _kind(ref) != _kind(value):
         example = ref if not isinstance(ref, list | Mapping) else f"a {_kind(ref)} such as {ref!r}"[:80]
         return f"{where} is {value!r} ({_kind(value)}); landkit reads a {_kind(ref)} here, e.g. {example}"
+    if isinstance(ref, list) and ref and _is_years(ref):
+        bad = [x for x in value if not (isinstance(x, int) and not isinstance(x, bool) and 1900 <= x <= 2100)]
+        if bad:
+            return f"{where} holds {bad[0]!r}; landkit reads whole years here, e.g. {ref!r}"
+        return None
+    if isinstance(ref, list) and ref and all(_is_number(x) for x in ref) and len(value) != len(ref):
+        return (f"{where} has {len(value)} values; landkit reads {len(ref)} here (one per class), "
+                f"e.g. {ref!r}"[:200])
     if isinstance(ref, list) and ref and value:
         kinds = {_kind(x) for x in ref}
         if len(kinds) == 1:
@@ -135,6 +147,10 @@ def _shape_problem(ref: Any, value: Any, where: str) -> str | None:
                     if why:
                         return why
     if isinstance(ref, Mapping):
+        named = [k for k in ref if not isinstance(k, int)]
+        missing = [k for k in named if k not in value]
+        if missing:  # a table by name (uses, groups, classes): every name landkit reads must be there
+            return f"{where} lacks {', '.join(map(str, missing))}; landkit reads {', '.join(map(str, named))} here"
         kinds = {_kind(x) for x in ref.values()}
         for k, x in value.items():
             if k in ref:

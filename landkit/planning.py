@@ -81,9 +81,9 @@ CODE_TABLE: dict[str, tuple[str, str | None]] = {
     "E": ("非建设用地", None),
 }
 #: Fields that hold a planning code, in the order they are looked for (case-insensitive).
-CODE_FIELDS: tuple[str, ...] = ("YDYHFLDM", "YDYHDM", "GHYTDM", "GHDLDM", "YDDM", "YDXZDM", "YDXZ", "DLBM")
-#: Fields that hold a planning name.
-NAME_FIELDS: tuple[str, ...] = ("YDYHFLMC", "YDYHMC", "GHYTMC", "GHDLMC", "YDMC", "YDXZMC", "DLMC")
+CODE_FIELDS: tuple[str, ...] = ("YDYHFLDM", "YDYHDM", "GHYTDM", "GHDLDM", "YDDM", "YDXZDM", "YDXZ")
+#: Fields that hold a planning name. (三调's DLBM / DLMC are survey classes, not planned uses: never read.)
+NAME_FIELDS: tuple[str, ...] = ("YDYHFLMC", "YDYHMC", "GHYTMC", "GHDLMC", "YDMC", "YDXZMC")
 #: A parcel whose second-largest use covers more than this share of it is listed as split.
 SPLIT_SHARE = 0.05
 
@@ -164,7 +164,8 @@ def resolve_planning(layer: Any, *, extra_codes: Mapping[str, str | None] | None
         table[str(key).strip().upper()] = (str(key), use)
         names[str(key).strip()] = use
     out = layer.copy()
-    if "planned_use" in out.columns and out["planned_use"].dropna().astype(str).isin(PLANNED_USES).all():
+    given = out["planned_use"].dropna() if "planned_use" in out.columns else pd.Series(dtype=object)
+    if len(given) and given.astype(str).isin(PLANNED_USES).all():
         out["planning_code"] = out["planned_use"].astype(str)
         out["planning_name"] = out["planned_use"].astype(str)
         return PlanningLayer(out, "planned_use", None, "landkit")
@@ -213,7 +214,7 @@ def town_planning(town: Any, *, layer: str = "GHYT") -> Any:
     return resolve_planning(frame, source=f"layer {layer}").frame
 
 
-def planned_use_by_overlap(parcels: Any, planning: Any) -> tuple[pd.Series, pd.DataFrame]:
+def planned_use_by_overlap(parcels: Any, planning: Any) -> tuple[pd.Series, pd.DataFrame, pd.Index]:
     """Each parcel's planned use: the use of the planning polygons it overlaps most, by area.
 
     Parameters
@@ -225,24 +226,28 @@ def planned_use_by_overlap(parcels: Any, planning: Any) -> tuple[pd.Series, pd.D
     Returns
     -------
     use : Series of string
-        By parcel; missing where the parcel's largest overlap is not for sale or it overlaps no polygon.
+        By parcel; missing where the parcel's largest overlap is not for sale or it overlaps no polygon
+        (a shared edge is no overlap).
     split : DataFrame
         Parcels whose second-largest use covers more than :data:`SPLIT_SHARE` of them: ``parcel``,
         ``planned_use``, ``share``, ``second_use``, ``second_share``.
+    not_for_sale : Index
+        The parcels whose largest overlap is land not for sale.
     """
     import geopandas as gpd
 
     use = pd.Series(pd.NA, index=parcels.index, dtype="string")
     empty = pd.DataFrame(columns=["parcel", "planned_use", "share", "second_use", "second_share"])
     if planning is None or len(planning) == 0:
-        return use, empty
+        return use, empty, parcels.index[:0]
     plan = planning[["planned_use", "geometry"]].copy()
     plan["planned_use"] = plan["planned_use"].astype("string").fillna("__not_for_sale__")
     left = gpd.GeoDataFrame({"parcel": parcels.index}, geometry=parcels.geometry.to_numpy(), crs=parcels.crs)
     pieces = gpd.overlay(left, plan.to_crs(parcels.crs), how="intersection", keep_geom_type=True)
     if pieces.empty:
-        return use, empty
+        return use, empty, parcels.index[:0]
     pieces["area"] = pieces.geometry.area
+    pieces = pieces[pieces["area"] > 0]
     by = pieces.groupby(["parcel", "planned_use"], sort=False)["area"].sum().reset_index()
     total = parcels.geometry.area.reindex(by["parcel"]).to_numpy()
     by["share"] = by["area"].to_numpy() / np.maximum(total, 1e-9)
@@ -250,6 +255,7 @@ def planned_use_by_overlap(parcels: Any, planning: Any) -> tuple[pd.Series, pd.D
     best = by.drop_duplicates("parcel", keep="first").set_index("parcel")
     chosen = best["planned_use"].where(best["planned_use"] != "__not_for_sale__")
     use.loc[chosen.index] = chosen.astype("string")
+    not_for_sale = pd.Index(best.index[(best["planned_use"] == "__not_for_sale__").to_numpy()])
     second = by[by.duplicated("parcel", keep="first")].drop_duplicates("parcel", keep="first").set_index("parcel")
     second = second[second["share"] > SPLIT_SHARE]
     split = pd.DataFrame({
@@ -259,7 +265,7 @@ def planned_use_by_overlap(parcels: Any, planning: Any) -> tuple[pd.Series, pd.D
         "second_use": second["planned_use"].replace("__not_for_sale__", "不出让").to_numpy(),
         "second_share": second["share"].round(3).to_numpy(),
     })
-    return use, split
+    return use, split, not_for_sale
 
 
 __all__ = ["CODE_FIELDS", "CODE_TABLE", "NAME_FIELDS", "PLANNED_USES", "SPLIT_SHARE", "PlanningLayer", "code_use",

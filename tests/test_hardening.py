@@ -90,7 +90,7 @@ def test_a_landkit_output_is_replaced_but_not_files_added_to_it(tmp_path):
             (tmp / "sub").mkdir()
             (tmp / "sub" / "b.png").write_bytes(b"png")
     record = json.loads((target / MARKER).read_text(encoding="utf-8"))
-    assert record["files"] == ["a.csv", "sub/b.png"] and record["kind"] == "test"
+    assert sorted(record["files"]) == ["a.csv", "sub/b.png"] and record["kind"] == "test"
     (target / "sub" / "笔记.txt").write_text("mine", encoding="utf-8")
     with pytest.raises(OutputFolderError, match=r"笔记\.txt") as err:
         with atomic_dir(target) as tmp:
@@ -209,7 +209,7 @@ def _wait_for(predicate, timeout_s: float) -> bool:
 
 
 def _job_dirs(tmp: Path) -> list[Path]:
-    return [p for p in tmp.iterdir() if p.name.startswith("landkit-highs-")]
+    return [p for p in tmp.iterdir() if p.name.startswith("landkit-job-highs-")]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -566,3 +566,35 @@ def test_a_solve_stopped_by_its_own_limit_says_why_it_returned_early() -> None:
     assert note and "90% of the 60 s" in note[0] and "54.0 s" in note[0]
     assert _early_stop_note(RawOutcome(status=Status.OPTIMAL, solver_status="Optimal"),
                             Deadlines(start=0.0, limit_s=60.0)) == ()
+
+
+def test_an_edited_file_in_a_landkit_output_is_the_users(tmp_path) -> None:
+    target = tmp_path / "project"
+    with atomic_dir(target, kind="project") as tmp:
+        (tmp / "parameters.yaml").write_text("a: 1\n", encoding="utf-8")
+    (target / "parameters.yaml").write_text("a: 2  # my figure\n", encoding="utf-8")
+    with pytest.raises(OutputFolderError, match=r"parameters\.yaml"):
+        check_output_folder(target)
+
+
+def test_an_output_left_mid_swap_is_restored_not_deleted(tmp_path) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    old = tmp_path / f".bundle.landkit-old-{int(dead.stdout)}-x"
+    (old / "bundle").mkdir(parents=True)
+    (old / "bundle" / "report.html").write_text("<html/>", encoding="utf-8")
+    sweep_leftovers(tmp_path / "bundle")
+    assert (tmp_path / "bundle" / "report.html").exists() and not old.exists()
+
+
+def test_the_job_folder_sweep_leaves_look_alike_folders_alone(tmp_path) -> None:
+    from landkit.optimize._runner import sweep_job_dirs
+
+    mine = tmp_path / "landkit-baseline-20240601-v2"  # a user's folder that looks like a job folder
+    mine.mkdir()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    stale = tmp_path / f"landkit-job-highs-{int(dead.stdout)}-abc"
+    stale.mkdir()
+    assert sweep_job_dirs(tmp_path) == [stale]
+    assert mine.exists()

@@ -73,7 +73,8 @@ def test_each_parcel_takes_its_largest_overlap_and_splits_are_listed() -> None:
         box(60, 0, 160, 50),    # 40 % industrial, 60 % commercial: commercial (a representative point says either)
         box(300, 0, 350, 50),   # outside the planning layer
     ], crs=CRS).set_index("BSM")
-    use, split = planned_use_by_overlap(parcels, planning)
+    use, split, not_for_sale = planned_use_by_overlap(parcels, planning)
+    assert len(not_for_sale) == 0
     assert use["a"] == "industrial" and use["b"] == "commercial" and pd.isna(use["c"])
     assert list(split["parcel"]) == ["b"]
     assert split.iloc[0]["second_use"] == "industrial" and split.iloc[0]["second_share"] == pytest.approx(0.4)
@@ -101,3 +102,16 @@ def test_the_reserve_plan_leaves_out_land_not_for_sale(tmp_path) -> None:
     assert "commercial" not in set(re_planned.parcels["planned_use"])
     assert len(re_planned.parcels) < len(base.parcels)
     assert any("not for sale" in n for n in re_planned.notes)
+
+
+def test_a_parcel_that_only_touches_land_not_for_sale_keeps_the_default() -> None:
+    planning = resolve_planning(_layer(YDYHFLDM=["1401"])).frame  # green space on 0 ≤ x < 100
+    parcels = gpd.GeoDataFrame({"BSM": ["edge"]}, geometry=[box(100, 0, 150, 50)], crs=CRS).set_index("BSM")
+    use, split, not_for_sale = planned_use_by_overlap(parcels, planning)
+    assert pd.isna(use["edge"]) and len(not_for_sale) == 0 and split.empty  # a shared edge is no overlap
+
+
+def test_survey_codes_are_not_read_as_planning_codes() -> None:
+    # 三调 DLBM 1001 is 铁路用地, not 工业用地: a layer with only DLBM has no planning field
+    with pytest.raises(ValidationError, match="no planning code or name field"):
+        resolve_planning(_layer(DLBM=["1001", "0702"]))

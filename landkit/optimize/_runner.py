@@ -8,8 +8,8 @@ the child writes as it goes, so a kill loses no solution that was found.
 A child never outlives its parent, whatever kills the parent: the HiGHS worker watches its
 parent's pid and, when the parent is gone, removes its job folder and exits; on Linux every child
 also gets a death signal (``PR_SET_PDEATHSIG``) as a backstop (CBC has no watchdog of its own). Job
-folders are named ``landkit-<solver>-<pid>-…``; one whose owner died without cleaning up is
-removed by the next solve (:func:`job_dir`).
+folders are named ``landkit-job-<solver>-<pid>-…``; one of this user's whose owner died without
+cleaning up is removed by the next solve (:func:`job_dir`).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ KILL_AT = 1.03
 POLL_S = 0.02
 
 
-_JOB_NAME = re.compile(r"^landkit-[a-z]+-(\d+)-")
+_JOB_NAME = re.compile(r"^landkit-job-[a-z]+-(\d+)-")
 _PR_SET_PDEATHSIG = 1
 
 
@@ -69,7 +69,8 @@ def sweep_job_dirs(root: Path | None = None) -> list[Path]:
     with contextlib.suppress(OSError):
         for entry in root.iterdir():
             m = _JOB_NAME.match(entry.name)
-            if m and int(m.group(1)) != os.getpid() and not _pid_alive(int(m.group(1))) and entry.is_dir():
+            if (m and int(m.group(1)) != os.getpid() and entry.is_dir() and not entry.is_symlink()
+                    and entry.stat().st_uid == os.getuid() and not _pid_alive(int(m.group(1)))):
                 shutil.rmtree(entry, ignore_errors=True)
                 removed.append(entry)
     return removed
@@ -77,12 +78,12 @@ def sweep_job_dirs(root: Path | None = None) -> list[Path]:
 
 @contextlib.contextmanager
 def job_dir(solver: str) -> Iterator[Path]:
-    """A private job folder ``landkit-<solver>-<pid>-…`` in the temp folder, removed afterwards.
+    """A private job folder ``landkit-job-<solver>-<pid>-…`` in the temp folder, removed afterwards.
 
     Folders left by landkit processes that died (and so could not remove theirs) are removed first.
     """
     sweep_job_dirs()
-    with tempfile.TemporaryDirectory(prefix=f"landkit-{solver}-{os.getpid()}-") as tmp:
+    with tempfile.TemporaryDirectory(prefix=f"landkit-job-{solver}-{os.getpid()}-") as tmp:
         yield Path(tmp)
 
 

@@ -298,12 +298,10 @@ def planned_use_of(parcels: pd.DataFrame, planning: pd.DataFrame | None, default
     if planning is None or len(planning) == 0:
         return out, parcels.index[:0], [f"no planning layer: every candidate is taken as {default} "
                                         "(reserve.planned_use_default)"]
-    use, split = planned_use_by_overlap(parcels, planning)
-    covered = _covered(parcels, planning)
-    not_for_sale = parcels.index[use.isna().to_numpy() & covered]
+    use, split, not_for_sale = planned_use_by_overlap(parcels, planning)
     out.loc[use.notna().to_numpy()] = use.dropna()
     notes = []
-    uncovered = int((~covered).sum())
+    uncovered = int(use.isna().sum()) - len(not_for_sale)
     if uncovered:
         notes.append(f"{uncovered} candidates outside every planning polygon are taken as {default} "
                      "(reserve.planned_use_default)")
@@ -315,17 +313,6 @@ def planned_use_of(parcels: pd.DataFrame, planning: pd.DataFrame | None, default
                      + ", ".join(f"{r.parcel} {r.planned_use} {r.share:.0%}/{r.second_use} {r.second_share:.0%}"
                                  for r in split.head(10).itertuples()))
     return out, not_for_sale, notes
-
-
-def _covered(parcels: pd.DataFrame, planning: pd.DataFrame) -> np.ndarray:
-    """True for parcels that overlap some planning polygon."""
-    import shapely
-
-    tree = shapely.STRtree(np.asarray(planning.geometry.values))
-    hit = tree.query(np.asarray(parcels.geometry.values), predicate="intersects")
-    covered = np.zeros(len(parcels), dtype=bool)
-    covered[hit[0]] = True
-    return covered
 
 
 def acquisition_costs(parcels: pd.DataFrame, params: Parameters) -> tuple[pd.Series, pd.Series]:
