@@ -56,6 +56,32 @@ def combine_kpis(parts: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     return out
 
 
+#: Solver statuses as the report writes them.
+STATUS_LABELS: dict[str, str] = {
+    "optimal": "最优", "feasible": "可行", "infeasible": "不可行", "unbounded": "无界",
+    "time_limit_no_solution": "时限内无可行解", "error": "求解出错", "given": "给定 (未优化)",
+    "skipped": "未运行 (无需平衡)", "not run": "未运行",
+}
+#: Links between models, as the report writes them.
+LINK_LABELS: dict[str, str] = {
+    "linkage.surplus -> reserve.quota": "增减挂钩节余指标计入土地收储的新增建设用地指标",
+    "linkage.supplement_units -> farmland.units": "挂钩复垦余下的新增耕地作为占补平衡补充单元",
+    "reserve.occupations -> farmland.ledger": "土地收储占用耕地进入占补平衡台账",
+    "corridor.occupations -> farmland.ledger": "廊道占用耕地进入占补平衡台账",
+    "park_sites.occupations -> farmland.ledger": "园区占用耕地进入占补平衡台账",
+}
+#: The 占补平衡 regimes, as the report writes them.
+REGIME_LABELS: dict[str, str] = {"auto": "按政策日期确定", "per_project": "逐项目先补后占", "annual": "年度以补定占"}
+
+
+def status_text(status: str, gap: float | None = None) -> str:
+    """A solve's status in Chinese, with its proven gap where the solver stopped short of optimality."""
+    label = STATUS_LABELS.get(status, status)
+    if status in ("optimal", "feasible") and gap is not None and gap >= 1e-4:
+        return f"{label}（差距 {gap:.2%}）"
+    return label
+
+
 #: Figures that rest on an input column (when that column was estimated, the figure is an estimate too).
 KPI_INPUTS: dict[str, tuple[str, ...]] = {
     "households_moved": ("households",), "park_households": ("households",),
@@ -77,4 +103,5 @@ def labelled(kpis: Mapping[str, Any], estimated: Iterable[str] = ()) -> dict[str
             for k, v in kpis.items()}
 
 
-__all__ = ["ADDITIVE_KPIS", "ESTIMATE_MARK", "KPI_INPUTS", "KPI_LABELS", "combine_kpis", "labelled"]
+__all__ = ["ADDITIVE_KPIS", "ESTIMATE_MARK", "KPI_INPUTS", "KPI_LABELS", "LINK_LABELS", "REGIME_LABELS",
+           "STATUS_LABELS", "combine_kpis", "labelled", "status_text"]

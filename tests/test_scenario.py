@@ -296,3 +296,10 @@ def test_the_word_report_can_be_handed_in(baseline_run) -> None:
     assert "2,019.00" not in cells and "True" not in cells and "False" not in cells
     wide = [s for s in doc.sections if s.page_width > s.page_height]
     assert all(len(t.columns) <= 8 for t in doc.tables) or wide  # a wide table gets a landscape page
+
+
+def test_the_report_says_in_chinese_how_each_model_was_solved(baseline_run) -> None:
+    html = (baseline_run[0].path / "report.html").read_text(encoding="utf-8")
+    assert "求解：最优" in html or "求解：可行" in html
+    assert "模型衔接：增减挂钩节余指标计入土地收储的新增建设用地指标" in html
+    assert "links applied" not in html and "HiGHS: optimal" not in html and "parameter overrides" not in html
