@@ -57,9 +57,10 @@ PROTECTED: dict[str, str] = {"frac_YJJBNTBHTB": "永久基本农田", "frac_STBH
 TOL_MU = 0.01
 
 
-def _rows(model: str, kind: str, unit_id: Iterable[Any], year: Iterable[Any], area_mu: Iterable[float], *,
-          capacity_kg: Iterable[float] | float = 0.0, paddy_mu: Iterable[float] | float = 0.0,
-          amount_wan_yuan: Iterable[float] | float = 0.0, note: Iterable[str] | str = "") -> pd.DataFrame:
+def claim_rows(model: str, kind: str, unit_id: Iterable[Any], year: Iterable[Any], area_mu: Iterable[float], *,
+               capacity_kg: Iterable[float] | float = 0.0, paddy_mu: Iterable[float] | float = 0.0,
+               amount_wan_yuan: Iterable[float] | float = 0.0, note: Iterable[str] | str = "") -> pd.DataFrame:
+    """Claims of one model and kind (:data:`CLAIM_COLUMNS`); scalars apply to every row."""
     ids = [str(u) for u in unit_id]
     n = len(ids)
 
@@ -77,7 +78,7 @@ def _rows(model: str, kind: str, unit_id: Iterable[Any], year: Iterable[Any], ar
 
 def empty_account() -> pd.DataFrame:
     """An account with no claims."""
-    return _rows("", "parcel", [], [], [])
+    return claim_rows("", "parcel", [], [], [])
 
 
 # --------------------------------------------------------------------------- claims, model by model
@@ -85,10 +86,10 @@ def reserve_claims(result: Any) -> pd.DataFrame:
     """Parcels acquired (newly, in the plan) and 农用地转用 by year, from a :class:`ReserveResult`."""
     s = result.schedule
     new = s[~s["held_at_start"].astype(bool)]
-    parts = [_rows("reserve", "parcel", new.index, new["year_acquired"], new["area_mu"],
+    parts = [claim_rows("reserve", "parcel", new.index, new["year_acquired"], new["area_mu"],
                    capacity_kg=new["capacity_kg"], paddy_mu=new["paddy_mu"], note="收储")]
     q = result.quota_use()
-    parts.append(_rows("reserve", "construction_quota", [f"新增建设用地-{y}" for y in q.index], q.index,
+    parts.append(claim_rows("reserve", "construction_quota", [f"新增建设用地-{y}" for y in q.index], q.index,
                        q["农用地转用(亩)"], note="农用地转用"))
     return pd.concat(parts, ignore_index=True)
 
@@ -98,21 +99,22 @@ def park_claims(result: Any, year: int) -> pd.DataFrame:
     t = result.parcels
     if not len(t):
         return empty_account()
-    return _rows("park_sites", "parcel", t.index, [year] * len(t), t["area_mu"],
+    return claim_rows("park_sites", "parcel", t.index, [year] * len(t), t["area_mu"],
                  note=[f"园区 {n}" for n in (t["park"] if "park" in t else [""] * len(t))])
 
 
 def linkage_claims(result: Any) -> pd.DataFrame:
     """拆旧 plots and 建新 site parcels taken, and the 挂钩 quota flows, from a :class:`LinkageResult`."""
     plots = result.plots
-    parts = [_rows("linkage", "parcel", plots.index, plots["year_demolished"], plots["area_mu"], note="挂钩拆旧")]
+    parts = [claim_rows("linkage", "parcel", plots.index, plots["year_demolished"], plots["area_mu"], note="挂钩拆旧")]
     parts.append(_site_parcel_claims(result))
     years = list(result.plan.inputs.years)
     for kind, flows in (("turnover_borrowed", ("borrow",)), ("turnover_returned", ("repay", "direct")),
                         ("surplus_used", ("use",)), ("surplus_sold", ("sell",))):
         total = sum(result.flow(f).reindex(years).fillna(0.0) for f in flows)
         total = total[total > 1e-9]
-        parts.append(_rows("linkage", kind, [f"挂钩-{kind}-{y}" for y in total.index], total.index, total.to_numpy()))
+        parts.append(claim_rows("linkage", kind, [f"挂钩-{kind}-{y}" for y in total.index], total.index,
+                                total.to_numpy()))
     return pd.concat(parts, ignore_index=True)
 
 
@@ -131,7 +133,7 @@ def _site_parcel_claims(result: Any) -> pd.DataFrame:
     for site, parcels in site_parcels(town, sites).items():
         area = town.parcels.loc[parcels, "area_mu"].astype(float)
         share = min(float(sites.at[site, "land_mu"]) / max(float(area.sum()), 1e-9), 1.0)
-        rows.append(_rows("linkage_site", "parcel", parcels, [int(sites.at[site, "year_opened"])] * len(parcels),
+        rows.append(claim_rows("linkage_site", "parcel", parcels, [int(sites.at[site, "year_opened"])] * len(parcels),
                           area.to_numpy() * share, note=f"挂钩建新 {site} ({share:.0%})"))
     return pd.concat(rows, ignore_index=True) if rows else empty_account()
 
@@ -149,7 +151,7 @@ def site_parcels(town: Any, sites: Any) -> dict[str, list[str]]:
 def corridor_claims(route: Any) -> pd.DataFrame:
     """The corridor's footprint by parcel and area (亩), from a :class:`landkit.corridor.Route`."""
     t = route.parcels_taken()
-    return _rows("corridor", "parcel", t["BSM"], [route.year] * len(t), t["taken_mu"],
+    return claim_rows("corridor", "parcel", t["BSM"], [route.year] * len(t), t["taken_mu"],
                  capacity_kg=t["capacity_kg"], paddy_mu=t["paddy_mu"], note=f"廊道 {route.name}")
 
 
@@ -163,7 +165,7 @@ def farmland_claims(result: Any, unit_parcels: Mapping[str, Iterable[str]] | Non
     units = ledger.units
     share = c.groupby("unit", sort=False)["share"].sum()
     u = units.loc[share.index]
-    parts = [_rows("farmland", "supplement", share.index, u["year"], u["area_mu"].to_numpy() * share.to_numpy(),
+    parts = [claim_rows("farmland", "supplement", share.index, u["year"], u["area_mu"].to_numpy() * share.to_numpy(),
                    capacity_kg=u["capacity_kg"].to_numpy() * share.to_numpy(),
                    paddy_mu=u["paddy_mu"].to_numpy() * share.to_numpy(),
                    amount_wan_yuan=u["cost_wan_yuan"].to_numpy() * share.to_numpy(), note=u["note"])]
@@ -171,7 +173,7 @@ def farmland_claims(result: Any, unit_parcels: Mapping[str, Iterable[str]] | Non
         parcels = [str(p) for p in (unit_parcels or {}).get(str(unit), ())]
         if parcels and parcel_area_mu is not None:
             area = parcel_area_mu.reindex(parcels).fillna(0.0).to_numpy() * float(share[unit])
-            parts.append(_rows("farmland", "parcel", parcels, [int(units.at[unit, "year"])] * len(parcels), area,
+            parts.append(claim_rows("farmland", "parcel", parcels, [int(units.at[unit, "year"])] * len(parcels), area,
                                note=f"补充耕地项目 {unit}"))
     return pd.concat(parts, ignore_index=True)
 
@@ -291,5 +293,5 @@ def _quota_problems(account: pd.DataFrame, quota_mu: Mapping[int, float]) -> lis
     return out
 
 
-__all__ = ["CLAIM_COLUMNS", "KINDS", "check_account", "corridor_claims", "empty_account",
+__all__ = ["CLAIM_COLUMNS", "KINDS", "check_account", "claim_rows", "corridor_claims", "empty_account",
            "farmland_claims", "linkage_claims", "park_claims", "reserve_claims", "site_parcels"]

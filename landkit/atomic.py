@@ -59,7 +59,8 @@ def _open_up(path: Path, *, directory: bool) -> None:
     os.chmod(path, (0o777 if directory else 0o666) & ~umask())
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """True while a process with this id runs (ours or someone else's)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -81,7 +82,7 @@ def sweep_leftovers(path: Path) -> list[Path]:
         return removed
     for sibling in path.parent.iterdir():
         m = pattern.match(sibling.name)
-        if m and not _pid_alive(int(m.group(1))):
+        if m and not pid_alive(int(m.group(1))):
             kept = sibling / path.name
             if f".{_OLD}-" in sibling.name and kept.is_dir() and not path.exists():
                 os.replace(kept, path)  # an earlier output left mid-swap: restored, not deleted

@@ -63,6 +63,14 @@ def _models_allowed(town: Any) -> dict[str, str]:
     out["linkage"] = "enabled" if ("GHYT" in layers and has_villages) else (
         "disabled: needs the planning layer (建新 sites) and a villages layer with area_name (拆旧 areas)")
     out["corridor"] = "enabled" if "sites" in layers else "disabled: needs a sites layer (points with name)"
+    if "sites" in layers:
+        from landkit.corridor.plan import _sites_in_protected
+
+        inside = _sites_in_protected(town, layers["sites"])
+        if inside:
+            where = "; ".join(f"{p.where} {p.reason.split(',')[0]}" for p in inside)
+            out["corridor"] = (f"disabled: {where}; set protected: allow to route across protected land "
+                               "(every crossing is then reported)")
     groups = set(town.parcels["landuse_group"].astype(str))
     out["ecological_selection"] = "enabled" if {"forest", "water"} <= groups else (
         "disabled: the town has no forest or no water parcels to protect")

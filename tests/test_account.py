@@ -13,7 +13,7 @@ import yaml
 from test_quota import tiny_inputs
 
 import landkit
-from landkit.account import CLAIM_COLUMNS, _rows, check_account
+from landkit.account import CLAIM_COLUMNS, check_account, claim_rows
 from landkit.params import SAMPLE_DIR
 from landkit.quota import LinkagePlan
 from landkit.scenario import run_scenario
@@ -60,40 +60,42 @@ def _two_parcels(town: landkit.Town) -> tuple[str, str, float]:
 
 def test_a_parcel_with_two_fates_is_caught(town) -> None:
     a, b, area = _two_parcels(town)
-    ok = _account(_rows("reserve", "parcel", [a], [2020], [area]), _rows("corridor", "parcel", [b], [2021], [0.5]))
+    ok = _account(claim_rows("reserve", "parcel", [a], [2020], [area]),
+                  claim_rows("corridor", "parcel", [b], [2021], [0.5]))
     assert check_account(ok, town) == []
-    twice = _account(_rows("reserve", "parcel", [a], [2020], [area]), _rows("corridor", "parcel", [a], [2021], [0.5]))
+    twice = _account(claim_rows("reserve", "parcel", [a], [2020], [area]),
+                     claim_rows("corridor", "parcel", [a], [2021], [0.5]))
     problems = check_account(twice, town)
     assert len(problems) == 1 and a in problems[0] and "reserve" in problems[0] and "corridor" in problems[0]
-    unknown = _account(_rows("park_sites", "parcel", ["no-such-BSM"], [2021], [1.0]))
+    unknown = _account(claim_rows("park_sites", "parcel", ["no-such-BSM"], [2021], [1.0]))
     assert "not a parcel of the town" in check_account(unknown, town)[0]
 
 
 def test_a_unit_cancelled_twice_or_beyond_its_size_is_caught(town) -> None:
     units = pd.DataFrame({"area_mu": [10.0], "capacity_kg": [5000.0], "paddy_mu": [0.0]}, index=["垦造-甲村"])
-    once = _account(_rows("farmland", "supplement", ["垦造-甲村"], [2020], [10.0], capacity_kg=5000.0))
+    once = _account(claim_rows("farmland", "supplement", ["垦造-甲村"], [2020], [10.0], capacity_kg=5000.0))
     assert check_account(once, town, units=units) == []
-    twice = _account(once, _rows("farmland_2", "supplement", ["垦造-甲村"], [2021], [4.0]))
+    twice = _account(once, claim_rows("farmland_2", "supplement", ["垦造-甲村"], [2021], [4.0]))
     assert any("cancelled 2 times" in p for p in check_account(twice, town, units=units))
-    too_much = _account(_rows("farmland", "supplement", ["垦造-甲村"], [2020], [12.0]))
+    too_much = _account(claim_rows("farmland", "supplement", ["垦造-甲村"], [2020], [12.0]))
     assert any("12.00亩 cancelled of 10.00亩" in p for p in check_account(too_much, town, units=units))
-    ghost = _account(_rows("farmland", "supplement", ["垦造-乙村"], [2020], [1.0]))
+    ghost = _account(claim_rows("farmland", "supplement", ["垦造-乙村"], [2020], [1.0]))
     assert any("never registered" in p for p in check_account(ghost, town, units=units))
 
 
 def test_reclamation_used_twice_is_caught(town) -> None:
-    uses = _account(_rows("linkage", "turnover_returned", ["r"], [2020], [10.0]),
-                    _rows("linkage", "surplus_used", ["u"], [2020], [8.0]))
+    uses = _account(claim_rows("linkage", "turnover_returned", ["r"], [2020], [10.0]),
+                    claim_rows("linkage", "surplus_used", ["u"], [2020], [8.0]))
     assert check_account(uses, town, reclaimed_mu=18.0) == []
-    again = _account(uses, _rows("farmland", "supplement", ["GG-A"], [2020], [8.0]))
+    again = _account(uses, claim_rows("farmland", "supplement", ["GG-A"], [2020], [8.0]))
     problems = check_account(again, town, reclaimed_mu=18.0)
     assert len(problems) == 1 and "26.00亩 of 18.00亩" in problems[0]
 
 
 def test_a_negative_quota_balance_is_caught(town) -> None:
-    conv = _rows("reserve", "construction_quota", ["q19"], [2019], [450.0])
+    conv = claim_rows("reserve", "construction_quota", ["q19"], [2019], [450.0])
     assert "exceeds" in check_account(_account(conv), town, quota_mu={2019: 400.0})[0]
-    fed = _account(conv, _rows("linkage", "surplus_used", ["s19"], [2019], [60.0]))
+    fed = _account(conv, claim_rows("linkage", "surplus_used", ["s19"], [2019], [60.0]))
     assert check_account(fed, town, quota_mu={2019: 400.0}) == []
 
 
@@ -101,9 +103,9 @@ def test_building_on_protected_land_is_caught_unless_a_crossing_is_allowed(town)
     p = town.parcels
     inside = str(p.index[p["frac_YJJBNTBHTB"].fillna(0).to_numpy() > 0.9][0])
     area = float(p.loc[inside, "area_mu"])
-    built = _account(_rows("reserve", "parcel", [inside], [2020], [area]))
+    built = _account(claim_rows("reserve", "parcel", [inside], [2020], [area]))
     assert "永久基本农田" in check_account(built, town)[0]
-    road = _account(_rows("corridor", "parcel", [inside], [2020], [0.3]))
+    road = _account(claim_rows("corridor", "parcel", [inside], [2020], [0.3]))
     assert "永久基本农田" in check_account(road, town)[0]
     assert check_account(road, town, protected_allowed={"corridor"}) == []
 

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
+from landkit.atomic import pid_alive
 from landkit.optimize._status import Status
 
 #: The solver's own time limit ends at this fraction of the user's limit (counted from the
@@ -52,16 +53,6 @@ _JOB_NAME = re.compile(r"^landkit-job-[a-z]+-(\d+)-")
 _PR_SET_PDEATHSIG = 1
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def sweep_job_dirs(root: Path | None = None) -> list[Path]:
     """Remove solver job folders in ``root`` (default the temp folder) whose landkit process is dead."""
     root = Path(tempfile.gettempdir()) if root is None else root
@@ -70,7 +61,7 @@ def sweep_job_dirs(root: Path | None = None) -> list[Path]:
         for entry in root.iterdir():
             m = _JOB_NAME.match(entry.name)
             if (m and int(m.group(1)) != os.getpid() and entry.is_dir() and not entry.is_symlink()
-                    and entry.stat().st_uid == os.getuid() and not _pid_alive(int(m.group(1)))):
+                    and entry.stat().st_uid == os.getuid() and not pid_alive(int(m.group(1)))):
                 shutil.rmtree(entry, ignore_errors=True)
                 removed.append(entry)
     return removed

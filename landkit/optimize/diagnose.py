@@ -74,6 +74,11 @@ class GroupSpec:
     weight: float = 1.0
     hint: str = ""
 
+    @classmethod
+    def of(cls, label: str, unit: str, weight: float = 1.0, hint: str = "") -> GroupSpec:
+        """A group of the constraint named by its key: label, unit, weight and what to change."""
+        return cls(label=label, unit=unit, weight=weight, hint=hint)
+
 
 @dataclass
 class Diagnosis:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from landkit._errors import AccountError
-from landkit.account import linkage_claims, site_parcels
+from landkit.account import linkage_claims
 from landkit.quota.check import check_linkage
 from landkit.quota.linkage import LinkagePlan
 from landkit.scenario.checks import COMMON, IDS, YEARS, Check, choice, is_names
@@ -40,9 +40,6 @@ def solve(ctx: RunContext, rec: ModelRecord) -> Any:
     ctx.land.add(linkage_claims(res))
     accepted = res.plots.dropna(subset=["year_accepted"])
     ctx.land.reclaimed_mu = float(accepted["reclaim_mu"].sum())
-    if res.plan.sites_gdf is not None and len(res.sites):
-        # the whole of an opened site is set aside for resettlement: no other model may take its parcels
-        ctx.land.taken |= {b for parcels in site_parcels(ctx.town, res.sites_gdf()).values() for b in parcels}
     return res
 
 

@@ -95,18 +95,19 @@ Objective = Literal["max_value", "min_cost"]
 #: How infeasibility is explained: constraint -> (label, unit, weight). The user's own choices (fixed
 #: demolitions, required quota) give way last; the quota rules first, so the message names the rule.
 _MORE_PLOTS = "add 拆旧 villages or plots (villages, whole_villages), or lengthen the plan (years)"
-DIAGNOSIS_GROUPS: dict[str, tuple[str, str, float, str]] = {
-    "repay_due": ("周转指标 due for return by {year} (borrowed ≥ 3 years earlier)", "亩", 1.0, _MORE_PLOTS),
-    "close_out": ("周转指标 still outstanding at the end of the plan", "亩", 1.0, _MORE_PLOTS),
-    "paddy_due": ("挂钩水田 due by {year}", "亩", 1.0, "add plots that can be reclaimed as paddy, or more years"),
-    "capacity_due": ("挂钩产能 due by {year}", "公斤", 0.001, "add plots of better reclaimed grade, or more years"),
-    "paddy_close": ("挂钩水田 balance at the end of the plan", "亩", 1.0, "add plots that can be reclaimed as paddy"),
-    "capacity_close": ("挂钩产能 balance at the end of the plan", "公斤", 0.001,
-                       "add plots of better reclaimed grade"),
-    "households": ("{year} households moved cap", "户", 1.0, "raise linkage.max_households_per_year"),
-    "site_capacity": ("{site} capacity by {year}", "户", 1.0, "add 建新 resettlement sites or enlarge them"),
-    "required": ("{year} required 节余指标", "亩", 1e3, "lower the required 节余指标, or add 拆旧 plots"),
-    "locked": ("fixed demolition of {unit} in {year}", "plot", 1e6, "remove the fixed demolition"),
+_g = GroupSpec.of
+_PADDY, _GRADE = "add plots that can be reclaimed as paddy", "add plots of better reclaimed grade"
+DIAGNOSIS_GROUPS: dict[str, GroupSpec] = {
+    "repay_due": _g("周转指标 due for return by {year} (borrowed ≥ 3 years earlier)", "亩", 1.0, _MORE_PLOTS),
+    "close_out": _g("周转指标 still outstanding at the end of the plan", "亩", 1.0, _MORE_PLOTS),
+    "paddy_due": _g("挂钩水田 due by {year}", "亩", 1.0, f"{_PADDY}, or more years"),
+    "capacity_due": _g("挂钩产能 due by {year}", "公斤", 0.001, f"{_GRADE}, or more years"),
+    "paddy_close": _g("挂钩水田 balance at the end of the plan", "亩", 1.0, _PADDY),
+    "capacity_close": _g("挂钩产能 balance at the end of the plan", "公斤", 0.001, _GRADE),
+    "households": _g("{year} households moved cap", "户", 1.0, "raise linkage.max_households_per_year"),
+    "site_capacity": _g("{site} capacity by {year}", "户", 1.0, "add 建新 resettlement sites or enlarge them"),
+    "required": _g("{year} required 节余指标", "亩", 1e3, "lower the required 节余指标, or add 拆旧 plots"),
+    "locked": _g("fixed demolition of {unit} in {year}", "plot", 1e6, "remove the fixed demolition"),
 }
 
 
@@ -316,8 +317,7 @@ class LinkagePlan:
     # ------------------------------------------------------------------ solve
     def diagnosis_groups(self) -> dict[str, GroupSpec]:
         """Constraint groups and units used to explain an infeasible plan (:data:`DIAGNOSIS_GROUPS`)."""
-        return {name: GroupSpec(label=label, unit=unit, weight=weight, hint=hint)
-                for name, (label, unit, weight, hint) in DIAGNOSIS_GROUPS.items()}
+        return dict(DIAGNOSIS_GROUPS)
 
     def solve(
         self,

@@ -48,8 +48,7 @@ def plan_from_scenario(ctx: RunContext, *, budget: Any = None, price_change: flo
     notes = []
     if land.taken:
         # parcels an earlier model took (a park, the corridor, 挂钩 拆旧 or 建新) are not for the reserve to buy
-        ids = town.parcels.index.astype(str)
-        taken = ids[ids.isin(land.taken)]
+        taken = land.taken_of(town.parcels.index).astype(str)
         clash = sorted(set(map(str, kw.get("lock_in", ()))) & set(taken))
         if clash:
             raise ValidationError(f"scenario {sc.name}", [Problem(

@@ -100,27 +100,27 @@ if TYPE_CHECKING:
 Objective = Literal["npv", "min_cost"]
 
 #: How infeasibility is explained to the reserve centre: constraint group -> label, unit.
-DIAGNOSIS_GROUPS: dict[str, tuple[str, str, float, str]] = {
-    # name: (label, unit, weight per unit in the elastic re-solve, what to change). The weights put the
+DIAGNOSIS_GROUPS: dict[str, GroupSpec] = {
+    # name: GroupSpec.of(label, unit, weight per unit in the elastic re-solve, what to change). The weights put the
     # units on one scale: 1 亩 of land or quota counts like 20 万元 (about the cost of acquiring and
     # preparing a 亩), a household like 10 万元, so the diagnosis names money when money is what is
     # short. The user's own choices (locks, caps) give way last.
-    "cash": ("{year} cash balance", "万元", 1.0,
+    "cash": GroupSpec.of("{year} cash balance", "万元", 1.0,
              "raise budget_wan_yuan (funds.county_special_funds) or funds.opening_cash, allow use_bonds / "
              "use_company, or lower reserve.demand"),
-    "demand": ("{use} demand in {year}", "亩", 20.0,
+    "demand": GroupSpec.of("{use} demand in {year}", "亩", 20.0,
                "lower reserve.demand for that use and year, or give more candidate parcels that planned use"),
-    "demand_unserved": ("{use} demand in {year} (no candidate parcel has this planned use)", "亩", 20.0,
+    "demand_unserved": GroupSpec.of("{use} demand in {year} (no candidate parcel has this planned use)", "亩", 20.0,
                         "give candidate parcels that planned use (the planning layer), or set reserve.demand "
                         "for it to 0"),
-    "quota": ("{year} 新增建设用地 quota", "亩", 20.0,
+    "quota": GroupSpec.of("{year} 新增建设用地 quota", "亩", 20.0,
               "raise reserve.new_construction_quota, or link 挂钩节余 (linkage.surplus -> reserve.quota)"),
-    "resettlement": ("{year} resettlement capacity", "户", 10.0, "raise reserve.resettlement_capacity"),
-    "debt_ceiling": ("{source} debt ceiling in {year}", "万元", 1.0,
+    "resettlement": GroupSpec.of("{year} resettlement capacity", "户", 10.0, "raise reserve.resettlement_capacity"),
+    "debt_ceiling": GroupSpec.of("{source} debt ceiling in {year}", "万元", 1.0,
                      "raise financing.company_debt_ceiling or financing.special_bond_max_per_year"),
-    "locked_in": ("locked-in parcel {parcel}", "parcel", 1e6, "remove the parcel from lock_in"),
-    "eps_households": ("households relocated cap", "户", 1e6, "raise the households cap"),
-    "eps_farmland": ("farmland converted cap", "亩", 1e6, "raise the farmland cap"),
+    "locked_in": GroupSpec.of("locked-in parcel {parcel}", "parcel", 1e6, "remove the parcel from lock_in"),
+    "eps_households": GroupSpec.of("households relocated cap", "户", 1e6, "raise the households cap"),
+    "eps_farmland": GroupSpec.of("farmland converted cap", "亩", 1e6, "raise the farmland cap"),
 }
 
 
@@ -372,8 +372,7 @@ class ReservePlan:
         if unknown:
             known = list(DIAGNOSIS_GROUPS)
             raise ValidationError("ReservePlan.solve", [f"relax: unknown groups {unknown}; known: {known}"])
-        return {name: GroupSpec(label=label, unit=unit, weight=weight, hint=hint)
-                for name, (label, unit, weight, hint) in ((n, DIAGNOSIS_GROUPS[n]) for n in names)}
+        return {name: DIAGNOSIS_GROUPS[name] for name in names}
 
     def solve(
         self,

@@ -74,6 +74,10 @@ class LandState:
         parts = [c for c in self.claims if len(c)]
         return pd.concat(parts, ignore_index=True) if parts else empty_account()
 
+    def taken_of(self, index: pd.Index) -> pd.Index:
+        """The labels of ``index`` (parcel BSM) some model has taken."""
+        return index[index.astype(str).isin(self.taken)]
+
     def free(self, index: pd.Index) -> pd.Index:
         """The labels of ``index`` (parcel BSM) no model has taken yet."""
         return index[~index.astype(str).isin(self.taken)]

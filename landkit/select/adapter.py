@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from landkit._errors import Problem, ValidationError
-from landkit.account import _rows
+from landkit.account import claim_rows
 from landkit.landuse import GROUP_LABELS
 from landkit.scenario.checks import BOOL, COMMON, NON_NEGATIVE, YEAR, Check, is_number
 from landkit.scenario.context import ModelRecord, RunContext
@@ -57,7 +57,7 @@ def solve(ctx: RunContext, rec: ModelRecord) -> Any:
     chosen = town.parcels.loc[res.selected]
     cost = problem.units.loc[res.selected, "cost_wan_yuan"].to_numpy()
     year = int(o.get("year", max(town.params["town.plan_years"])))
-    land.add(_rows("ecological_selection", "parcel", chosen.index, [year] * len(chosen), chosen["area_mu"],
+    land.add(claim_rows("ecological_selection", "parcel", chosen.index, [year] * len(chosen), chosen["area_mu"],
                    amount_wan_yuan=cost, note="生态保护收储"))
     return res
 

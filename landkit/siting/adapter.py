@@ -46,7 +46,7 @@ def solve(ctx: RunContext, rec: ModelRecord) -> Any:
         exclude = town.parcels.index[hit.to_numpy()]
         rec.notes.append(f"{len(exclude)} parcels of {', '.join(sorted(wanted))} excluded")
     if land.taken:
-        taken = town.parcels.index[town.parcels.index.astype(str).isin(land.taken)]
+        taken = land.taken_of(town.parcels.index)
         exclude = taken if exclude is None else exclude.union(taken)
     year = int(o.get("year", max(town.params["town.plan_years"])))
     res = site_parks(town, specs, buffer_m=o.get("buffer_m"), perimeter_weight=o.get("perimeter_weight"),
