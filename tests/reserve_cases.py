@@ -18,6 +18,7 @@ def parcels_abc() -> pd.DataFrame:
             "acquisition_cost_wan_yuan": [60.0, 100.0, 30.0],
             "demolition_cost_wan_yuan": [20.0, 30.0, 10.0],
             "prep_cost_wan_yuan": [20.0, 20.0, 10.0],
+            "land_use_fee_wan_yuan": [0.0, 0.0, 0.0],
             "holding_cost_wan_yuan_per_year": [0.0, 0.0, 0.0],
             "households": [2, 0, 1],
             "agricultural_mu": [10.0, 10.0, 5.0],
@@ -48,8 +49,7 @@ def inputs_abc(
     demand.loc["residential", years[1]] = demand_res_2020
     base = {
         "parcels": p,
-        "revenue_net": revenue,
-        "revenue_gross": revenue * 1.5,
+        "revenue_gross": revenue,
         "years": years,
         "funds_wan_yuan": pd.Series(funds or {y: (120.0 if y == years[0] else 0.0) for y in years}),
         "quota_mu": pd.Series({y: 100.0 for y in years}),

@@ -182,7 +182,7 @@ def test_a_warm_start_from_a_plan_with_other_parcels_is_aligned_by_parcel():
     full = ReservePlan(inputs_abc(finance=FIN))
     base = full.inputs
     keep = ["A", "B"]
-    smaller = ReservePlan(base.with_changes(parcels=base.parcels.loc[keep], revenue_net=base.revenue_net.loc[keep],
+    smaller = ReservePlan(base.with_changes(parcels=base.parcels.loc[keep],
                                             revenue_gross=base.revenue_gross.loc[keep]))
     start_from = smaller.solve(mip_gap=0.0)
     warm = full.solve(mip_gap=0.0, warm_start=start_from)

@@ -170,8 +170,8 @@ def _brute_force(inputs) -> float:
                     quota += p.at[pid, "agricultural_mu"]
                     hh += p.at[pid, "households"]
                 if ys == y:
-                    flow += inputs.revenue_net.at[pid, y]
-                    npv += delta[y] * inputs.revenue_net.at[pid, y]
+                    flow += inputs.revenue_gross.at[pid, y]
+                    npv += delta[y] * inputs.revenue_gross.at[pid, y]
                     use = p.at[pid, "planned_use"]
                     supplied[y][use] = supplied[y].get(use, 0.0) + p.at[pid, "area_mu"]
             cash += flow
@@ -206,6 +206,7 @@ def test_brute_force_small_random(seed):
             "acquisition_cost_wan_yuan": rng.integers(20, 120, n).astype(float),
             "demolition_cost_wan_yuan": rng.integers(0, 30, n).astype(float),
             "prep_cost_wan_yuan": area * 5,
+            "land_use_fee_wan_yuan": np.zeros(n),
             "holding_cost_wan_yuan_per_year": np.zeros(n),
             "households": rng.integers(0, 4, n),
             "agricultural_mu": area * rng.integers(0, 2, n),
@@ -220,7 +221,7 @@ def test_brute_force_small_random(seed):
     demand = pd.DataFrame({y: {"industrial": float(rng.integers(0, 10)), "commercial": 0.0,
                                "residential": float(rng.integers(0, 15)), "public": 0.0} for y in years})
     inputs = inputs_abc(
-        years=years, parcels=p, revenue_net=revenue, revenue_gross=revenue,
+        years=years, parcels=p, revenue_gross=revenue,
         funds={y: float(rng.integers(50, 250)) for y in years}, demand_mu=demand,
         quota_mu=pd.Series({y: float(rng.integers(5, 25)) for y in years}),
         resettlement_households=pd.Series({y: int(rng.integers(1, 6)) for y in years}),
@@ -313,13 +314,13 @@ def test_a_held_parcel_waits_for_its_lag():
     # B acquired in 2019 (the plan's first year) with a 1-year lag cannot be sold in 2019 even though
     # 2019 pays 500 and the market would take it; it sells in 2020 for 320.
     inp = _held({"B": 2019})
-    rev = inp.revenue_net.copy()
+    rev = inp.revenue_gross.copy()
     rev.loc["B", 2019] = 500.0
     demand = inp.demand_mu.copy()
     demand.loc["residential", 2019] = 10.0
-    r = solved(inp.with_changes(revenue_net=rev, demand_mu=demand))
+    r = solved(inp.with_changes(revenue_gross=rev, demand_mu=demand))
     assert r.schedule.loc["B", "year_supplied"] == 2020
-    r0 = solved(_held({"B": 2018}).with_changes(revenue_net=rev, demand_mu=demand))
+    r0 = solved(_held({"B": 2018}).with_changes(revenue_gross=rev, demand_mu=demand))
     assert r0.schedule.loc["B", "year_supplied"] == 2019  # held since 2018: ready in 2019
 
 

@@ -82,11 +82,15 @@ def test_costing_hand_derived():
     assert p.at["q1", "agricultural_mu"] == 0 and p.at["q0", "agricultural_mu"] == pytest.approx(15.0)
     # capacity: grade 8 = 600 kg/亩 × 15 亩
     assert p.at["q0", "capacity_kg"] == pytest.approx(9000.0)
-    # residential 110 万元/亩 in 2019, +3 %/yr; 计提 45 % of (revenue − cost) when positive
+    # residential 110 万元/亩 in 2019, +3 %/yr (计提 are taken by the model on each year's totals)
     gross_2020 = 15 * 110 * 1.03
     assert inputs.revenue_gross.at["q0", 2020] == pytest.approx(gross_2020)
-    cost = 129.75 + 112.5
-    assert inputs.revenue_net.at["q0", 2020] == pytest.approx(gross_2020 - 0.45 * (gross_2020 - cost))
+    # 有偿使用费 at grade 12: 20 元/m² × 666.67 m²/亩 = 1.3333 万元/亩 of 农用地转用; q1 is construction land
+    assert p.at["q0", "land_use_fee_wan_yuan"] == pytest.approx(15 * 20 * 10000 / 15 / 1e4)
+    assert p.at["q1", "land_use_fee_wan_yuan"] == 0
+    assert [(d.name, d.share, d.base) for d in inputs.deductions] == [
+        ("education", 0.10, "proceeds"), ("farmland_water", 0.10, "proceeds"),
+        ("affordable_housing", 0.10, "proceeds"), ("agricultural_development", 0.15, "proceeds")]
 
 
 def test_industrial_floor_price():

@@ -4,6 +4,7 @@ from landkit.reserve.check import check_plan
 from landkit.reserve.inputs import (
     PARCEL_COLUMNS,
     USES,
+    Deduction,
     FinanceSource,
     ReserveInputs,
     candidate_mask,
@@ -16,6 +17,7 @@ from landkit.reserve.result import ReserveResult, plot_pareto
 __all__ = [
     "PARCEL_COLUMNS",
     "USES",
+    "Deduction",
     "FinanceSource",
     "ReserveInputs",
     "ReservePlan",

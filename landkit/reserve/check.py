@@ -51,7 +51,8 @@ def check_plan(result: Any, *, tol: float = TOL) -> list[str]:
             errors.append(f"parcel {pid} supplied in {ys}, acquired {ya}: lag {inp.supply_lag_years} not respected")
 
     # cash, recomputed year by year
-    cost = p["acquisition_cost_wan_yuan"] + p["demolition_cost_wan_yuan"] + p["prep_cost_wan_yuan"]
+    cost = (p["acquisition_cost_wan_yuan"] + p["demolition_cost_wan_yuan"] + p["prep_cost_wan_yuan"]
+            + p["land_use_fee_wan_yuan"])
     cash = inp.opening_cash_wan_yuan
     debt = {f.name: 0.0 for f in inp.finance}
     borrowed: dict[str, list[float]] = {f.name: [] for f in inp.finance}
@@ -64,7 +65,7 @@ def check_plan(result: Any, *, tol: float = TOL) -> list[str]:
     for t, year in enumerate(years):
         held = held + x[year] - s[year]
         flow = float(inp.funds_wan_yuan[year])
-        flow += float((s[year] * inp.revenue_net[year]).sum())
+        flow += _returned(inp, s[year], year, cost)
         flow -= float((x[year] * cost).sum())
         if t == 0:
             flow -= inp.pending_prep_wan_yuan  # 前期开发 still owed on parcels held at the start
@@ -85,6 +86,9 @@ def check_plan(result: Any, *, tol: float = TOL) -> list[str]:
             due = sum(borrowed[f.name][: max(0, t + 1 - f.term_years)])
             if sum(repaid[f.name]) < due - 1e-4 * max(1.0, due):
                 errors.append(f"{year}: {f.name} repaid {sum(repaid[f.name]):.2f} < {due:.2f} 万元 due by its term")
+            if not f.early_repayment and sum(repaid[f.name]) > due + 1e-4 * max(1.0, due):
+                errors.append(f"{year}: {f.name} repaid {sum(repaid[f.name]):.2f} 万元 before its term "
+                              f"(due {due:.2f}); it may not be repaid early")
         cash += flow
         if cash < -1e-4 * max(1.0, abs(flow)):
             errors.append(f"{year}: cash balance {cash:.2f} 万元 < 0")
@@ -102,6 +106,14 @@ def check_plan(result: Any, *, tol: float = TOL) -> list[str]:
             cap = inp.market_absorption * float(inp.demand_mu.at[use, year]) if use in inp.demand_mu.index else 0.0
             if mu > cap + 1e-6:
                 errors.append(f"{year}: {use} supply {mu:.2f} 亩 above market cap {cap:.2f}")
+
+    left = sum(debt.values())
+    if inp.debt_at_end == "repay" and left > 1e-4:
+        errors.append(f"{left:.2f} 万元 of debt left at the end of the plan; all must be repaid")
+    if inp.debt_at_end == "cover":
+        stock = float((held * cost).sum()) * inp.stock_value_share
+        if left > stock + 1e-4 * max(1.0, stock):
+            errors.append(f"{left:.2f} 万元 of debt left at the end, above the stock's value {stock:.2f} 万元")
 
     if "locked_in" in p:
         errors += [f"locked-in parcel {i} not acquired" for i in p.index[p["locked_in"].astype(bool) & (once == 0)]]
@@ -129,4 +141,17 @@ def check_plan(result: Any, *, tol: float = TOL) -> list[str]:
         if "frac_CZKFBJ" in chosen:
             out = chosen.index[chosen["frac_CZKFBJ"] < float(params["reserve.min_inside_boundary"])]
             errors += [f"parcel {i} acquired outside the 城镇开发边界" for i in out]
+            inside = chosen["area_mu"] * chosen["frac_CZKFBJ"]
+            beyond = chosen.index[p.loc[chosen.index, "area_mu"] > inside + 1e-6]
+            errors += [f"parcel {i} planned for {p.at[i, 'area_mu']:.2f} 亩, more than its "
+                       f"{inside[i]:.2f} 亩 inside the 城镇开发边界" for i in beyond]
     return errors
+
+
+def _returned(inp: Any, supplied: Any, year: int, cost: Any) -> float:
+    """Revenue returned to the fund in ``year``: share × (出让收入 − 计提 on the year's totals)."""
+    gross = float((supplied * inp.revenue_gross[year]).sum())
+    proceeds = gross - float((supplied * cost).sum())
+    base = {"gross": gross, "proceeds": proceeds}
+    deducted = sum(d.share * max(0.0, base[d.base]) for d in inp.deductions)
+    return inp.returned_share * (gross - deducted)

@@ -26,9 +26,20 @@ Revenue (万元, in the year of supply)
 -------------------------------------
 area × transfer price of the planned use × (1 + growth)^(year − base year) × (1 + price change);
 industrial prices never below the 工业用地出让最低价标准 of the land grade (70 % for prioritised
-projects); 划拨 uses earn nothing. 计提 deductions take their shares of the land net proceeds
-(出让收益 = revenue − cost of the parcel, when positive); the rest × the returned share goes back to
-the reserve fund.
+projects); 划拨 uses earn nothing. The 计提 deductions (:class:`Deduction`) are taken by the model on
+each **year's totals**, not parcel by parcel (a loss on one parcel offsets a gain on another supplied
+the same year); what is left × the returned share goes back to the reserve fund.
+
+新增建设用地土地有偿使用费 (万元, paid with the acquisition): 农用地转用 area × the fee of the county's
+土地等别 (``revenue.new_construction_land_fee`` at ``revenue.industrial_land_grade``).
+
+Development boundary
+--------------------
+A candidate contributes only its part inside the 城镇开发边界: its areas (land, 农用地, farmland,
+paddy, grain capacity) and the costs that go with area (compensation, preparation, holding, the fee)
+are its inside share (``inside_boundary_share``) of the parcel's; households and floor area are
+counted whole (a house is not split). A parcel with less than ``reserve.min_inside_boundary`` inside
+is not a candidate at all.
 """
 
 from __future__ import annotations
@@ -62,6 +73,7 @@ PARCEL_COLUMNS: dict[str, str] = {
     "demolition_cost_wan_yuan": "拆迁安置(万元)",
     "prep_cost_wan_yuan": "前期开发(万元)",
     "holding_cost_wan_yuan_per_year": "持有成本(万元/年)",
+    "land_use_fee_wan_yuan": "新增建设用地有偿使用费(万元)",
     "households": "搬迁户数(户)",
     "agricultural_mu": "农用地转用(亩)",
     "farmland_mu": "占用耕地(亩)",
@@ -88,6 +100,9 @@ class FinanceSource:
         Ceiling on the outstanding debt (万元); 0 switches the source off.
     max_new_per_year_wan_yuan : float
         Ceiling on new borrowing in one year (万元); ``inf`` for none.
+    early_repayment : bool
+        Whether principal may be repaid before its term; when False each amount is repaid exactly at
+        its term (special bonds, 财预〔2017〕62号).
     """
 
     name: str
@@ -96,6 +111,46 @@ class FinanceSource:
     term_years: int
     max_debt_wan_yuan: float
     max_new_per_year_wan_yuan: float = float("inf")
+    early_repayment: bool = True
+
+
+#: 计提 bases: ``proceeds`` = 出让收益 (出让收入 − 成本性支出 of the land supplied), ``gross`` = 出让收入.
+DEDUCTION_BASES: dict[str, str] = {"proceeds": "出让收益", "gross": "出让收入"}
+#: Chinese names of the 计提 items in ``revenue.deductions``.
+DEDUCTION_LABELS: dict[str, str] = {
+    "education": "教育资金",
+    "farmland_water": "农田水利建设资金",
+    "affordable_housing": "保障性安居工程资金",
+    "agricultural_development": "农业土地开发资金",
+    "rural_topup": "农业农村补足",
+}
+#: What a plan does about debt left at its end: repay it all, or cover it by the reserve stock.
+DEBT_AT_END: tuple[str, ...] = ("repay", "cover")
+
+
+@dataclass(frozen=True)
+class Deduction:
+    r"""One 计提 from land revenue: ``share`` of the year's total ``base``, never below 0.
+
+    The year's amount is :math:`\phi_j \max(0, B_{b(j),t})` with :math:`B_{proceeds,t} = \sum_p
+    (G_{pt} - C_p) s_{pt}` (出让收益: revenue less the cost of the parcels supplied that year) and
+    :math:`B_{gross,t} = \sum_p G_{pt} s_{pt}` (出让收入).
+
+    Parameters
+    ----------
+    name : str
+        Key, e.g. ``"education"``.
+    label : str
+        Chinese name shown in the 资金平衡表.
+    share : float
+        Share of the base (0–1).
+    base : {"proceeds", "gross"}
+    """
+
+    name: str
+    label: str
+    share: float
+    base: str = "proceeds"
 
 
 @dataclass(frozen=True)
@@ -113,8 +168,6 @@ class ReserveInputs:
         resettlement capacity — but it costs its holding cost each year until supplied, and may be
         supplied from ``held_since + supply_lag_years`` on. ``prep_pending`` (bool) marks held parcels
         whose 前期开发 is not done yet: their site-preparation cost is paid in the plan's first year.
-    revenue_net : DataFrame
-        parcel × year: net land revenue returned to the reserve fund if supplied that year (万元).
     revenue_gross : DataFrame
         parcel × year: gross transfer revenue (出让收入) if supplied that year (万元).
     years : tuple of int
@@ -128,6 +181,15 @@ class ReserveInputs:
     demand_mu : DataFrame
         use × year: land waiting projects need supplied (亩).
     finance : tuple of FinanceSource
+    deductions : tuple of Deduction
+        计提 taken from each year's totals (none by default: all revenue is returned).
+    returned_share : float
+        Share of the revenue left after 计提 that returns to the reserve fund.
+    debt_at_end : {"repay", "cover"}
+        ``"repay"``: every debt is repaid by the end of the last year; ``"cover"``: debt may remain if
+        the stock held at the end, valued at ``stock_value_share`` × its cost, covers it.
+    stock_value_share : float
+        Value of land held at the end as a share of its cost (used only with ``"cover"``).
     discount_rate, supply_lag_years, opening_cash_wan_yuan, market_absorption, shortfall_penalty_wan_per_mu
         Scalars (see parameters.yaml ``reserve.*``).
     edges : DataFrame or None
@@ -140,7 +202,6 @@ class ReserveInputs:
     """
 
     parcels: pd.DataFrame
-    revenue_net: pd.DataFrame
     revenue_gross: pd.DataFrame
     years: tuple[int, ...]
     funds_wan_yuan: pd.Series
@@ -148,6 +209,10 @@ class ReserveInputs:
     resettlement_households: pd.Series
     demand_mu: pd.DataFrame
     finance: tuple[FinanceSource, ...] = ()
+    deductions: tuple[Deduction, ...] = ()
+    returned_share: float = 1.0
+    debt_at_end: str = "repay"
+    stock_value_share: float = 0.8
     discount_rate: float = 0.05
     supply_lag_years: int = 1
     opening_cash_wan_yuan: float = 0.0
@@ -160,9 +225,17 @@ class ReserveInputs:
     # ------------------------------------------------------------------ derived
     @property
     def cost_wan_yuan(self) -> pd.Series:
-        """One-off cost of each parcel when acquired: compensation + demolition + preparation."""
+        """One-off cost of each parcel when acquired: compensation + demolition + preparation + the fee."""
         p = self.parcels
-        return p["acquisition_cost_wan_yuan"] + p["demolition_cost_wan_yuan"] + p["prep_cost_wan_yuan"]
+        return (p["acquisition_cost_wan_yuan"] + p["demolition_cost_wan_yuan"] + p["prep_cost_wan_yuan"]
+                + p["land_use_fee_wan_yuan"])
+
+    def deduction_shares(self) -> dict[str, float]:
+        """Total 计提 share on each base present (``proceeds``, ``gross``)."""
+        out: dict[str, float] = {}
+        for d in self.deductions:
+            out[d.base] = out.get(d.base, 0.0) + d.share
+        return out
 
     @property
     def pending_prep_wan_yuan(self) -> float:
@@ -213,10 +286,22 @@ class ReserveInputs:
                 problems.append(Problem("column planned_use", f"unknown use for parcels {list(bad[:10])}: "
                                         f"{sorted(set(p.loc[bad, 'planned_use'].astype(str)))}",
                                         f"use one of {list(USES)}", "value"))
-        for name, frame in (("revenue_net", self.revenue_net), ("revenue_gross", self.revenue_gross)):
-            if not frame.index.equals(p.index) or [int(c) for c in frame.columns] != years:
-                problems.append(Problem(name, "must be parcel × year with the parcels' index and the plan years",
-                                        "", "shape"))
+        if not self.revenue_gross.index.equals(p.index) or [int(c) for c in self.revenue_gross.columns] != years:
+            problems.append(Problem("revenue_gross", "must be parcel × year with the parcels' index and the plan "
+                                    "years", "", "shape"))
+        for d in self.deductions:
+            if d.base not in DEDUCTION_BASES or not 0 <= d.share <= 1:
+                problems.append(Problem(f"deduction {d.name}", f"share {d.share}, base {d.base!r}",
+                                        f"a share in [0, 1] of one of {list(DEDUCTION_BASES)}", "value"))
+        if sum(d.share for d in self.deductions) > 1:
+            problems.append(Problem("deductions", "shares add up to more than 1", "lower them", "value"))
+        if not 0 <= self.returned_share <= 1:
+            problems.append(Problem("returned_share", f"{self.returned_share} outside [0, 1]", "", "value"))
+        if self.debt_at_end not in DEBT_AT_END:
+            problems.append(Problem("debt_at_end", f"{self.debt_at_end!r}", f"one of {list(DEBT_AT_END)}", "value"))
+        if not 0 <= self.stock_value_share <= 1:
+            problems.append(Problem("stock_value_share", f"{self.stock_value_share} outside [0, 1]",
+                                    "a conservative share of the stock's cost", "value"))
         for name, series in (("funds_wan_yuan", self.funds_wan_yuan), ("quota_mu", self.quota_mu),
                              ("resettlement_households", self.resettlement_households)):
             absent = [y for y in years if y not in series.index]
@@ -361,8 +446,9 @@ def cost_parcels(
     years: Sequence[int],
     *,
     price_change: float = 0.0,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[str]]:
-    """Cost and price candidate parcels from parameters.
+    inside_share: pd.Series | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """Cost and price parcels from parameters (or only their parts inside the 城镇开发边界).
 
     Parameters
     ----------
@@ -372,13 +458,19 @@ def cost_parcels(
     years : sequence of int
     price_change : float
         Relative change of every transfer price (−0.2 = prices fall 20 %).
+    inside_share : Series, optional
+        Share of each parcel to cost (the reserve passes the share inside the 城镇开发边界, see
+        the module docstring); whole parcels when not given.
 
     Returns
     -------
-    table, revenue_net, revenue_gross, notes
-        The candidate table (:data:`PARCEL_COLUMNS`), parcel × year revenues, and notes.
+    table, revenue_gross, notes
+        The candidate table (:data:`PARCEL_COLUMNS` plus ``inside_boundary_share``), parcel × year
+        gross revenue, and notes.
     """
-    a = parcels["area_mu"].astype(float)
+    inside = pd.Series(1.0, index=parcels.index) if inside_share is None else \
+        inside_share.reindex(parcels.index).astype(float).clip(0.0, 1.0)
+    a = parcels["area_mu"].astype(float) * inside
     group = parcels["landuse_group"].astype(str)
     collective = parcels["ownership"].astype("string").fillna("collective").eq("collective")
     acquisition, demolition = acquisition_costs(parcels, params)
@@ -386,19 +478,22 @@ def cost_parcels(
     grade = parcels["farmland_grade"].astype(float)
     grade_idx = np.clip(np.nan_to_num(grade, nan=capacity_table.size).astype(int), 1, capacity_table.size) - 1
     farmland_mu = np.where(parcels["is_farmland"].astype(bool), a, 0.0)
+    agricultural_mu = np.where(parcels["is_agricultural"].astype(bool), a, 0.0)
     table = pd.DataFrame(
         {
             "area_mu": a,
             "planned_use": parcels["planned_use"].astype(str),
-            "acquisition_cost_wan_yuan": acquisition,
+            "acquisition_cost_wan_yuan": acquisition * inside,
             "demolition_cost_wan_yuan": demolition,
             "prep_cost_wan_yuan": a * float(params["acquisition.site_preparation"]),
+            "land_use_fee_wan_yuan": agricultural_mu * land_use_fee_wan_per_mu(params),
             "holding_cost_wan_yuan_per_year": a * float(params["acquisition.holding_cost"]),
             "households": parcels["households"].astype(int),
-            "agricultural_mu": np.where(parcels["is_agricultural"].astype(bool), a, 0.0),
+            "agricultural_mu": agricultural_mu,
             "farmland_mu": farmland_mu,
             "paddy_mu": np.where(parcels["is_paddy"].astype(bool), a, 0.0),
             "capacity_kg": farmland_mu * capacity_table[grade_idx],
+            "inside_boundary_share": inside,
             "ownership": np.where(collective, "collective", "state"),
             "landuse_group": group,
             "ZLDWMC": parcels["ZLDWMC"].astype(str) if "ZLDWMC" in parcels else "",
@@ -407,16 +502,45 @@ def cost_parcels(
         index=parcels.index,
     )
     gross = revenue_table(table, params, years, price_change=price_change)
-    cost = table["acquisition_cost_wan_yuan"] + table["demolition_cost_wan_yuan"] + table["prep_cost_wan_yuan"]
-    shares = params["revenue.deductions"]
-    total_share = float(sum(shares.values()))
-    proceeds = gross.sub(cost, axis=0).clip(lower=0.0)
-    net = (gross - total_share * proceeds) * float(params["revenue.revenue_returned_share"])
-    notes = [
-        f"计提 deductions {', '.join(f'{k} {v:.0%}' for k, v in shares.items())} of 出让收益 (revenue − parcel cost)",
-        f"transfer prices × {1 + price_change:.2f}" if price_change else "transfer prices as in parameters",
-    ]
-    return table, net, gross, notes
+    notes = [f"transfer prices × {1 + price_change:.2f}" if price_change else "transfer prices as in parameters"]
+    partial = int((inside < 1 - 1e-9).sum())
+    if partial:
+        notes.append(f"{partial} candidates lie partly outside the 城镇开发边界: only their inside part "
+                     f"({float(a[inside < 1 - 1e-9].sum()):,.1f} 亩) is planned for; households and floor area "
+                     "count whole")
+    return table, gross, notes
+
+
+def land_use_fee_wan_per_mu(params: Parameters) -> float:
+    """新增建设用地土地有偿使用费 (万元/亩) at the county's 土地等别 (``revenue.industrial_land_grade``)."""
+    grade = int(params["revenue.industrial_land_grade"])
+    return yuan_per_m2_to_wan_per_mu(float(params["revenue.new_construction_land_fee"][grade - 1]))
+
+
+def deductions_from(params: Parameters) -> tuple[Deduction, ...]:
+    """The 计提 of ``revenue.deductions`` on their ``revenue.deduction_bases``.
+
+    With ``revenue.rural_share_min`` above the shares of ``revenue.rural_items``, a further item
+    (``rural_topup``, 农业农村补足) on 出让收益 raises what goes to agriculture and rural areas to it.
+    """
+    shares: Mapping[str, float] = params["revenue.deductions"]
+    bases: Mapping[str, str] = params["revenue.deduction_bases"]
+    problems = [Problem(f"revenue.deduction_bases.{k}", "missing", f"give its base: one of {list(DEDUCTION_BASES)}",
+                        "key") for k in shares if k not in bases]
+    problems += [Problem(f"revenue.deduction_bases.{k}", f"{b!r} is not a base", f"one of {list(DEDUCTION_BASES)}",
+                         "value") for k, b in bases.items() if b not in DEDUCTION_BASES]
+    rural = list(params["revenue.rural_items"])
+    problems += [Problem("revenue.rural_items", f"{k!r} is not in revenue.deductions", f"one of {list(shares)}",
+                         "value") for k in rural if k not in shares]
+    if problems:
+        raise ValidationError("parameters", problems)
+    out = [Deduction(k, DEDUCTION_LABELS.get(k, k), float(v), str(bases[k])) for k, v in shares.items()]
+    minimum = float(params["revenue.rural_share_min"])
+    have = sum(float(shares[k]) for k in rural if bases[k] == "proceeds")
+    if minimum > have + 1e-12:
+        out.append(Deduction("rural_topup", f"{DEDUCTION_LABELS['rural_topup']}至{minimum:.0%}", minimum - have,
+                             "proceeds"))
+    return tuple(out)
 
 
 def revenue_table(
@@ -451,17 +575,26 @@ def revenue_table(
 def finance_sources(
     params: Parameters, *, use_bonds: bool = True, use_company: bool = True
 ) -> tuple[FinanceSource, ...]:
-    """Special bonds and financing-company borrowing from the parameters (bank loans are not allowed)."""
+    """Special bonds, financing-company borrowing and, only when ``financing.bank_loans_allowed``, bank loans.
+
+    Bonds are repaid exactly at term unless ``financing.special_bond_early_repayment``; company
+    borrowing may be repaid early.
+    """
     bond = FinanceSource(
         "bond", "专项债券", float(params["financing.special_bond_rate"]), int(params["financing.special_bond_term"]),
         float("inf") if use_bonds else 0.0,
         float(params["financing.special_bond_max_per_year"]) if use_bonds else 0.0,
+        early_repayment=bool(params["financing.special_bond_early_repayment"]),
     )
     company = FinanceSource(
         "company", "融资公司", float(params["financing.company_rate"]), int(params["financing.company_term"]),
         float(params["financing.company_debt_ceiling"]) if use_company else 0.0,
     )
-    return (bond, company)
+    if not params["financing.bank_loans_allowed"]:
+        return (bond, company)
+    bank = FinanceSource("bank", "银行贷款", float(params["financing.bank_rate"]), int(params["financing.bank_term"]),
+                         float(params["financing.bank_debt_ceiling"]))
+    return (bond, company, bank)
 
 
 def inputs_from_town(
@@ -539,8 +672,12 @@ def inputs_from_town(
                 "remove it from lock_in, or check the planning layer", "planning") for b in fixed])
         cand = cand.drop(index=not_for_sale)
         cand["planned_use"] = use.reindex(cand.index)
-    table, net, gross, notes = cost_parcels(cand, params, years_t, price_change=price_change)
-    notes = [*use_notes, *notes]
+    inside = cand["frac_CZKFBJ"] if "frac_CZKFBJ" in cand else pd.Series(1.0, index=cand.index)
+    table, gross, notes = cost_parcels(cand, params, years_t, price_change=price_change, inside_share=inside)
+    deductions = deductions_from(params)
+    notes = [*use_notes, *notes, "计提 on each year's totals: " + ", ".join(
+        f"{d.label} {d.share:.0%} of {DEDUCTION_BASES[d.base]}" for d in deductions),
+        f"新增建设用地土地有偿使用费 {land_use_fee_wan_per_mu(params):.2f} 万元/亩 of 农用地转用"]
     table["locked_in"] = table.index.isin(lock_in)
     table["locked_out"] = table.index.isin(lock_out)
     table["bundle"] = pd.Series(pd.NA, index=table.index, dtype="string")
@@ -568,7 +705,6 @@ def inputs_from_town(
         edges, exposed = subset_boundary(cand, town.adjacency)  # type: ignore[attr-defined]
     inputs = ReserveInputs(
         parcels=table,
-        revenue_net=net,
         revenue_gross=gross,
         years=years_t,
         funds_wan_yuan=funds,
@@ -576,6 +712,10 @@ def inputs_from_town(
         resettlement_households=_by_year(params["reserve.resettlement_capacity"], years_t, "households"),
         demand_mu=demand,
         finance=finance_sources(params, use_bonds=use_bonds, use_company=use_company),
+        deductions=deductions,
+        returned_share=float(params["revenue.revenue_returned_share"]),
+        debt_at_end=str(params["financing.debt_at_horizon_end"]),
+        stock_value_share=float(params["financing.stock_value_share"]),
         discount_rate=float(params["reserve.discount_rate"]),
         supply_lag_years=int(params["reserve.supply_lag"]),
         opening_cash_wan_yuan=float(params["funds.opening_cash"]),

@@ -16,12 +16,23 @@ Derived: :math:`A_{pt} = \\sum_{\\tau \\le t} x_{p\\tau}` (held or sold by the e
 
 .. math::
 
-    F_t = G_t + \\sum_k (b_{kt} - r_{kt} - I_{kt}) + \\sum_p R_{pt} s_{pt}
+    F_t = G_t + \\sum_k (b_{kt} - r_{kt} - I_{kt}) + R_t
           - \\sum_p C_p x_{pt} - \\sum_p h_p H_{pt}
 
-with county funds :math:`G_t`, net revenue returned to the fund :math:`R_{pt}` (after 计提), one-off
-cost :math:`C_p` (compensation, demolition and resettlement, site preparation) and holding cost
-:math:`h_p`.
+with county funds :math:`G_t`, one-off cost :math:`C_p` (compensation, demolition and resettlement,
+site preparation, 新增建设用地土地有偿使用费), holding cost :math:`h_p`, and the land revenue
+returned to the fund
+
+.. math::
+
+    R_t = \\rho \\Big(\\sum_p g_{pt} s_{pt} - \\sum_b d_{bt}\\Big), \\qquad
+    d_{bt} \\ge \\phi_b B_{bt},\\; d_{bt} \\ge 0
+
+where :math:`g_{pt}` is the gross transfer revenue (出让收入), :math:`\\rho` the returned share and
+:math:`d_{bt}` the 计提 on the **year's total** of base :math:`b`: 出让收益
+:math:`B_{proceeds,t} = \\sum_p (g_{pt} - C_p) s_{pt}` or 出让收入 :math:`B_{gross,t} = \\sum_p g_{pt}
+s_{pt}`, at the summed share :math:`\\phi_b` of its items (a loss on one parcel offsets a gain on
+another supplied the same year).
 
 Constraints (named as in the linopy model, which infeasibility diagnosis reports by name):
 
@@ -37,6 +48,10 @@ Constraints (named as in the linopy model, which infeasibility diagnosis reports
     \\text{debt\\_nonnegative:}\\; D_{kt} \\ge 0
 
     \\text{repay\\_term:}\\; \\sum_{\\tau \\le t} r_{k\\tau} \\ge \\sum_{\\tau \\le t - \\text{term}_k} b_{k\\tau}
+    \\;(= \\text{ for a source that may not repay early, e.g. special bonds})
+
+    \\text{debt\\_repaid\\_by\\_end:}\\; D_{kT} = 0 \\qquad\\text{or}\\qquad
+    \\text{debt\\_covered:}\\; \\sum_k D_{kT} \\le v \\sum_p C_p H_{pT}
 
     \\text{quota:}\\; \\sum_p a^{agr}_p x_{pt} \\le Q_t \\qquad
     \\text{resettlement:}\\; \\sum_p n_p x_{pt} \\le N_t
@@ -60,11 +75,13 @@ factor :math:`\\delta_t = (1+i)^{-(t-t_0)}`, the net present value of land reven
 
 .. math::
 
-    \\mathrm{NPV} = \\sum_t \\delta_t \\Big(\\sum_p R_{pt} s_{pt} - \\sum_p C_p x_{pt}
+    \\mathrm{NPV} = \\sum_t \\delta_t \\Big(R_t - \\sum_p C_p x_{pt}
                     - \\sum_p h_p H_{pt} - \\sum_k I_{kt}\\Big)
 
-(borrowed principal is a financing flow, not value: only its interest counts; debt still outstanding at
-the end of the plan, and its later interest, lie outside the NPV and are reported as 期末债务). Land has
+(borrowed principal is a financing flow, not value: only its interest counts). By default every debt
+is repaid by the end of the plan (``debt_at_end="repay"``); with ``"cover"`` debt may remain only up to
+the value of the stock held at the end at :math:`v` = ``stock_value_share`` of its cost, and it is
+reported as 期末债务 beside that value (its later interest is outside the NPV). Land has
 no value after the plan period, so nothing is bought that cannot be supplied within it unless demand
 or a lock requires it. Objectives:
 
@@ -118,10 +135,77 @@ DIAGNOSIS_GROUPS: dict[str, GroupSpec] = {
     "resettlement": GroupSpec.of("{year} resettlement capacity", "户", 10.0, "raise reserve.resettlement_capacity"),
     "debt_ceiling": GroupSpec.of("{source} debt ceiling in {year}", "万元", 1.0,
                      "raise financing.company_debt_ceiling or financing.special_bond_max_per_year"),
+    "debt_repaid_by_end": GroupSpec.of("{source} debt left at the end of the plan", "万元", 1.0,
+                           "raise funds or lower demand, or set financing.debt_at_horizon_end: cover (debt covered "
+                           "by the reserve stock left)"),
+    "debt_covered": GroupSpec.of("debt left at the end beyond the value of the stock held", "万元", 1.0,
+                     "raise funds or financing.stock_value_share, or lower reserve.demand"),
     "locked_in": GroupSpec.of("locked-in parcel {parcel}", "parcel", 1e6, "remove the parcel from lock_in"),
     "eps_households": GroupSpec.of("households relocated cap", "户", 1e6, "raise the households cap"),
     "eps_farmland": GroupSpec.of("farmland converted cap", "亩", 1e6, "raise the farmland cap"),
 }
+
+
+def _returned_revenue(m: linopy.Model, inp: ReserveInputs, s: linopy.Variable, cost: xr.DataArray,
+                      P: pd.Index, T: pd.Index) -> linopy.LinearExpression:
+    r"""Land revenue returned to the fund by year: :math:`\rho (\sum_p G_{pt} s_{pt} - \sum_b d_{bt})`.
+
+    Adds ``deduction[base, year] ≥ 0`` with ``deduction_base``: :math:`d_{bt} \ge \phi_b B_{bt}`, the
+    计提 on the year's total of each base (出让收益 :math:`\sum_p (G_{pt} - C_p) s_{pt}` or 出让收入
+    :math:`\sum_p G_{pt} s_{pt}`) at the summed share :math:`\phi_b` of its items. Paying more than
+    that only lowers the cash and the NPV, so at the optimum :math:`d_{bt} = \phi_b \max(0, B_{bt})`;
+    the result reports that value recomputed from the decisions.
+    """
+    gross_pt = xr.DataArray(inp.revenue_gross.to_numpy(dtype=float), coords=[P, T])
+    gross = (gross_pt * s).sum("parcel")
+    shares = inp.deduction_shares()
+    if not shares:
+        return inp.returned_share * gross
+    B = pd.Index(list(shares), name="base")
+    ded = m.add_variables(lower=0, coords=[B, T], name="deduction")
+    for base, share in shares.items():
+        total = gross if base == "gross" else ((gross_pt - cost) * s).sum("parcel")
+        m.add_constraints(ded.sel(base=base) - share * total >= 0, name=f"deduction_{base}")
+    return inp.returned_share * (gross - ded.sum("base"))
+
+
+def _define_finance(m: linopy.Model, inp: ReserveInputs, K: pd.Index, T: pd.Index,
+                    stock_cost_end: linopy.LinearExpression) -> tuple[linopy.LinearExpression,
+                                                                       linopy.LinearExpression]:
+    r"""Borrowing, repayment, interest and the end-of-plan rule; returns (interest, net financing flow) by year.
+
+    ``repay_term_k``: :math:`\sum_{\tau \le t} r_{k\tau} \ge \sum_{\tau \le t-\text{term}_k} b_{k\tau}`,
+    with equality for a source that may not repay early (special bonds). ``debt_repaid_by_end``:
+    :math:`D_{kT} = 0` (``debt_at_end="repay"``), or ``debt_covered``: :math:`\sum_k D_{kT} \le
+    v \sum_p C_p H_{pT}` (``"cover"``: the stock held at the end, valued at ``stock_value_share`` ×
+    its cost, covers the debt left).
+    """
+    rate = xr.DataArray([f.rate for f in inp.finance], coords=[K])
+    borrow = m.add_variables(lower=0, coords=[K, T], name="borrow")
+    repay = m.add_variables(lower=0, coords=[K, T], name="repay")
+    debt = (borrow - repay).cumsum("year")
+    interest = (rate * (debt + repay)).sum("source")
+    m.add_constraints(debt >= 0, name="debt_nonnegative")
+    # a row only where there is a limit: a stand-in such as 1e12 for "none" scales the model badly
+    for expr, limits, name in ((debt, [f.max_debt_wan_yuan for f in inp.finance], "debt_ceiling"),
+                               (borrow, [f.max_new_per_year_wan_yuan for f in inp.finance], "new_borrowing")):
+        limit = pd.Series(limits, index=K, dtype=float)
+        capped = pd.Index(limit.index[np.isfinite(limit)], name="source")
+        if len(capped):
+            m.add_constraints(expr.sel(source=list(capped)) <= xr.DataArray(limit[capped].to_numpy(),
+                                                                            coords=[capped]), name=name)
+    for f in inp.finance:  # one small constraint per source: its own term
+        b, r = borrow.sel(source=f.name), repay.sel(source=f.name)
+        due = b.cumsum("year").shift(year=f.term_years).fillna(0)
+        lhs = r.cumsum("year") - due
+        m.add_constraints(lhs >= 0 if f.early_repayment else lhs == 0, name=f"repay_term_{f.name}")
+    end = debt.sel(year=T[-1])
+    if inp.debt_at_end == "repay":
+        m.add_constraints(end == 0, name="debt_repaid_by_end")
+    else:
+        m.add_constraints(end.sum("source") - inp.stock_value_share * stock_cost_end.sum("parcel") <= 0,
+                          name="debt_covered")
+    return interest, (borrow - repay).sum("source") - interest
 
 
 @dataclass(frozen=True)
@@ -255,7 +339,6 @@ class ReservePlan:
         s = m.add_variables(binary=True, coords=[P, T], name="s")
         cost = xr.DataArray(inp.cost_wan_yuan.to_numpy(dtype=float), coords=[P])
         hold = col("holding_cost_wan_yuan_per_year")
-        rev = xr.DataArray(inp.revenue_net.to_numpy(dtype=float), coords=[P, T])
         delta = self.discount()
 
         h0 = xr.DataArray(held0.astype(float), coords=[P])
@@ -273,30 +356,12 @@ class ReservePlan:
         owed = xr.DataArray([inp.pending_prep_wan_yuan if t == T[0] else 0.0 for t in T], coords=[T])
         spend = (cost * x).sum("parcel") + owed
         holding = (hold * held).sum("parcel")
-        revenue = (rev * s).sum("parcel")
+        revenue = _returned_revenue(m, inp, s, cost, P, T)
         flow = revenue - spend - holding
         interest_total = None
         if len(K):
-            rate = xr.DataArray([f.rate for f in inp.finance], coords=[K])
-            borrow = m.add_variables(lower=0, coords=[K, T], name="borrow")
-            repay = m.add_variables(lower=0, coords=[K, T], name="repay")
-            debt = (borrow - repay).cumsum("year")
-            interest = rate * (debt + repay)
-            interest_total = interest.sum("source")
-            flow = flow + (borrow - repay - interest).sum("source")
-            m.add_constraints(debt >= 0, name="debt_nonnegative")
-            # a row only where there is a limit: a stand-in such as 1e12 for "none" scales the model badly
-            for expr, limits, name in ((debt, [f.max_debt_wan_yuan for f in inp.finance], "debt_ceiling"),
-                                       (borrow, [f.max_new_per_year_wan_yuan for f in inp.finance], "new_borrowing")):
-                limit = pd.Series(limits, index=K, dtype=float)
-                capped = pd.Index(limit.index[np.isfinite(limit)], name="source")
-                if len(capped):
-                    m.add_constraints(expr.sel(source=list(capped)) <= xr.DataArray(limit[capped].to_numpy(),
-                                                                                    coords=[capped]), name=name)
-            for f in inp.finance:  # one small constraint per source: its own term
-                b, r = borrow.sel(source=f.name), repay.sel(source=f.name)
-                due = b.cumsum("year").shift(year=f.term_years).fillna(0)
-                m.add_constraints(r.cumsum("year") - due >= 0, name=f"repay_term_{f.name}")
+            interest_total, financing = _define_finance(m, inp, K, T, cost * held.sel(year=T[-1]))
+            flow = flow + financing
         cash = (flow + by_year(inp.funds_wan_yuan)).cumsum("year") + inp.opening_cash_wan_yuan
         m.add_constraints(cash >= 0, name="cash")
 

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from landkit.reserve.model import ReservePlan
 
 _METHOD = {"collective": "征收", "state": "收购/收回"}
+#: Uses of the reserve fund in the 资金平衡表, in order.
+CASH_USES: tuple[str, ...] = ("征收补偿", "拆迁安置", "前期开发", "有偿使用费", "持有成本", "利息", "还本")
 
 
 def _rounded(value: Any, digits: int) -> float:
@@ -90,10 +92,8 @@ class ReserveResult(ModelResult):
         supplied = sup.loc[chosen].sum(axis=1) > 0
         year_sup = pd.Series(pd.NA, index=chosen, dtype="Int64")
         year_sup[supplied] = years[sup.loc[chosen[supplied.to_numpy()]].to_numpy().argmax(axis=1)]
-        revenue = pd.Series(0.0, index=chosen)
         gross = pd.Series(0.0, index=chosen)
         for pid in chosen[supplied.to_numpy()]:
-            revenue[pid] = inp.revenue_net.at[pid, int(year_sup[pid])]
             gross[pid] = inp.revenue_gross.at[pid, int(year_sup[pid])]
         rows = p.loc[chosen]
         return pd.DataFrame(
@@ -107,9 +107,9 @@ class ReserveResult(ModelResult):
                 "acquisition_cost_wan_yuan": rows["acquisition_cost_wan_yuan"] * new,
                 "demolition_cost_wan_yuan": rows["demolition_cost_wan_yuan"] * new,
                 "prep_cost_wan_yuan": rows["prep_cost_wan_yuan"] * new,
+                "land_use_fee_wan_yuan": rows["land_use_fee_wan_yuan"] * new,
                 "cost_wan_yuan": inp.cost_wan_yuan.loc[chosen] * new,
                 "gross_revenue_wan_yuan": gross,
-                "net_revenue_wan_yuan": revenue,
                 "households": rows["households"] * new,
                 "farmland_mu": rows["farmland_mu"] * new,
                 "paddy_mu": rows["paddy_mu"] * new,
@@ -162,9 +162,27 @@ class ReserveResult(ModelResult):
         out.index.name = "年度"
         return out.round(2)
 
+    def deductions(self) -> pd.DataFrame:
+        """计提 by item and year (万元), recomputed from the supply decisions on each year's totals.
+
+        Item :math:`j` on base :math:`b` takes :math:`\\phi_j \\max(0, B_{bt})`: 出让收益
+        :math:`B_{proceeds,t} = \\sum_p (g_{pt} - C_p) s_{pt}`, 出让收入 :math:`B_{gross,t} = \\sum_p g_{pt} s_{pt}`.
+        """
+        inp = self.plan.inputs
+        years = list(inp.years)
+        sup = self.supply
+        gross = (sup * inp.revenue_gross).sum()
+        bases = {"gross": gross, "proceeds": gross - sup.mul(inp.cost_wan_yuan, axis=0).sum()}
+        out = pd.DataFrame({d.label: d.share * bases[d.base].clip(lower=0.0) for d in inp.deductions},
+                           index=pd.Index(years, name="年度"))
+        return out.reindex(years).fillna(0.0)
+
     def cashflow(self, *, decimals: int | None = 2) -> pd.DataFrame:
         """资金平衡表: sources and uses of the reserve fund by year, year-end balance and debt (万元).
 
+        Sources: 财政专项资金, each borrowing source, 出让收入返还 (= returned share × (出让收入 − 计提));
+        the 出让收入 and each 计提 item are shown before it as the lines it is derived from. Uses:
+        征收补偿, 拆迁安置, 前期开发, 有偿使用费 (新增建设用地土地有偿使用费), 持有成本, 利息, 还本.
         ``decimals=None`` returns unrounded values (used for NPV and checks).
         """
         inp = self.plan.inputs
@@ -179,11 +197,16 @@ class ReserveResult(ModelResult):
         labels = {f.name: f.label for f in inp.finance}
         for name, label in labels.items():
             out[label] = borrow.loc[name].to_numpy() if name in borrow.index else 0.0
-        out["出让收入返还"] = (sup * inp.revenue_net).sum().to_numpy()
+        out["出让收入"] = (sup * inp.revenue_gross).sum().to_numpy()
+        ded = self.deductions()
+        for label in ded.columns:
+            out[f"计提{label}"] = ded[label].to_numpy()
+        out["出让收入返还"] = inp.returned_share * (out["出让收入"] - ded.sum(axis=1).to_numpy())
         out["征收补偿"] = acq.mul(p["acquisition_cost_wan_yuan"], axis=0).sum().to_numpy()
         out["拆迁安置"] = acq.mul(p["demolition_cost_wan_yuan"], axis=0).sum().to_numpy()
         out["前期开发"] = acq.mul(p["prep_cost_wan_yuan"], axis=0).sum().to_numpy()
         out.loc[years[0], "前期开发"] += inp.pending_prep_wan_yuan  # owed on parcels held at the start
+        out["有偿使用费"] = acq.mul(p["land_use_fee_wan_yuan"], axis=0).sum().to_numpy()
         out["持有成本"] = held.mul(p["holding_cost_wan_yuan_per_year"], axis=0).sum().to_numpy()
         debt = (borrow - repay).cumsum(axis=1) if len(borrow) else pd.DataFrame(0.0, index=[], columns=years)
         interest = pd.Series(0.0, index=years)
@@ -192,11 +215,18 @@ class ReserveResult(ModelResult):
         out["利息"] = interest.to_numpy()
         out["还本"] = repay.sum().to_numpy() if len(repay) else 0.0
         sources = ["财政专项资金", *labels.values(), "出让收入返还"]
-        uses = ["征收补偿", "拆迁安置", "前期开发", "持有成本", "利息", "还本"]
-        out["年末余额"] = inp.opening_cash_wan_yuan + (out[sources].sum(axis=1) - out[uses].sum(axis=1)).cumsum()
+        out["年末余额"] = inp.opening_cash_wan_yuan + (out[sources].sum(axis=1) - out[list(CASH_USES)].sum(axis=1)
+                                                    ).cumsum()
         out["年末债务"] = debt.sum().to_numpy() if len(debt) else 0.0
         out.columns = [f"{c}(万元)" for c in out.columns]
         return out if decimals is None else out.round(decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+    def stock_value_at_end_wan_yuan(self) -> float:
+        """The stock held at the end of the plan at ``stock_value_share`` of its cost (万元)."""
+        inp = self.plan.inputs
+        held = self.acquire.sum(axis=1) + self.held_at_start.reindex(self.acquire.index).fillna(0) \
+            - self.supply.sum(axis=1)
+        return float(inp.stock_value_share * (held * inp.cost_wan_yuan).sum())
 
     def quota_use(self) -> pd.DataFrame:
         """Quota use by year: 农用地转用 used vs quota; farmland occupied for the 占补平衡 ledger."""
@@ -240,8 +270,7 @@ class ReserveResult(ModelResult):
     def npv_wan_yuan(self) -> float:
         """NPV of net land revenue (万元): discounted revenue − costs − holding − interest."""
         cf = self.cashflow(decimals=None)
-        flow = (cf["出让收入返还(万元)"] - cf["征收补偿(万元)"] - cf["拆迁安置(万元)"] - cf["前期开发(万元)"]
-                - cf["持有成本(万元)"] - cf["利息(万元)"])
+        flow = cf["出让收入返还(万元)"] - cf[[f"{c}(万元)" for c in CASH_USES if c != "还本"]].sum(axis=1)
         return float((self.plan.discount().to_pandas().to_numpy() * flow.to_numpy()).sum())
 
     def kpis(self) -> dict[str, Any]:
@@ -264,14 +293,18 @@ class ReserveResult(ModelResult):
             "supplied_mu": _rounded(s.loc[s["year_supplied"].notna(), "area_mu"].sum(), 2),
             "stock_end_mu": _rounded(s.loc[s["year_supplied"].isna(), "area_mu"].sum(), 2),
             "cost_wan_yuan": _rounded(s["cost_wan_yuan"].sum(), 2),
-            "net_revenue_wan_yuan": _rounded(s["net_revenue_wan_yuan"].sum(), 2),
+            "gross_revenue_wan_yuan": _rounded(cf["出让收入(万元)"].sum(), 2),
+            "deductions_wan_yuan": _rounded(self.deductions().to_numpy().sum(), 2),
+            "land_use_fee_wan_yuan": _rounded(cf["有偿使用费(万元)"].sum(), 2),
+            "net_revenue_wan_yuan": _rounded(cf["出让收入返还(万元)"].sum(), 2),
             "households": int(s["households"].sum()),
             "farmland_mu": _rounded(s["farmland_mu"].sum(), 2),
             "paddy_mu": _rounded(s["paddy_mu"].sum(), 2),
             "capacity_kg": _rounded(s["capacity_kg"].sum(), 1),
             "shortfall_mu": _rounded(demand["缺口(亩)"].sum(), 2),
             "max_debt_wan_yuan": _rounded(cf["年末债务(万元)"].max(), 2),
-            "end_debt_wan_yuan": _rounded(cf["年末债务(万元)"].iloc[-1], 2),
+            "debt_at_horizon_end_wan_yuan": _rounded(cf["年末债务(万元)"].iloc[-1], 2),
+            "stock_value_at_horizon_end_wan_yuan": _rounded(self.stock_value_at_end_wan_yuan(), 2),
             "end_cash_wan_yuan": _rounded(cf["年末余额(万元)"].iloc[-1], 2),
             "min_cash_wan_yuan": _rounded(cf["年末余额(万元)"].min(), 2),
         }
@@ -286,8 +319,16 @@ class ReserveResult(ModelResult):
             f"供应 {k['supplied_mu']:,.1f} 亩, 年末库存 {k['stock_end_mu']:,.1f} 亩\n"
             f"  搬迁 {k['households']} 户; 占用耕地 {k['farmland_mu']:,.1f} 亩 (水田 {k['paddy_mu']:,.1f} 亩); "
             f"需求缺口 {k['shortfall_mu']:,.1f} 亩; 最高负债 {k['max_debt_wan_yuan']:,.0f} 万元, "
-            f"期末债务 {k['end_debt_wan_yuan']:,.0f} 万元 (interest after the plan period is outside the NPV)"
+            f"{self._end_debt_text(k)}"
         )
+
+    def _end_debt_text(self, k: dict[str, Any]) -> str:
+        inp = self.plan.inputs
+        debt = k["debt_at_horizon_end_wan_yuan"]
+        if inp.debt_at_end == "repay" or debt <= 0:
+            return "期末债务已全部偿还" if debt <= 0 else f"期末债务 {debt:,.0f} 万元"
+        return (f"期末债务 {debt:,.0f} 万元，由期末库存覆盖（按成本的 {inp.stock_value_share:.0%} 估值 "
+                f"{k['stock_value_at_horizon_end_wan_yuan']:,.0f} 万元，估计值）；计划期后的利息不在净现值内")
 
     # ------------------------------------------------------------------ geometry and figures
     def schedule_gdf(self) -> gpd.GeoDataFrame:
@@ -350,8 +391,8 @@ class ReserveResult(ModelResult):
         cf = self.cashflow()
         fig, ax = new_axes((9, 5.5), ax=ax)
         years = cf.index.astype(str)
-        sources = [c for c in ("财政专项资金", "专项债券", "融资公司", "出让收入返还") if f"{c}(万元)" in cf]
-        uses = ["征收补偿", "拆迁安置", "前期开发", "持有成本", "利息", "还本"]
+        sources = ["财政专项资金", *(f.label for f in self.plan.inputs.finance), "出让收入返还"]
+        uses = list(CASH_USES)
         bottom = np.zeros(len(cf))
         for name in sources:
             v = cf[f"{name}(万元)"].to_numpy()

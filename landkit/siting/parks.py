@@ -166,8 +166,9 @@ def site_parks(town: Town, specs: Sequence[ParkSpec], *, ahp_matrix: Sequence[Se
             for k in {s.kind for s in specs}}
     parcels = town.parcels.copy()
     parcels["planned_use"] = "industrial"
-    costed, _, _, cost_notes = cost_parcels(parcels, p, [year])
-    cost = costed["acquisition_cost_wan_yuan"] + costed["demolition_cost_wan_yuan"] + costed["prep_cost_wan_yuan"]
+    costed, _, cost_notes = cost_parcels(parcels, p, [year])
+    cost = costed[["acquisition_cost_wan_yuan", "demolition_cost_wan_yuan", "prep_cost_wan_yuan",
+                   "land_use_fee_wan_yuan"]].sum(axis=1)
     ok_any = np.zeros(len(parcels), bool)
     for s in suit.values():
         ok_any |= ~s.parcels["vetoed"].to_numpy() & s.parcels["score"].notna().to_numpy()
