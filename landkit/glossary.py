@@ -18,6 +18,10 @@ KPI_LABELS: dict[str, str] = {
     "demand_shortfall_mu": "需求缺口(亩)",
     "min_cash_wan_yuan": "最低年末余额(万元)",
     "max_debt_wan_yuan": "最高负债(万元)",
+    "debt_at_horizon_end_wan_yuan": "期末债务(万元)",
+    "stock_value_at_horizon_end_wan_yuan": "期末库存估值(万元)",
+    "deductions_wan_yuan": "土地出让收入计提(万元)",
+    "land_use_fee_wan_yuan": "新增建设用地有偿使用费(万元)",
     "farmland_taken_mu": "占用耕地(亩)",
     "paddy_taken_mu": "占用水田(亩)",
     "farmland_balance_cost_wan_yuan": "占补平衡费用(万元)",
@@ -87,6 +91,8 @@ KPI_INPUTS: dict[str, tuple[str, ...]] = {
     "households_moved": ("households",), "park_households": ("households",),
     "acquisition_cost_wan_yuan": ("households", "floor_area_m2"), "npv_wan_yuan": ("households", "floor_area_m2"),
     "min_cash_wan_yuan": ("households", "floor_area_m2"), "max_debt_wan_yuan": ("households", "floor_area_m2"),
+    "debt_at_horizon_end_wan_yuan": ("households", "floor_area_m2"),
+    "stock_value_at_horizon_end_wan_yuan": ("households", "floor_area_m2"),
 }
 #: The mark put after a heading whose figure rests on an estimated input.
 ESTIMATE_MARK = "（估）"

@@ -6,6 +6,12 @@ are mappings with ``value``, ``unit``, ``tag`` (``S`` sourced, ``R`` policy text
 answers dotted look-ups (``params["acquisition.site_preparation"]``) and keeps provenance through
 overrides, so every number a model uses can be traced.
 
+A leaf may be **dated**: ``valid_from`` / ``valid_to`` (ISO dates) say when its value is in force, and
+``versions`` lists the values of other periods, each a mapping with ``value``, ``valid_from``,
+``valid_to``, ``tag`` and ``source``. :meth:`Parameters.in_force` returns the version in force in a
+plan year, or refuses the year naming the table and its dates. A user's own value (an override
+given as a bare value) applies to every year.
+
 A user's file and every override are checked against the bundled file, which is the schema: each
 parameter landkit reads must be present, have a value of the same kind (a number where a number is
 read, a list of names where names are read ...), the same unit (landkit computes in that unit),
@@ -19,7 +25,7 @@ import copy
 import functools
 import math
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +42,9 @@ TAGS: dict[str, str] = {
     "U": "set by the user",
 }
 LEAF_KEYS = ("value", "unit", "tag", "source")
+#: Keys of a dated leaf and of each of its ``versions``.
+DATE_KEYS = ("valid_from", "valid_to")
+VERSION_KEYS = ("value", "valid_from", "valid_to", "tag", "source")
 
 #: The bundled sample town's folder (committed data, so the demo needs no generation step).
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "tanyi"
@@ -51,6 +60,19 @@ class Param:
     unit: str
     tag: str
     source: str
+    valid_from: str | None = None
+    valid_to: str | None = None
+    versions: tuple[Param, ...] = ()
+
+    def in_force(self, year: int) -> bool:
+        """Whether this value is in force at some time in ``year`` (undated values always are)."""
+        start = int(self.valid_from[:4]) if self.valid_from else -10**6
+        end = int(self.valid_to[:4]) if self.valid_to else 10**6
+        return start <= int(year) <= end
+
+    def period(self) -> str:
+        """``2022-01-01 – 2023-12-31`` (open ends written as …)."""
+        return f"{self.valid_from or '…'} – {self.valid_to or '…'}"
 
     @property
     def is_estimate(self) -> bool:
@@ -283,6 +305,8 @@ class Parameters:
             tag = node.get("tag")
             if tag is not None and tag not in TAGS:
                 yield Problem(prefix, f"tag {tag!r} is not one of {sorted(TAGS)}", "", "parameter")
+            yield from _date_problems(node, prefix)
+            yield from _version_problems(node, prefix)
             return
         if not isinstance(node, Mapping):
             yield Problem(
@@ -297,7 +321,7 @@ class Parameters:
     def _walk(node: Any, prefix: str) -> Iterator[Param]:
         if _is_leaf(node):
             if all(k in node for k in LEAF_KEYS):  # an incomplete leaf is reported by _check
-                yield Param(prefix, node["value"], str(node["unit"]), str(node["tag"]), str(node["source"]))
+                yield _param(prefix, node, str(node["unit"]))
             return
         if not isinstance(node, Mapping):
             return
@@ -318,6 +342,36 @@ class Parameters:
             ) from None
         self._read.add(key)
         return found
+
+    def in_force(self, key: str, year: int) -> Param:
+        """The version of ``key`` in force in ``year`` (the value itself when undated).
+
+        Raises
+        ------
+        ValidationError
+            No version is in force that year: the message names the key, its periods and what to do.
+        """
+        main = self.param(key)
+        for p in sorted((main, *main.versions), key=lambda v: v.valid_from or "", reverse=True):
+            if p.in_force(year):
+                return p
+        periods = "; ".join(p.period() + f" ({p.source})" for p in (main, *main.versions))
+        raise ValidationError(self.source, [Problem(
+            key, f"no value in force in {year}: the table is valid {periods}",
+            "add a version for that year under 'versions:' in the parameter file (tag E if it is assumed), "
+            "or plan within those dates", "date")])
+
+    def check_in_force(self, keys: Iterable[str], years: Iterable[int]) -> None:
+        """Refuse, in one message, every (key, year) with no version in force (see :meth:`in_force`)."""
+        problems = []
+        for key in keys:
+            for year in years:
+                try:
+                    self.in_force(key, year)
+                except ValidationError as exc:
+                    problems += exc.problems
+        if problems:
+            raise ValidationError(self.source, problems)
 
     def keys_read(self) -> frozenset[str]:
         """The keys a model or loader has looked up so far (:meth:`param`, ``[]``, :meth:`get`)."""
@@ -369,8 +423,9 @@ class Parameters:
             old = node[last]
             if _is_leaf(new):
                 node[last] = {**old, **dict(new)}
-            else:
-                node[last] = {**old, "value": new, "tag": "U", "source": f"{source} (was {old['value']!r})"}
+            else:  # the user's own value, for every year: the bundled dates and versions no longer apply
+                undated = {k: v for k, v in old.items() if k not in (*DATE_KEYS, "versions")}
+                node[last] = {**undated, "value": new, "tag": "U", "source": f"{source} (was {old['value']!r})"}
         return Parameters(tree, source=f"{self.source} + {source}")
 
     def _near(self, key: str) -> str:
@@ -380,7 +435,11 @@ class Parameters:
 
     # ------------------------------------------------------------------ reporting
     def table(self) -> pd.DataFrame:
-        """Every parameter as a row: key, value, unit, tag, meaning of the tag, source."""
+        """Every parameter as a row: key, value, unit, tag, meaning of the tag, source, and when it is in force.
+
+        ``valid`` is empty for an undated value; for a dated one it gives its period and the other
+        periods' versions with their tags (e.g. ``2022-01-01 – 2023-12-31; 2016-01-01 – 2021-12-31 E``).
+        """
         rows = [
             {
                 "key": p.key,
@@ -389,6 +448,8 @@ class Parameters:
                 "tag": p.tag,
                 "provenance": TAGS[p.tag],
                 "source": p.source,
+                "valid": "; ".join([p.period()] + [f"{v.period()} {v.tag}" for v in p.versions])
+                if p.valid_from or p.valid_to or p.versions else "",
             }
             for p in self._flat.values()
         ]
@@ -401,6 +462,65 @@ class Parameters:
     def __repr__(self) -> str:
         n_est = sum(p.is_estimate for p in self._flat.values())
         return f"<Parameters {len(self)} values ({n_est} estimates) from {self.source}>"
+
+
+def _param(key: str, node: Mapping[str, Any], unit: str) -> Param:
+    """A :class:`Param` from a leaf (or one of its versions, which share the leaf's unit)."""
+    versions = tuple(_param(key, v, unit) for v in node.get("versions") or () if isinstance(v, Mapping)
+                     and all(k in v for k in VERSION_KEYS))
+    return Param(key, node["value"], unit, str(node["tag"]), str(node["source"]),
+                 _date_text(node.get("valid_from")), _date_text(node.get("valid_to")), versions)
+
+
+def _date_text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _date_problems(node: Mapping[str, Any], where: str) -> Iterator[Problem]:
+    """Dates that are not ISO dates, or a period that ends before it starts."""
+    for key in DATE_KEYS:
+        value = node.get(key)
+        if value is None:
+            continue
+        try:
+            pd.Timestamp(str(value))
+            ok = len(str(value)) == 10
+        except ValueError:
+            ok = False
+        if not ok:
+            yield Problem(f"{where}.{key}", f"{value!r} is not a date", "write it as YYYY-MM-DD, e.g. 2022-01-01",
+                          "date")
+            return
+    start, end = node.get("valid_from"), node.get("valid_to")
+    if start is not None and end is not None and str(end) < str(start):
+        yield Problem(where, f"valid_to {end} is before valid_from {start}", "swap or correct the dates", "date")
+
+
+def _version_problems(node: Mapping[str, Any], where: str) -> Iterator[Problem]:
+    """Each version needs value, dates, tag and source, dates as dates, and a value shaped like the leaf's."""
+    versions = node.get("versions")
+    if versions is None:
+        return
+    if not isinstance(versions, list):
+        yield Problem(f"{where}.versions", "must be a list of {value, valid_from, valid_to, tag, source}", "",
+                      "parameter")
+        return
+    ref = Param(where, node.get("value"), str(node.get("unit", "")), "S", "")
+    for i, v in enumerate(versions):
+        at = f"{where}.versions[{i}]"
+        if not isinstance(v, Mapping):
+            yield Problem(at, "must be a mapping", "give value, valid_from, valid_to, tag, source", "parameter")
+            continue
+        missing = [k for k in VERSION_KEYS if k not in v]
+        if missing:
+            yield Problem(at, f"missing {', '.join(missing)}", "every version needs value, valid_from, valid_to, "
+                          "tag, source", "parameter")
+            continue
+        if v["tag"] not in TAGS:
+            yield Problem(at, f"tag {v['tag']!r} is not one of {sorted(TAGS)}", "", "parameter")
+        yield from _date_problems(v, at)
+        yield from (Problem(at, _tail(where, why), "a value like the leaf's own", "value")
+                    for why in check_value(where, ref, v["value"]))
 
 
 @functools.cache

@@ -41,6 +41,7 @@ from landkit.farmland.prices import (
     capacity_kg_per_mu,
     check_grade,
     national_price,
+    price_table,
     regime_for,
     shandong_price,
 )
@@ -184,16 +185,17 @@ def indicator(
     params = _p(params)
     g = check_grade(grade, f"supplement unit {id!r}", params)
     cap = float(capacity_kg_per_mu(np.array([g]), params)[0])
-    if market == "shandong_adjusted":
-        price = shandong_price(g, paddy=paddy, kind="adjusted", params=params)
-    elif market == "shandong_pooled":
-        price = shandong_price(g, paddy=paddy, kind="pooled", params=params)
+    estimate = False
+    if market in ("shandong_adjusted", "shandong_pooled"):
+        kind = market.removeprefix("shandong_")
+        price = shandong_price(g, paddy=paddy, kind=kind, params=params, year=int(year))
+        estimate = price_table(kind, params, int(year)).is_estimate
     elif market == "national":
         price = national_price(paddy=paddy, capacity_kg_per_mu=cap, region=region, params=params)
     else:
         raise ValidationError(f"supplement unit {id!r}", [Problem("market", f"{market!r} is unknown",
                                                                   f"use one of {sorted(MARKETS)}")])
-    note = f"{MARKETS[market]} {'水田' if paddy else '旱地'} {g}等 {price:.2f}万元/亩"
+    note = f"{MARKETS[market]} {'水田' if paddy else '旱地'} {g}等 {price:.2f}万元/亩{'（估）' if estimate else ''}"
     return SupplementUnit(id, "indicator", int(year), float(max_mu), max_mu * cap, max_mu if paddy else 0.0,
                           max_mu * price, True, float(g), note)
 

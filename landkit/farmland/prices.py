@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from landkit._errors import Problem, ValidationError
-from landkit.params import Parameters
+from landkit.params import Param, Parameters
 
 Regime = Literal["per_project", "annual"]
 #: Regime names and their Chinese labels.
@@ -82,8 +82,9 @@ def capacity_kg_per_mu(grades: pd.Series | np.ndarray, params: Parameters | None
     return out
 
 
-def shandong_price(grade: int, *, paddy: bool, kind: str = "adjusted", params: Parameters | None = None) -> float:
-    """Shandong 补充耕地指标 guide price (万元/亩).
+def shandong_price(grade: int, *, paddy: bool, kind: str = "adjusted", params: Parameters | None = None,
+                   year: int | None = None) -> float:
+    """Shandong 补充耕地指标 guide price (万元/亩), from the table in force in ``year``.
 
     Parameters
     ----------
@@ -93,17 +94,28 @@ def shandong_price(grade: int, *, paddy: bool, kind: str = "adjusted", params: P
         Paddy (水田) indicator rather than ordinary.
     kind : {"adjusted", "pooled"}
         省级调剂 (:math:`P^{adj}_k(g)`, by grade) or 省级统筹 (flat).
+    year : int, optional
+        The year of the purchase: the guide prices are dated (:meth:`Parameters.in_force`), and a year
+        no version covers is refused. Without a year, the table as published.
     """
     params = _params(params)
     g = check_grade(grade, "grade", params)
     k = "paddy" if paddy else "ordinary"
-    if kind == "pooled":
-        return float(params["farmland.shandong_pooled_price"][k])
-    if kind != "adjusted":
+    if kind not in ("adjusted", "pooled"):
         raise ValidationError("shandong_price", [Problem("kind", f"{kind!r} is not 'adjusted' or 'pooled'")])
+    table = price_table(kind, params, year).value
+    if kind == "pooled":
+        return float(table[k])
     ref = int(params["farmland.shandong_reference_grade"])
     step = float(params["farmland.shandong_grade_step"])
-    return float(params["farmland.shandong_adjusted_price"][k]) + step * (ref - g)
+    return float(table[k]) + step * (ref - g)
+
+
+def price_table(kind: str, params: Parameters | None = None, year: int | None = None) -> Param:
+    """The Shandong guide price table (``"adjusted"`` or ``"pooled"``) in force in ``year`` (as published if None)."""
+    params = _params(params)
+    key = f"farmland.shandong_{kind}_price"
+    return params.param(key) if year is None else params.in_force(key, int(year))
 
 
 def national_price(

@@ -104,6 +104,9 @@ def kpis(res: Any, town: Any) -> dict[str, Any]:
     return {"npv_wan_yuan": rk["npv_wan_yuan"], "acquisition_cost_wan_yuan": rk["cost_wan_yuan"],
             "acquired_mu": rk["acquired_mu"], "demand_shortfall_mu": rk["shortfall_mu"],
             "min_cash_wan_yuan": rk["min_cash_wan_yuan"], "max_debt_wan_yuan": rk["max_debt_wan_yuan"],
+            "debt_at_horizon_end_wan_yuan": rk["debt_at_horizon_end_wan_yuan"],
+            "stock_value_at_horizon_end_wan_yuan": rk["stock_value_at_horizon_end_wan_yuan"],
+            "deductions_wan_yuan": rk["deductions_wan_yuan"], "land_use_fee_wan_yuan": rk["land_use_fee_wan_yuan"],
             "households_moved": int(rk["households"]), "farmland_taken_mu": float(rk["farmland_mu"]),
             "paddy_taken_mu": float(rk["paddy_mu"]), "ecological_land_mu": eco}
 

@@ -124,6 +124,8 @@ DEDUCTION_LABELS: dict[str, str] = {
     "agricultural_development": "农业土地开发资金",
     "rural_topup": "农业农村补足",
 }
+#: Dated parameter tables the reserve plan reads in each plan year.
+DATED_KEYS: tuple[str, ...] = ("revenue.industrial_min_price", "revenue.new_construction_land_fee")
 #: What a plan does about debt left at its end: repay it all, or cover it by the reserve stock.
 DEBT_AT_END: tuple[str, ...] = ("repay", "cover")
 
@@ -486,7 +488,7 @@ def cost_parcels(
             "acquisition_cost_wan_yuan": acquisition * inside,
             "demolition_cost_wan_yuan": demolition,
             "prep_cost_wan_yuan": a * float(params["acquisition.site_preparation"]),
-            "land_use_fee_wan_yuan": agricultural_mu * land_use_fee_wan_per_mu(params),
+            "land_use_fee_wan_yuan": agricultural_mu * land_use_fee_wan_per_mu(params, years),
             "holding_cost_wan_yuan_per_year": a * float(params["acquisition.holding_cost"]),
             "households": parcels["households"].astype(int),
             "agricultural_mu": agricultural_mu,
@@ -511,10 +513,21 @@ def cost_parcels(
     return table, gross, notes
 
 
-def land_use_fee_wan_per_mu(params: Parameters) -> float:
-    """新增建设用地土地有偿使用费 (万元/亩) at the county's 土地等别 (``revenue.industrial_land_grade``)."""
+def land_use_fee_wan_per_mu(params: Parameters, years: Sequence[int] | None = None) -> float:
+    """新增建设用地土地有偿使用费 (万元/亩) at the county's 土地等别 (``revenue.industrial_land_grade``).
+
+    With ``years``, the fee table in force in each of them (:meth:`Parameters.in_force`); one fee is
+    charged for the whole plan, so a table that changes within the plan years is refused.
+    """
     grade = int(params["revenue.industrial_land_grade"])
-    return yuan_per_m2_to_wan_per_mu(float(params["revenue.new_construction_land_fee"][grade - 1]))
+    key = "revenue.new_construction_land_fee"
+    tables = [params.param(key)] if years is None else [params.in_force(key, y) for y in years]
+    fees = {float(t.value[grade - 1]) for t in tables}
+    if len(fees) > 1:
+        raise ValidationError("parameters", [Problem(
+            key, f"the fee at grade {grade} changes within the plan years {list(years or [])}: {sorted(fees)} 元/m²",
+            "plan the years of each fee table separately", "date")])
+    return yuan_per_m2_to_wan_per_mu(fees.pop())
 
 
 def deductions_from(params: Parameters) -> tuple[Deduction, ...]:
@@ -555,13 +568,13 @@ def revenue_table(
     growth = float(params["revenue.price_growth"])
     base = int(params["revenue.base_year"])
     grade = int(params["revenue.industrial_land_grade"])
-    floor_yuan_m2 = float(params["revenue.industrial_min_price"][grade - 1])
-    if params["revenue.priority_project"]:
-        floor_yuan_m2 *= float(params["revenue.industrial_min_price_priority_factor"])
-    floor = yuan_per_m2_to_wan_per_mu(floor_yuan_m2)
+    factor = float(params["revenue.industrial_min_price_priority_factor"]) if params["revenue.priority_project"] \
+        else 1.0
     allocation = set(params["revenue.allocation_uses"])
     cols = {}
     for year in years:
+        floor_yuan_m2 = float(params.in_force("revenue.industrial_min_price", year).value[grade - 1]) * factor
+        floor = yuan_per_m2_to_wan_per_mu(floor_yuan_m2)
         per_mu = {
             use: 0.0 if use in allocation else float(prices[use]) * (1 + growth) ** (year - base) * (1 + price_change)
             for use in USES
@@ -632,6 +645,7 @@ def inputs_from_town(
     params: Parameters = town.params  # type: ignore[attr-defined]
     parcels: pd.DataFrame = town.parcels  # type: ignore[attr-defined]
     years_t = tuple(int(y) for y in (years if years is not None else params["town.plan_years"]))
+    params.check_in_force(DATED_KEYS, years_t)
     lock_in, lock_out = list(lock_in), list(lock_out)
     held = {str(k): int(v) for k, v in (held or {}).items()}
     supplied = [str(b) for b in supplied]
@@ -677,7 +691,7 @@ def inputs_from_town(
     deductions = deductions_from(params)
     notes = [*use_notes, *notes, "计提 on each year's totals: " + ", ".join(
         f"{d.label} {d.share:.0%} of {DEDUCTION_BASES[d.base]}" for d in deductions),
-        f"新增建设用地土地有偿使用费 {land_use_fee_wan_per_mu(params):.2f} 万元/亩 of 农用地转用"]
+        f"新增建设用地土地有偿使用费 {land_use_fee_wan_per_mu(params, years_t):.2f} 万元/亩 of 农用地转用"]
     table["locked_in"] = table.index.isin(lock_in)
     table["locked_out"] = table.index.isin(lock_out)
     table["bundle"] = pd.Series(pd.NA, index=table.index, dtype="string")

@@ -292,7 +292,7 @@ def _write_audit(run: ScenarioRun, root: Path) -> None:
         "inputs": inputs,
         "scenario_settings": sc.to_dict(),
         "parameters": [{"key": r.key, "value": r.value, "unit": r.unit, "tag": r.tag, "provenance": r.provenance,
-                        "source": r.source} for r in params.itertuples(index=False)],
+                        "source": r.source, "valid": r.valid} for r in params.itertuples(index=False)],
         "versions": _versions(),
         "load_time_s": round(run.load_time_s, 3),
         "models": {m: r.to_dict() for m, r in run.records.items()},
