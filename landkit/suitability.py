@@ -52,7 +52,7 @@ FACTOR_LABELS: dict[str, str] = {
 }
 VETO_LABELS: dict[str, str] = {
     "basic_farmland": "永久基本农田", "ecology": "生态保护红线", "water_source": "饮用水水源保护区",
-    "flood": "祊河洪泛区", "housing_buffer": "居住/学校防护距离", "water": "水域",
+    "flood": "祊河洪泛区", "housing_buffer": "学校防护距离", "water": "水域",
 }
 
 
@@ -281,6 +281,9 @@ class Suitability:
     notes : list of str
     geometry : GeoSeries, optional
         The parcels' polygons (index BSM, town CRS), for :meth:`to_parcel_scores` to a GeoPackage.
+    requires : DataFrame, optional
+        ``parcel, requires``: a park on ``parcel`` must also take the housing parcel ``requires``
+        (relocated), which lies within the chemical park's buffer of it.
     """
 
     park: str
@@ -294,6 +297,7 @@ class Suitability:
     parcels: pd.DataFrame
     notes: list[str] = field(default_factory=list)
     geometry: gpd.GeoSeries | None = None
+    requires: pd.DataFrame | None = None
 
     def to_geotiff(self, path: str | os.PathLike[str]) -> None:
         """Write the score as a float32 GeoTIFF (nodata NaN), atomically."""
@@ -421,10 +425,14 @@ def town_suitability(town: Town, *, park: str = "chemical", ahp_matrix: Sequence
 
     if park not in ("chemical", "wood"):
         raise ValidationError("suitability", [Problem("park", f"{park!r}", "use 'chemical' or 'wood'", "bad_park")])
+    from landkit.siting.rules import criteria_weights, park_rules
+
     p = params or getattr(town, "params", None) or Parameters.load()
     names, a = _factor_matrix(p, ahp_matrix)
     w, cr = ahp_weights(a, random_index=p["siting.ahp_random_index"])
     weights = dict(zip(names, (float(x) for x in w), strict=True))
+    if park == "chemical" and ahp_matrix is None:  # the provincial evaluation's five criteria
+        weights, cr = criteria_weights(p, names), 0.0
     buffer = float(p["siting.chemical_buffer_housing"] if buffer_m is None else buffer_m)
     if not np.isfinite(buffer) or buffer < 0:
         raise ValidationError("suitability", [Problem("buffer_m", f"{buffer_m!r}", "give metres ≥ 0", "bad_buffer")])
@@ -497,10 +505,14 @@ def town_suitability(town: Town, *, park: str = "chemical", ahp_matrix: Sequence
         lyr = layer(layer_key)
         vetoes[key] = np.zeros(shape, bool) if lyr is None else burn(lyr.geometry.to_numpy()) > 0
     schools = layer("schools")
+    # receptors that stay: schools, and village centres only where no housing parcel is mapped (houses
+    # themselves can be relocated with the park, see _relocations)
+    fixed_geoms = ([] if schools is None else list(schools.geometry.to_numpy())) + \
+        (list(vill.geometry.to_numpy()) if vill is not None and not len(housing_parcels) else [])
     if park == "chemical":
-        school_geoms = [] if schools is None else list(schools.geometry.to_numpy())
-        vetoes["housing_buffer"] = distance(settle_geoms + school_geoms) <= buffer
-        notes.append(f"chemical park: {buffer:g} m buffer from housing and schools (estimate, DOMAIN.md 100–300 m)")
+        vetoes["housing_buffer"] = distance(fixed_geoms) <= buffer
+        notes.append(f"chemical park: {buffer:g} m buffer from housing and schools (estimate, DOMAIN.md 100–300 m); "
+                     "houses within it are relocated with the park or the land next to them is not taken")
     veto_any = np.logical_or.reduce(list(vetoes.values())) | ~inside
     score = weighted_overlay(factors, weights, veto_any | ~np.isfinite(dem))
 
@@ -518,16 +530,32 @@ def town_suitability(town: Town, *, park: str = "chemical", ahp_matrix: Sequence
     flood = layer("flood_zone")
     reasons["flood"] = (parcels.intersects(flood.union_all()).to_numpy() if flood is not None
                         else np.zeros(len(parcels), bool))
+    requires = pd.DataFrame({"parcel": pd.Series(dtype=str), "requires": pd.Series(dtype=str)})
     if park == "chemical":
-        sens = gpd.GeoSeries(settle_geoms + (list(schools.geometry.to_numpy()) if schools is not None else []),
-                             crs=parcels.crs)
-        near = parcels.sindex.query(sens.buffer(buffer).to_numpy(), predicate="intersects")[1]
+        near = parcels.sindex.query(gpd.GeoSeries(fixed_geoms, crs=parcels.crs).buffer(buffer).to_numpy(),
+                                    predicate="intersects")[1]
         buf = np.zeros(len(parcels), bool)
         buf[np.unique(near)] = True
         reasons["housing_buffer"] = buf
+        requires = _relocations(parcels, housing_parcels, buffer)
+    rules, rule_labels, rule_notes = park_rules(town, park, p)
+    notes += rule_notes
+    reasons = pd.concat([reasons, rules], axis=1)
+    labels = {**VETO_LABELS, **rule_labels}
     table["vetoed"] = reasons.any(axis=1)
-    table["veto_reasons"] = reasons.apply(lambda r: "、".join(VETO_LABELS[k] for k in r.index[r.to_numpy()]),
-                                          axis=1)
+    table["veto_reasons"] = reasons.apply(lambda r: "、".join(labels[k] for k in r.index[r.to_numpy()]), axis=1)
+    ruled = parcels.geometry.to_numpy()[rules.any(axis=1).to_numpy()]
+    vetoes["rules"] = burn(ruled) > 0
+    score = np.where(vetoes["rules"], np.nan, score)
     return Suitability(park=park, score=score, factors=factors, weights=weights, consistency_ratio=cr,
                        vetoes=vetoes, transform=transform, crs=crs, parcels=table, notes=notes,
-                       geometry=parcels.geometry)
+                       geometry=parcels.geometry, requires=requires)
+
+
+def _relocations(parcels: gpd.GeoDataFrame, housing: gpd.GeoDataFrame, buffer: float) -> pd.DataFrame:
+    """Pairs (parcel, house): a park on ``parcel`` lies within ``buffer`` of the housing parcel ``house``,
+    so the park must take (relocate) the house too. Schools are not relocated: land within the buffer of
+    one is vetoed instead."""
+    h, p = parcels.sindex.query(housing.geometry.buffer(buffer).to_numpy(), predicate="intersects")
+    out = pd.DataFrame({"parcel": parcels.index.to_numpy()[p], "requires": housing.index.to_numpy()[h]})
+    return out[out["parcel"] != out["requires"]].reset_index(drop=True)

@@ -309,8 +309,8 @@ class SitingPanel(_Panel):
     park : {"chemical", "wood"}
         Which park; the buffer from housing and schools applies to the chemical park only.
     area_mu : float, optional
-        Starting area (亩); default 1,200 亩 (the chemical park's first phase, as in notebook 05) or
-        ``siting.wood_cluster_area`` for the wood cluster.
+        Starting area (亩); default the planned size (``siting.chemical_park_area``, 3.05 km² =
+        4,575 亩, or ``siting.wood_cluster_area``).
     name : str, optional
         Site name on the map and in the table.
     time_limit_s : float
@@ -336,6 +336,7 @@ class SitingPanel(_Panel):
                  time_limit_s: float = 10.0, mip_gap: float = 0.02, solve_on_start: bool = True) -> None:
         from landkit._errors import Problem, ValidationError
         from landkit.siting.parks import PARK_LABELS
+        from landkit.siting.rules import criteria_weights, default_area_mu
         from landkit.suitability import FACTOR_LABELS
 
         if park not in PARK_LABELS:
@@ -348,6 +349,9 @@ class SitingPanel(_Panel):
         p = town.params
         self.factors: list[str] = [str(f) for f in p["siting.suitability_factors"]]
         start = p["siting.suitability_ahp"]
+        if park == "chemical":  # start from the judgements the provincial five criteria imply: a_ij = w_i / w_j
+            cw = criteria_weights(p, self.factors)
+            start = [[cw[a] / cw[b] if cw[b] > 0 else 9.0 for b in self.factors] for a in self.factors]
         self.judgements: dict[tuple[int, int], w.SelectionSlider] = {}
         n = len(self.factors)
         for i in range(n):
@@ -361,7 +365,7 @@ class SitingPanel(_Panel):
                 s.add_class("landkit-ahp")
                 self.judgements[(i, j)] = s
         if area_mu is None:
-            area_mu = 1200.0 if park == "chemical" else float(p["siting.wood_cluster_area"])
+            area_mu = default_area_mu(park, p)
         self.area = w.FloatSlider(
             value=float(area_mu), min=100.0, max=max(5000.0, float(area_mu)), step=50.0,
             description="园区面积(亩)", continuous_update=False, style=_STYLE, layout=_LAYOUT, readout_format=",.0f",

@@ -138,11 +138,20 @@ def test_town_vetoes_and_buffers_respected() -> None:
     taken = town.parcels.loc[res.parcels.index]
     assert (taken[["frac_YJJBNTBHTB", "frac_STBHHX", "frac_YYSYDBHQ"]] == 0).all().all()
     assert not taken.intersects(town.layers["flood_zone"].union_all()).any()
+    # houses within the buffer are relocated with the park (role 防护距离内搬迁); every other house and every
+    # school stays more than the buffer away from the park's land
+    site = res.parcels[res.parcels["role"] == "园区用地"]
+    moved = res.parcels.index[res.parcels["role"] == "防护距离内搬迁"]
     houses = town.parcels[town.parcels["landuse_group"].isin(["homestead", "urban_residential"])]
-    sensitive = list(houses.geometry) + list(town.layers["villages"].geometry) + list(town.layers["schools"].geometry)
+    houses = houses.drop(index=houses.index.intersection(res.parcels.index))
+    sensitive = list(houses.geometry) + list(town.layers["schools"].geometry)
     import geopandas as gpd
-    d = gpd.GeoSeries(sensitive, crs=town.crs).union_all().distance(taken.geometry.union_all())
+    d = gpd.GeoSeries(sensitive, crs=town.crs).union_all().distance(town.parcels.loc[site.index].union_all())
     assert d > 250.0
+    near = town.parcels.loc[moved].distance(town.parcels.loc[site.index].union_all())
+    assert (near <= 250.0 + 1e-6).all()
+    summary = res.summary().iloc[0]
+    assert summary["防护搬迁户数"] == int(town.parcels.loc[moved, "households"].sum())
     area = res.sites["面积(亩)"].iloc[0]
     assert 570 <= area <= 630
     occ = res.occupations()
@@ -157,7 +166,7 @@ def test_park_that_cannot_fit_is_a_clear_error():
 
     town = landkit.load_sample()
     with pytest.raises(ValidationError, match="pass the vetoes") as err:
-        site_parks(town, [ParkSpec("化工园区", "chemical", 1200.0)], buffer_m=1500.0, time_limit_s=5)
+        site_parks(town, [ParkSpec("化工园区", "chemical", 60000.0)], time_limit_s=5)
     assert "化工园区" in str(err.value) and "buffer_m" in str(err.value)
 
 

@@ -151,10 +151,13 @@ class Route:
         })
 
     def summary(self) -> dict[str, float]:
-        """Headline figures: length, cost, land take, farmland, households."""
+        """Headline figures: length (and the planned length ``corridor.artery_length``), cost, land take,
+        farmland, households."""
         t = self.parcels_taken()
+        planned = float(self.town.params["corridor.artery_length"])
         return {
-            "线路": self.name, "长度(km)": round(self.length_m / 1000, 2),
+            "线路": self.name, "长度(km)": round(self.length_m / 1000, 2), "规划长度(km)": planned,
+            "长度/规划长度": round(self.length_m / 1000 / planned, 3) if planned > 0 else float("nan"),
             "利用现有道路(km)": round(float(self.segments["on_road_m"].sum()) / 1000, 2),
             "建设费用(万元)": round(self.build_cost_wan_yuan, 1),
             "累积阻力": round(float(self.segments["resistance_cost"].sum()), 0),

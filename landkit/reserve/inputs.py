@@ -585,6 +585,35 @@ def revenue_table(
     return pd.DataFrame(cols, index=table.index)
 
 
+#: 三调 城镇村属性码 of urban land (城市 201, 建制镇 202, and their 201A/202A).
+URBAN_CZCS: tuple[str, ...] = ("201", "202", "201A", "202A")
+
+
+def boundary_note(town: object, params: Parameters) -> str | None:
+    """How the 城镇开发边界 compares with ``reserve.development_boundary_factor`` × the existing urban
+    construction land (construction parcels whose 城镇村属性码 CZCSXM is 201/202), or None without the layer."""
+    from landkit.units import M2_PER_MU
+
+    layers = town.layers  # type: ignore[attr-defined]
+    parcels: pd.DataFrame = town.parcels  # type: ignore[attr-defined]
+    czk = layers.get("CZKFBJ")
+    if czk is None or not len(czk):
+        return None
+    factor = float(params["reserve.development_boundary_factor"])
+    area = float(czk.geometry.area.sum()) / M2_PER_MU
+    if "CZCSXM" not in parcels:
+        return (f"城镇开发边界 {area:,.0f} 亩; the parcels have no 城镇村属性码 (CZCSXM), so the "
+                f"≤ {factor:g} × existing urban construction land rule is not checked")
+    urban = parcels["is_construction"].astype(bool) & parcels["CZCSXM"].astype("string").isin(URBAN_CZCS)
+    existing = float(parcels.loc[urban.to_numpy(), "area_mu"].sum())
+    if existing <= 0:
+        return f"城镇开发边界 {area:,.0f} 亩; no urban construction land (CZCSXM 201/202) to compare it with"
+    ratio = area / existing
+    verdict = "within" if ratio <= factor * (1 + 1e-3) else "ABOVE"
+    return (f"城镇开发边界 {area:,.0f} 亩 = {ratio:.2f} × existing urban construction land ({existing:,.0f} 亩): "
+            f"{verdict} the ≤ {factor:g}× rule (reserve.development_boundary_factor)")
+
+
 def finance_sources(
     params: Parameters, *, use_bonds: bool = True, use_company: bool = True
 ) -> tuple[FinanceSource, ...]:
@@ -689,7 +718,8 @@ def inputs_from_town(
     inside = cand["frac_CZKFBJ"] if "frac_CZKFBJ" in cand else pd.Series(1.0, index=cand.index)
     table, gross, notes = cost_parcels(cand, params, years_t, price_change=price_change, inside_share=inside)
     deductions = deductions_from(params)
-    notes = [*use_notes, *notes, "计提 on each year's totals: " + ", ".join(
+    bnote = boundary_note(town, params)
+    notes = [*use_notes, *([bnote] if bnote else []), *notes, "计提 on each year's totals: " + ", ".join(
         f"{d.label} {d.share:.0%} of {DEDUCTION_BASES[d.base]}" for d in deductions),
         f"新增建设用地土地有偿使用费 {land_use_fee_wan_per_mu(params, years_t):.2f} 万元/亩 of 农用地转用"]
     table["locked_in"] = table.index.isin(lock_in)

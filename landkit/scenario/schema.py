@@ -25,7 +25,7 @@ Schema (every section but ``name`` is optional)::
                  objective: npv, use_bonds: true, use_company: true, lock_in: [], lock_out: []}
       corridor: {enabled: true, order: null, by: length_m, start: 毛家河, end: null, neighbours: 8}
       farmland: {enabled: true, base_year: 2019, duals: true}
-      park_sites: {enabled: false, parks: [{name: 化工园区, kind: chemical, area_mu: 1200}], year: 2021,
+      park_sites: {enabled: false, parks: [{name: 化工园区, kind: chemical}], year: 2021,  # area_mu: planned size
                    buffer_m: null, perimeter_weight: null, min_separation_m: null,
                    exclude_villages: []}     # landkit.siting.site_parks; exclude_villages gives a site B
     links:                              # applied in this order

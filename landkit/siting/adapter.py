@@ -16,15 +16,17 @@ from landkit.siting.parks import ParkSpec, site_parks
 
 def _parks(v: Any) -> bool:
     return isinstance(v, list) and len(v) > 0 and all(
-        isinstance(p, dict) and set(p) == {"name", "kind", "area_mu"} and isinstance(p["name"], str)
-        and p["kind"] in ("chemical", "wood") and is_number(p["area_mu"]) and p["area_mu"] > 0 for p in v) and \
+        isinstance(p, dict) and {"name", "kind"} <= set(p) <= {"name", "kind", "area_mu"}
+        and isinstance(p["name"], str) and p["kind"] in ("chemical", "wood")
+        and (("area_mu" not in p) or (is_number(p["area_mu"]) and p["area_mu"] > 0)) for p in v) and \
         len({p["name"] for p in v}) == len(v)
 
 
 OPTIONS: dict[str, Check] = {
     **COMMON,
-    "parks": (_parks, "a list of {name: text, kind: 'chemical' or 'wood', area_mu: number > 0}, "
-                      "e.g. [{name: 化工园区, kind: chemical, area_mu: 1200}]"),
+    "parks": (_parks, "a list of {name: text, kind: 'chemical' or 'wood', area_mu: number > 0 (optional: the "
+                      "planned size from siting.chemical_park_area / siting.wood_cluster_area)}, "
+                      "e.g. [{name: 化工园区, kind: chemical}]"),
     "year": YEAR,
     "buffer_m": (lambda v: v is None or (is_number(v) and v >= 0), "null (parameter default) or metres ≥ 0"),
     "perimeter_weight": (lambda v: v is None or (is_number(v) and v >= 0), "null (parameter default) or a number ≥ 0"),
@@ -37,7 +39,11 @@ def solve(ctx: RunContext, rec: ModelRecord) -> Any:
     """Site the parks on the free land and claim their parcels."""
     town, land = ctx.town, ctx.land
     o = ctx.options("park_sites")
-    specs = [ParkSpec(str(p["name"]), str(p["kind"]), float(p["area_mu"])) for p in o["parks"]]
+    specs = [ParkSpec(str(p["name"]), str(p["kind"]), float(p["area_mu"])) if "area_mu" in p
+             else ParkSpec.planned(str(p["name"]), str(p["kind"]), town.params) for p in o["parks"]]
+    rec.notes += [f"{s.name}: planned size {s.area_mu:,.0f} 亩 (parameters)" for s, p in zip(specs, o["parks"],
+                                                                                          strict=True)
+                  if "area_mu" not in p]
     exclude = None
     if o.get("exclude_villages"):
         wanted = {str(v) for v in o["exclude_villages"]}

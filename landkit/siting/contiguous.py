@@ -14,8 +14,11 @@ A *site* is a connected set of units (grid cells or parcels) of a required size.
     & x_{si} \le \sum_{j \in N(i)} x_{sj} \quad a_i < L_s                 && \text{(no isolated unit)} \\
     & y_{sij} \le x_{si},\ y_{sij} \le x_{sj},\ \sum_{ij} y_{sij} \ge \sum_i x_{si} - 1
                                                                           && \text{(a tree's edges)} \\
+    & r_{sj} \ge x_{sa} - x_{s,u(j)} \quad (a, j) \in R_s                    && \text{(companions)} \\
     & \text{connectivity cuts (below)}, \quad x \in \{0, 1\}
 
+where the objective also loses :math:`\sum_j c_{sj} r_{sj}` for the companions a site takes along
+(:class:`Companions`, :math:`0 \le r \le 1`; :math:`u(j)` the companion's own unit, if any), and
 with :math:`B` the boundary length of :mod:`landkit.boundary` (:func:`~landkit.boundary.boundary_penalty`)
 and :math:`V_s` the units allowed for site :math:`s` (vetoed units have no variable). A connected set of
 :math:`k` units has at least :math:`k - 1` internal edges, hence the tree row.
@@ -128,14 +131,50 @@ def _fits(total: float, lo: float) -> bool:
     return total >= lo - 1e-6 * max(1.0, abs(lo))
 
 
-@dataclass
+@dataclass(frozen=True)
+class Companions:
+    r"""Units a site takes along without making them part of it (e.g. houses within a chemical park's
+    buffer, relocated): companion :math:`j` is taken when a site unit paired with it is chosen, at a
+    value :math:`c_j` lost, unless it is itself a unit of the site.
+
+    Attributes
+    ----------
+    pairs : ndarray of shape (p, 2)
+        ``(unit position a, companion j)``: choosing :math:`a` takes :math:`j`.
+    cost : ndarray of shape (m,)
+        :math:`c_j \ge 0`, in the site's value units.
+    unit : ndarray of shape (m,)
+        Graph position of companion :math:`j` when it is also a unit, else -1.
+    """
+
+    pairs: np.ndarray
+    cost: np.ndarray
+    unit: np.ndarray
+
+    def taken(self, mask: np.ndarray) -> np.ndarray:
+        """Which companions a site ``mask`` takes along (not counting those inside the site)."""
+        out = np.zeros(len(self.cost), dtype=bool)
+        hit = mask[self.pairs[:, 0]]
+        out[self.pairs[hit, 1]] = True
+        inside = self.unit >= 0
+        out[inside] &= ~mask[self.unit[inside]]
+        return out
+
+    def cost_of(self, mask: np.ndarray) -> float:
+        r""":math:`\sum_j c_j r_j` of a site ``mask``."""
+        return float(self.cost[self.taken(mask)].sum())
+
+
+@dataclass(frozen=True)
 class SiteSpec:
-    """One site to place: its values per unit (NaN: not allowed) and size bounds ``[lo, hi]``."""
+    """One site to place: its values per unit (NaN: not allowed), size bounds ``[lo, hi]`` and the
+    :class:`Companions` it takes along (optional)."""
 
     name: str
     values: np.ndarray
     lo: float
     hi: float
+    companions: Companions | None = None
 
 
 # ----------------------------------------------------------------------------- the result
@@ -197,16 +236,22 @@ class ContiguousResult:
 
 
 # ----------------------------------------------------------------------------- heuristic
-def _objective(graph: UnitGraph, values: np.ndarray, mask: np.ndarray, weight: float) -> float:
-    return float(np.nansum(values[mask])) - weight * graph.boundary(mask) if mask.any() else -np.inf
+def _objective(graph: UnitGraph, values: np.ndarray, mask: np.ndarray, weight: float,
+               companions: Companions | None = None) -> float:
+    if not mask.any():
+        return -np.inf
+    lost = companions.cost_of(mask) if companions is not None else 0.0
+    return float(np.nansum(values[mask])) - weight * graph.boundary(mask) - lost
 
 
 def greedy_site(graph: UnitGraph, values: np.ndarray, lo: float, hi: float, *, weight: float = 0.0,
-                n_seeds: int = 40, allowed: np.ndarray | None = None) -> np.ndarray | None:
+                n_seeds: int = 40, allowed: np.ndarray | None = None,
+                companions: Companions | None = None) -> np.ndarray | None:
     """Greedy region growing from the best seeds, then 1-for-1 swaps; a connected set or None.
 
     From each seed the region adds the frontier unit with the best marginal objective
-    (value − λ × change of boundary) that keeps the size ≤ ``hi`` until the size reaches ``lo``. The
+    (value − λ × change of boundary − the cost of the companions it newly takes along) that keeps the
+    size ≤ ``hi`` until the size reaches ``lo``. The
     best region is then improved by swaps (drop a unit whose removal keeps the region connected, add a
     frontier unit) while the size stays in ``[lo, hi]`` and the objective improves.
     """
@@ -219,20 +264,31 @@ def greedy_site(graph: UnitGraph, values: np.ndarray, lo: float, hi: float, *, w
         elen[(i, j)] = elen[(j, i)] = b
     nbr_len = [[elen[(i, j)] for j in adj[i]] for i in range(graph.n)]
 
+    comp_of: list[list[int]] = [[] for _ in range(graph.n)]
+    cost = companions.cost if companions is not None else np.zeros(0)
+    if companions is not None:
+        for a, j in companions.pairs:
+            comp_of[int(a)].append(int(j))
+    held = np.zeros(len(cost), dtype=bool)  # companions the growing region already takes along
+
     def gain(u: int, inside: np.ndarray, sign: float = 1.0) -> float:
         shared = sum(b for j, b in zip(adj[u], nbr_len[u], strict=True) if inside[j])
         total_edges = sum(nbr_len[u])
         # adding u: + exposed + edges to outside − edges to inside
         d_b = graph.exposed[u] + (total_edges - shared) - shared
-        return sign * (values[u] - weight * d_b)
+        lost = sum(cost[j] for j in comp_of[u] if not held[j])
+        return sign * (values[u] - weight * d_b - lost)
 
-    order = np.argsort(-np.where(ok, values, -np.inf))
+    alone = np.array([sum(cost[j] for j in comp_of[u]) for u in range(graph.n)])
+    order = np.argsort(-np.where(ok, values - alone, -np.inf))
     best, best_obj = None, -np.inf
     for seed in order[:n_seeds]:
         if not ok[seed] or graph.size[seed] > hi:
             continue
         inside = np.zeros(graph.n, dtype=bool)
         inside[seed] = True
+        held[:] = False
+        held[comp_of[seed]] = True
         size = graph.size[seed]
         frontier = set(int(j) for j in adj[seed])
         while not _fits(size, lo):
@@ -241,23 +297,24 @@ def greedy_site(graph: UnitGraph, values: np.ndarray, lo: float, hi: float, *, w
                 break
             u = max(cands, key=lambda c: gain(c, inside))
             inside[u] = True
+            held[comp_of[u]] = True
             size += graph.size[u]
             frontier.discard(u)
             frontier.update(int(j) for j in adj[u] if not inside[j])
         if not _fits(size, lo):
             continue
-        obj = _objective(graph, values, inside, weight)
+        obj = _objective(graph, values, inside, weight, companions)
         if obj > best_obj:
             best, best_obj = inside, obj
     if best is None:
         return None
-    return _swap(graph, values, best, lo, hi, weight, ok, adj, gain)
+    return _swap(graph, values, best, lo, hi, weight, ok, adj, companions)
 
 
 def _swap(graph: UnitGraph, values: np.ndarray, inside: np.ndarray, lo: float, hi: float, weight: float,
-          ok: np.ndarray, adj: Sequence[list[int]], gain: object) -> np.ndarray:
+          ok: np.ndarray, adj: Sequence[list[int]], companions: Companions | None) -> np.ndarray:
     inside = inside.copy()
-    obj = _objective(graph, values, inside, weight)
+    obj = _objective(graph, values, inside, weight, companions)
     full = graph.adjacency(ok)
     for _ in range(200):
         improved = False
@@ -272,7 +329,7 @@ def _swap(graph: UnitGraph, values: np.ndarray, inside: np.ndarray, lo: float, h
                     continue
                 trial = inside.copy()
                 trial[out], trial[add] = False, True
-                t_obj = _objective(graph, values, trial, weight)
+                t_obj = _objective(graph, values, trial, weight, companions)
                 if t_obj <= obj + 1e-9:
                     continue
                 sub = full[trial][:, trial]
@@ -324,6 +381,28 @@ def _check(graph: UnitGraph, sites: Sequence[SiteSpec], weight: float, time_limi
         raise ValidationError("contiguous site", problems)
 
 
+def _define_companions(m: linopy.Model, comp: Companions, lab: np.ndarray, ok: np.ndarray, k: int
+                       ) -> linopy.LinearExpression:
+    """Companion variables ``r_<k>`` with :math:`r_j \\ge x_a - x_{u(j)}`; returns :math:`\\sum_j c_j r_j`."""
+    a, j = comp.pairs[:, 0], comp.pairs[:, 1]
+    keep = ok[a]
+    a, j = a[keep], j[keep]
+    used = np.unique(j)
+    idx = pd.Index(used, name=f"companion_{k}")
+    r = m.add_variables(lower=0.0, upper=1.0, coords=[idx], name=f"r_{k}")
+    rlab = pd.Series(r.labels.to_numpy(), index=used)
+    rows, rhs = [], []
+    for ai, ji in zip(a, j, strict=True):
+        u = comp.unit[ji]
+        if u >= 0 and ok[u]:
+            rows.append(([rlab[ji], lab[ai], lab[u]], [1.0, -1.0, 1.0]))
+        else:
+            rows.append(([rlab[ji], lab[ai]], [1.0, -1.0]))
+        rhs.append(0.0)
+    _add_rows(m, rows, ">=", rhs, f"companions_{k}")
+    return (xr.DataArray(comp.cost[used], coords=[idx]) * r).sum()
+
+
 class _Model:
     """The relaxation without connectivity, with per-site variables ``x_<k>``."""
 
@@ -352,6 +431,8 @@ class _Model:
                                       "shared_length_m": graph.edge_length[keep]})
                 exposed = pd.Series(graph.exposed[pos] + _outside_length(graph, ok)[pos], index=unit)
                 obj = obj - boundary_penalty(m, x, edges, exposed, weight=weight, dim="unit", name=f"boundary_{k}")
+            if s.companions is not None and len(s.companions.pairs):
+                obj = obj - _define_companions(m, s.companions, lab, ok, k)
             objective.append(obj)
             # no isolated unit where a unit alone is too small
             nb = graph.adjacency(ok).tolil().rows
@@ -495,11 +576,12 @@ def _repair(graph: UnitGraph, values: np.ndarray, mask: np.ndarray, spec: SiteSp
     vals = np.where(allowed, values, np.nan)
     # bias the growth towards the chosen component
     boosted = np.where(seedless, np.nanmax(np.abs(vals)) * 10 + np.nan_to_num(vals), vals)
-    grown = greedy_site(graph, boosted, spec.lo, spec.hi, weight=weight, n_seeds=3, allowed=allowed)
+    grown = greedy_site(graph, boosted, spec.lo, spec.hi, weight=weight, n_seeds=3, allowed=allowed,
+                        companions=spec.companions)
     if grown is None:
         return None
     return _swap(graph, vals, grown, spec.lo, spec.hi, weight, allowed, graph.adjacency(allowed).tolil().rows,
-                 None)
+                 spec.companions)
 
 
 def _bridge(graph: UnitGraph, values: np.ndarray, mask: np.ndarray, spec: SiteSpec, weight: float,
@@ -554,7 +636,7 @@ def _bridge(graph: UnitGraph, values: np.ndarray, mask: np.ndarray, spec: SiteSp
         if not front:
             return None
         inside[max(front, key=lambda j: vals[j])] = True
-    return _swap(graph, vals, inside, spec.lo, spec.hi, weight, allowed, nb, None)
+    return _swap(graph, vals, inside, spec.lo, spec.hi, weight, allowed, nb, spec.companions)
 
 
 def _connected(graph: UnitGraph, mask: np.ndarray) -> bool:
@@ -586,7 +668,7 @@ def _repair_sites(graph: UnitGraph, sites: Sequence[SiteSpec], masks: dict[str, 
                        if r is not None and _connected(graph, r)]
             if not options:
                 return None
-            best = max(options, key=lambda r: _objective(graph, s.values, r, weight))
+            best = max(options, key=lambda r: _objective(graph, s.values, r, weight, s.companions))
         out[s.name] = best
         taken |= best
         if conflicts is not None and len(conflicts):
@@ -596,7 +678,7 @@ def _repair_sites(graph: UnitGraph, sites: Sequence[SiteSpec], masks: dict[str, 
 
 def solve_sites(graph: UnitGraph, sites: Sequence[SiteSpec], *, perimeter_weight: float = 0.0,
                 conflicts: np.ndarray | None = None, time_limit_s: float = 60.0, mip_gap: float = 1e-4,
-                solver: str = "highs", max_rounds: int = 200) -> ContiguousResult:
+                solver: str = "highs", max_rounds: int = 200, started_at: float | None = None) -> ContiguousResult:
     """Place connected sites exactly by cut generation (see the module notes).
 
     Parameters
@@ -615,12 +697,15 @@ def solve_sites(graph: UnitGraph, sites: Sequence[SiteSpec], *, perimeter_weight
     solver : {"highs", "cbc"}
     max_rounds : int
         Most cut rounds.
+    started_at : float, optional
+        The :func:`time.perf_counter` reading from which ``time_limit_s`` counts (default: this call),
+        so that a caller's own preparation counts against the user's limit.
 
     Returns
     -------
     ContiguousResult
     """
-    start = time.perf_counter()
+    start = time.perf_counter() if started_at is None else float(started_at)
     _check(graph, sites, perimeter_weight, time_limit_s)
     if conflicts is not None and len(conflicts):  # a pair too close is too close both ways
         conflicts = np.unique(np.vstack([conflicts, conflicts[:, ::-1]]), axis=0)
@@ -633,7 +718,7 @@ def solve_sites(graph: UnitGraph, sites: Sequence[SiteSpec], *, perimeter_weight
     greedy: dict[str, np.ndarray] = {}
     for s in sites:
         allowed = np.isfinite(s.values) & ~taken
-        g = greedy_site(graph, s.values, s.lo, s.hi, weight=w, allowed=allowed)
+        g = greedy_site(graph, s.values, s.lo, s.hi, weight=w, allowed=allowed, companions=s.companions)
         if g is None:
             break
         greedy[s.name] = g
@@ -643,7 +728,7 @@ def solve_sites(graph: UnitGraph, sites: Sequence[SiteSpec], *, perimeter_weight
             taken[near] = True
     if len(greedy) == len(sites):
         incumbent = greedy
-        inc_obj = sum(_objective(graph, s.values, greedy[s.name], w) for s in sites)
+        inc_obj = sum(_objective(graph, s.values, greedy[s.name], w, s.companions) for s in sites)
         notes.append(f"greedy region growing: {inc_obj:,.6g}")
     built = _Model(graph, sites, w, conflicts)
     bound = np.inf
@@ -659,7 +744,8 @@ def solve_sites(graph: UnitGraph, sites: Sequence[SiteSpec], *, perimeter_weight
             mip_start = {f"x_{k}": xr.DataArray(incumbent[st.name][built.allowed[k]].astype(float),
                                             coords=[pd.Index(graph.ids[built.allowed[k]], name="unit")])
                      for k, st in enumerate(sites)}
-        res = solve(built.model, solver=solver, time_limit_s=left, mip_gap=mip_gap, start=mip_start)
+        res = solve(built.model, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap, start=mip_start,
+                    started_at=start)
         rounds += 1
         if res.status is Status.INFEASIBLE:
             if incumbent is None:
@@ -681,7 +767,7 @@ def solve_sites(graph: UnitGraph, sites: Sequence[SiteSpec], *, perimeter_weight
         added = sum(built.add_cuts(k, masks[s.name]) for k, s in enumerate(sites))
         cuts += added
         if added == 0:
-            obj = sum(_objective(graph, s.values, masks[s.name], w) for s in sites)
+            obj = sum(_objective(graph, s.values, masks[s.name], w, s.companions) for s in sites)
             if obj > inc_obj:
                 incumbent, inc_obj = masks, obj
             if res.status is Status.OPTIMAL:
@@ -689,16 +775,19 @@ def solve_sites(graph: UnitGraph, sites: Sequence[SiteSpec], *, perimeter_weight
             notes.append(f"round {rounds}: connected sites, not proven optimal ({res.status.value}); the model did "
                          "not change, so a new round would give the same answer")
             break
+        if time.perf_counter() - start >= time_limit_s:  # no time left to repair: the limit is a promise
+            notes.append("time limit reached")
+            break
         repaired = _repair_sites(graph, sites, masks, w, built.allowed, conflicts)
         if repaired is not None:
-            obj = sum(_objective(graph, s.values, repaired[s.name], w) for s in sites)
+            obj = sum(_objective(graph, s.values, repaired[s.name], w, s.companions) for s in sites)
             if obj > inc_obj:
                 incumbent, inc_obj = repaired, obj
         if np.isfinite(bound) and incumbent is not None and bound - inc_obj <= mip_gap * max(abs(inc_obj), 1e-9):
             break
     if incumbent is not None:
         gap = max(0.0, (bound - inc_obj) / max(abs(inc_obj), 1e-9)) if np.isfinite(bound) else np.inf
-        status = Status.OPTIMAL if gap <= mip_gap else Status.FEASIBLE
+        status = Status.OPTIMAL if gap <= max(mip_gap, 1e-9) else Status.FEASIBLE  # float noise is no gap
         if np.isfinite(bound) and inc_obj > bound + 1e-6 * max(1.0, abs(bound)):  # cannot be: say so, never hide it
             status = Status.ERROR
             notes.append(f"the best sites found ({inc_obj:,.6g}) exceed the proven bound ({bound:,.6g}): "

@@ -17,6 +17,7 @@ least :math:`d_{min}` (``siting.park_min_separation``) apart.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -26,7 +27,8 @@ import pandas as pd
 
 from landkit._errors import Problem, ValidationError
 from landkit.params import Parameters
-from landkit.siting.contiguous import ContiguousResult, SiteSpec, UnitGraph, solve_sites
+from landkit.siting.contiguous import Companions, ContiguousResult, SiteSpec, UnitGraph, solve_sites
+from landkit.siting.rules import control_indicators, default_area_mu
 from landkit.suitability import FACTOR_LABELS, Suitability, town_suitability
 
 if TYPE_CHECKING:
@@ -40,11 +42,19 @@ PARK_LABELS = {"chemical": "化工园区", "wood": "木业集群"}
 
 @dataclass(frozen=True)
 class ParkSpec:
-    """A park to site: name (shown on maps), kind (``"chemical"``/``"wood"``) and area (亩)."""
+    """A park to site: name (shown on maps), kind (``"chemical"``/``"wood"``) and area (亩).
+
+    :meth:`planned` gives a park of the size the plan and the parameters say.
+    """
 
     name: str
     kind: str
     area_mu: float
+
+    @classmethod
+    def planned(cls, name: str, kind: str, params: Parameters) -> ParkSpec:
+        """The park at its planned size (:func:`landkit.siting.rules.default_area_mu`)."""
+        return cls(name, kind, round(default_area_mu(kind, params), 1))
 
 
 @dataclass
@@ -57,7 +67,8 @@ class ParkSiting:
     solve : ContiguousResult
         Status, objective, bound and proven gap of the search.
     parcels : DataFrame
-        The parcels taken (index BSM) with ``site``, area, households, farmland, cost, scores.
+        The parcels taken (index BSM) with ``site``, ``role`` (园区用地, or 防护距离内搬迁 for houses within a
+        chemical park's buffer, relocated with it), area, households, farmland, cost, scores.
     sites : GeoDataFrame
         One dissolved polygon per park with its figures.
     suitability : dict of str to Suitability
@@ -107,6 +118,50 @@ class ParkSiting:
                                         title=f"{PARK_LABELS[k]}适宜性与选址")
 
 
+def _companions(values: np.ndarray, ids: pd.Index, requires: pd.DataFrame | None, cost: pd.Series,
+                kappa: float, barred: pd.Index) -> tuple[np.ndarray, Companions | None, pd.Index]:
+    """The houses a park on each candidate must relocate (within the chemical buffer of it).
+
+    Returns the values (a candidate near a house the park may not take, ``barred``, is not allowed), the
+    :class:`Companions` (cost :math:`\\kappa c_h` per house) and the houses' ids.
+    """
+    if requires is None or not len(requires):
+        return values, None, pd.Index([], dtype=str)
+    a = ids.get_indexer(requires["parcel"].astype(str))
+    house = requires["requires"].astype(str).to_numpy()
+    keep = a >= 0
+    a, house = a[keep], house[keep]
+    values = values.copy()
+    blocked = np.isin(house, barred.astype(str))
+    values[a[blocked]] = np.nan
+    live = np.isfinite(values[a]) & ~blocked
+    a, house = a[live], house[live]
+    houses = pd.Index(pd.unique(house), name="parcel")
+    j = houses.get_indexer(house)
+    comp = Companions(np.column_stack([a, j]), kappa * cost.reindex(houses).to_numpy(dtype=float),
+                      ids.get_indexer(houses))
+    return values, comp, houses
+
+
+def _raise_without_sites(res: ContiguousResult, specs: Sequence[ParkSpec], site_specs: Sequence[SiteSpec],
+                         area: np.ndarray, time_limit_s: float) -> None:
+    """A search that ends without sites is an error that says why, in 亩 (never an empty result)."""
+    from landkit._errors import InfeasibleError, SolverError
+    from landkit.optimize import Status
+
+    if res.status in (Status.OPTIMAL, Status.FEASIBLE):
+        return
+    usable = "; ".join(f"{p.name} {p.area_mu:,.0f} 亩 (±{(sp.hi / p.area_mu - 1):.0%}) among "
+                       f"{float(area[np.isfinite(sp.values)].sum()):,.0f} 亩 of parcels that pass its vetoes"
+                       for p, sp in zip(specs, site_specs, strict=True))
+    if res.status is Status.INFEASIBLE:
+        raise InfeasibleError(f"no connected site of the required size exists (proven): {usable}. Lower the area, "
+                              "the buffer (buffer_m) or the exclusions, or check the location rules "
+                              "(siting.chemical_park_bearing, siting.wood_cluster_location)")
+    raise SolverError(f"no connected site found within {time_limit_s:g} s ({res.status.value}): {usable}. "
+                      "Give the search more time (time_limit_s)")
+
+
 def _conflicts(cands: gpd.GeoDataFrame, separation_m: float) -> np.ndarray:
     if separation_m <= 0:
         return np.zeros((0, 2), dtype=int)
@@ -149,6 +204,7 @@ def site_parks(town: Town, specs: Sequence[ParkSpec], *, ahp_matrix: Sequence[Se
 
     from landkit.reserve.inputs import cost_parcels
 
+    began = time.perf_counter()  # the time limit counts the suitability and the setup too
     p = params or getattr(town, "params", None) or Parameters.load()
     problems = [Problem(f"park {s.name}", f"kind {s.kind!r}", "use 'chemical' or 'wood'", "bad_kind")
                 for s in specs if s.kind not in PARK_LABELS]
@@ -188,11 +244,15 @@ def site_parks(town: Town, specs: Sequence[ParkSpec], *, ahp_matrix: Sequence[Se
     graph = UnitGraph(pd.Index(ids, name="unit"), cands["area_mu"].to_numpy(float), ei[keep], ej[keep],
                       adj["shared_length_m"].to_numpy(float)[keep], exposed + out_len)
     site_specs = []
+    barred = pd.Index([str(e) for e in exclude]) if exclude is not None else pd.Index([], dtype=str)
+    relocation: dict[str, tuple[Companions | None, pd.Index]] = {}
     for s in specs:
         sp_ = suit[s.kind].parcels.loc[ids]
         v = sp_["score"].to_numpy() * cands["area_mu"].to_numpy() - kappa * cost.loc[ids].to_numpy()
         v = np.where(sp_["vetoed"].to_numpy(), np.nan, v)
-        site_specs.append(SiteSpec(s.name, v, (1 - tol) * s.area_mu, (1 + tol) * s.area_mu))
+        v, comp, houses = _companions(v, ids, suit[s.kind].requires, cost, kappa, barred)
+        relocation[s.name] = (comp, houses)
+        site_specs.append(SiteSpec(s.name, v, (1 - tol) * s.area_mu, (1 + tol) * s.area_mu, companions=comp))
     short = []
     for s, spec in zip(specs, site_specs, strict=True):
         usable = float(cands["area_mu"].to_numpy()[~np.isnan(spec.values)].sum()) if len(cands) else 0.0
@@ -204,7 +264,8 @@ def site_parks(town: Town, specs: Sequence[ParkSpec], *, ahp_matrix: Sequence[Se
         raise ValidationError("site_parks", short)
     conflicts = _conflicts(cands, sep) if len(specs) > 1 else None
     res = solve_sites(graph, site_specs, perimeter_weight=lam, conflicts=conflicts, time_limit_s=time_limit_s,
-                      mip_gap=mip_gap)
+                      mip_gap=mip_gap, started_at=began)
+    _raise_without_sites(res, specs, site_specs, cands["area_mu"].to_numpy(float), time_limit_s)
     rows, polys = [], []
     taken = []
     for s in specs:
@@ -218,19 +279,33 @@ def site_parks(town: Town, specs: Sequence[ParkSpec], *, ahp_matrix: Sequence[Se
         t["farmland_grade"] = parcels.loc[t.index, "farmland_grade"]
         t["frac_YJJBNTBHTB"] = parcels.loc[t.index, "frac_YJJBNTBHTB"]  # share in 永久基本农田 (vetoed: 0)
         t["cost_wan_yuan"] = cost.loc[t.index]
+        t["role"] = "园区用地"
+        comp, houses = relocation[s.name]
+        if comp is not None:  # houses within the chemical buffer, relocated with the park
+            moved = costed.loc[houses[comp.taken(mask)]].copy()
+            moved["site"], moved["role"] = s.name, "防护距离内搬迁"
+            moved["cost_wan_yuan"] = cost.loc[moved.index]
+            moved["farmland_grade"] = parcels.loc[moved.index, "farmland_grade"]
+            t = pd.concat([t, moved])
         taken.append(t)
-        geom = cands.loc[t.index].geometry.union_all() if len(t) else None
-        a = float(t["area_mu"].sum())
+        site = t[t["role"] == "园区用地"]
+        moved = t[t["role"] != "园区用地"]
+        geom = cands.loc[site.index].geometry.union_all() if len(site) else None
+        a = float(site["area_mu"].sum())
         polys.append(geom)
         rows.append({"名称": s.name, "类型": PARK_LABELS[s.kind], "面积(亩)": round(a, 2),
                      "面积(km²)": round(a / 1500, 3), "目标面积(亩)": s.area_mu,
-                     "平均适宜性": round(float((t["score"] * t["area_mu"]).sum() / a), 1) if a else np.nan,
-                     "周长(m)": round(graph.boundary(mask), 0), "地块数": len(t),
+                     "平均适宜性": round(float((site["score"] * site["area_mu"]).sum() / a), 1) if a else np.nan,
+                     "周长(m)": round(graph.boundary(mask), 0), "地块数": len(site),
                      "涉及户数": int(t["households"].sum()), "占用耕地(亩)": round(float(t["farmland_mu"].sum()), 2),
                      "占用水田(亩)": round(float(t["paddy_mu"].sum()), 2),
-                     "征收成本(万元)": round(float(t["cost_wan_yuan"].sum()), 1)})
+                     "征收成本(万元)": round(float(t["cost_wan_yuan"].sum()), 1),
+                     "防护搬迁地块数": len(moved), "防护搬迁户数": int(moved["households"].sum()),
+                     "防护搬迁面积(亩)": round(float(moved["area_mu"].sum()), 2),
+                     **{k: round(v, 1) for k, v in control_indicators(s.kind, a, p).items()}})
     sites = gpd.GeoDataFrame(rows, geometry=polys, crs=parcels.crs)
     table = pd.concat(taken) if taken else pd.DataFrame()
+    table = table[~table.index.duplicated()]  # a house relocated for two parks is relocated once
     notes = [res.summary(), *cost_notes, *(n for s in suit.values() for n in s.notes)]
     return ParkSiting(specs=list(specs), solve=res, parcels=table, sites=sites, suitability=suit, year=year,
                       notes=notes)
