@@ -89,7 +89,8 @@ def test_park_scenarios_validate() -> None:
     a, b = load_scenario(paths["park_a"]), load_scenario(paths["park_b"])
     for sc in (a, b):
         assert sc.enabled("park_sites")
-        assert sc.options("park_sites")["parks"] == [{"name": "化工园区", "kind": "chemical", "area_mu": 1200}]
+        # no size written in the scenario: the planned 3.05 km² comes from siting.chemical_park_area
+        assert sc.options("park_sites")["parks"] == [{"name": "化工园区", "kind": "chemical"}]
         assert sc.solve_options("park_sites")["time_limit_s"] <= 20
         assert sc.has_link("park_sites.occupations -> farmland.ledger")
     assert not a.options("park_sites").get("exclude_villages")
