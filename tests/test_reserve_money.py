@@ -287,3 +287,25 @@ def test_brute_force_with_deductions_and_fees(seed):
         deductions=(Deduction("a", "甲", 0.3, "proceeds"), Deduction("b", "乙", 0.05, "gross")))
     r = solved(inputs)
     assert r.objective == pytest.approx(_brute_force(inputs), abs=1e-5)
+
+
+def test_county_funds_split_with_enterprise_support_and_mining_income():
+    # funds 2019 = 200: 30 % to firms (贷款贴息, 以奖代补) leaves 140 for land, +10 of 矿业权出让收益 = 150, which
+    # buys A (100) and C (50) but not B; the lines appear in the 资金平衡表 and the checker recomputes them
+    demand = inputs_abc().demand_mu.copy()
+    demand.loc["industrial", 2020] = 5.0
+    inp = inputs_abc(funds={2019: 200.0, 2020: 0.0}, demand_mu=demand, enterprise_support_share=0.3,
+                     other_income_wan_yuan=pd.Series({2019: 10.0, 2020: 0.0}))
+    r = solved(inp)
+    cf = r.cashflow()
+    assert cf.loc[2019, "企业扶持(万元)"] == pytest.approx(60.0)
+    assert cf.loc[2019, "矿业权出让收益(万元)"] == pytest.approx(10.0)
+    assert cf.loc[2019, "年末余额(万元)"] == pytest.approx(200 - 60 + 10 - 150)
+    assert sorted(r.schedule.index) == ["A", "C"]
+    assert r.npv_wan_yuan() == pytest.approx(300 + 40 - 150)  # support is not land value
+    # the same decisions with more support for firms: the checker finds the cash short
+    fake = type(r)(ReservePlan(inp.with_changes(enterprise_support_share=0.9)), r.outcome)
+    assert any("cash balance" in e for e in check_plan(fake))
+    params = landkit.Parameters.load()
+    assert float(params["funds.enterprise_support_share"]) == 0.0
+    assert params.param("funds.mining_rights_income").is_estimate

@@ -64,7 +64,9 @@ def check_plan(result: Any, *, tol: float = TOL) -> list[str]:
     shown = result.cashflow(decimals=None)["年末余额(万元)"] if hasattr(result, "cashflow") else None
     for t, year in enumerate(years):
         held = held + x[year] - s[year]
-        flow = float(inp.funds_wan_yuan[year])
+        flow = float(inp.funds_wan_yuan[year]) * (1.0 - inp.enterprise_support_share)
+        if inp.other_income_wan_yuan is not None:
+            flow += float(inp.other_income_wan_yuan.get(year, 0.0))
         flow += _returned(inp, s[year], year, cost)
         flow -= float((x[year] * cost).sum())
         if t == 0:

@@ -176,6 +176,10 @@ class ReserveInputs:
         Plan years, consecutive.
     funds_wan_yuan : Series
         County special funds by year (万元).
+    enterprise_support_share : float
+        Share of the county funds spent on enterprise support (贷款贴息, 以奖代补) rather than land.
+    other_income_wan_yuan : Series or None
+        Other income of the fund by year (万元): the county's share of 矿业权出让收益.
     quota_mu : Series
         新增建设用地 (农用地转用) quota by year (亩), including any 挂钩 surplus made available.
     resettlement_households : Series
@@ -213,6 +217,8 @@ class ReserveInputs:
     finance: tuple[FinanceSource, ...] = ()
     deductions: tuple[Deduction, ...] = ()
     returned_share: float = 1.0
+    enterprise_support_share: float = 0.0
+    other_income_wan_yuan: pd.Series | None = None
     debt_at_end: str = "repay"
     stock_value_share: float = 0.8
     discount_rate: float = 0.05
@@ -231,6 +237,15 @@ class ReserveInputs:
         p = self.parcels
         return (p["acquisition_cost_wan_yuan"] + p["demolition_cost_wan_yuan"] + p["prep_cost_wan_yuan"]
                 + p["land_use_fee_wan_yuan"])
+
+    def land_funds_wan_yuan(self) -> pd.Series:
+        """What the fund receives by year besides land revenue and borrowing: county funds less enterprise
+        support, plus other income (万元)."""
+        years = list(self.years)
+        funds = self.funds_wan_yuan.reindex(years).astype(float) * (1.0 - self.enterprise_support_share)
+        if self.other_income_wan_yuan is not None:
+            funds = funds + self.other_income_wan_yuan.reindex(years).fillna(0.0).astype(float)
+        return funds
 
     def deduction_shares(self) -> dict[str, float]:
         """Total 计提 share on each base present (``proceeds``, ``gross``)."""
@@ -297,6 +312,9 @@ class ReserveInputs:
                                         f"a share in [0, 1] of one of {list(DEDUCTION_BASES)}", "value"))
         if sum(d.share for d in self.deductions) > 1:
             problems.append(Problem("deductions", "shares add up to more than 1", "lower them", "value"))
+        if not 0 <= self.enterprise_support_share <= 1:
+            problems.append(Problem("enterprise_support_share", f"{self.enterprise_support_share} outside [0, 1]",
+                                    "", "value"))
         if not 0 <= self.returned_share <= 1:
             problems.append(Problem("returned_share", f"{self.returned_share} outside [0, 1]", "", "value"))
         if self.debt_at_end not in DEBT_AT_END:
@@ -758,6 +776,8 @@ def inputs_from_town(
         finance=finance_sources(params, use_bonds=use_bonds, use_company=use_company),
         deductions=deductions,
         returned_share=float(params["revenue.revenue_returned_share"]),
+        enterprise_support_share=float(params["funds.enterprise_support_share"]),
+        other_income_wan_yuan=_by_year(params["funds.mining_rights_income"], years_t, "mining"),
         debt_at_end=str(params["financing.debt_at_horizon_end"]),
         stock_value_share=float(params["financing.stock_value_share"]),
         discount_rate=float(params["reserve.discount_rate"]),

@@ -19,7 +19,8 @@ Derived: :math:`A_{pt} = \\sum_{\\tau \\le t} x_{p\\tau}` (held or sold by the e
     F_t = G_t + \\sum_k (b_{kt} - r_{kt} - I_{kt}) + R_t
           - \\sum_p C_p x_{pt} - \\sum_p h_p H_{pt}
 
-with county funds :math:`G_t`, one-off cost :math:`C_p` (compensation, demolition and resettlement,
+with county funds :math:`G_t` (less the share spent on enterprise support, plus other income such as
+the county's share of 矿业权出让收益), one-off cost :math:`C_p` (compensation, demolition and resettlement,
 site preparation, 新增建设用地土地有偿使用费), holding cost :math:`h_p`, and the land revenue
 returned to the fund
 
@@ -362,7 +363,7 @@ class ReservePlan:
         if len(K):
             interest_total, financing = _define_finance(m, inp, K, T, cost * held.sel(year=T[-1]))
             flow = flow + financing
-        cash = (flow + by_year(inp.funds_wan_yuan)).cumsum("year") + inp.opening_cash_wan_yuan
+        cash = (flow + by_year(inp.land_funds_wan_yuan())).cumsum("year") + inp.opening_cash_wan_yuan
         m.add_constraints(cash >= 0, name="cash")
 
         m.add_constraints((col("agricultural_mu") * x).sum("parcel") <= by_year(inp.quota_mu), name="quota")

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 _METHOD = {"collective": "征收", "state": "收购/收回"}
 #: Uses of the reserve fund in the 资金平衡表, in order.
-CASH_USES: tuple[str, ...] = ("征收补偿", "拆迁安置", "前期开发", "有偿使用费", "持有成本", "利息", "还本")
+CASH_USES: tuple[str, ...] = ("企业扶持", "征收补偿", "拆迁安置", "前期开发", "有偿使用费", "持有成本", "利息", "还本")
 
 
 def _rounded(value: Any, digits: int) -> float:
@@ -180,8 +180,9 @@ class ReserveResult(ModelResult):
     def cashflow(self, *, decimals: int | None = 2) -> pd.DataFrame:
         """资金平衡表: sources and uses of the reserve fund by year, year-end balance and debt (万元).
 
-        Sources: 财政专项资金, each borrowing source, 出让收入返还 (= returned share × (出让收入 − 计提));
-        the 出让收入 and each 计提 item are shown before it as the lines it is derived from. Uses:
+        Sources: 财政专项资金, 矿业权出让收益 (when set), each borrowing source, 出让收入返还 (= returned share ×
+        (出让收入 − 计提)); the 出让收入 and each 计提 item are shown before it as the lines it is derived
+        from. Uses: 企业扶持 (贷款贴息, 以奖代补: ``funds.enterprise_support_share`` of the county funds),
         征收补偿, 拆迁安置, 前期开发, 有偿使用费 (新增建设用地土地有偿使用费), 持有成本, 利息, 还本.
         ``decimals=None`` returns unrounded values (used for NPV and checks).
         """
@@ -192,6 +193,9 @@ class ReserveResult(ModelResult):
         held = acq.cumsum(axis=1).add(self.held_at_start.reindex(acq.index).fillna(0), axis=0) - sup.cumsum(axis=1)
         out = pd.DataFrame(index=pd.Index(years, name="年度"))
         out["财政专项资金"] = inp.funds_wan_yuan.reindex(years).to_numpy()
+        other = inp.other_income_wan_yuan
+        if other is not None and float(other.abs().sum()) > 0:
+            out["矿业权出让收益"] = other.reindex(years).fillna(0.0).to_numpy()
         borrow = self._flows("borrow")
         repay = self._flows("repay")
         labels = {f.name: f.label for f in inp.finance}
@@ -202,6 +206,7 @@ class ReserveResult(ModelResult):
         for label in ded.columns:
             out[f"计提{label}"] = ded[label].to_numpy()
         out["出让收入返还"] = inp.returned_share * (out["出让收入"] - ded.sum(axis=1).to_numpy())
+        out["企业扶持"] = out["财政专项资金"] * inp.enterprise_support_share  # 贷款贴息, 以奖代补
         out["征收补偿"] = acq.mul(p["acquisition_cost_wan_yuan"], axis=0).sum().to_numpy()
         out["拆迁安置"] = acq.mul(p["demolition_cost_wan_yuan"], axis=0).sum().to_numpy()
         out["前期开发"] = acq.mul(p["prep_cost_wan_yuan"], axis=0).sum().to_numpy()
@@ -214,7 +219,8 @@ class ReserveResult(ModelResult):
             interest += f.rate * (debt.loc[f.name] + repay.loc[f.name])
         out["利息"] = interest.to_numpy()
         out["还本"] = repay.sum().to_numpy() if len(repay) else 0.0
-        sources = ["财政专项资金", *labels.values(), "出让收入返还"]
+        sources = ["财政专项资金", *(["矿业权出让收益"] if "矿业权出让收益" in out else []), *labels.values(),
+                   "出让收入返还"]
         out["年末余额"] = inp.opening_cash_wan_yuan + (out[sources].sum(axis=1) - out[list(CASH_USES)].sum(axis=1)
                                                     ).cumsum()
         out["年末债务"] = debt.sum().to_numpy() if len(debt) else 0.0
@@ -270,7 +276,9 @@ class ReserveResult(ModelResult):
     def npv_wan_yuan(self) -> float:
         """NPV of net land revenue (万元): discounted revenue − costs − holding − interest."""
         cf = self.cashflow(decimals=None)
-        flow = cf["出让收入返还(万元)"] - cf[[f"{c}(万元)" for c in CASH_USES if c != "还本"]].sum(axis=1)
+        # principal is financing and support to firms is not land: neither is in the NPV
+        costs = [f"{c}(万元)" for c in CASH_USES if c not in ("还本", "企业扶持")]
+        flow = cf["出让收入返还(万元)"] - cf[costs].sum(axis=1)
         return float((self.plan.discount().to_pandas().to_numpy() * flow.to_numpy()).sum())
 
     def kpis(self) -> dict[str, Any]:
@@ -391,7 +399,8 @@ class ReserveResult(ModelResult):
         cf = self.cashflow()
         fig, ax = new_axes((9, 5.5), ax=ax)
         years = cf.index.astype(str)
-        sources = ["财政专项资金", *(f.label for f in self.plan.inputs.finance), "出让收入返还"]
+        sources = [c for c in ("财政专项资金", "矿业权出让收益", *(f.label for f in self.plan.inputs.finance),
+                               "出让收入返还") if f"{c}(万元)" in cf]
         uses = list(CASH_USES)
         bottom = np.zeros(len(cf))
         for name in sources:
