@@ -177,8 +177,9 @@ def test_bundle_contents_and_audit(baseline_run) -> None:
         assert rec["status"] in ("optimal", "feasible") and rec["solver"] == "highs"
         assert (out / rec["mps"]).exists() and rec["wall_time_s"] > 0
     assert audit["versions"]["landkit"] and audit["versions"]["highspy"]
-    csv = pd.read_csv(out / "tables/资金平衡表.csv", encoding="utf-8-sig")
-    assert "年末余额(万元)" in csv.columns
+    csv = pd.read_csv(out / "tables/资金平衡表.csv", encoding="utf-8-sig")  # items down, years across
+    assert {"类别", "项目", "2019年(万元)", "合计(万元)"} <= set(csv.columns)
+    assert {"财政专项资金", "出让收入返还", "有偿使用费", "年末余额", "年末债务"} <= set(csv["项目"])
 
 
 def test_reports_read_back(baseline_run) -> None:

@@ -87,7 +87,7 @@ def write(ctx: RunContext, res: Any, rec: ModelRecord) -> None:
     w.mps("reserve", res.outcome, rec)
     w.table("reserve", "年度土地储备计划表", res.plan_table())
     w.table("reserve", "年度储备计划汇总", res.annual_plan(), index=True)
-    w.table("reserve", "资金平衡表", res.cashflow(), index=True)
+    w.table("reserve", "资金平衡表", res.cashflow_statement())
     w.table("reserve", "指标使用表", res.quota_use(), index=True)
     w.table("reserve", "用地需求保障表", res.demand_table())
     w.layer("reserve_parcels", res.schedule_gdf())

@@ -227,6 +227,36 @@ class ReserveResult(ModelResult):
         out.columns = [f"{c}(万元)" for c in out.columns]
         return out if decimals is None else out.round(decimals) + 0.0  # + 0.0 turns -0.0 into 0.0
 
+    def cashflow_statement(self) -> pd.DataFrame:
+        """资金平衡表 as offices lay it out: one row per item (来源, 计提, 用途, 结余), one column per year, and 合计.
+
+        The same figures as :meth:`cashflow` (万元, 2 decimals), turned so that many items read down a page; the
+        计提 rows and 出让收入 are the lines 出让收入返还 is derived from (类别 返还测算).
+        """
+        cf = self.cashflow()
+        years = [str(y) for y in cf.index]
+        items = [c.removesuffix("(万元)") for c in cf.columns]
+        uses = set(CASH_USES)
+        kind = []
+        for c in items:
+            if c in ("年末余额", "年末债务"):
+                kind.append("结余")
+            elif c.startswith("计提") or c == "出让收入":
+                kind.append("返还测算")
+            elif c in uses:
+                kind.append("用途")
+            else:
+                kind.append("来源")
+        out = pd.DataFrame(cf.to_numpy().T, columns=years)
+        flows = [k not in ("结余",) for k in kind]
+        out["合计"] = np.where(flows, out[years].sum(axis=1), np.nan)
+        out.insert(0, "项目", items)
+        out.insert(0, "类别", kind)
+        order = {"来源": 0, "返还测算": 1, "用途": 2, "结余": 3}
+        out = out.iloc[sorted(range(len(out)), key=lambda i: (order[kind[i]], i))].reset_index(drop=True)
+        out.columns = [*out.columns[:2], *(f"{y}年(万元)" for y in years), "合计(万元)"]
+        return out.round(2)
+
     def stock_value_at_end_wan_yuan(self) -> float:
         """The stock held at the end of the plan at ``stock_value_share`` of its cost (万元)."""
         inp = self.plan.inputs
