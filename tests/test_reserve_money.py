@@ -309,3 +309,18 @@ def test_county_funds_split_with_enterprise_support_and_mining_income():
     params = landkit.Parameters.load()
     assert float(params["funds.enterprise_support_share"]) == 0.0
     assert params.param("funds.mining_rights_income").is_estimate
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc"])
+def test_yijiang_daibu_on_industrial_land_supplied(solver):
+    # C (5 亩 industrial, cost 50, sells for 40) with 以奖代补 of 2 万元/亩: 10 万元 paid in 2020 when C is supplied;
+    # the NPV of A and C falls from 190 to 180 and the line is in the 资金平衡表
+    demand = inputs_abc().demand_mu.copy()
+    demand.loc["industrial", 2020] = 5.0
+    base = dict(funds={2019: 150.0, 2020: 0.0}, parcels=_locks(inn=["A", "C"], out=["B"]), demand_mu=demand)
+    r0 = solved(inputs_abc(**base), solver)
+    r = solved(inputs_abc(**base, industrial_reward_wan_per_mu=2.0), solver)
+    assert r0.npv_wan_yuan() == pytest.approx(190.0)
+    assert r.npv_wan_yuan() == pytest.approx(180.0)
+    assert r.cashflow().loc[2020, "以奖代补(万元)"] == pytest.approx(10.0)
+    assert r.cashflow().loc[2019, "以奖代补(万元)"] == 0

@@ -68,6 +68,7 @@ def check_plan(result: Any, *, tol: float = TOL) -> list[str]:
         if inp.other_income_wan_yuan is not None:
             flow += float(inp.other_income_wan_yuan.get(year, 0.0))
         flow += _returned(inp, s[year], year, cost)
+        flow -= float((s[year] * inp.reward_wan_yuan).sum())  # 以奖代补
         flow -= float((x[year] * cost).sum())
         if t == 0:
             flow -= inp.pending_prep_wan_yuan  # 前期开发 still owed on parcels held at the start

@@ -180,6 +180,8 @@ class ReserveInputs:
         Share of the county funds spent on enterprise support (贷款贴息, 以奖代补) rather than land.
     other_income_wan_yuan : Series or None
         Other income of the fund by year (万元): the county's share of 矿业权出让收益.
+    industrial_reward_wan_per_mu : float
+        以奖代补 paid to firms per 亩 of industrial land supplied (万元/亩), in the year of supply.
     quota_mu : Series
         新增建设用地 (农用地转用) quota by year (亩), including any 挂钩 surplus made available.
     resettlement_households : Series
@@ -219,6 +221,7 @@ class ReserveInputs:
     returned_share: float = 1.0
     enterprise_support_share: float = 0.0
     other_income_wan_yuan: pd.Series | None = None
+    industrial_reward_wan_per_mu: float = 0.0
     debt_at_end: str = "repay"
     stock_value_share: float = 0.8
     discount_rate: float = 0.05
@@ -246,6 +249,12 @@ class ReserveInputs:
         if self.other_income_wan_yuan is not None:
             funds = funds + self.other_income_wan_yuan.reindex(years).fillna(0.0).astype(float)
         return funds
+
+    @property
+    def reward_wan_yuan(self) -> pd.Series:
+        """以奖代补 owed if each parcel is supplied (万元): reward per 亩 × area for industrial land, else 0."""
+        p = self.parcels
+        return (p["planned_use"].eq("industrial") * p["area_mu"] * self.industrial_reward_wan_per_mu).astype(float)
 
     def deduction_shares(self) -> dict[str, float]:
         """Total 计提 share on each base present (``proceeds``, ``gross``)."""
@@ -312,6 +321,9 @@ class ReserveInputs:
                                         f"a share in [0, 1] of one of {list(DEDUCTION_BASES)}", "value"))
         if sum(d.share for d in self.deductions) > 1:
             problems.append(Problem("deductions", "shares add up to more than 1", "lower them", "value"))
+        if not (np.isfinite(self.industrial_reward_wan_per_mu) and self.industrial_reward_wan_per_mu >= 0):
+            problems.append(Problem("industrial_reward_wan_per_mu", f"{self.industrial_reward_wan_per_mu}",
+                                    "万元/亩 ≥ 0", "value"))
         if not 0 <= self.enterprise_support_share <= 1:
             problems.append(Problem("enterprise_support_share", f"{self.enterprise_support_share} outside [0, 1]",
                                     "", "value"))
@@ -778,6 +790,7 @@ def inputs_from_town(
         returned_share=float(params["revenue.revenue_returned_share"]),
         enterprise_support_share=float(params["funds.enterprise_support_share"]),
         other_income_wan_yuan=_by_year(params["funds.mining_rights_income"], years_t, "mining"),
+        industrial_reward_wan_per_mu=float(params["funds.industrial_reward_per_mu"]),
         debt_at_end=str(params["financing.debt_at_horizon_end"]),
         stock_value_share=float(params["financing.stock_value_share"]),
         discount_rate=float(params["reserve.discount_rate"]),

@@ -22,7 +22,7 @@ Derived: :math:`A_{pt} = \\sum_{\\tau \\le t} x_{p\\tau}` (held or sold by the e
 with county funds :math:`G_t` (less the share spent on enterprise support, plus other income such as
 the county's share of 矿业权出让收益), one-off cost :math:`C_p` (compensation, demolition and resettlement,
 site preparation, 新增建设用地土地有偿使用费), holding cost :math:`h_p`, and the land revenue
-returned to the fund
+returned to the fund (less the 以奖代补 :math:`w\\, a_p` paid to firms on industrial land supplied)
 
 .. math::
 
@@ -358,6 +358,9 @@ class ReservePlan:
         spend = (cost * x).sum("parcel") + owed
         holding = (hold * held).sum("parcel")
         revenue = _returned_revenue(m, inp, s, cost, P, T)
+        if inp.industrial_reward_wan_per_mu > 0:  # 以奖代补 to firms on the industrial land supplied
+            reward = xr.DataArray(inp.reward_wan_yuan.to_numpy(dtype=float), coords=[P])
+            revenue = revenue - (reward * s).sum("parcel")
         flow = revenue - spend - holding
         interest_total = None
         if len(K):

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
 _METHOD = {"collective": "征收", "state": "收购/收回"}
 #: Uses of the reserve fund in the 资金平衡表, in order.
-CASH_USES: tuple[str, ...] = ("企业扶持", "征收补偿", "拆迁安置", "前期开发", "有偿使用费", "持有成本", "利息", "还本")
+CASH_USES: tuple[str, ...] = ("企业扶持", "以奖代补", "征收补偿", "拆迁安置", "前期开发", "有偿使用费", "持有成本",
+                              "利息", "还本")
 
 
 def _rounded(value: Any, digits: int) -> float:
@@ -182,7 +183,8 @@ class ReserveResult(ModelResult):
 
         Sources: 财政专项资金, 矿业权出让收益 (when set), each borrowing source, 出让收入返还 (= returned share ×
         (出让收入 − 计提)); the 出让收入 and each 计提 item are shown before it as the lines it is derived
-        from. Uses: 企业扶持 (贷款贴息, 以奖代补: ``funds.enterprise_support_share`` of the county funds),
+        from. Uses: 企业扶持 (贷款贴息 and other support: ``funds.enterprise_support_share`` of the county
+        funds), 以奖代补 (``funds.industrial_reward_per_mu`` × industrial land supplied),
         征收补偿, 拆迁安置, 前期开发, 有偿使用费 (新增建设用地土地有偿使用费), 持有成本, 利息, 还本.
         ``decimals=None`` returns unrounded values (used for NPV and checks).
         """
@@ -206,7 +208,8 @@ class ReserveResult(ModelResult):
         for label in ded.columns:
             out[f"计提{label}"] = ded[label].to_numpy()
         out["出让收入返还"] = inp.returned_share * (out["出让收入"] - ded.sum(axis=1).to_numpy())
-        out["企业扶持"] = out["财政专项资金"] * inp.enterprise_support_share  # 贷款贴息, 以奖代补
+        out["企业扶持"] = out["财政专项资金"] * inp.enterprise_support_share  # 贷款贴息 and other support
+        out["以奖代补"] = sup.mul(inp.reward_wan_yuan, axis=0).sum().to_numpy()  # on industrial land supplied
         out["征收补偿"] = acq.mul(p["acquisition_cost_wan_yuan"], axis=0).sum().to_numpy()
         out["拆迁安置"] = acq.mul(p["demolition_cost_wan_yuan"], axis=0).sum().to_numpy()
         out["前期开发"] = acq.mul(p["prep_cost_wan_yuan"], axis=0).sum().to_numpy()
