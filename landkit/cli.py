@@ -130,10 +130,12 @@ def _init(args: argparse.Namespace) -> int:
         zoning[key.strip().upper()] = _layer_arg(spec)
     project = init_project(args.folder, dltb=args.dltb, layer=args.layer, zoning=zoning or None,
                            planning=_layer_arg(args.planning) if args.planning else None, dem=args.dem,
-                           force=args.force)
+                           houses=_layer_arg(args.houses) if args.houses else None, force=args.force)
     town = project.town
     print(f"{town.name}: {len(town.parcels)} parcels read and validated (CRS {town.crs.to_string()}); layers: "
           f"{', '.join(sorted(town.layers)) or 'none'}")
+    for note in [*town.notes, *town.estimates.values()]:
+        print(f"  · {note}")
     for model, state in project.models.items():
         print(f"  {model:22s} {state}")
     print(f"wrote {project.folder}/: parameters.yaml (edit the estimates), scenarios/baseline.yaml, "
@@ -175,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="三区三线图层 / a zoning layer, e.g. YJJBNTBHTB=三区三线.gpkg (repeat for each)")
     ini.add_argument("--planning", metavar="FILE[@LAYER]", help="国土空间规划用地图层 / the planning layer")
     ini.add_argument("--dem", help="高程 / DEM GeoTIFF in the parcels' CRS")
+    ini.add_argument("--houses", metavar="FILE[@LAYER]",
+                     help="宅基地/房屋图层 (户数, 人口, 建筑面积) / houses with households, population, floor area; "
+                          "without it they are estimated from 0702 homestead area and marked （估）")
     ini.add_argument("--force", action="store_true", help="替换 landkit init 以前写的项目 / replace an earlier project")
     ini.set_defaults(func=_init)
     val = sub.add_parser("validate", help="read and validate a 三调 地类图斑 file")

@@ -98,6 +98,33 @@ KPI_INPUTS: dict[str, tuple[str, ...]] = {
 ESTIMATE_MARK = "（估）"
 
 
+#: Table headings (or 资金平衡表 items) whose figures rest on an input column: a substring of the heading → inputs.
+HEADING_INPUTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("户数", ("households",)), ("搬迁户", ("households",)), ("拆迁", ("households", "floor_area_m2")),
+    ("收储成本", ("households", "floor_area_m2")), ("征收成本", ("households", "floor_area_m2")),
+    ("预计成本", ("households", "floor_area_m2")),
+)
+
+
+def mark_estimates(frame: Any, estimated: Iterable[str]) -> Any:
+    """A table with :data:`ESTIMATE_MARK` after each heading (and 资金平衡表 item) whose figures rest on an
+    estimated input column (:attr:`landkit.Town.estimates`); the table unchanged when nothing was estimated."""
+    est = set(estimated)
+    if not est:
+        return frame
+
+    def mark(name: Any) -> Any:
+        if not isinstance(name, str) or name.endswith(ESTIMATE_MARK):
+            return name
+        hit = any(key in name and est & set(inputs) for key, inputs in HEADING_INPUTS)
+        return name + ESTIMATE_MARK if hit else name
+
+    out = frame.rename(columns=mark)
+    if "项目" in out.columns:
+        out["项目"] = out["项目"].map(mark)
+    return out
+
+
 def labelled(kpis: Mapping[str, Any], estimated: Iterable[str] = ()) -> dict[str, Any]:
     """The headline figures under their Chinese headings (as the 关键指标 table shows them).
 
@@ -109,5 +136,5 @@ def labelled(kpis: Mapping[str, Any], estimated: Iterable[str] = ()) -> dict[str
             for k, v in kpis.items()}
 
 
-__all__ = ["ADDITIVE_KPIS", "ESTIMATE_MARK", "KPI_INPUTS", "KPI_LABELS", "LINK_LABELS", "REGIME_LABELS",
-           "STATUS_LABELS", "combine_kpis", "labelled", "status_text"]
+__all__ = ["ADDITIVE_KPIS", "ESTIMATE_MARK", "HEADING_INPUTS", "KPI_INPUTS", "KPI_LABELS", "LINK_LABELS",
+           "REGIME_LABELS", "STATUS_LABELS", "combine_kpis", "labelled", "mark_estimates", "status_text"]

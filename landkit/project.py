@@ -63,7 +63,9 @@ def _models_allowed(town: Any) -> dict[str, str]:
     out["linkage"] = "enabled" if ("GHYT" in layers and has_villages) else (
         "disabled: needs the planning layer (建新 sites) and a villages layer with area_name (拆旧 areas)")
     out["corridor"] = "enabled" if "sites" in layers else "disabled: needs a sites layer (points with name)"
-    if "sites" in layers:
+    if "sites" in layers and town.dem_path is None:
+        out["corridor"] = "disabled: needs a DEM (slope is a resistance factor): landkit init --dem"
+    elif "sites" in layers:
         from landkit.corridor.plan import _sites_in_protected
 
         inside = _sites_in_protected(town, layers["sites"])
@@ -155,7 +157,8 @@ def _notebook(scenario_rel: str) -> dict[str, Any]:
 
 def init_project(folder: str | os.PathLike[str], *, dltb: str | os.PathLike[str], layer: str | None = None,
                  zoning: Mapping[str, LayerSpec] | None = None, planning: LayerSpec | None = None,
-                 dem: str | os.PathLike[str] | None = None, force: bool = False) -> Project:
+                 dem: str | os.PathLike[str] | None = None, houses: LayerSpec | None = None,
+                 force: bool = False) -> Project:
     """Validate an office's data and write a project folder to edit and run (see the module docstring).
 
     Parameters
@@ -173,6 +176,9 @@ def init_project(folder: str | os.PathLike[str], *, dltb: str | os.PathLike[str]
         The 国土空间规划 land-use layer, as the planning office wrote it (:mod:`landkit.planning`).
     dem : path, optional
         A DEM GeoTIFF in the parcels' CRS.
+    houses : path or (path, layer), optional
+        A 宅基地/房屋 layer with 户数, 人口 and 建筑面积 (:func:`landkit.town.houses_by_parcel`); without it
+        households and floor area are estimated for 0702 homesteads and marked as estimates.
     force : bool
         Replace a project ``landkit init`` wrote earlier even if files were added to it.
 
@@ -188,7 +194,7 @@ def init_project(folder: str | os.PathLike[str], *, dltb: str | os.PathLike[str]
 
     folder = Path(folder).resolve()
     check_output_folder(folder, force=force)
-    context = {"GHYT": planning} if planning is not None else None
+    context = {k: v for k, v in (("GHYT", planning), ("houses", houses)) if v is not None} or None
     town = Town.from_files(dltb, layer=layer, zoning=zoning, context=context, dem=dem)
     town_planning(town)  # refuse unknown planning codes now, with the codes named
     models = _models_allowed(town)

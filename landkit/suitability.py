@@ -421,7 +421,6 @@ def town_suitability(town: Town, *, park: str = "chemical", ahp_matrix: Sequence
     from scipy.ndimage import distance_transform_edt
 
     from landkit.io import read_raster
-    from landkit.town import sample_path
 
     if park not in ("chemical", "wood"):
         raise ValidationError("suitability", [Problem("park", f"{park!r}", "use 'chemical' or 'wood'", "bad_park")])
@@ -436,7 +435,12 @@ def town_suitability(town: Town, *, park: str = "chemical", ahp_matrix: Sequence
     buffer = float(p["siting.chemical_buffer_housing"] if buffer_m is None else buffer_m)
     if not np.isfinite(buffer) or buffer < 0:
         raise ValidationError("suitability", [Problem("buffer_m", f"{buffer_m!r}", "give metres ≥ 0", "bad_buffer")])
-    dem_path = getattr(town, "dem_path", None) or sample_path("dem.tif")
+    dem_path = getattr(town, "dem_path", None)
+    if dem_path is None:  # never another town's terrain: slope is a factor and the DEM is the grid
+        raise ValidationError("suitability", [Problem(
+            "dem", f"the town {getattr(town, 'name', '')} has no DEM", "give one (landkit init --dem, "
+            "Town.from_files(dem=...)): slope is a suitability factor and the DEM's grid is the surface's grid",
+            "missing")])
     dem, info = read_raster(dem_path)
     dem = np.ma.filled(np.ma.asarray(dem, dtype=float), np.nan)
     transform, crs, shape = info.transform, info.crs, dem.shape

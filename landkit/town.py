@@ -7,7 +7,9 @@ parameters, and derives everything the models need in explicit units:
 - ``area_m2``, ``area_mu``, ``area_ha``: planar area in the town CRS;
 - ``landuse_group``, ``is_farmland``, ``is_paddy``, ``is_adjustable``, ``is_construction``
   (:mod:`landkit.landuse`), ``ownership`` (state / collective from QSXZ), ``farmland_grade``
-  (GDDB of farmland, NaN elsewhere), ``households`` and ``floor_area_m2`` where known (0 otherwise);
+  (GDDB of farmland, NaN elsewhere), ``households`` and ``floor_area_m2`` where known: from the parcels'
+  own columns, or summed from a 宅基地/房屋 layer ``houses`` (:func:`houses_by_parcel`, which also gives
+  ``population``), or else estimated for 0702 homesteads (:func:`estimate_homesteads`, marked as estimates);
 - ``frac_<LAYER>``: the share of each parcel's area inside each zoning layer;
 - ``elev_m_mean``, ``slope_deg_mean``: zonal means of the DEM and of its slope;
 - :attr:`Town.adjacency`: pairs of parcels sharing a boundary, with ``shared_length_m``, and
@@ -177,6 +179,60 @@ def adjacency_table(parcels: gpd.GeoDataFrame, *, min_length_m: float = 0.01) ->
 
 
 
+#: Fields of a 宅基地/房屋 layer, by what they hold (matched without regard to case; the first present wins).
+HOUSE_FIELDS: dict[str, tuple[str, ...]] = {
+    "households": ("户数", "HS", "HUSHU", "households"),
+    "population": ("人口", "RK", "RKS", "ZRK", "population"),
+    "floor_area_m2": ("建筑面积", "JZMJ", "FWJZMJ", "floor_area_m2"),
+}
+
+
+def houses_by_parcel(parcels: gpd.GeoDataFrame, houses: gpd.GeoDataFrame, source: str = "layer houses"
+                     ) -> tuple[pd.DataFrame, str]:
+    """Households, population and floor area of a 宅基地/房屋 layer summed by the parcel each house lies in.
+
+    Each house (polygon or point) belongs to the parcel holding its representative point; the fields are
+    found by :data:`HOUSE_FIELDS`. Returns one column per field found (index: the parcels', 0 where no
+    house lies) and a note saying what was read and how many houses lie in no parcel (not counted).
+
+    Raises
+    ------
+    ValidationError
+        No field of :data:`HOUSE_FIELDS` is present, or values are not numbers ≥ 0 (rows named).
+    """
+    lower = {str(c).lower(): c for c in houses.columns if c != "geometry"}
+    found = {col: next((lower[n.lower()] for n in names if n.lower() in lower), None)
+             for col, names in HOUSE_FIELDS.items()}
+    found = {k: v for k, v in found.items() if v is not None}
+    if not found:
+        expected = "; ".join(f"{k}: {', '.join(v)}" for k, v in HOUSE_FIELDS.items())
+        raise ValidationError(source, [Problem(source, f"no field of households, population or floor area among "
+                                               f"{sorted(map(str, lower.values()))}",
+                                               f"name them as one of {expected}", "missing_column")])
+    problems = []
+    values = {}
+    for col, field_name in found.items():
+        v = pd.to_numeric(houses[field_name], errors="coerce")
+        bad = houses.index[v.isna() | (v < 0)]
+        if len(bad):
+            problems.append(Problem(f"{source} field {field_name}", f"not a number ≥ 0 in rows {list(bad[:10])}",
+                                    "fill in the figure (0 where none)", "value"))
+        values[col] = v.fillna(0.0).to_numpy(dtype=float)
+    if problems:
+        raise ValidationError(source, problems)
+    points = gpd.GeoDataFrame(values, geometry=houses.geometry.representative_point().to_numpy(), crs=houses.crs)
+    hit = gpd.sjoin(points, parcels[["geometry"]].reset_index(names="_parcel"), how="left", predicate="within")
+    hit = hit[~hit.index.duplicated()]  # a point on a shared edge counts once
+    inside = hit["_parcel"].notna()
+    sums = hit[inside].groupby("_parcel")[list(found)].sum().reindex(parcels.index, fill_value=0.0)
+    outside = int((~inside).sum())
+    totals = ", ".join(f"{k} {float(sums[k].sum()):,.0f}" for k in found)
+    note = (f"{source}: {len(houses):,} houses ({', '.join(f'{k} from {v}' for k, v in found.items())}) "
+            f"joined to {int((sums.sum(axis=1) > 0).sum()):,} parcels: {totals}"
+            + (f"; {outside:,} houses lie in no parcel and are not counted" if outside else ""))
+    return sums, note
+
+
 def estimate_homesteads(parcels: gpd.GeoDataFrame, params: Parameters, columns: list[str]
                         ) -> tuple[gpd.GeoDataFrame, dict[str, str]]:
     """Estimate ``households`` and ``floor_area_m2`` of 0702 农村宅基地 parcels where the data has none.
@@ -239,6 +295,8 @@ class Town:
     source: str = "<memory>"
     #: Columns landkit estimated because the data did not carry them, each with the rule used.
     estimates: dict[str, str] = field(default_factory=dict)
+    #: What landkit read besides the parcels (e.g. the houses layer), for the user to check.
+    notes: list[str] = field(default_factory=list)
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -275,12 +333,21 @@ class Town:
             aligned[key] = layer if layer.crs == parcels.crs else layer.to_crs(parcels.crs)
         derived = cls._derive(parcels, aligned)
         par = params or Parameters.load()
-        missing = [c for c in ("households", "floor_area_m2") if c not in parcels.columns
-                   or pd.to_numeric(parcels[c], errors="coerce").fillna(0).eq(0).all()]
+        notes: list[str] = []
+        from_houses: list[str] = []
+        if "houses" in aligned:  # the real figures, when the office has a 宅基地/房屋 layer
+            sums, note = houses_by_parcel(derived, aligned["houses"], f"{source}: layer houses")
+            for col in sums.columns:
+                derived[col] = sums[col].round().astype("int64") if col == "households" else sums[col]
+            from_houses = list(sums.columns)
+            notes.append(note)
+        missing = [c for c in ("households", "floor_area_m2") if c not in from_houses and (
+            c not in parcels.columns or pd.to_numeric(parcels[c], errors="coerce").fillna(0).eq(0).all())]
         derived, estimates = estimate_homesteads(derived, par, missing)
         town = cls(
             parcels=derived, layers=aligned, params=par,
             dem_path=Path(dem) if dem is not None else None, name=name, source=source, estimates=estimates,
+            notes=notes,
         )
         if dem is not None:
             town._add_terrain()

@@ -116,3 +116,72 @@ def test_a_town_without_households_is_estimated_by_a_named_rule(office_data, tmp
     audit = json.loads((run.path / "audit.json").read_text(encoding="utf-8"))
     assert set(audit["estimates"]) == {"households", "floor_area_m2"}
     assert "估算的输入" in (run.path / "report.html").read_text(encoding="utf-8")
+    # the mark follows the figures into the tables: households and demolition rest on the estimates
+    quota = (run.path / "tables" / "指标使用表.csv").read_text(encoding="utf-8-sig")
+    cash = (run.path / "tables" / "资金平衡表.csv").read_text(encoding="utf-8-sig")
+    assert "搬迁户数(户)（估）" in quota and "拆迁安置（估）" in cash and "征收补偿（估）" not in cash
+
+
+def test_a_houses_layer_gives_the_real_households_population_and_floor_area(office_data, tmp_path, capsys) -> None:
+    # an office's 房屋 layer: one point per house with 户数, 人口 and 建筑面积 (Chinese field names); one house
+    # lies outside the town and is reported, not counted
+    from landkit.town import Town
+
+    parcels = gpd.read_file(office_data["dltb"], layer="DLTB")
+    home = parcels[parcels["DLBM"].astype(str).str.startswith("0702")].head(40)
+    pts = [*home.geometry.representative_point(), shapely.Point(0, 0)]
+    houses = gpd.GeoDataFrame({"户数": [2] * len(home) + [5], "人口": [7] * len(home) + [9],
+                               "建筑面积": [180.0] * len(home) + [99.0]}, geometry=pts, crs=parcels.crs)
+    houses.to_file(tmp_path / "房屋.gpkg", layer="FW", driver="GPKG")
+    project = tmp_path / "有房屋"
+    assert main(["init", str(project), "--dltb", str(office_data["dltb"]), "--houses",
+                 f"{tmp_path / '房屋.gpkg'}@FW", "--dem", str(office_data["dem"])]) == 0
+    out = capsys.readouterr().out
+    assert "1 houses lie in no parcel" in out
+    tree = yaml.safe_load((project / "scenarios" / "baseline.yaml").read_text(encoding="utf-8"))
+    assert "houses" in tree["data"]["context"]
+    town = Town.from_files(office_data["dltb"], context={"houses": (tmp_path / "房屋.gpkg", "FW")})
+    assert "households" not in town.estimates and "floor_area_m2" not in town.estimates
+    got = town.parcels.loc[home["BSM"].astype(str)]
+    assert (got["households"] == 2).all() and (got["population"] == 7).all() and (got["floor_area_m2"] == 180).all()
+    assert int(town.parcels["households"].sum()) == 2 * len(home)
+    assert any("1 houses lie in no parcel" in n for n in town.notes)
+
+
+def test_a_houses_layer_without_figures_or_with_bad_ones_is_refused(office_data, tmp_path) -> None:
+    from landkit import ValidationError
+    from landkit.town import houses_by_parcel
+
+    parcels = gpd.read_file(office_data["dltb"], layer="DLTB").set_index("BSM")
+    pt = parcels.geometry.representative_point().iloc[:2]
+    with pytest.raises(ValidationError) as err:
+        houses_by_parcel(parcels, gpd.GeoDataFrame({"名称": ["a", "b"]}, geometry=pt.to_numpy(), crs=parcels.crs))
+    assert "户数" in str(err.value) and "名称" in str(err.value)
+    with pytest.raises(ValidationError, match="HS") as err:
+        houses_by_parcel(parcels, gpd.GeoDataFrame({"HS": [1, -2]}, geometry=pt.to_numpy(), crs=parcels.crs))
+
+
+def test_a_town_without_a_dem_is_told_not_given_another_towns_terrain(office_data) -> None:
+    from landkit import ValidationError
+    from landkit.suitability import town_suitability
+    from landkit.town import Town
+
+    town = Town.from_files(office_data["dltb"])  # no DEM
+    with pytest.raises(ValidationError, match="has no DEM"):
+        town_suitability(town, park="wood")
+    from landkit.farmland import candidate_units
+
+    units = candidate_units(town, base_year=2020)
+    assert any("坡度未核" in u.note for u in units if u.source == "reclamation")
+
+
+def test_candidates_with_the_default_planned_use_are_marked(office_data) -> None:
+    from landkit.reserve import ReservePlan
+    from landkit.town import Town
+
+    town = Town.from_files(office_data["dltb"])  # no planning layer
+    plan = ReservePlan.from_town(town)
+    assert plan.inputs.parcels["planned_use_default"].all()
+    result = plan.solve(time_limit_s=30, mip_gap=0.05)
+    table = result.plan_table()
+    assert len(table) and table["规划用途"].str.endswith("（默认）").all()

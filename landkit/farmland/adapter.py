@@ -48,6 +48,9 @@ def solve(ctx: RunContext, rec: ModelRecord) -> Any:
     base_year = int(o.get("base_year", min(years) if years else town.params["town.plan_years"][0]))
     free = sorted(land.taken)
     ledger.add_units(candidate_units(town, base_year=base_year, exclude_parcels=free))
+    if "slope_deg_mean" not in town.parcels:
+        rec.notes.append("the town has no DEM: the slope rule of 自行垦造 (farmland.reclaim_max_slope_deg) was not "
+                         "applied; give a DEM (landkit init --dem) to apply it")
     linkage = ctx.results.get("linkage")
     if linkage is not None and ctx.linked("linkage.supplement_units -> farmland.units"):
         units = linkage.supplement_units()

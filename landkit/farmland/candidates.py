@@ -10,7 +10,8 @@ Candidate supplement units (all numbers from ``farmland`` in ``parameters.yaml``
 --------------------------------------------------------------------------------
 - **自行垦造** (whole project per village 坐落): non-farmland parcels with DLBM in ``reclaim_codes`` (idle
   1201, saline 1204, sand 1205, bare soil 1206, bare rock 1207, other grassland 0404 and mining 0602),
-  mean slope ≤ ``reclaim_max_slope_deg``, at most ``reclaim_max_zone_frac`` inside 生态保护红线 or
+  mean slope ≤ ``reclaim_max_slope_deg`` (a town without a DEM has no slope: the rule cannot be applied, and
+  each such project's note says 坡度未核), at most ``reclaim_max_zone_frac`` inside 生态保护红线 or
   饮用水水源保护区. Result: dry farmland of ``reclaimed_grade``; cost area × ``own_reclamation_cost``
   (× ``mining_reclamation_cost`` for 0602, a separate project per village); accepted
   ``project_lead_years`` after ``base_year``.
@@ -168,8 +169,9 @@ def candidate_units(
                                         f"{village} {len(part)} 图斑 {area:.0f} 亩, 提升 {steps} 等"))
         else:
             price = float(params[f + ("mining_reclamation_cost" if kind == "工矿复垦" else "own_reclamation_cost")])
+            unchecked = "" if "slope_deg_mean" in part else "; 坡度未核 (无DEM)"
             units.append(SupplementUnit(uid, "reclamation", year, area, area * cap, 0.0, area * price, False,
-                                        float(grade), f"{village} {len(part)} 图斑, {kind} → {grade}等旱地"))
+                                        float(grade), f"{village} {len(part)} 图斑, {kind} → {grade}等旱地{unchecked}"))
 
     max_mu = float(params[f + "indicator_max_mu"])
     ref = int(params[f + "shandong_reference_grade"])

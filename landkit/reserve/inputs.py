@@ -401,22 +401,24 @@ def candidate_mask(parcels: pd.DataFrame, params: Parameters) -> pd.Series:
 
 
 def planned_use_of(parcels: pd.DataFrame, planning: pd.DataFrame | None, default: str
-                   ) -> tuple[pd.Series, pd.Index, list[str]]:
+                   ) -> tuple[pd.Series, pd.Index, pd.Index, list[str]]:
     """Planned use per parcel from a resolved planning layer (:func:`landkit.planning.town_planning`).
 
     Each parcel takes the use of the planning polygons it overlaps most, by area
     (:func:`landkit.planning.planned_use_by_overlap`). Returns the use by parcel (``default`` where the
-    parcel overlaps no planning polygon), the parcels whose largest overlap is land not for sale
-    (roads, green space, 留白 ...), and notes saying both, and which parcels are split between uses.
+    parcel overlaps no planning polygon), the parcels given the default (tables mark their use （默认）),
+    the parcels whose largest overlap is land not for sale (roads, green space, 留白 ...), and notes
+    saying these, and which parcels are split between uses.
     """
     from landkit.planning import planned_use_by_overlap
 
     out = pd.Series(default, index=parcels.index, dtype="string")
     if planning is None or len(planning) == 0:
-        return out, parcels.index[:0], [f"no planning layer: every candidate is taken as {default} "
-                                        "(reserve.planned_use_default)"]
+        return out, parcels.index, parcels.index[:0], [
+            f"no planning layer: every candidate is taken as {default} (reserve.planned_use_default)"]
     use, split, not_for_sale = planned_use_by_overlap(parcels, planning)
     out.loc[use.notna().to_numpy()] = use.dropna()
+    defaulted = parcels.index[use.isna().to_numpy() & ~parcels.index.isin(not_for_sale)]
     notes = []
     uncovered = int(use.isna().sum()) - len(not_for_sale)
     if uncovered:
@@ -429,7 +431,7 @@ def planned_use_of(parcels: pd.DataFrame, planning: pd.DataFrame | None, default
         notes.append(f"{len(split)} candidates are split between planned uses (largest overlap taken): "
                      + ", ".join(f"{r.parcel} {r.planned_use} {r.share:.0%}/{r.second_use} {r.second_share:.0%}"
                                  for r in split.head(10).itertuples()))
-    return out, not_for_sale, notes
+    return out, defaulted, not_for_sale, notes
 
 
 def acquisition_costs(parcels: pd.DataFrame, params: Parameters) -> tuple[pd.Series, pd.Series]:
@@ -730,14 +732,17 @@ def inputs_from_town(
         raise ValidationError("reserve plan", problems)
     mask = (mask | parcels.index.isin(list(held))) & ~parcels.index.isin(supplied)
     cand = parcels[mask].copy()
+    default = str(params["reserve.planned_use_default"])
     if planned_use is not None:
-        cand["planned_use"] = planned_use.reindex(cand.index).fillna(params["reserve.planned_use_default"])
-        use_notes: list[str] = []
+        given = planned_use.reindex(cand.index)
+        defaulted = cand.index[given.isna().to_numpy()]
+        cand["planned_use"] = given.fillna(default)
+        use_notes: list[str] = [f"{len(defaulted)} candidates have no planned use given and are taken as {default} "
+                                "(reserve.planned_use_default)"] if len(defaulted) else []
     else:
         from landkit.planning import town_planning
 
-        use, not_for_sale, use_notes = planned_use_of(cand, town_planning(town),
-                                                      str(params["reserve.planned_use_default"]))
+        use, defaulted, not_for_sale, use_notes = planned_use_of(cand, town_planning(town), default)
         fixed = [b for b in not_for_sale if b in lock_in or b in held]
         if fixed:
             raise ValidationError("reserve plan", [Problem(
@@ -752,6 +757,7 @@ def inputs_from_town(
     notes = [*use_notes, *([bnote] if bnote else []), *notes, "计提 on each year's totals: " + ", ".join(
         f"{d.label} {d.share:.0%} of {DEDUCTION_BASES[d.base]}" for d in deductions),
         f"新增建设用地土地有偿使用费 {land_use_fee_wan_per_mu(params, years_t):.2f} 万元/亩 of 农用地转用"]
+    table["planned_use_default"] = table.index.isin(defaulted)
     table["locked_in"] = table.index.isin(lock_in)
     table["locked_out"] = table.index.isin(lock_out)
     table["bundle"] = pd.Series(pd.NA, index=table.index, dtype="string")

@@ -104,6 +104,7 @@ class ReserveResult(ModelResult):
                 "year_supplied": year_sup,
                 "area_mu": rows["area_mu"],
                 "planned_use": rows["planned_use"],
+                "planned_use_default": rows.get("planned_use_default", pd.Series(False, index=chosen)).astype(bool),
                 "ownership": rows.get("ownership", pd.Series("collective", index=chosen)),
                 "acquisition_cost_wan_yuan": rows["acquisition_cost_wan_yuan"] * new,
                 "demolition_cost_wan_yuan": rows["demolition_cost_wan_yuan"] * new,
@@ -131,7 +132,8 @@ class ReserveResult(ModelResult):
                 "坐落": s["village"].to_numpy(),
                 "面积(亩)": s["area_mu"].round(2).to_numpy(),
                 "现状地类": s["current_use"].to_numpy(),
-                "规划用途": s["planned_use"].map(USE_LABELS).to_numpy(),
+                "规划用途": (s["planned_use"].map(USE_LABELS) + np.where(s["planned_use_default"], "（默认）", "")
+                         ).to_numpy(),
                 "储备方式": s["ownership"].map(_METHOD).to_numpy(),
                 "收储年度": s["year_acquired"].to_numpy(),
                 "预计成本(万元)": s["cost_wan_yuan"].round(1).to_numpy(),

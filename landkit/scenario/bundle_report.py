@@ -27,6 +27,8 @@ def run_blocks(run: Any, tables: dict[str, list[tuple[str, pd.DataFrame]]],
     links = [LINK_LABELS.get(link, link) for link in sc.links if sc.has_link(link)]
     blocks.append(Paragraph("模型衔接：" + ("；".join(links) or "无")))
     blocks.append(Heading("关键指标", 1))
+    for note in getattr(run.town, "notes", []) or []:
+        blocks.append(Paragraph(f"数据：{note}"))
     estimates = getattr(run.town, "estimates", {}) or {}
     if estimates:
         blocks.append(Paragraph("估算的输入 (the data lacks them; figures marked （估） rest on them): "

@@ -8,12 +8,14 @@ of the models that ran before, and the :class:`Writer` of the bundle being assem
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from landkit.glossary import mark_estimates
 from landkit.scenario.schema import Scenario
 
 
@@ -110,15 +112,18 @@ def plain_layer(gdf: Any) -> Any:
 class Writer:
     """Collects tables, figures, layers and model files into the temporary bundle folder."""
 
-    def __init__(self, root: Path, dpi: int) -> None:
+    def __init__(self, root: Path, dpi: int, *, estimated: Iterable[str] = ()) -> None:
         self.root, self.dpi = root, dpi
+        self.estimated = frozenset(estimated)  # input columns the town estimated: their figures are marked （估）
         for sub in ("tables", "figures", "models"):
             (root / sub).mkdir()
         self.tables: dict[str, list[tuple[str, pd.DataFrame]]] = {}
         self.figures: dict[str, list[tuple[str, Path]]] = {}
 
     def table(self, model: str, name: str, frame: pd.DataFrame, *, index: bool = False) -> None:
-        """``tables/<name>.csv`` (UTF-8 with BOM, so Excel opens it), kept for the report."""
+        """``tables/<name>.csv`` (UTF-8 with BOM, so Excel opens it), kept for the report; headings whose
+        figures rest on an estimated input carry （估） (:func:`landkit.glossary.mark_estimates`)."""
+        frame = mark_estimates(frame, self.estimated)
         frame.to_csv(self.root / "tables" / f"{name}.csv", index=index, encoding="utf-8-sig")
         self.tables.setdefault(model, []).append((name, frame))
 

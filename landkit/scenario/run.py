@@ -221,7 +221,7 @@ def run_scenario(scenario: Scenario | str | os.PathLike[str], out: str | os.Path
         run = ScenarioRun(scenario=sc, town=town, load_time_s=time.perf_counter() - t0)
         bar.update()
         with atomic_dir(target, kind="run bundle", force=force) as tmp:
-            ctx = RunContext(scenario=sc, town=town, writer=Writer(tmp, dpi), land=run.land)
+            ctx = RunContext(scenario=sc, town=town, writer=Writer(tmp, dpi, estimated=town.estimates), land=run.land)
             w = ctx.writer
             _run_models(ctx, run, steps, bar)
             _refuse_unread_overrides(sc, town.params)
