@@ -10,6 +10,10 @@ with ``kind`` one of :data:`KINDS`:
 ``parcel``
     land a model takes: a reserve acquisition, a park site, a 挂钩 拆旧 plot or 建新 site, the
     corridor's footprint (by area), a 自行垦造 project's parcels; ``unit_id`` is the BSM.
+``relocation``
+    land a model takes to move its people off, not to build on: the houses within a chemical park's
+    buffer (their households counted, the land cleared); ``unit_id`` is the BSM. It counts against the
+    parcel's area like ``parcel`` but is not construction on protected land.
 ``construction_quota``
     新增建设用地 (农用地转用) used by the reserve plan in a year; ``unit_id`` ``新增建设用地-<year>``.
 ``turnover_borrowed`` / ``turnover_returned``
@@ -44,11 +48,13 @@ import numpy as np
 import pandas as pd
 
 #: Kinds of claim.
-KINDS: tuple[str, ...] = ("parcel", "construction_quota", "turnover_borrowed", "turnover_returned", "surplus_used",
-                          "surplus_sold", "supplement")
+KINDS: tuple[str, ...] = ("parcel", "relocation", "construction_quota", "turnover_borrowed", "turnover_returned",
+                          "surplus_used", "surplus_sold", "supplement")
 #: Columns of the account (``tables/land_account.csv``).
 CLAIM_COLUMNS: tuple[str, ...] = ("model", "kind", "unit_id", "year", "area_mu", "capacity_kg", "paddy_mu",
                                   "amount_wan_yuan", "note")
+#: Kinds of claim that take a parcel (each parcel's area may be claimed once across them).
+LAND_KINDS: tuple[str, ...] = ("parcel", "relocation")
 #: Models that build on the land they claim (protected land may not be taken by them).
 BUILDERS: tuple[str, ...] = ("reserve", "park_sites", "linkage_site", "corridor")
 #: Protected layers: share-of-parcel column → name.
@@ -99,8 +105,14 @@ def park_claims(result: Any, year: int) -> pd.DataFrame:
     t = result.parcels
     if not len(t):
         return empty_account()
-    return claim_rows("park_sites", "parcel", t.index, [year] * len(t), t["area_mu"],
-                 note=[f"园区 {n}" for n in (t["park"] if "park" in t else [""] * len(t))])
+    moved = (t["role"] != "园区用地") if "role" in t else pd.Series(False, index=t.index)
+    site, off = t[~moved.to_numpy()], t[moved.to_numpy()]
+    return pd.concat([
+        claim_rows("park_sites", "parcel", site.index, [year] * len(site), site["area_mu"],
+                   note=[f"园区 {n}" for n in site["site"]] if "site" in site else "园区"),
+        claim_rows("park_sites", "relocation", off.index, [year] * len(off), off["area_mu"],
+                   note=[f"园区 {n} 防护距离内搬迁" for n in off["site"]] if "site" in off else "防护距离内搬迁"),
+    ], ignore_index=True)
 
 
 def linkage_claims(result: Any) -> pd.DataFrame:
@@ -211,7 +223,7 @@ def check_account(account: pd.DataFrame, town: Any, *, units: pd.DataFrame | Non
 
 
 def _parcel_problems(account: pd.DataFrame, town: Any) -> list[str]:
-    claims = account[account["kind"] == "parcel"]
+    claims = account[account["kind"].isin(LAND_KINDS)]
     if claims.empty:
         return []
     area = town.parcels["area_mu"].astype(float)

@@ -108,6 +108,13 @@ def test_building_on_protected_land_is_caught_unless_a_crossing_is_allowed(town)
     road = _account(claim_rows("corridor", "parcel", [inside], [2020], [0.3]))
     assert "永久基本农田" in check_account(road, town)[0]
     assert check_account(road, town, protected_allowed={"corridor"}) == []
+    # houses relocated out of a park's buffer are cleared, not built on: no protected-land breach, but the
+    # parcel is then spent and another model may not take it too
+    moved = _account(claim_rows("park_sites", "relocation", [inside], [2021], [area]))
+    assert check_account(moved, town) == []
+    both = _account(claim_rows("park_sites", "relocation", [inside], [2021], [area]),
+                    claim_rows("corridor", "parcel", [inside], [2021], [0.3]))
+    assert any("claimed" in p and "park_sites" in p for p in check_account(both, town, protected_allowed={"corridor"}))
 
 
 # --------------------------------------------------------------------------- the corridor and protected land
@@ -148,8 +155,8 @@ def park_run(tmp_path_factory: pytest.TempPathFactory):
 def test_the_published_account_recomputes_from_the_bundle(park_run, town) -> None:
     bundle = Path(park_run.path)
     account = pd.read_csv(bundle / "tables" / "land_account.csv", dtype={"unit_id": str})
-    assert set(account["kind"]) <= {"parcel", "construction_quota", "turnover_borrowed", "turnover_returned",
-                                    "surplus_used", "surplus_sold", "supplement"}
+    assert set(account["kind"]) <= {"parcel", "relocation", "construction_quota", "turnover_borrowed",
+                                    "turnover_returned", "surplus_used", "surplus_sold", "supplement"}
     quota = {int(k): float(v) for k, v in town.params["reserve.new_construction_quota"].items()}
     assert check_account(account, town, quota_mu=quota, protected_allowed={"corridor"}) == []
     # every parcel the result layers hold is in the account, under its model
@@ -160,8 +167,14 @@ def test_the_published_account_recomputes_from_the_bundle(park_run, town) -> Non
             held = set(park_run.results["reserve"].schedule.index[park_run.results["reserve"].schedule[
                 "held_at_start"].astype(bool)].astype(str))
             assert ids - held == set(claims.loc[claims["model"] == model, "unit_id"])
-    park = set(map(str, park_run.results["park_sites"].parcels.index))
-    assert park == set(claims.loc[claims["model"] == "park_sites", "unit_id"])
+    parks = park_run.results["park_sites"].parcels
+    site = set(map(str, parks.index[parks["role"] == "园区用地"]))
+    moved = set(map(str, parks.index[parks["role"] != "园区用地"]))
+    assert site == set(claims.loc[claims["model"] == "park_sites", "unit_id"])
+    # the houses relocated with the chemical park are claimed as relocation, not as land built on
+    relocated = account[account["kind"] == "relocation"]
+    assert moved == set(relocated["unit_id"]) and (relocated["model"] == "park_sites").all()
+    assert not set(relocated["unit_id"]) & set(claims["unit_id"])
     # no parcel has two fates (the corridor's strips may share a parcel only with nothing else)
     fates = claims.groupby("unit_id")["model"].nunique()
     assert (fates == 1).all()

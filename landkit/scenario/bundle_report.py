@@ -6,6 +6,7 @@ from typing import Any
 
 import pandas as pd
 
+from landkit.account import LAND_KINDS
 from landkit.glossary import LINK_LABELS, REGIME_LABELS, labelled, status_text
 from landkit.report import Block, Figure, Heading, Paragraph, Table, write_docx, write_html
 from landkit.scenario.registry import adapter, adapters
@@ -89,7 +90,8 @@ def _solve_line(rec: Any) -> str:
 #: Chinese names of the account's models and kinds of claim (the report's 全镇用地与指标台账).
 ACCOUNT_MODELS: dict[str, str] = {"park_sites": "园区选址", "corridor": "文化旅游大动脉", "linkage": "增减挂钩拆旧",
                                   "linkage_site": "增减挂钩建新安置", "reserve": "土地收储", "farmland": "耕地占补平衡"}
-ACCOUNT_KINDS: dict[str, str] = {"parcel": "占用地块", "construction_quota": "新增建设用地指标(农用地转用)",
+ACCOUNT_KINDS: dict[str, str] = {"parcel": "占用地块", "relocation": "防护距离内搬迁地块",
+                                 "construction_quota": "新增建设用地指标(农用地转用)",
                                  "turnover_borrowed": "周转指标借用", "turnover_returned": "周转指标归还",
                                  "surplus_used": "节余指标本镇使用", "surplus_sold": "节余指标交易",
                                  "supplement": "补充耕地核销"}
@@ -111,7 +113,7 @@ def account_blocks(tables: dict[str, list[tuple[str, pd.DataFrame]]]) -> list[Bl
     account = dict(tables.get("summary", [])).get("land_account")
     if account is None:
         return []
-    parcels = account[account["kind"] == "parcel"]
+    parcels = account[account["kind"].isin(LAND_KINDS)]
     return [Heading("全镇用地与指标台账", 1),
             Paragraph(f"本情景各模型共占用 {parcels['unit_id'].nunique()} 个地块、{parcels['area_mu'].sum():,.2f} 亩, "
                       "并使用下列指标。发布前已由独立核查程序仅依据各模型的决策重新核算: 没有地块或指标单元被重复使用, "

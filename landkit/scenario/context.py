@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from landkit.account import LAND_KINDS
 from landkit.glossary import mark_estimates
 from landkit.scenario.schema import Scenario
 
@@ -67,7 +68,7 @@ class LandState:
         """Record a model's claims; with ``take`` its parcels are no longer free for later models."""
         self.claims.append(claims)
         if take:
-            self.taken |= set(claims.loc[claims["kind"] == "parcel", "unit_id"].astype(str))
+            self.taken |= set(claims.loc[claims["kind"].isin(LAND_KINDS), "unit_id"].astype(str))
 
     def account(self) -> pd.DataFrame:
         """Every claim so far (:data:`landkit.account.CLAIM_COLUMNS`)."""
