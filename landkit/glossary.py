@@ -92,6 +92,7 @@ KPI_INPUTS: dict[str, tuple[str, ...]] = {
     "acquisition_cost_wan_yuan": ("households", "floor_area_m2"), "npv_wan_yuan": ("households", "floor_area_m2"),
     "min_cash_wan_yuan": ("households", "floor_area_m2"), "max_debt_wan_yuan": ("households", "floor_area_m2"),
     "debt_at_horizon_end_wan_yuan": ("households", "floor_area_m2"),
+    "deductions_wan_yuan": ("households", "floor_area_m2"),
     "stock_value_at_horizon_end_wan_yuan": ("households", "floor_area_m2"),
 }
 #: The mark put after a heading whose figure rests on an estimated input.
@@ -103,6 +104,10 @@ HEADING_INPUTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("户数", ("households",)), ("搬迁户", ("households",)), ("拆迁", ("households", "floor_area_m2")),
     ("收储成本", ("households", "floor_area_m2")), ("征收成本", ("households", "floor_area_m2")),
     ("预计成本", ("households", "floor_area_m2")),
+    # money that rests on the demolition cost: 计提 (出让收益 is net of it), the fund's balance and debt
+    ("计提", ("households", "floor_area_m2")), ("出让收入返还", ("households", "floor_area_m2")),
+    ("利息", ("households", "floor_area_m2")), ("年末余额", ("households", "floor_area_m2")),
+    ("年末债务", ("households", "floor_area_m2")), ("还本", ("households", "floor_area_m2")),
 )
 
 

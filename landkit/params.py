@@ -421,8 +421,9 @@ class Parameters:
             for part in parents:
                 node = node[part]
             old = node[last]
-            if _is_leaf(new):
-                node[last] = {**old, **dict(new)}
+            if _is_leaf(new):  # a leaf of the user's: the bundled dates and versions apply only if it repeats them
+                undated = {k: v for k, v in old.items() if k not in (*DATE_KEYS, "versions")}
+                node[last] = {**undated, **dict(new)}
             else:  # the user's own value, for every year: the bundled dates and versions no longer apply
                 undated = {k: v for k, v in old.items() if k not in (*DATE_KEYS, "versions")}
                 node[last] = {**undated, "value": new, "tag": "U", "source": f"{source} (was {old['value']!r})"}

@@ -221,7 +221,8 @@ def houses_by_parcel(parcels: gpd.GeoDataFrame, houses: gpd.GeoDataFrame, source
     if problems:
         raise ValidationError(source, problems)
     points = gpd.GeoDataFrame(values, geometry=houses.geometry.representative_point().to_numpy(), crs=houses.crs)
-    hit = gpd.sjoin(points, parcels[["geometry"]].reset_index(names="_parcel"), how="left", predicate="within")
+    cells = gpd.GeoDataFrame(geometry=parcels.geometry.to_numpy(), index=parcels.index, crs=parcels.crs)
+    hit = gpd.sjoin(points, cells.reset_index(names="_parcel"), how="left", predicate="within")
     hit = hit[~hit.index.duplicated()]  # a point on a shared edge counts once
     inside = hit["_parcel"].notna()
     sums = hit[inside].groupby("_parcel")[list(found)].sum().reindex(parcels.index, fill_value=0.0)

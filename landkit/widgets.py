@@ -351,7 +351,8 @@ class SitingPanel(_Panel):
         start = p["siting.suitability_ahp"]
         if park == "chemical":  # start from the judgements the provincial five criteria imply: a_ij = w_i / w_j
             cw = criteria_weights(p, self.factors)
-            start = [[cw[a] / cw[b] if cw[b] > 0 else 9.0 for b in self.factors] for a in self.factors]
+            start = [[(cw[a] / cw[b] if cw[a] > 0 else 1 / 9) if cw[b] > 0 else 9.0 for b in self.factors]
+                     for a in self.factors]
         self.judgements: dict[tuple[int, int], w.SelectionSlider] = {}
         n = len(self.factors)
         for i in range(n):

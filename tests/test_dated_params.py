@@ -78,3 +78,14 @@ def test_the_reserve_reads_its_tables_in_force_in_each_plan_year():
     msg = str(err.value)  # both tables, both early years, in one message
     assert "revenue.industrial_min_price" in msg and "revenue.new_construction_land_fee" in msg
     assert "2005" in msg and "2006" in msg and "2007-01-01" in msg
+
+
+def test_a_users_full_leaf_applies_to_every_year_unless_it_repeats_the_dates():
+    params = Parameters.load()
+    mine = params.with_overrides({"farmland.shandong_pooled_price": {
+        "value": {"ordinary": 9.0, "paddy": 12.0}, "unit": "万元/亩", "tag": "S", "source": "our county's guide"}})
+    assert mine.in_force("farmland.shandong_pooled_price", 2019).value == {"ordinary": 9.0, "paddy": 12.0}
+    dated = params.with_overrides({"farmland.shandong_pooled_price": {
+        "value": {"ordinary": 9.0, "paddy": 12.0}, "valid_from": "2024-01-01", "valid_to": "2025-12-31"}})
+    with pytest.raises(ValidationError, match="2019"):
+        dated.in_force("farmland.shandong_pooled_price", 2019)

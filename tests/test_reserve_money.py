@@ -170,6 +170,11 @@ def test_inputs_refuse_impossible_money_rules():
     assert "more than 1" in msg and "'other'" in msg and "later" in msg and "returned_share" in msg
 
 
+def test_the_plan_says_why_special_bonds_are_not_used():
+    plan = ReservePlan.from_town(landkit.load_sample())
+    assert any("专项债券: a 5-year term may not be repaid early" in n for n in plan.inputs.notes)
+
+
 def test_bank_loans_only_when_the_parameter_allows_them():
     params = landkit.Parameters.load()
     from landkit.reserve.inputs import finance_sources

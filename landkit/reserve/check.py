@@ -66,7 +66,7 @@ def check_plan(result: Any, *, tol: float = TOL) -> list[str]:
         held = held + x[year] - s[year]
         flow = float(inp.funds_wan_yuan[year]) * (1.0 - inp.enterprise_support_share)
         if inp.other_income_wan_yuan is not None:
-            flow += float(inp.other_income_wan_yuan.get(year, 0.0))
+            flow += float(np.nan_to_num(inp.other_income_wan_yuan.get(year, 0.0)))
         flow += _returned(inp, s[year], year, cost)
         flow -= float((s[year] * inp.reward_wan_yuan).sum())  # 以奖代补
         flow -= float((x[year] * cost).sum())

@@ -751,6 +751,7 @@ def inputs_from_town(
         cand = cand.drop(index=not_for_sale)
         cand["planned_use"] = use.reindex(cand.index)
     inside = cand["frac_CZKFBJ"] if "frac_CZKFBJ" in cand else pd.Series(1.0, index=cand.index)
+    inside = inside.where(~cand.index.isin(list(held)), 1.0)  # a parcel the centre holds is in the plan whole
     table, gross, notes = cost_parcels(cand, params, years_t, price_change=price_change, inside_share=inside)
     deductions = deductions_from(params)
     bnote = boundary_note(town, params)
@@ -767,6 +768,13 @@ def inputs_from_town(
         notes.append(f"{len(held)} parcels already held at the start (reserve ledger): acquisition cost sunk")
     if supplied:
         notes.append(f"{len(supplied)} parcels already supplied (reserve ledger) are no longer candidates")
+    finance = finance_sources(params, use_bonds=use_bonds, use_company=use_company)
+    debt_at_end = str(params["financing.debt_at_horizon_end"])
+    notes += [f"{f.label}: a {f.term_years}-year term may not be repaid early, and all debt is repaid by "
+              f"{years_t[-1]}, so none is borrowed in {years_t[max(0, len(years_t) - f.term_years)]}–{years_t[-1]} "
+              "(set financing.debt_at_horizon_end: cover, or allow early repayment, to use it)"
+              for f in finance if not f.early_repayment and debt_at_end == "repay" and f.max_debt_wan_yuan > 0
+              and f.max_new_per_year_wan_yuan > 0 and f.term_years >= 1]
     for name, members in (bundles or {}).items():
         members = [m for m in members if m in table.index]
         table.loc[members, "bundle"] = name
@@ -791,13 +799,13 @@ def inputs_from_town(
         quota_mu=quota,
         resettlement_households=_by_year(params["reserve.resettlement_capacity"], years_t, "households"),
         demand_mu=demand,
-        finance=finance_sources(params, use_bonds=use_bonds, use_company=use_company),
+        finance=finance,
         deductions=deductions,
         returned_share=float(params["revenue.revenue_returned_share"]),
         enterprise_support_share=float(params["funds.enterprise_support_share"]),
         other_income_wan_yuan=_by_year(params["funds.mining_rights_income"], years_t, "mining"),
         industrial_reward_wan_per_mu=float(params["funds.industrial_reward_per_mu"]),
-        debt_at_end=str(params["financing.debt_at_horizon_end"]),
+        debt_at_end=debt_at_end,
         stock_value_share=float(params["financing.stock_value_share"]),
         discount_rate=float(params["reserve.discount_rate"]),
         supply_lag_years=int(params["reserve.supply_lag"]),

@@ -90,7 +90,7 @@ class ParkSiting:
 
     def score_breakdown(self) -> pd.DataFrame:
         """Area-weighted mean factor scores per park (0–100)."""
-        p = self.parcels
+        p = self.parcels[self.parcels["role"] == "园区用地"] if "role" in self.parcels else self.parcels
         cols = [c for c in p.columns if c.startswith("s_")]
         out = {}
         for name, grp in p.groupby("site"):
@@ -158,7 +158,8 @@ def _raise_without_sites(res: ContiguousResult, specs: Sequence[ParkSpec], site_
         raise InfeasibleError(f"no connected site of the required size exists (proven): {usable}. Lower the area, "
                               "the buffer (buffer_m) or the exclusions, or check the location rules "
                               "(siting.chemical_park_bearing, siting.wood_cluster_location)")
-    raise SolverError(f"no connected site found within {time_limit_s:g} s ({res.status.value}): {usable}. "
+    spent = "" if res.iterations else " (the suitability and the setup used the whole limit: no search ran)"
+    raise SolverError(f"no connected site found within {time_limit_s:g} s ({res.status.value}){spent}: {usable}. "
                       "Give the search more time (time_limit_s)")
 
 
@@ -225,6 +226,7 @@ def site_parks(town: Town, specs: Sequence[ParkSpec], *, ahp_matrix: Sequence[Se
     costed, _, cost_notes = cost_parcels(parcels, p, [year])
     cost = costed[["acquisition_cost_wan_yuan", "demolition_cost_wan_yuan", "prep_cost_wan_yuan",
                    "land_use_fee_wan_yuan"]].sum(axis=1)
+    moving = costed[["acquisition_cost_wan_yuan", "demolition_cost_wan_yuan"]].sum(axis=1)  # a house cleared, not built
     ok_any = np.zeros(len(parcels), bool)
     for s in suit.values():
         ok_any |= ~s.parcels["vetoed"].to_numpy() & s.parcels["score"].notna().to_numpy()
@@ -250,7 +252,7 @@ def site_parks(town: Town, specs: Sequence[ParkSpec], *, ahp_matrix: Sequence[Se
         sp_ = suit[s.kind].parcels.loc[ids]
         v = sp_["score"].to_numpy() * cands["area_mu"].to_numpy() - kappa * cost.loc[ids].to_numpy()
         v = np.where(sp_["vetoed"].to_numpy(), np.nan, v)
-        v, comp, houses = _companions(v, ids, suit[s.kind].requires, cost, kappa, barred)
+        v, comp, houses = _companions(v, ids, suit[s.kind].requires, moving, kappa, barred)
         relocation[s.name] = (comp, houses)
         site_specs.append(SiteSpec(s.name, v, (1 - tol) * s.area_mu, (1 + tol) * s.area_mu, companions=comp))
     short = []
@@ -284,7 +286,7 @@ def site_parks(town: Town, specs: Sequence[ParkSpec], *, ahp_matrix: Sequence[Se
         if comp is not None:  # houses within the chemical buffer, relocated with the park
             moved = costed.loc[houses[comp.taken(mask)]].copy()
             moved["site"], moved["role"] = s.name, "防护距离内搬迁"
-            moved["cost_wan_yuan"] = cost.loc[moved.index]
+            moved["cost_wan_yuan"] = moving.loc[moved.index]
             moved["farmland_grade"] = parcels.loc[moved.index, "farmland_grade"]
             t = pd.concat([t, moved])
         taken.append(t)

@@ -103,7 +103,7 @@ def _line(town: Town, ref: str) -> gpd.GeoSeries:
         return roads.geometry[roads["name"].astype(str).eq(ref).to_numpy()]
     raise ValidationError("park siting", [Problem(
         "siting.wood_cluster_location", f"{ref!r} is neither a layer of the town nor a road name of its roads layer",
-        "give a layer key (e.g. railway) or a road name, or set the parameter to {} for no location rule",
+        "give a layer key (e.g. railway) or a road name, or set the parameter to [] for no location rule",
         "unknown_line")])
 
 
