@@ -25,7 +25,8 @@ from landkit._errors import LandkitError, MissingFileError
 
 def _demo(args: argparse.Namespace) -> int:
     from landkit.atomic import atomic_dir, check_output_folder
-    from landkit.scenario import bundled_scenarios, compare_runs, run_scenario
+    from landkit.scenario import bundled_scenarios, compare_runs, load_scenario, run_scenario
+    from landkit.scenario.schema import compose
     from landkit.town import load_sample
 
     out = Path(args.out)
@@ -39,11 +40,16 @@ def _demo(args: argparse.Namespace) -> int:
         town.summary().to_csv(tmp / "地类统计表.csv", encoding="utf-8-sig")
         town.params.table().to_csv(tmp / "参数表.csv", index=False, encoding="utf-8-sig")
         bundles = []
-        for path in bundled_scenarios():
+        # the decision matrix: every alternative as it is, and under every assumption set
+        scenarios = [load_scenario(p) for p in bundled_scenarios()]
+        alternatives = [s for s in scenarios if s.kind == "alternative"]
+        assumptions = [s for s in scenarios if s.kind == "assumption"]
+        runs = alternatives + [compose(a, s) for a in alternatives for s in assumptions]
+        for sc in runs:
             t1 = time.perf_counter()
-            run = run_scenario(path, tmp / "scenarios" / path.stem, dpi=args.dpi, progress=not args.quiet)
-            bundles.append(tmp / "scenarios" / path.stem)
-            print(f"\n情景 scenario {path.stem}: {time.perf_counter() - t1:.1f} s")
+            run = run_scenario(sc, tmp / "scenarios" / sc.name, dpi=args.dpi, progress=not args.quiet)
+            bundles.append(tmp / "scenarios" / sc.name)
+            print(f"\n情景 scenario {sc.name}: {time.perf_counter() - t1:.1f} s")
             print(run.timings().to_string(index=False))
         comparison = compare_runs(bundles, tmp / "compare", dpi=args.dpi)
         print("\n" + comparison.recommendation)

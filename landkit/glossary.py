@@ -31,10 +31,12 @@ KPI_LABELS: dict[str, str] = {
     "surplus_sold_mu": "挂钩节余交易(亩)",
     "corridor_length_km": "廊道长度(km)",
     "corridor_cost_wan_yuan": "廊道建设费用(万元)",
+    "corridor_affected_households": "廊道涉及户数(户)",
     "ecological_land_mu": "影响生态用地(亩)",
     "park_area_mu": "园区面积(亩)",
     "park_households": "园区涉及户数(户)",
     "park_farmland_mu": "园区占用耕地(亩)",
+    "park_cost_wan_yuan": "园区征收成本(万元)",
     "protected_area_mu": "生态保护面积(亩)",
     "protection_cost_wan_yuan": "生态保护费用(万元)",
 }
@@ -89,6 +91,7 @@ def status_text(status: str, gap: float | None = None) -> str:
 #: Figures that rest on an input column (when that column was estimated, the figure is an estimate too).
 KPI_INPUTS: dict[str, tuple[str, ...]] = {
     "households_moved": ("households",), "park_households": ("households",),
+    "corridor_affected_households": ("households",), "park_cost_wan_yuan": ("households", "floor_area_m2"),
     "acquisition_cost_wan_yuan": ("households", "floor_area_m2"), "npv_wan_yuan": ("households", "floor_area_m2"),
     "min_cash_wan_yuan": ("households", "floor_area_m2"), "max_debt_wan_yuan": ("households", "floor_area_m2"),
     "debt_at_horizon_end_wan_yuan": ("households", "floor_area_m2"),

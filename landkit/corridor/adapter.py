@@ -70,12 +70,13 @@ def write(ctx: RunContext, route: Any, rec: ModelRecord) -> None:
 
 
 def kpis(route: Any, town: Any) -> dict[str, Any]:
-    """Length and cost; households, farmland and ecological land in the footprint."""
+    """Length and cost; households whose parcels the footprint touches (涉及, not counted as 搬迁), farmland
+    and ecological land in the footprint."""
     cs = route.summary()
     taken = route.parcels_taken()
     eco = float(taken.loc[taken["landuse_group"].isin(ECOLOGICAL_GROUPS), "taken_mu"].sum())
     return {"corridor_length_km": cs["长度(km)"], "corridor_cost_wan_yuan": cs["建设费用(万元)"],
-            "households_moved": int(cs["涉及户数"]), "farmland_taken_mu": float(cs["占用耕地(亩)"]),
+            "corridor_affected_households": int(cs["涉及户数"]), "farmland_taken_mu": float(cs["占用耕地(亩)"]),
             "paddy_taken_mu": float(cs["其中水田(亩)"]), "ecological_land_mu": eco}
 
 

@@ -1,8 +1,14 @@
-"""Compare finished runs: KPIs side by side, maps at one extent, a Pareto chart and a recommendation.
+"""Compare finished runs: KPIs side by side, maps at one extent, a Pareto chart, the decision matrix and a
+recommendation.
 
-The recommendation is generated from the KPI numbers only: which run has the highest NPV, which
-moves the fewest households or takes the least farmland, which runs are dominated, and which fall
-short of demand or cash. It states no fact that is not in the table.
+Runs are of two kinds (the scenario's ``kind``): *alternatives*, choices the town makes, and
+*assumption sets*, conditions it cannot choose. The **decision matrix** holds each alternative's
+full-cost value under each assumption set (:func:`decision_matrix`: the reserve's NPV less the park's
+acquisition, the corridor's construction and the 占补平衡 cost), and the recommendation chooses among
+alternatives only, by stated criteria (:func:`weigh_alternatives`): best expected value, best worst case
+and least maximum regret, with the conditions that must hold under every assumption set. An assumption
+set is never ranked as an option. Figures from a solve whose gap exceeds :data:`GAP_FLAG` are marked.
+The text is generated from the numbers only; it states no fact that is not in the tables.
 """
 
 from __future__ import annotations
@@ -19,8 +25,13 @@ import pandas as pd
 from landkit._errors import Problem, ValidationError
 from landkit.atomic import atomic_dir, check_output_folder
 from landkit.glossary import labelled
+from landkit.scenario.schema import BASE_ASSUMPTION
 
 NPV = "净现值NPV(万元)"
+#: A model solved to a proven gap above this is marked wherever its figures appear (share).
+GAP_FLAG = 0.01
+#: The costs an alternative carries besides the reserve plan's NPV (snake_case KPIs, 万元).
+FULL_COSTS: tuple[str, ...] = ("park_cost_wan_yuan", "corridor_cost_wan_yuan", "farmland_balance_cost_wan_yuan")
 AGAINST = {"households": "搬迁户数(户)", "farmland": "占用耕地(亩)"}
 MAP_LAYERS = ("town_boundary", "reserve_parcels", "linkage_plots", "corridor_route")
 
@@ -34,9 +45,13 @@ class Comparison:
     kpis : DataFrame
         KPI × run.
     pareto : DataFrame
-        Per run: NPV, the second criterion and ``pareto_efficient``.
+        Per alternative under the base assumptions: NPV, the second criterion and ``pareto_efficient``.
     recommendation : str
         A short paragraph generated from the numbers.
+    matrix : DataFrame or None
+        The decision matrix: alternative × assumption set, full-cost value (万元) (:func:`decision_matrix`).
+    criteria : DataFrame or None
+        Expected value, worst case and maximum regret per alternative (:func:`weigh_alternatives`).
     path : Path or None
         The comparison folder, when written.
     """
@@ -44,6 +59,8 @@ class Comparison:
     kpis: pd.DataFrame
     pareto: pd.DataFrame
     recommendation: str
+    matrix: pd.DataFrame | None = None
+    criteria: pd.DataFrame | None = None
     path: Path | None = None
 
 
@@ -64,7 +81,108 @@ def read_bundle(path: str | os.PathLike[str]) -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         raise ValidationError(str(p), [Problem(str(p), f"its kpis.json or audit.json cannot be read ({exc})",
                                                "run the scenario again", "bundle")]) from exc
-    return {"path": p, "name": audit.get("scenario", p.name), "kpis": labelled(kpis), "audit": audit}
+    return {"path": p, "name": audit.get("scenario", p.name), "kpis": labelled(kpis), "raw": kpis, "audit": audit}
+
+
+def matrix_cell(bundle: dict[str, Any]) -> tuple[str | None, str]:
+    """(alternative, assumption set) of a bundle: from its scenario's ``matrix``; an alternative run as it is
+    stands under :data:`BASE_ASSUMPTION`; an assumption set run on its own has no alternative (None)."""
+    settings = bundle["audit"].get("scenario_settings") or {}
+    cell = settings.get("matrix") or {}
+    if cell.get("alternative") and cell.get("assumption"):
+        return str(cell["alternative"]), str(cell["assumption"])
+    if settings.get("kind", "alternative") == "alternative":
+        return str(bundle["name"]), BASE_ASSUMPTION
+    return None, str(bundle["name"])
+
+
+def full_value(raw: dict[str, Any]) -> float | None:
+    """An alternative's full-cost value (万元): the reserve's NPV less :data:`FULL_COSTS` (undiscounted)."""
+    npv = _num(raw.get("npv_wan_yuan"))
+    if npv is None:
+        return None
+    return npv - sum(_num(raw.get(k)) or 0.0 for k in FULL_COSTS)
+
+
+def _worst_gap(bundle: dict[str, Any]) -> float:
+    gaps = [_num(r.get("gap")) for r in (bundle["audit"].get("models") or {}).values()]
+    return max([g for g in gaps if g is not None] or [0.0])
+
+
+def decision_matrix(bundles: list[dict[str, Any]]) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float]]:
+    """Alternatives × assumption sets: the full-cost value (万元), the conditions of each cell, and the weights.
+
+    Returns ``values`` (NaN where a cell was not run), ``notes`` (per cell: a demand shortfall, a negative
+    cash balance, a gap above :data:`GAP_FLAG`; empty when the cell is sound) and the assumption sets'
+    weights (the base assumptions weigh 1).
+    """
+    values: dict[tuple[str, str], float | None] = {}
+    notes: dict[tuple[str, str], str] = {}
+    weights: dict[str, float] = {BASE_ASSUMPTION: 1.0}
+    for b in bundles:
+        alt, asm = matrix_cell(b)
+        settings = b["audit"].get("scenario_settings") or {}
+        if alt is None:
+            weights.setdefault(asm, float(settings.get("weight", 1.0)))
+            continue
+        if asm != BASE_ASSUMPTION:
+            weights.setdefault(asm, weights.get(asm, 1.0))
+        values[(alt, asm)] = full_value(b["raw"])
+        raw, why = b["raw"], []
+        if (_num(raw.get("demand_shortfall_mu")) or 0.0) > 0.01:
+            why.append(f"需求缺口 {raw['demand_shortfall_mu']:,.1f} 亩")
+        if (_num(raw.get("min_cash_wan_yuan")) or 0.0) < -0.01:
+            why.append("年末资金为负")
+        if _worst_gap(b) > GAP_FLAG:
+            why.append(f"求解差距 {_worst_gap(b):.1%}")
+        notes[(alt, asm)] = "；".join(why)
+    alts = list(dict.fromkeys(a for a, _ in values))
+    asms = [BASE_ASSUMPTION, *(s for s in dict.fromkeys(s for _, s in values) if s != BASE_ASSUMPTION)]
+    table = pd.DataFrame([[values.get((a, s)) for s in asms] for a in alts], index=pd.Index(alts, name="方案"),
+                         columns=asms, dtype=float)
+    note = pd.DataFrame([[notes.get((a, s), "") for s in asms] for a in alts], index=table.index, columns=asms)
+    return table, note, {s: weights.get(s, 1.0) for s in asms}
+
+
+def weigh_alternatives(values: pd.DataFrame, notes: pd.DataFrame, weights: dict[str, float]
+                       ) -> tuple[pd.DataFrame, str]:
+    r"""The three criteria per alternative and the recommendation among alternatives (Chinese text).
+
+    Over the assumption sets :math:`s` with weights :math:`w_s`, for alternative :math:`a` with value
+    :math:`v_{as}`: expected value :math:`\sum_s w_s v_{as} / \sum_s w_s`, worst case :math:`\min_s v_{as}`,
+    maximum regret :math:`\max_s (\max_b v_{bs} - v_{as})`. Only alternatives solved under every assumption
+    set are weighed; one that fails a condition (demand, cash) under any set is named.
+    """
+    full = values.dropna()
+    if full.empty:
+        return pd.DataFrame(), "没有在全部假设下求解的方案, 无法按决策矩阵比选。"
+    w = pd.Series(weights).reindex(full.columns).fillna(1.0)
+    regret = (full.max(axis=0) - full).max(axis=1)
+    crit = pd.DataFrame({"期望值(万元)": (full * w).sum(axis=1) / w.sum(), "最坏情况(万元)": full.min(axis=1),
+                         "最大遗憾(万元)": regret}).round(1)
+    def pick(col: str, best: str) -> str:
+        v = crit[col]
+        target = v.max() if best == "max" else v.min()
+        return "、".join(crit.index[(v - target).abs() <= 1e-6 * max(1.0, abs(target))])
+
+    parts = [f"按期望值 ({'、'.join(f'{s} 权重 {w[s]:g}' for s in full.columns)}) 推荐 {pick('期望值(万元)', 'max')}",
+             f"按最坏情况推荐 {pick('最坏情况(万元)', 'max')}", f"按最小最大遗憾推荐 {pick('最大遗憾(万元)', 'min')}"]
+    text = "方案比选 (全口径净值 = 土地收储净现值 − 园区征收成本 − 廊道建设费用 − 占补平衡费用, 后三项未折现): " \
+        + "；".join(parts) + "。"
+    broken = {a: "；".join(f"{s}: {n}" for s, n in notes.loc[a].items() if n and "差距" not in n)
+              for a in full.index}
+    broken = {a: t for a, t in broken.items() if t}
+    text += (" 各方案在各假设下年末资金均不为负、用地需求均得到满足。" if not broken else
+             " 未满足条件的方案: " + "；".join(f"{a} ({t})" for a, t in broken.items()) + "。")
+    flagged = [f"{a}×{s}" for a in full.index for s, n in notes.loc[a].items() if "差距" in n]
+    if flagged:
+        text += (f" 求解差距超过 {GAP_FLAG:.0%} 的结果 (表中标 *) : {'、'.join(flagged)}, 其数值仅为可行解, "
+                 "比选时留有余地。")
+    missing = [a for a in values.index if a not in full.index]
+    if missing:
+        text += f" 未在全部假设下求解、未参与比选的方案: {'、'.join(missing)}。"
+    text += " 假设情景 (资金、地价等) 不是可选方案, 不参与排序。"
+    return crit, text
 
 
 def _num(v: Any) -> float | None:
@@ -78,6 +196,8 @@ def pareto_table(kpis: pd.DataFrame, *, against: str = "households") -> pd.DataF
     for run in kpis.columns:
         rows.append({"run": run, NPV: _num(kpis.at[NPV, run]) if NPV in kpis.index else None,
                      col: _num(kpis.at[col, run]) if col in kpis.index else None})
+    if not rows:
+        return pd.DataFrame(columns=[NPV, col, "pareto_efficient"], index=pd.Index([], name="run"))
     t = pd.DataFrame(rows).set_index("run")
     ok = t.dropna()
     eff = {}
@@ -252,9 +372,22 @@ def compare_runs(runs: list[str | os.PathLike[str]], out: str | os.PathLike[str]
             b["name"] = n
     kpis = pd.DataFrame({n: pd.Series(b["kpis"]) for n, b in zip(names, bundles, strict=True)})
     kpis.index.name = "指标"
-    pareto = pareto_table(kpis, against=against)
-    text = recommend(kpis, pareto, against=against)
-    cmp = Comparison(kpis=kpis, pareto=pareto, recommendation=text)
+    # the Pareto view and the per-KPI remarks weigh alternatives under the base assumptions only
+    base = [n for n, b in zip(names, bundles, strict=True) if matrix_cell(b) == (b["name"], BASE_ASSUMPTION)]
+    pareto = pareto_table(kpis[base], against=against)
+    values, notes, weights = decision_matrix(bundles)
+    criteria, weighed = weigh_alternatives(values, notes, weights)
+    others = [n for n in names if n not in base]
+    text = recommend(kpis[base], pareto, against=against) if base else ""
+    text = " ".join(t for t in (weighed if len(values.columns) > 1 else "", text,
+                                f"其余运行 ({'、'.join(others)}) 是方案在其他假设下的结果或假设情景本身, 不单独排序。"
+                                if others else "") if t)
+    shown_matrix = values.round(1).astype(object).where(values.notna(), "—")
+    for a in values.index:  # a result not proven to the gap threshold is marked
+        for s in values.columns:
+            if "差距" in str(notes.at[a, s]) and values.notna().at[a, s]:
+                shown_matrix.at[a, s] = f"{values.at[a, s]:,.1f}*"
+    cmp = Comparison(kpis=kpis, pareto=pareto, recommendation=text, matrix=values, criteria=criteria)
     if out is None:
         return cmp
     import matplotlib.pyplot as plt
@@ -264,6 +397,8 @@ def compare_runs(runs: list[str | os.PathLike[str]], out: str | os.PathLike[str]
     target = Path(out)
     with atomic_dir(target, kind="comparison", force=force) as tmp:
         kpis.to_csv(tmp / "情景对比表.csv", encoding="utf-8-sig")
+        shown_matrix.to_csv(tmp / "决策矩阵.csv", encoding="utf-8-sig")
+        criteria.to_csv(tmp / "方案比选.csv", encoding="utf-8-sig")
         pareto.to_csv(tmp / "帕累托表.csv", encoding="utf-8-sig")
         (tmp / "recommendation.txt").write_text(text + "\n", encoding="utf-8")
         fig = _plot_maps(bundles)
@@ -273,7 +408,13 @@ def compare_runs(runs: list[str | os.PathLike[str]], out: str | os.PathLike[str]
         fig.savefig(tmp / "帕累托图.png", dpi=dpi, bbox_inches="tight")
         plt.close(fig)
         shown = kpis.map(lambda v: "—" if v is None or (isinstance(v, float) and math.isnan(v)) else v)
-        blocks = [Heading("情景对比报告", 0), Heading("建议", 1), Paragraph(text), Heading("关键指标对比", 1),
+        matrix_blocks = [Heading("决策矩阵: 方案 × 假设", 1), Paragraph(
+            "全口径净值 (万元) = 土地收储净现值 − 园区征收成本 − 廊道建设费用 − 占补平衡费用; 行为可选方案, 列为假设 "
+            f"(不可选择的条件); 标 * 者求解差距超过 {GAP_FLAG:.0%}。"),
+            Table("决策矩阵 (全口径净值, 万元)", shown_matrix.reset_index()),
+            Table("方案比选 (期望值、最坏情况、最大遗憾)", criteria.reset_index())] if len(criteria) else []
+        blocks = [Heading("情景对比报告", 0), Heading("建议", 1), Paragraph(text), *matrix_blocks,
+                  Heading("关键指标对比", 1),
                   Table("情景关键指标对比表", shown), Heading("布局对比", 1), Figure("布局对比图 (同一范围)",
                                                                           tmp / "布局对比图.png"),
                   Heading("权衡分析", 1), Figure("帕累托图", tmp / "帕累托图.png"),
@@ -286,4 +427,5 @@ def compare_runs(runs: list[str | os.PathLike[str]], out: str | os.PathLike[str]
     return cmp
 
 
-__all__ = ["Comparison", "compare_runs", "pareto_table", "plot_comparison_pareto", "read_bundle", "recommend"]
+__all__ = ["FULL_COSTS", "GAP_FLAG", "Comparison", "compare_runs", "decision_matrix", "full_value", "matrix_cell",
+           "pareto_table", "plot_comparison_pareto", "read_bundle", "recommend", "weigh_alternatives"]

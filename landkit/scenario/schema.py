@@ -8,6 +8,12 @@ Schema (every section but ``name`` is optional)::
     name: baseline                      # letters, digits, _ and - (the bundle's folder name)
     title: 基准情景 (2019–2021, 2,000万元/年)
     description: free text
+    kind: alternative                   # alternative (a choice the town makes) | assumption (what it cannot
+                                        # choose: funds, prices, demand); see `compose` and `landkit compare`
+    assume:                             # an assumption set only: what it changes in any alternative
+      models: {reserve: {budget_wan_yuan: 3000}}
+      parameters: {}
+    weight: 1                           # an assumption set only: its weight in the expected value
     data:
       source: sample                    # "sample" (bundled 探沂镇) or a 三调 file (.gpkg/.shp/.gdb)
       layer: DLTB                       # parcels layer of a file source
@@ -101,7 +107,10 @@ def default_links() -> tuple[str, ...]:
     return tuple(known_links())
 
 
-TOP_KEYS = ("name", "title", "description", "data", "parameters", "policy", "solver", "models", "links", "sweep")
+TOP_KEYS = ("name", "title", "description", "kind", "assume", "weight", "matrix", "data", "parameters", "policy",
+            "solver", "models", "links", "sweep")
+#: What a scenario is: a choice the town makes, or a set of conditions it cannot choose.
+KINDS = ("alternative", "assumption")
 DATA_KEYS = ("source", "layer", "dem", "params", "zoning", "context")
 POLICY_KEYS = ("date", "farmland_regime")
 
@@ -143,6 +152,10 @@ class Scenario:
     links: tuple[str, ...] = field(default_factory=lambda: default_links())
     sweep: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
+    kind: str = "alternative"
+    assume: dict[str, Any] = field(default_factory=dict)
+    weight: float = 1.0
+    matrix: dict[str, str] = field(default_factory=dict)
 
     def enabled(self, model: str) -> bool:
         """True if ``model`` runs in this scenario."""
@@ -179,7 +192,9 @@ class Scenario:
         return {"name": self.name, "title": self.title, "description": self.description,
                 "data": copy.deepcopy(self.data), "parameters": copy.deepcopy(self.parameters),
                 "policy": copy.deepcopy(self.policy), "models": copy.deepcopy(self.models),
-                "links": list(self.links), "sweep": copy.deepcopy(self.sweep)}
+                "links": list(self.links), "sweep": copy.deepcopy(self.sweep), "kind": self.kind,
+                **({"assume": copy.deepcopy(self.assume), "weight": self.weight} if self.kind == "assumption" else {}),
+                **({"matrix": dict(self.matrix)} if self.matrix else {})}
 
 
 def _unknown(where: str, keys: Mapping[str, Any], allowed: tuple[str, ...] | list[str]) -> list[Problem]:
@@ -415,6 +430,7 @@ def scenario_from_dict(tree: Any, *, source: str = "<scenario>", base_dir: str |
                 problems.append(Problem(f"{where}.{k}", f"is {spec.get(k)!r}", "a number", "value"))
         sweep["distributions"][var] = dict(spec)
 
+    kind, assume, weight, matrix = _decision_keys(tree, problems)
     title = tree.get("title", name)
     desc = tree.get("description", "")
     for key, val in (("title", title), ("description", desc)):
@@ -423,7 +439,61 @@ def scenario_from_dict(tree: Any, *, source: str = "<scenario>", base_dir: str |
     if problems:
         raise ValidationError(source, problems)
     return Scenario(name=name, title=str(title), description=str(desc), data=out_data, parameters=params,
-                    policy=out_policy, models=models, links=tuple(links), sweep=sweep, path=path)
+                    policy=out_policy, models=models, links=tuple(links), sweep=sweep, path=path, kind=kind,
+                    assume=assume, weight=weight, matrix=matrix)
+
+
+def _decision_keys(tree: Mapping[str, Any], problems: list[Problem]) -> tuple[str, dict[str, Any], float,
+                                                                                 dict[str, str]]:
+    """``kind``, ``assume``, ``weight`` and ``matrix`` of a scenario (problems appended)."""
+    kind = tree.get("kind", "alternative")
+    if kind not in KINDS:
+        problems.append(Problem("kind", f"is {kind!r}", f"one of {', '.join(KINDS)}", "value"))
+        kind = "alternative"
+    assume = tree.get("assume") or {}
+    if not isinstance(assume, Mapping):
+        problems.append(Problem("assume", "must be a mapping", "models: {...}, parameters: {...}", "value"))
+        assume = {}
+    problems += _unknown("assume.", assume, ("models", "parameters"))
+    if assume and kind != "assumption":
+        problems.append(Problem("assume", "is given but kind is not assumption", "write kind: assumption", "value"))
+    for key in ("models", "parameters"):
+        if not isinstance(assume.get(key, {}), Mapping):
+            problems.append(Problem(f"assume.{key}", "must be a mapping", "", "value"))
+    weight = tree.get("weight", 1.0)
+    if not (is_number(weight) and weight > 0):
+        problems.append(Problem("weight", f"is {weight!r}", "a number > 0 (the assumption set's weight)", "value"))
+        weight = 1.0
+    matrix = tree.get("matrix") or {}
+    if not isinstance(matrix, Mapping) or set(matrix) - {"alternative", "assumption"}:
+        problems.append(Problem("matrix", f"is {matrix!r}", "{alternative: <name>, assumption: <name>}", "value"))
+        matrix = {}
+    return str(kind), {k: dict(v) for k, v in assume.items() if isinstance(v, Mapping)}, float(weight), \
+        {k: str(v) for k, v in matrix.items()}
+
+
+#: The column of the decision matrix for an alternative under the scenario's own (base) assumptions.
+BASE_ASSUMPTION = "基准假设"
+
+
+def compose(alternative: Scenario, assumption: Scenario) -> Scenario:
+    """The alternative under the assumption set: its models' options and parameters changed as the assumption
+    set's ``assume`` says, named ``<alternative>__<assumption>``, validated like any scenario."""
+    if alternative.kind != "alternative" or assumption.kind != "assumption":
+        raise ValidationError("compose", [Problem("compose", f"{alternative.name} is a {alternative.kind}, "
+                                                  f"{assumption.name} a {assumption.kind}",
+                                                  "compose an alternative with an assumption set", "value")])
+    tree = alternative.to_dict()
+    for model, opts in assumption.assume.get("models", {}).items():
+        tree["models"].setdefault(model, {}).update(copy.deepcopy(dict(opts)))
+    tree["parameters"] = {**tree["parameters"], **assumption.assume.get("parameters", {})}
+    tree["name"] = f"{alternative.name}__{assumption.name}"
+    tree["title"] = f"{alternative.title} · {assumption.title}"
+    tree["description"] = f"{alternative.description} 假设: {assumption.description}"
+    tree["matrix"] = {"alternative": alternative.name, "assumption": assumption.name}
+    tree["solver"] = {}
+    base = alternative.path.parent if alternative.path is not None else None
+    return scenario_from_dict(tree, source=f"{alternative.name} × {assumption.name}", base_dir=base)
 
 
 def load_scenario(path: str | os.PathLike[str]) -> Scenario:

@@ -84,6 +84,7 @@ def kpis(res: Any, town: Any) -> dict[str, Any]:
     t = res.parcels
     eco = float(t.loc[t["landuse_group"].isin(ECOLOGICAL_GROUPS), "area_mu"].sum()) if len(t) else 0.0
     return {"park_area_mu": round(float(sm["面积(亩)"].sum()), 2), "park_households": int(sm["涉及户数"].sum()),
+            "park_cost_wan_yuan": round(float(sm["征收成本(万元)"].sum()), 2),
             "park_farmland_mu": round(float(sm["占用耕地(亩)"].sum()), 2),
             "households_moved": int(sm["涉及户数"].sum()), "farmland_taken_mu": float(sm["占用耕地(亩)"].sum()),
             "paddy_taken_mu": float(sm["占用水田(亩)"].sum()), "ecological_land_mu": eco}

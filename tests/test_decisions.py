@@ -1,0 +1,82 @@
+"""Decisions weighed against assumptions (issue 20, part 1): scenario kinds, composition, the decision matrix and
+the three criteria, by hand."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from landkit import ValidationError
+from landkit.scenario import bundled_scenarios, load_scenario
+from landkit.scenario.compare import decision_matrix, full_value, matrix_cell, weigh_alternatives
+from landkit.scenario.schema import BASE_ASSUMPTION, compose, scenario_from_dict
+
+
+def _bundle(name, npv, *, kind="alternative", matrix=None, park=0.0, corridor=0.0, farmland=0.0, gap=0.0,
+            short=0.0, weight=1.0):
+    settings = {"kind": kind, "weight": weight, **({"matrix": matrix} if matrix else {})}
+    raw = {"npv_wan_yuan": npv, "park_cost_wan_yuan": park, "corridor_cost_wan_yuan": corridor,
+           "farmland_balance_cost_wan_yuan": farmland, "demand_shortfall_mu": short, "min_cash_wan_yuan": 0.0}
+    return {"name": name, "raw": raw, "audit": {"scenario_settings": settings, "models": {"reserve": {"gap": gap}}}}
+
+
+def test_the_bundled_scenarios_say_what_they_are():
+    sc = {p.stem: load_scenario(p) for p in bundled_scenarios()}
+    assert {k for k, s in sc.items() if s.kind == "assumption"} == {"funds_plus50", "prices_minus20"}
+    assert {k for k, s in sc.items() if s.kind == "alternative"} == {"baseline", "corridor_b", "park_a", "park_b"}
+    both = compose(sc["park_a"], sc["funds_plus50"])
+    assert both.name == "park_a__funds_plus50" and both.matrix == {"alternative": "park_a",
+                                                                   "assumption": "funds_plus50"}
+    assert both.options("reserve")["budget_wan_yuan"] == 3000  # the assumption's change
+    assert both.options("park_sites")["parks"] == sc["park_a"].options("park_sites")["parks"]  # the choice kept
+    again = scenario_from_dict(both.to_dict())  # a bundle's scenario.yaml reads back
+    assert again.matrix == both.matrix and again.kind == "alternative"
+    with pytest.raises(ValidationError):
+        compose(sc["funds_plus50"], sc["park_a"])
+
+
+def test_bad_kinds_and_assumptions_are_refused():
+    with pytest.raises(ValidationError) as err:
+        scenario_from_dict({"name": "x", "kind": "guess", "assume": {"models": {}, "prices": 1}, "weight": -1})
+    msg = str(err.value)
+    assert "kind" in msg and "assume.prices" in msg and "weight" in msg
+
+
+def test_the_matrix_and_the_three_criteria_by_hand():
+    # A and B under the base assumptions and under 'low' prices; full value = NPV − park − corridor − farmland
+    # A: 100 − 30 = 70 (base), 40 − 30 = 10 (low);  B: 60 (base), 35 (low)
+    # expected (weights 1, 1): A 40, B 47.5 → B;  worst: A 10, B 35 → B;  regret: A max(0, 25) = 25,
+    # B max(10, 0) = 10 → B.  An assumption set run on its own is not an alternative.
+    bundles = [
+        _bundle("A", 100.0, park=30.0),
+        _bundle("B", 70.0, corridor=5.0, farmland=5.0),
+        _bundle("A__low", 40.0, park=30.0, matrix={"alternative": "A", "assumption": "low"}),
+        _bundle("B__low", 45.0, corridor=5.0, farmland=5.0, matrix={"alternative": "B", "assumption": "low"},
+                gap=0.05),
+        _bundle("low", 50.0, kind="assumption"),
+    ]
+    assert matrix_cell(bundles[0]) == ("A", BASE_ASSUMPTION) and matrix_cell(bundles[4]) == (None, "low")
+    assert full_value(bundles[1]["raw"]) == pytest.approx(60.0)
+    values, notes, weights = decision_matrix(bundles)
+    assert list(values.index) == ["A", "B"] and list(values.columns) == [BASE_ASSUMPTION, "low"]
+    assert values.loc["A"].tolist() == pytest.approx([70.0, 10.0])
+    assert values.loc["B"].tolist() == pytest.approx([60.0, 35.0])
+    assert "差距 5.0%" in notes.at["B", "low"] and notes.at["A", "low"] == ""
+    crit, text = weigh_alternatives(values, notes, weights)
+    assert crit.loc["A"].tolist() == pytest.approx([40.0, 10.0, 25.0])
+    assert crit.loc["B"].tolist() == pytest.approx([47.5, 35.0, 10.0])
+    assert "按期望值" in text and "推荐 B" in text and "最小最大遗憾推荐 B" in text
+    assert "B×low" in text and "不参与排序" in text
+    # a heavier weight on the base assumptions turns the expected value to A: (3·70 + 10)/4 = 55 > (3·60 + 35)/4
+    crit2, text2 = weigh_alternatives(values, notes, {BASE_ASSUMPTION: 3.0, "low": 1.0})
+    assert crit2.loc["A", "期望值(万元)"] == pytest.approx(55.0)
+    assert "期望值 (基准假设 权重 3、low 权重 1) 推荐 A" in text2
+
+
+def test_an_alternative_not_run_under_every_assumption_is_named_not_ranked():
+    bundles = [_bundle("A", 100.0), _bundle("B", 90.0),
+               _bundle("A__low", 50.0, matrix={"alternative": "A", "assumption": "low"})]
+    values, notes, weights = decision_matrix(bundles)
+    crit, text = weigh_alternatives(values, notes, weights)
+    assert list(crit.index) == ["A"] and "未参与比选的方案: B" in text
+    assert pd.isna(values.at["B", "low"])
