@@ -1,7 +1,8 @@
 """The ``landkit`` command.
 
-``landkit demo --out DIR`` runs the main job on the bundled 探沂镇 sample town: every bundled scenario
-(data/tanyi/scenarios) with its result bundle, and a comparison of them, written atomically into ``DIR``.
+``landkit demo --out DIR`` runs the main job on the bundled 探沂镇 sample town: every bundled alternative
+(data/tanyi/scenarios) as it is and under every bundled assumption set, each with its result bundle, and the
+comparison with its decision matrix, written atomically into ``DIR``.
 ``landkit validate FILE`` checks your own 三调 data and prints every problem found.
 ``landkit run SCENARIO`` runs a scenario file and writes its result bundle; ``landkit compare RUN RUN ...``
 compares bundles side by side. ``landkit sweep SCENARIO --samples N`` samples the scenario's
