@@ -25,8 +25,9 @@ def test_the_bundled_scenarios_say_what_they_are():
     assert {k for k, s in sc.items() if s.kind == "assumption"} == {"funds_plus50", "prices_minus20"}
     assert {k for k, s in sc.items() if s.kind == "alternative"} == {"baseline", "corridor_b", "park_a", "park_b"}
     both = compose(sc["park_a"], sc["funds_plus50"])
-    assert both.name == "park_a__funds_plus50" and both.matrix == {"alternative": "park_a",
-                                                                   "assumption": "funds_plus50"}
+    assert both.name == "park_a__funds_plus50"
+    assert both.matrix["alternative"] == "park_a" and both.matrix["assumption"] == "funds_plus50"
+    assert both.matrix["assumption_title"] == sc["funds_plus50"].title  # the matrix shows titles, not keys
     assert both.options("reserve")["budget_wan_yuan"] == 3000  # the assumption's change
     assert both.options("park_sites")["parks"] == sc["park_a"].options("park_sites")["parks"]  # the choice kept
     again = scenario_from_dict(both.to_dict())  # a bundle's scenario.yaml reads back

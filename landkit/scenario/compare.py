@@ -85,15 +85,18 @@ def read_bundle(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def matrix_cell(bundle: dict[str, Any]) -> tuple[str | None, str]:
-    """(alternative, assumption set) of a bundle: from its scenario's ``matrix``; an alternative run as it is
-    stands under :data:`BASE_ASSUMPTION`; an assumption set run on its own has no alternative (None)."""
+    """(alternative, assumption set) of a bundle, by their titles: from its scenario's ``matrix``; an
+    alternative run as it is stands under :data:`BASE_ASSUMPTION`; an assumption set run on its own has no
+    alternative (None)."""
     settings = bundle["audit"].get("scenario_settings") or {}
     cell = settings.get("matrix") or {}
     if cell.get("alternative") and cell.get("assumption"):
-        return str(cell["alternative"]), str(cell["assumption"])
+        return (str(cell.get("alternative_title") or cell["alternative"]),
+                str(cell.get("assumption_title") or cell["assumption"]))
+    title = str(settings.get("title") or bundle["name"])
     if settings.get("kind", "alternative") == "alternative":
-        return str(bundle["name"]), BASE_ASSUMPTION
-    return None, str(bundle["name"])
+        return title, BASE_ASSUMPTION
+    return None, title
 
 
 def full_value(raw: dict[str, Any]) -> float | None:
@@ -373,7 +376,8 @@ def compare_runs(runs: list[str | os.PathLike[str]], out: str | os.PathLike[str]
     kpis = pd.DataFrame({n: pd.Series(b["kpis"]) for n, b in zip(names, bundles, strict=True)})
     kpis.index.name = "指标"
     # the Pareto view and the per-KPI remarks weigh alternatives under the base assumptions only
-    base = [n for n, b in zip(names, bundles, strict=True) if matrix_cell(b) == (b["name"], BASE_ASSUMPTION)]
+    base = [n for n, b in zip(names, bundles, strict=True) if matrix_cell(b)[1] == BASE_ASSUMPTION
+            and not (b["audit"].get("scenario_settings") or {}).get("matrix")]
     pareto = pareto_table(kpis[base], against=against)
     values, notes, weights = decision_matrix(bundles)
     criteria, weighed = weigh_alternatives(values, notes, weights)

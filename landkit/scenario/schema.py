@@ -465,7 +465,8 @@ def _decision_keys(tree: Mapping[str, Any], problems: list[Problem]) -> tuple[st
         problems.append(Problem("weight", f"is {weight!r}", "a number > 0 (the assumption set's weight)", "value"))
         weight = 1.0
     matrix = tree.get("matrix") or {}
-    if not isinstance(matrix, Mapping) or set(matrix) - {"alternative", "assumption"}:
+    if not isinstance(matrix, Mapping) or set(matrix) - {"alternative", "assumption", "alternative_title",
+                                                        "assumption_title"}:
         problems.append(Problem("matrix", f"is {matrix!r}", "{alternative: <name>, assumption: <name>}", "value"))
         matrix = {}
     return str(kind), {k: dict(v) for k, v in assume.items() if isinstance(v, Mapping)}, float(weight), \
@@ -490,7 +491,8 @@ def compose(alternative: Scenario, assumption: Scenario) -> Scenario:
     tree["name"] = f"{alternative.name}__{assumption.name}"
     tree["title"] = f"{alternative.title} · {assumption.title}"
     tree["description"] = f"{alternative.description} 假设: {assumption.description}"
-    tree["matrix"] = {"alternative": alternative.name, "assumption": assumption.name}
+    tree["matrix"] = {"alternative": alternative.name, "assumption": assumption.name,
+                      "alternative_title": alternative.title, "assumption_title": assumption.title}
     tree["solver"] = {}
     base = alternative.path.parent if alternative.path is not None else None
     return scenario_from_dict(tree, source=f"{alternative.name} × {assumption.name}", base_dir=base)
