@@ -112,6 +112,19 @@ def _worst_gap(bundle: dict[str, Any]) -> float:
     return max([g for g in gaps if g is not None] or [0.0])
 
 
+def _scope_caveat(bundles: list[dict[str, Any]]) -> str:
+    """A warning when some alternatives include a park and others do not: their values differ by the park's
+    cost, and the park's benefits (investment, tax, industrial land revenue) are not in them."""
+    with_park = {matrix_cell(b)[0] for b in bundles if (_num(b["raw"].get("park_cost_wan_yuan")) or 0) > 0}
+    without = {matrix_cell(b)[0] for b in bundles if matrix_cell(b)[0] is not None} - with_park
+    if not with_park or not without:
+        return ""
+    cost = max((_num(b["raw"].get("park_cost_wan_yuan")) or 0.0) for b in bundles)
+    return (f" 注意: 方案 {'、'.join(sorted(with_park))} 含园区, {'、'.join(sorted(without))} 不含; "
+            f"两类方案的全口径净值相差主要是园区征收成本 (最高 {cost:,.0f} 万元), 而园区带来的投资、税收与工业用地出让收入未计入, "
+            "故二者的排序只说明代价, 园区选址应在含园区的方案之间比较。")
+
+
 def decision_matrix(bundles: list[dict[str, Any]]) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float]]:
     """Alternatives × assumption sets: the full-cost value (万元), the conditions of each cell, and the weights.
 
@@ -383,7 +396,8 @@ def compare_runs(runs: list[str | os.PathLike[str]], out: str | os.PathLike[str]
     criteria, weighed = weigh_alternatives(values, notes, weights)
     others = [n for n in names if n not in base]
     text = recommend(kpis[base], pareto, against=against) if base else ""
-    text = " ".join(t for t in (weighed if len(values.columns) > 1 else "", text,
+    weighed = weighed + _scope_caveat(bundles) if len(values.columns) > 1 else ""
+    text = " ".join(t for t in (weighed, text,
                                 f"其余运行 ({'、'.join(others)}) 是方案在其他假设下的结果或假设情景本身, 不单独排序。"
                                 if others else "") if t)
     shown_matrix = values.round(1).astype(object).where(values.notna(), "—")
