@@ -81,3 +81,12 @@ def test_an_alternative_not_run_under_every_assumption_is_named_not_ranked():
     crit, text = weigh_alternatives(values, notes, weights)
     assert list(crit.index) == ["A"] and "未参与比选的方案: B" in text
     assert pd.isna(values.at["B", "low"])
+
+
+def test_alternatives_with_and_without_a_park_are_said_to_differ_in_scope():
+    from landkit.scenario.compare import _scope_caveat
+
+    bundles = [_bundle("A", 100.0), _bundle("P", 100.0, park=500.0)]
+    text = _scope_caveat(bundles)
+    assert "P 含园区" in text and "A 不含" in text and "500" in text
+    assert _scope_caveat([_bundle("P", 1.0, park=5.0), _bundle("Q", 1.0, park=6.0)]) == ""

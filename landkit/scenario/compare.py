@@ -121,8 +121,9 @@ def _scope_caveat(bundles: list[dict[str, Any]]) -> str:
         return ""
     cost = max((_num(b["raw"].get("park_cost_wan_yuan")) or 0.0) for b in bundles)
     return (f" 注意: 方案 {'、'.join(sorted(with_park))} 含园区, {'、'.join(sorted(without))} 不含; "
-            f"两类方案的全口径净值相差主要是园区征收成本 (最高 {cost:,.0f} 万元), 而园区带来的投资、税收与工业用地出让收入未计入, "
-            "故二者的排序只说明代价, 园区选址应在含园区的方案之间比较。")
+            f"两类方案的全口径净值相差主要是园区征收成本 (最高 {cost:,.0f} 万元), "
+            "而园区带来的投资、税收与工业用地出让收入未计入, 故二者的排序只说明代价, "
+            "园区选址应在含园区的方案之间比较。")
 
 
 def decision_matrix(bundles: list[dict[str, Any]]) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float]]:
