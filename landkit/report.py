@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import html
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,30 +226,48 @@ def _text_width(text: str) -> float:
 
 
 #: Millimetres a half-width character takes in a table cell (10.5 pt 五号), and a cell's padding.
-TABLE_CHAR_MM, TABLE_PAD_MM = 1.95, 2.4
+TABLE_CHAR_MM, TABLE_PAD_MM = 2.15, 4.0  # Word's default cell margins: 1.9 mm a side
 
 
 def _column_widths_mm(header: list[str], rows: list[list[str]], usable_mm: float) -> list[float]:
     """Column widths that show each column whole where the page allows (headers wrap at 8 characters).
 
-    Each column needs the width of its widest text; when they do not all fit, the widest columns are cut
-    down to one common cap (so numbers stay on one line and long text wraps); when they fit, all widen in
+    Each column needs the width of its widest text; when they do not all fit, the text columns are cut down
+    to one common cap (long text wraps) while columns of numbers keep their width, so a number stays on one
+    line; only when the numbers alone do not fit are all columns capped alike. When they fit, all widen in
     proportion to fill the line.
     """
-    need = []
+    need, numeric = [], []
     for j, head in enumerate(header):
         body = max((_text_width(r[j]) for r in rows), default=0.0)
+        numeric.append(bool(rows) and all(_NUMBER.fullmatch(r[j].strip()) for r in rows if r[j].strip()))
+        body += 1.0 if numeric[-1] else 0.0  # a renderer may break after a minus sign at a width just enough
         need.append(max(min(_text_width(head), 16.0), body, 2.0) * TABLE_CHAR_MM + TABLE_PAD_MM)
     if sum(need) <= usable_mm:
         return [usable_mm * w / sum(need) for w in need]
-    low, high = 0.0, max(need)
-    for _ in range(50):  # the cap c with sum(min(need, c)) == usable
+    kept = sum(w for w, n in zip(need, numeric, strict=True) if n)
+    text = [w for w, n in zip(need, numeric, strict=True) if not n]
+    if text and kept + len(text) * 12 * TABLE_CHAR_MM <= usable_mm:  # room for the text at ≥ 6 CJK characters
+        cap = _cap(text, usable_mm - kept)
+        return [w if n else min(w, cap) for w, n in zip(need, numeric, strict=True)]
+    cap = _cap(need, usable_mm)
+    return [min(w, cap) for w in need]
+
+
+#: A cell that holds a number as the report writes it (with thousands separators, a sign, a mark).
+_NUMBER = re.compile(r"[-+]?[\d,]+(\.\d+)?[%*]?|—")
+
+
+def _cap(widths: list[float], total: float) -> float:
+    """The cap c with sum(min(w, c)) == total (bisection)."""
+    low, high = 0.0, max(widths)
+    for _ in range(50):
         cap = (low + high) / 2
-        if sum(min(w, cap) for w in need) > usable_mm:
+        if sum(min(w, cap) for w in widths) > total:
             high = cap
         else:
             low = cap
-    return [min(w, low) for w in need]
+    return low
 
 
 def _add_table(doc: Any, b: Table, number: int, usable_mm: float) -> None:

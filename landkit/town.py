@@ -337,7 +337,9 @@ class Town:
         notes: list[str] = []
         from_houses: list[str] = []
         if "houses" in aligned:  # the real figures, when the office has a 宅基地/房屋 layer
-            sums, note = houses_by_parcel(derived, aligned["houses"], f"{source}: layer houses")
+            houses = aligned["houses"]
+            sums, note = houses_by_parcel(derived, houses, str((layers or {})["houses"].attrs.get(
+                "source", f"{source}: layer houses")))
             for col in sums.columns:
                 derived[col] = sums[col].round().astype("int64") if col == "households" else sums[col]
             from_houses = list(sums.columns)
@@ -413,6 +415,7 @@ class Town:
                     named = [n for n in io.list_layers(path) if n.casefold() == key.casefold()]
                     lyr = named[0] if len(named) == 1 else None
                 layers[key] = io.read_layer(path, lyr, crs=crs, target_crs=target)
+                layers[key].attrs["source"] = f"{path}" + (f" layer {lyr}" if lyr else "")  # named in messages
             except ValidationError as exc:
                 problems.extend(exc.problems)
         if dem is not None:

@@ -770,6 +770,9 @@ def inputs_from_town(
         notes.append(f"{len(supplied)} parcels already supplied (reserve ledger) are no longer candidates")
     finance = finance_sources(params, use_bonds=use_bonds, use_company=use_company)
     debt_at_end = str(params["financing.debt_at_horizon_end"])
+    if debt_at_end not in DEBT_AT_END:
+        raise ValidationError(params.source, [Problem("financing.debt_at_horizon_end", f"is {debt_at_end!r}",
+                                                      f"write one of {', '.join(DEBT_AT_END)}", "value")])
     notes += [f"{f.label}: a {f.term_years}-year term may not be repaid early, and all debt is repaid by "
               f"{years_t[-1]}, so none is borrowed in {years_t[max(0, len(years_t) - f.term_years)]}–{years_t[-1]} "
               "(set financing.debt_at_horizon_end: cover, or allow early repayment, to use it)"

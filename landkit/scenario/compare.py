@@ -401,11 +401,10 @@ def compare_runs(runs: list[str | os.PathLike[str]], out: str | os.PathLike[str]
     text = " ".join(t for t in (weighed, text,
                                 f"其余运行 ({'、'.join(others)}) 是方案在其他假设下的结果或假设情景本身, 不单独排序。"
                                 if others else "") if t)
-    shown_matrix = values.round(1).astype(object).where(values.notna(), "—")
-    for a in values.index:  # a result not proven to the gap threshold is marked
-        for s in values.columns:
-            if "差距" in str(notes.at[a, s]) and values.notna().at[a, s]:
-                shown_matrix.at[a, s] = f"{values.at[a, s]:,.1f}*"
+    # one format throughout (万元 to 0.1); a result not proven to the gap threshold is marked *
+    shown_matrix = pd.DataFrame(
+        [[("—" if pd.isna(values.at[a, s]) else f"{values.at[a, s]:,.1f}" + ("*" if "差距" in notes.at[a, s] else ""))
+          for s in values.columns] for a in values.index], index=values.index, columns=values.columns)
     cmp = Comparison(kpis=kpis, pareto=pareto, recommendation=text, matrix=values, criteria=criteria)
     if out is None:
         return cmp
