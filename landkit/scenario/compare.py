@@ -150,8 +150,9 @@ def decision_matrix(bundles: list[dict[str, Any]]) -> tuple[pd.DataFrame, pd.Dat
             why.append(f"需求缺口 {raw['demand_shortfall_mu']:,.1f} 亩")
         if (_num(raw.get("min_cash_wan_yuan")) or 0.0) < -0.01:
             why.append("年末资金为负")
-        if _worst_gap(b) > GAP_FLAG:
-            why.append(f"求解差距 {_worst_gap(b):.1%}")
+        gap = _worst_gap(b)
+        if gap > GAP_FLAG:
+            why.append(f"求解差距 {gap:.1%}")
         notes[(alt, asm)] = "；".join(why)
     alts = list(dict.fromkeys(a for a, _ in values))
     asms = [BASE_ASSUMPTION, *(s for s in dict.fromkeys(s for _, s in values) if s != BASE_ASSUMPTION)]

@@ -55,14 +55,20 @@ def default_area_mu(kind: str, params: Parameters) -> float:
 
 
 def seat_xy(town: Town, params: Parameters) -> tuple[float, float]:
-    """The town seat ``town.seat_xy_m`` (given in ``town.crs``) in the town's CRS; refused when it lies more
-    than 5 km outside the town."""
+    """The town seat in the town's CRS: the town's ``seat`` layer when it has one (as
+    :func:`landkit.siting.compare_sites` reads it), else ``town.seat_xy_m`` (given in ``town.crs``);
+    refused when it lies more than 5 km outside the town."""
     from pyproj import CRS, Transformer
 
-    x, y = (float(v) for v in params["town.seat_xy_m"])
-    given = CRS.from_user_input(str(params["town.crs"]))
-    if town.crs is not None and not given.equals(town.crs):
-        x, y = Transformer.from_crs(given, town.crs, always_xy=True).transform(x, y)
+    layer = town.layers.get("seat")
+    if layer is not None and len(layer):
+        point = layer.geometry.iloc[0].centroid
+        x, y = float(point.x), float(point.y)
+    else:
+        x, y = (float(v) for v in params["town.seat_xy_m"])
+        given = CRS.from_user_input(str(params["town.crs"]))
+        if town.crs is not None and not given.equals(town.crs):
+            x, y = Transformer.from_crs(given, town.crs, always_xy=True).transform(x, y)
     x0, y0, x1, y1 = town.parcels.total_bounds
     if not (x0 - 5000 <= x <= x1 + 5000 and y0 - 5000 <= y <= y1 + 5000):
         raise ValidationError("park siting", [Problem(
