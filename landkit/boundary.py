@@ -222,7 +222,7 @@ class _Terms:
         ds = xr.Dataset({"coeffs": ((EDGE_DIM, TERM_DIM), np.hstack(coeffs)),
                          "vars": ((EDGE_DIM, TERM_DIM), np.hstack(vars_))}, coords={EDGE_DIM: edge})
         uniform = bool((bound == bound[0]).all())  # a scalar right-hand side spares an alignment
-        model.add_constraints(linopy.LinearExpression(ds, model), sign,
+        model.add_constraints(linopy.LinearExpression(ds, getattr(model, "model", model)), sign,
                               float(bound[0]) if uniform else xr.DataArray(bound, coords=[edge]), name=name)
 
 

@@ -73,6 +73,8 @@ def _run(args: argparse.Namespace) -> int:
     from landkit.scenario import load_scenario, run_scenario
 
     sc = load_scenario(args.scenario)
+    if args.solve:
+        sc = sc.with_changes(solve=args.solve)
     out = Path(args.out) if args.out else Path("out") / sc.name
     t0 = time.perf_counter()
     run = run_scenario(sc, out, dpi=args.dpi, progress=not args.quiet, force=args.force)
@@ -206,6 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help=f"成果文件夹 (原子替换) / bundle folder, replaced atomically (default out/<name>); "
                      f"{_OUT_RULE}")
     _figure_options(run)
+    run.add_argument("--solve", choices=["sequential", "joint"],
+                     help="求解方式 / how the 挂钩, reserve and 占补平衡 plans are decided: sequential (one after "
+                          "another) or joint (one model); default: the scenario's solve key, else sequential")
     run.add_argument("--store", help="同时存入数据库 / also keep the run in a store: a .gpkg file or "
                      "postgresql://user@host/db (password in PGPASSWORD or ~/.pgpass)")
     run.set_defaults(func=_run)

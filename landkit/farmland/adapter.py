@@ -57,14 +57,21 @@ def solve(ctx: RunContext, rec: ModelRecord) -> Any:
         if len(units):
             ledger.add_units(units)
     res = FarmlandBalance(ledger).solve(duals=bool(o.get("duals", True)), **ctx.solve_options("farmland"))
+    res.unit_parcels = candidate_unit_parcels(town, exclude_parcels=free)
+    accept(ctx, res, rec)
+    return res
+
+
+def accept(ctx: RunContext, res: Any, rec: ModelRecord) -> None:
+    """Record the outcome, check the balance independently, claim the units and their projects' parcels."""
     rec.record_outcome(res.outcome)
     problems = check_balance(res)
     if problems:
         raise AccountError("farmland balance failed its independent check:\n" + "\n".join(problems))
-    land.units = ledger.units
-    area = town.parcels["area_mu"].astype(float).set_axis(town.parcels.index.astype(str))
-    land.add(farmland_claims(res, candidate_unit_parcels(town, exclude_parcels=free), area))
-    return res
+    ctx.land.units = res.balance.ledger.units
+    parcels = ctx.town.parcels
+    area = parcels["area_mu"].astype(float).set_axis(parcels.index.astype(str))
+    ctx.land.add(farmland_claims(res, res.unit_parcels, area))
 
 
 def write(ctx: RunContext, res: Any, rec: ModelRecord) -> None:
@@ -87,4 +94,4 @@ def kpis(res: Any, town: Any) -> dict[str, Any]:
 
 
 ADAPTER = ModelAdapter(name="farmland", order=50, label="耕地占补平衡", title="耕地占补平衡", options=OPTIONS,
-                       solve=solve, write=write, kpis=kpis, report_tables=("占补平衡核算表",))
+                       solve=solve, write=write, kpis=kpis, accept=accept, report_tables=("占补平衡核算表",))

@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import linopy
@@ -57,7 +58,7 @@ import xarray as xr
 
 from landkit._errors import Problem, ValidationError
 from landkit.farmland.ledger import FarmlandLedger, SupplementUnit
-from landkit.optimize import GroupSpec, SolveResult, Status, solve
+from landkit.optimize import GroupSpec, Scope, SolveResult, Status, solve
 from landkit.params import Parameters
 
 if TYPE_CHECKING:
@@ -137,37 +138,16 @@ class FarmlandBalance:
     # ------------------------------------------------------------------ model
     def build_model(self, fixed_build: Mapping[str, float] | None = None) -> linopy.Model:
         """The linopy model; with ``fixed_build`` (whole unit -> 0/1) the binaries are constants (an LP)."""
-        units = self.ledger.available_units()
         groups = self.groups()
-        uidx = pd.Index(units.index.astype(str), name="unit")
         gidx = pd.Index(groups.index.astype(str), name="group")
-        elig = self.eligibility().to_numpy().astype(float)
+        demand = {dim: xr.DataArray(groups[f"residual_{col}"].to_numpy(dtype=float), coords=[gidx])
+                  for dim, col in _DIM_COLUMN.items()}
+        units = self.ledger.available_units()
+        uidx = pd.Index(units.index.astype(str), name="unit")
         m = linopy.Model()
-        share = m.add_variables(lower=0.0, upper=xr.DataArray(elig, coords=[uidx, gidx]), name="share")
-        used = share.sum("group")
-        div = units["divisible"].to_numpy()
-        cost = xr.DataArray(units["cost_wan_yuan"].to_numpy(), coords=[uidx])
-        obj: Any = 0
-        if div.any():
-            d_idx = uidx[div]
-            m.add_constraints(used.sel(unit=d_idx) <= 1.0, name="cancel_once")
-            obj = (used.sel(unit=d_idx) * cost.sel(unit=d_idx)).sum()
-        if (~div).any():
-            w_idx = uidx[~div]
-            if fixed_build is None:
-                build = m.add_variables(binary=True, coords=[w_idx], name="build")
-                m.add_constraints(used.sel(unit=w_idx) - build == 0.0, name="whole")
-                obj = obj + (build * cost.sel(unit=w_idx)).sum()
-            else:
-                b = xr.DataArray([float(round(fixed_build[str(i)])) for i in w_idx], coords=[w_idx])
-                m.add_constraints(used.sel(unit=w_idx) == b, name="whole")
-        for dim, col in _DIM_COLUMN.items():
-            coef = xr.DataArray(units[col].to_numpy() * _DIM_SCALE[dim], coords=[uidx])
-            rhs = xr.DataArray(groups[f"residual_{col}"].to_numpy() * _DIM_SCALE[dim], coords=[gidx])
-            m.add_constraints((share * coef).sum("unit") >= rhs, name=dim)
-        if isinstance(obj, int):  # only fixed whole units: a constant objective still needs a term
-            obj = 0.0 * share.sum()
-        m.add_objective(obj, sense="min")
+        terms = define_balance(Scope(m), units, demand, xr.DataArray(self.eligibility().to_numpy().astype(float),
+                                                                     coords=[uidx, gidx]), fixed_build=fixed_build)
+        m.add_objective(terms.cost, sense="min")
         return m
 
     def solve(
@@ -224,6 +204,69 @@ class FarmlandBalance:
                 dual_outcome = outcome
                 dual_note = "LP"
         return FarmlandResult(self, outcome, dual_outcome, dual_note)
+
+
+@dataclass(frozen=True)
+class BalanceTerms:
+    """What :func:`define_balance` adds: the cost (万元), the shares cancelled and the whole units built."""
+
+    cost: linopy.LinearExpression
+    share: linopy.Variable
+    build: linopy.Variable | None
+
+
+def define_balance(m: Scope, units: pd.DataFrame, demand: Mapping[str, Any], eligible: xr.DataArray, *,
+                   fixed_build: Mapping[str, float] | None = None,
+                   extra_supply: Mapping[str, Any] | None = None) -> BalanceTerms:
+    """Add the balance (module docstring) of ``units`` against balancing units to ``m``.
+
+    Parameters
+    ----------
+    m : Scope
+        The model (part) to add to.
+    units : DataFrame
+        Supplement units indexed by id: ``area_mu, capacity_kg, paddy_mu, cost_wan_yuan, divisible``.
+    demand : mapping
+        ``"quantity"``, ``"capacity"``, ``"paddy"`` → the residual demand by balancing unit (dimension
+        ``group``): numbers (a DataArray) or, in a joint model, linear expressions of another part's
+        decisions (the farmland the reserve plan takes).
+    eligible : DataArray
+        ``unit × group`` upper bound of each share: 1 where the unit is available by the group's credit
+        year, else 0.
+    fixed_build : mapping, optional
+        Whole unit → 0/1: the binaries become constants (an LP, for marginal costs).
+    extra_supply : mapping, optional
+        Dimension → supply by group from another part of a joint model (挂钩 reclamation cancelled
+        there), added to the units' own in each balance.
+    """
+    uidx = pd.Index(units.index.astype(str), name="unit")
+    gidx = next(iter(demand.values())).indexes["group"]
+    share = m.add_variables(lower=0.0, upper=eligible, coords=[uidx, gidx], name="share")
+    used = share.sum("group")
+    div = units["divisible"].to_numpy(dtype=bool)
+    cost = xr.DataArray(units["cost_wan_yuan"].to_numpy(dtype=float), coords=[uidx])
+    total: Any = 0.0 * share.sum()  # a model of fixed whole units only still needs a term
+    build = None
+    if div.any():
+        d_idx = uidx[div]
+        m.add_constraints(used.sel(unit=d_idx) <= 1.0, name="cancel_once")
+        total = total + (used.sel(unit=d_idx) * cost.sel(unit=d_idx)).sum()
+    if (~div).any():
+        w_idx = uidx[~div]
+        if fixed_build is None:
+            build = m.add_variables(binary=True, coords=[w_idx], name="build")
+            m.add_constraints(used.sel(unit=w_idx) - build == 0.0, name="whole")
+            total = total + (build * cost.sel(unit=w_idx)).sum()
+        else:
+            b = xr.DataArray([float(round(fixed_build[str(i)])) for i in w_idx], coords=[w_idx])
+            m.add_constraints(used.sel(unit=w_idx) == b, name="whole")
+    for dim, col in _DIM_COLUMN.items():
+        coef = xr.DataArray(units[col].to_numpy(dtype=float) * _DIM_SCALE[dim], coords=[uidx])
+        supply = (share * coef).sum("unit")
+        if extra_supply is not None:
+            supply = supply + _DIM_SCALE[dim] * extra_supply[dim]
+        m.add_constraints(supply - _DIM_SCALE[dim] * demand[dim] >= 0, name=dim)
+    return BalanceTerms(total, share, build)
 
 
 def _shares(outcome: SolveResult) -> pd.DataFrame:

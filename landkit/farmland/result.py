@@ -41,6 +41,8 @@ class FarmlandResult:
         self.outcome = outcome
         self.dual_outcome = dual_outcome
         self.dual_note = dual_note
+        #: The parcels (BSM) of each project unit (the land account's claims); set by the scenario runner.
+        self.unit_parcels: dict[str, list[str]] = {}
         self.shares = _shares(outcome)
         self.ledger = balance.ledger.copy()
         units = self.ledger.units

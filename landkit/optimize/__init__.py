@@ -87,6 +87,7 @@ from landkit.optimize._solve import (
 from landkit.optimize._status import Status
 from landkit.optimize.diagnose import Diagnosis, GroupSpec, diagnose_infeasibility
 from landkit.optimize.export import export_model
+from landkit.optimize.scope import Scope, unscoped
 
 __all__ = [
     "AUTO_IPM_MIN_COLUMNS",
@@ -96,6 +97,7 @@ __all__ = [
     "Diagnosis",
     "GroupSpec",
     "LinearProblem",
+    "Scope",
     "SolveResult",
     "Status",
     "diagnose_infeasibility",
@@ -103,4 +105,5 @@ __all__ = [
     "from_linopy",
     "resolve_lp_method",
     "solve",
+    "unscoped",
 ]

@@ -33,6 +33,12 @@ def plan_from_scenario(ctx: RunContext) -> LinkagePlan:
 def solve(ctx: RunContext, rec: ModelRecord) -> Any:
     """Solve, check the quota ledger independently, claim the plots, sites and quota flows."""
     res = plan_from_scenario(ctx).solve(**ctx.solve_options("linkage"))
+    accept(ctx, res, rec)
+    return res
+
+
+def accept(ctx: RunContext, res: Any, rec: ModelRecord) -> None:
+    """Record the outcome, check the quota ledger independently, claim the plots, sites and quota flows."""
     rec.record_outcome(res.outcome)
     problems = check_linkage(res)
     if problems:
@@ -40,7 +46,6 @@ def solve(ctx: RunContext, rec: ModelRecord) -> Any:
     ctx.land.add(linkage_claims(res))
     accepted = res.plots.dropna(subset=["year_accepted"])
     ctx.land.reclaimed_mu = float(accepted["reclaim_mu"].sum())
-    return res
 
 
 def write(ctx: RunContext, res: Any, rec: ModelRecord) -> None:
@@ -63,7 +68,7 @@ def kpis(res: Any, town: Any) -> dict[str, Any]:
 
 ADAPTER = ModelAdapter(
     name="linkage", order=30, label="增减挂钩", title="城乡建设用地增减挂钩", options=OPTIONS, solve=solve, write=write,
-    kpis=kpis,
+    kpis=kpis, accept=accept,
     links={"linkage.surplus -> reserve.quota":
            "增减挂钩节余指标 by year added to the reserve plan's 新增建设用地 quota",
            "linkage.supplement_units -> farmland.units": "挂钩复垦 left after 周转 return and 节余 use, offered as "

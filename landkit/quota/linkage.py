@@ -76,6 +76,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import linopy
@@ -84,7 +85,7 @@ import pandas as pd
 import xarray as xr
 
 from landkit._errors import Problem, ValidationError
-from landkit.optimize import GroupSpec, solve
+from landkit.optimize import GroupSpec, Scope, solve
 from landkit.quota.inputs import LinkageInputs, by_year
 
 if TYPE_CHECKING:
@@ -109,6 +110,34 @@ DIAGNOSIS_GROUPS: dict[str, GroupSpec] = {
     "required": _g("{year} required 节余指标", "亩", 1e3, "lower the required 节余指标, or add 拆旧 plots"),
     "locked": _g("fixed demolition of {unit} in {year}", "plot", 1e6, "remove the fixed demolition"),
 }
+
+
+@dataclass(frozen=True)
+class LinkageTerms:
+    """What :meth:`LinkagePlan.define` adds that other parts of a joint model link to.
+
+    Attributes
+    ----------
+    objective : linopy.LinearExpression
+        Value minus cost (``"max"``) or cost (``"min"``), discounted, 万元.
+    sense : {"max", "min"}
+    x : linopy.Variable
+        Demolish plot in year (``unit × year``).
+    open : linopy.Variable
+        Open 建新 site in year (``site × year``).
+    use : linopy.Variable
+        节余指标 used in town by year (亩).
+    plots, sites, years : pandas.Index
+    """
+
+    objective: linopy.LinearExpression
+    sense: str
+    x: linopy.Variable
+    open: linopy.Variable
+    use: linopy.Variable
+    plots: pd.Index
+    sites: pd.Index
+    years: pd.Index
 
 
 class LinkagePlan:
@@ -220,6 +249,20 @@ class LinkagePlan:
 
     def build(self) -> linopy.Model:
         """Build the linopy model (vectorised over plot × year and site × year)."""
+        m = linopy.Model()
+        terms = self.define(Scope(m))
+        m.add_objective(terms.objective, sense=terms.sense)
+        return m
+
+    def define(self, m: Scope, *, value_town_use: bool = True,
+               extra_use: linopy.LinearExpression | None = None) -> LinkageTerms:
+        """Add the plan's variables and constraints to ``m``; return its objective and the decisions others link to.
+
+        ``value_town_use=False`` leaves the shadow value :math:`v_t u_t` of 节余 used in town out of
+        the objective: when the reserve plan is decided in the same model, that use is valued by
+        the reserve plan itself (it raises its 新增建设用地 quota). ``extra_use`` (亩 by year, e.g.
+        挂钩 reclamation cancelled as 占补平衡 supplement) is one more use of the accepted stock.
+        """
         inp = self.inputs
         p, st = inp.plots, inp.sites
         P = pd.Index(p.index.astype(str), name="unit")
@@ -236,7 +279,6 @@ class LinkagePlan:
         def yearly(series: pd.Series) -> xr.DataArray:
             return xr.DataArray(series.reindex(T).to_numpy(dtype=float), coords=[T])
 
-        m = linopy.Model()
         x = m.add_variables(binary=True, coords=[P, T], name="x")
         o = m.add_variables(binary=True, coords=[S, T], name="open")
         h = m.add_variables(lower=0, integer=True, coords=[S, T], name="rehoused")
@@ -273,7 +315,8 @@ class LinkagePlan:
         build_paddy = (a_h * scol("paddy_share") * h).sum("site")
         build_cap = (a_h * scol("capacity_kg_per_mu") * h).sum("site")
         m.add_constraints(borrow + direct - build == 0, name="build")
-        stock = (rec - repay - direct - use - sell).cumsum("year")
+        taken = rec - repay - direct - use - sell
+        stock = (taken - extra_use if extra_use is not None else taken).cumsum("year")
         m.add_constraints(stock >= 0, name="stock")
         outstanding = (borrow - repay).cumsum("year")
         m.add_constraints(outstanding >= 0, name="outstanding")
@@ -308,11 +351,11 @@ class LinkagePlan:
                 + (scol("fixed_cost_wan_yuan") * o).sum("site")
                 + inp.site_cost_per_household_wan_yuan * h.sum("site"))
         if self.objective == "max_value":
-            value = yearly(inp.town_use_value_wan_per_mu) * use + yearly(inp.sale_price_wan_per_mu) * sell
-            m.add_objective((delta * (value - cost)).sum(), sense="max")
-        else:
-            m.add_objective((delta * cost).sum(), sense="min")
-        return m
+            value = yearly(inp.sale_price_wan_per_mu) * sell
+            if value_town_use:
+                value = value + yearly(inp.town_use_value_wan_per_mu) * use
+            return LinkageTerms((delta * (value - cost)).sum(), "max", x, o, use, P, S, T)
+        return LinkageTerms((delta * cost).sum(), "min", x, o, use, P, S, T)
 
     # ------------------------------------------------------------------ solve
     def diagnosis_groups(self) -> dict[str, GroupSpec]:

@@ -73,12 +73,17 @@ def solve(ctx: RunContext, rec: ModelRecord) -> Any:
     plan, notes = plan_from_scenario(ctx, linkage_surplus_mu=surplus)
     rec.notes += notes
     res = plan.solve(**ctx.solve_options("reserve"))
+    accept(ctx, res, rec)
+    return res
+
+
+def accept(ctx: RunContext, res: Any, rec: ModelRecord) -> None:
+    """Record the outcome, check the plan independently and add its claims to the land account."""
     rec.record_outcome(res.outcome)
     problems = check_plan(res)
     if problems:  # the independent checker disagrees with the solver: never publish such a plan
         raise AccountError("reserve plan failed its independent check:\n" + "\n".join(problems))
     ctx.land.add(reserve_claims(res))
-    return res
 
 
 def write(ctx: RunContext, res: Any, rec: ModelRecord) -> None:
@@ -113,7 +118,7 @@ def kpis(res: Any, town: Any) -> dict[str, Any]:
 
 ADAPTER = ModelAdapter(
     name="reserve", order=40, label="土地收储", title="土地收储计划", options=OPTIONS, solve=solve, write=write,
-    kpis=kpis,
+    kpis=kpis, accept=accept,
     links={"reserve.occupations -> farmland.ledger": "farmland taken by the reserve plan enters the 占补平衡 ledger"},
     report_tables=("年度储备计划汇总", "资金平衡表", "用地需求保障表"),
 )

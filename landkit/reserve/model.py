@@ -109,7 +109,7 @@ import xarray as xr
 
 from landkit._errors import InfeasibleError, ValidationError
 from landkit.boundary import boundary_penalty
-from landkit.optimize import GroupSpec, solve
+from landkit.optimize import GroupSpec, Scope, solve
 from landkit.reserve.inputs import USES, ReserveInputs
 
 if TYPE_CHECKING:
@@ -207,6 +207,30 @@ def _define_finance(m: linopy.Model, inp: ReserveInputs, K: pd.Index, T: pd.Inde
         m.add_constraints(end.sum("source") - inp.stock_value_share * stock_cost_end.sum("parcel") <= 0,
                           name="debt_covered")
     return interest, (borrow - repay).sum("source") - interest
+
+
+@dataclass(frozen=True)
+class ReserveTerms:
+    """What :meth:`ReservePlan.define` adds that other parts of a joint model link to.
+
+    Attributes
+    ----------
+    objective : linopy.LinearExpression
+        The plan's objective (万元; with the constant of held parcels, see ``constant``).
+    sense : {"max", "min"}
+    constant : float
+        The objective's constant (holding the opening stock), which linopy's objective cannot carry.
+    x : linopy.Variable
+        Acquire parcel in year (``parcel × year``).
+    parcels, years : pandas.Index
+    """
+
+    objective: linopy.LinearExpression
+    sense: str
+    constant: float
+    x: linopy.Variable
+    parcels: pd.Index
+    years: pd.Index
 
 
 @dataclass(frozen=True)
@@ -311,6 +335,17 @@ class ReservePlan:
 
     def build(self) -> linopy.Model:
         """Build the linopy model (vectorised over parcel × year; loops only over years or bundles)."""
+        m = linopy.Model()
+        terms = self.define(Scope(m))
+        m.add_objective(terms.objective - terms.constant if terms.constant else terms.objective, sense=terms.sense)
+        return m
+
+    def define(self, m: Scope, *, extra_quota: linopy.LinearExpression | None = None) -> ReserveTerms:
+        """Add the plan's variables and constraints to ``m``; return its objective and the decisions others link to.
+
+        ``extra_quota`` (亩 by year, a linear expression of another part of the model, e.g. the 挂钩
+        节余 used in town when the plans are decided together) adds to the 新增建设用地 quota.
+        """
         inp = self.inputs
         p = inp.parcels
         P = pd.Index(p.index.astype(str), name="parcel")
@@ -325,7 +360,6 @@ class ReservePlan:
         def by_year(series: pd.Series) -> xr.DataArray:
             return xr.DataArray(series.reindex(T).to_numpy(dtype=float), coords=[T])
 
-        m = linopy.Model()
         # a parcel bought in the last `lag` years cannot be supplied within the plan: it only costs, so
         # it is fixed to 0 unless the user's locks or bundles may need it (presolve misses this)
         free = ~p.get("locked_in", pd.Series(False, index=p.index)).to_numpy(dtype=bool)
@@ -369,7 +403,10 @@ class ReservePlan:
         cash = (flow + by_year(inp.land_funds_wan_yuan())).cumsum("year") + inp.opening_cash_wan_yuan
         m.add_constraints(cash >= 0, name="cash")
 
-        m.add_constraints((col("agricultural_mu") * x).sum("parcel") <= by_year(inp.quota_mu), name="quota")
+        converted = (col("agricultural_mu") * x).sum("parcel")
+        if extra_quota is not None:
+            converted = converted - extra_quota
+        m.add_constraints(converted <= by_year(inp.quota_mu), name="quota")
         m.add_constraints((col("households") * x).sum("parcel") <= by_year(inp.resettlement_households),
                           name="resettlement")
 
@@ -426,8 +463,7 @@ class ReservePlan:
         else:
             obj = discounted_cost + (w * boundary if boundary is not None else 0)
         constant = float(obj.const.sum()) if held0.any() else 0.0  # holding the opening stock (see above)
-        m.add_objective(obj - constant if constant else obj, sense="max" if self.objective == "npv" else "min")
-        return m
+        return ReserveTerms(obj, "max" if self.objective == "npv" else "min", constant, x, P, T)
 
     # ------------------------------------------------------------------ solve
     def diagnosis_groups(self, relax: Iterable[str] | None = None) -> dict[str, GroupSpec]:

@@ -27,6 +27,9 @@ def run_blocks(run: Any, tables: dict[str, list[tuple[str, pd.DataFrame]]],
         blocks.append(Paragraph(f"政策日期：{sc.policy['date']}；占补平衡制度：{REGIME_LABELS.get(regime, regime)}"))
     links = [LINK_LABELS.get(link, link) for link in sc.links if sc.has_link(link)]
     blocks.append(Paragraph("模型衔接：" + ("；".join(links) or "无")))
+    mode = ("联合求解 (增减挂钩、土地收储与耕地占补平衡在同一模型中同时决策)" if sc.solve == "joint"
+            else "顺序求解 (各模型依次求解, 后者使用前者剩余的土地与指标)")
+    blocks.append(Paragraph(f"求解方式：{mode}"))
     blocks.append(Heading("关键指标", 1))
     for note in getattr(run.town, "notes", []) or []:
         blocks.append(Paragraph(f"数据：{note}"))
@@ -57,6 +60,7 @@ def run_blocks(run: Any, tables: dict[str, list[tuple[str, pd.DataFrame]]],
                 blocks.append(Table(name, frame))
         for name, path in figures.get(m, []):
             blocks.append(Figure(name, path))
+    blocks += joint_blocks(tables)
     blocks += account_blocks(tables)
     blocks.append(Heading("参数与来源", 1))
     ptab = run.town.params.table()
@@ -119,6 +123,23 @@ def account_blocks(tables: dict[str, list[tuple[str, pd.DataFrame]]]) -> list[Bl
                       "并使用下列指标。发布前已由独立核查程序仅依据各模型的决策重新核算: 没有地块或指标单元被重复使用, "
                       "各项指标余额均不为负 (逐条明细见 tables/land_account.csv)。"),
             Table("全镇用地与指标台账 (汇总)", account_summary(account))]
+
+
+def joint_blocks(tables: dict[str, list[tuple[str, pd.DataFrame]]]) -> list[Block]:
+    """The report's section comparing the joint and the sequential solve (present after a joint run)."""
+    t = dict(tables.get("summary", [])).get("联合与顺序求解对比")
+    if t is None or len(t) < 2:
+        return []
+    seq, joint = t.iloc[0], t.iloc[1]
+    town_j, town_s = float(joint["全镇目标值(万元)"]), float(seq["全镇目标值(万元)"])
+    bound = joint["全镇目标上界(万元)"]
+    bound_text = "" if pd.isna(bound) else f", 联合模型证明的上界为 {float(bound):,.1f} 万元"
+    return [Heading("联合求解与顺序求解对比", 1),
+            Paragraph("两种方式使用同一土地台账、同一参数和同一求解时限; 顺序求解的方案作为联合模型的初始解。"
+                      f"全镇目标值 (收储目标值 + 挂钩净收益 − 占补平衡成本) 联合求解为 {town_j:,.1f} 万元, "
+                      f"顺序求解为 {town_s:,.1f} 万元, 相差 {town_j - town_s:+,.1f} 万元{bound_text}。"
+                      "占补平衡成本按核销时的费用计 (不贴现), 其余按贴现值计。"),
+            Table("联合与顺序求解对比", t)]
 
 
 def write_run_report(run: Any, writer: Any) -> None:

@@ -116,6 +116,7 @@ class Writer:
     def __init__(self, root: Path, dpi: int, *, estimated: Iterable[str] = ()) -> None:
         self.root, self.dpi = root, dpi
         self.estimated = frozenset(estimated)  # input columns the town estimated: their figures are marked （估）
+        self._exported: dict[int, str] = {}  # id of a linopy model written → its file
         for sub in ("tables", "figures", "models"):
             (root / sub).mkdir()
         self.tables: dict[str, list[tuple[str, pd.DataFrame]]] = {}
@@ -146,9 +147,14 @@ class Writer:
         """``models/<model>.mps``: the solved model, for audit."""
         from landkit.optimize import export_model
 
+        done = self._exported.get(id(outcome.model))
+        if done is not None:  # one model solved several models' parts (a joint solve): written once
+            record.mps = done
+            return
         rel = f"models/{model}.mps"
         export_model(outcome.model, self.root / rel)
         record.mps = rel
+        self._exported[id(outcome.model)] = rel
 
 
 @dataclass
@@ -160,6 +166,8 @@ class RunContext:
     writer: Writer | None
     land: LandState
     results: dict[str, Any] = field(default_factory=dict)
+    #: 联合与顺序求解对比, when the scenario is solved jointly (:mod:`landkit.scenario.joint`).
+    joint_comparison: pd.DataFrame | None = None
 
     def options(self, model: str) -> dict[str, Any]:
         """The scenario's options of ``model`` (without ``enabled`` and the solver settings)."""

@@ -56,6 +56,10 @@ class ModelAdapter:
         The tables its report section shows (the bundle's ``tables/`` holds them all).
     required : tuple of str
         Options that must be given when the model is enabled.
+    accept : callable, optional
+        ``accept(ctx, result, record)``: what ``solve`` does after the solver: record the outcome,
+        check the result independently, add its claims. A joint solve
+        (:mod:`landkit.scenario.joint`) calls it on each model's share of the joint solution.
     """
 
     name: str
@@ -69,6 +73,7 @@ class ModelAdapter:
     links: Mapping[str, str] = field(default_factory=dict)
     report_tables: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
+    accept: Callable[[Any, Any, Any], None] | None = None
 
 
 @functools.cache

@@ -149,16 +149,33 @@ def _versions() -> dict[str, str | None]:
 
 # --------------------------------------------------------------------------- run
 def _run_models(ctx: RunContext, run: ScenarioRun, steps: list[str], bar: Any) -> None:
-    """Run each enabled model through its adapter, in order, recording time, status and result."""
+    """Run each enabled model through its adapter, in order, recording time, status and result.
+
+    With ``solve: joint`` the 挂钩, reserve and 占补平衡 plans are solved as one model when the first
+    of them is reached (:func:`landkit.scenario.joint.solve_jointly`); each is written as in sequence.
+    """
+    from landkit.scenario.joint import JOINT_MODELS, solve_jointly
+
+    joint = ctx.scenario.solve == "joint" and "reserve" in steps
+    solved_jointly = False
     for m in steps:
         a = adapter(m)
         bar.set_postfix_str(a.label)
-        rec = ModelRecord(m)
         t1 = time.perf_counter()
-        res = a.solve(ctx, rec)
+        if joint and m in JOINT_MODELS:
+            if not solved_jointly:  # the first of them: solve all together (its time counts with this model)
+                ctx.results.update(solve_jointly(ctx, run.records))
+                solved_jointly = True
+            rec = run.records.setdefault(m, ModelRecord(m, status="skipped",
+                                                        summary="no farmland taken by the joint plan: nothing to "
+                                                                "balance"))
+            res = ctx.results.get(m)
+        else:
+            rec = ModelRecord(m)
+            res = a.solve(ctx, rec)
         if res is not None:
             a.write(ctx, res, rec)
-        rec.wall_time_s = time.perf_counter() - t1
+        rec.wall_time_s += time.perf_counter() - t1
         run.records[m] = rec
         if res is not None:
             run.results[m] = res
@@ -224,6 +241,8 @@ def run_scenario(scenario: Scenario | str | os.PathLike[str], out: str | os.Path
             ctx = RunContext(scenario=sc, town=town, writer=Writer(tmp, dpi, estimated=town.estimates), land=run.land)
             w = ctx.writer
             _run_models(ctx, run, steps, bar)
+            if ctx.joint_comparison is not None:
+                w.table("summary", "联合与顺序求解对比", ctx.joint_comparison)
             _refuse_unread_overrides(sc, town.params)
             account = _checked_account(sc, town, run.land)
             w.table("summary", "land_account", account)

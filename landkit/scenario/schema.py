@@ -108,7 +108,9 @@ def default_links() -> tuple[str, ...]:
 
 
 TOP_KEYS = ("name", "title", "description", "kind", "assume", "weight", "matrix", "data", "parameters", "policy",
-            "solver", "models", "links", "sweep")
+            "solver", "solve", "models", "links", "sweep")
+#: How the 挂钩, reserve and 占补平衡 plans are decided: one after another, or in one model.
+SOLVE_MODES = ("sequential", "joint")
 #: What a scenario is: a choice the town makes, or a set of conditions it cannot choose.
 KINDS = ("alternative", "assumption")
 DATA_KEYS = ("source", "layer", "dem", "params", "zoning", "context")
@@ -138,6 +140,8 @@ class Scenario:
         Links in the order they are applied (:func:`known_links`).
     sweep : dict
         ``seed`` and ``distributions`` for :func:`landkit.scenario.sweep`.
+    solve : {"sequential", "joint"}
+        ``joint``: the 挂钩, reserve and 占补平衡 plans in one MILP (:mod:`landkit.scenario.joint`).
     path : Path or None
         The file it was read from.
     """
@@ -156,6 +160,7 @@ class Scenario:
     assume: dict[str, Any] = field(default_factory=dict)
     weight: float = 1.0
     matrix: dict[str, str] = field(default_factory=dict)
+    solve: str = "sequential"
 
     def enabled(self, model: str) -> bool:
         """True if ``model`` runs in this scenario."""
@@ -177,15 +182,21 @@ class Scenario:
         return link in self.links and self.enabled(src) and self.enabled(dst)
 
     def with_changes(self, *, name: str | None = None, parameters: Mapping[str, Any] | None = None,
-                     models: Mapping[str, Mapping[str, Any]] | None = None) -> Scenario:
-        """A copy with another name, more parameter overrides or changed model options (not re-validated)."""
+                     models: Mapping[str, Mapping[str, Any]] | None = None, solve: str | None = None) -> Scenario:
+        """A copy with another name, more parameter overrides, changed model options or solve mode.
+
+        Not re-validated, except ``solve``, which must be one of :data:`SOLVE_MODES`.
+        """
         from dataclasses import replace
 
+        if solve is not None and solve not in SOLVE_MODES:
+            raise ValidationError(f"scenario {self.name}", [Problem("solve", f"is {solve!r}",
+                                                                    f"one of {', '.join(SOLVE_MODES)}", "value")])
         mods = copy.deepcopy(self.models)
         for m, opts in (models or {}).items():
             mods.setdefault(m, {}).update(copy.deepcopy(dict(opts)))
         return replace(self, name=name or self.name, parameters={**self.parameters, **(parameters or {})},
-                       models=mods)
+                       models=mods, solve=solve or self.solve)
 
     def to_dict(self) -> dict[str, Any]:
         """The scenario as plain data (as it would be written back to YAML)."""
@@ -193,6 +204,7 @@ class Scenario:
                 "data": copy.deepcopy(self.data), "parameters": copy.deepcopy(self.parameters),
                 "policy": copy.deepcopy(self.policy), "models": copy.deepcopy(self.models),
                 "links": list(self.links), "sweep": copy.deepcopy(self.sweep), "kind": self.kind,
+                "solve": self.solve,
                 **({"assume": copy.deepcopy(self.assume), "weight": self.weight} if self.kind == "assumption" else {}),
                 **({"matrix": dict(self.matrix)} if self.matrix else {})}
 
@@ -431,6 +443,9 @@ def scenario_from_dict(tree: Any, *, source: str = "<scenario>", base_dir: str |
         sweep["distributions"][var] = dict(spec)
 
     kind, assume, weight, matrix = _decision_keys(tree, problems)
+    solve = tree.get("solve", "sequential")
+    if solve not in SOLVE_MODES:
+        problems.append(Problem("solve", f"is {solve!r}", f"one of {', '.join(SOLVE_MODES)}", "value"))
     title = tree.get("title", name)
     desc = tree.get("description", "")
     for key, val in (("title", title), ("description", desc)):
@@ -440,7 +455,7 @@ def scenario_from_dict(tree: Any, *, source: str = "<scenario>", base_dir: str |
         raise ValidationError(source, problems)
     return Scenario(name=name, title=str(title), description=str(desc), data=out_data, parameters=params,
                     policy=out_policy, models=models, links=tuple(links), sweep=sweep, path=path, kind=kind,
-                    assume=assume, weight=weight, matrix=matrix)
+                    assume=assume, weight=weight, matrix=matrix, solve=str(solve))
 
 
 def _decision_keys(tree: Mapping[str, Any], problems: list[Problem]) -> tuple[str, dict[str, Any], float,

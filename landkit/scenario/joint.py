@@ -1,0 +1,697 @@
+r"""Decide together: the reserve plan, the 挂钩 plan and the 占补平衡 in one MILP over the town's account.
+
+Run one after another (``solve: sequential``), each model takes the land the earlier ones left and
+their outcome as given: the 挂钩 plan values its 节余 in town at a shadow price before the reserve
+plan has asked for it, and the 占补平衡 cancels whatever the other two left. With ``solve: joint``
+the three are parts of one linopy model (each part built by its own ``define`` step under its
+name, :class:`landkit.optimize.Scope`), linked where they share land or quota:
+
+.. math::
+
+    \text{quota (reserve):}\; \sum_p a^{agr}_p x^R_{pt} \le Q_t + u^L_t
+
+    \text{eligible (farmland):}\; s^{GG}_{pg} \le \sum_{t \le \tau_g - L} x^L_{pt} \qquad
+    \text{stock (linkage):}\; \sum_{\tau \le t} \big(R_\tau - g_\tau - d_\tau - u^L_\tau - q_\tau
+        - \sum_{p,\, g:\, \tau_g = \tau} r_p s^{GG}_{pg}\big) \ge 0
+
+    \text{demand (farmland):}\; A_g = \sum_p f_p\, x^R_{p,t(g)} \;(\text{likewise capacity, paddy})
+
+    \text{one fate:}\; z^{i}_p + z^{j}_p \le 1 \quad\text{for every parcel } p \text{ in two pools } i \ne j
+
+with :math:`u^L_t` the 节余 used in town, :math:`s^{GG}_{pg}` the share of 挂钩 plot :math:`p`'s
+reclamation :math:`r_p` cancelled against balancing unit :math:`g` (credit year :math:`\tau_g`), and
+the pools: reserve candidates (:math:`z = \sum_t x^R_{pt}`), 拆旧 plots (:math:`\sum_t x^L_{pt}`),
+the parcels of 建新 sites (:math:`\sum_t o_{st}`) and those of 自行垦造/提质 projects (:math:`b_u`). A
+project's parcels that another pool may take are units of their own (``<project>/<BSM>``), built
+only with their project, so the project is, as when run in sequence, its village's parcels no other
+model took. The objective is the town's: the reserve plan's (NPV less its penalties), plus the 挂钩
+plan's sales less its costs (its 节余 used in town is valued through the reserve plan's quota, not
+at a shadow price), less the 占补平衡's cost (万元, as each model counts it).
+
+The sequential plan is solved first, on the same land and limits: it is the joint model's MIP start
+(so the joint plan is never worse when the solver keeps it) and the comparison the report shows
+(联合与顺序求解对比). The joint solution is split into the three models' own results, each checked
+by its own independent checker and written as in a sequential run, and the account is checked again
+from the claims alone.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import linopy
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from landkit._errors import Problem, ValidationError
+from landkit.optimize import Scope, solve, unscoped
+
+#: The models a joint solve decides together, in the order they run in sequence.
+JOINT_MODELS: tuple[str, ...] = ("linkage", "reserve", "farmland")
+_SUB = "/"  # a project's own sub-unit: <project>/<BSM>
+_DIMS = {"quantity": "farmland_mu", "capacity": "capacity_kg", "paddy": "paddy_mu"}  # reserve parcel columns
+_FIXED = {"quantity": "area_mu", "capacity": "capacity_kg", "paddy": "paddy_mu"}  # ledger occupation columns
+_GG_COLUMNS = {"quantity": "reclaim_mu", "capacity": "capacity_kg", "paddy": "paddy_mu"}  # 挂钩 plot columns
+
+
+# --------------------------------------------------------------------------- the farmland part's data
+@dataclass
+class FarmlandPart:
+    """The 占补平衡 part: balancing units by reserve year, supplement units, and which parcels they take.
+
+    Attributes
+    ----------
+    groups : DataFrame
+        Indexed by balancing unit (``2020年度`` or ``reserve 2020``, as the ledger names them):
+        ``year``, ``credit_year``, ``regime``.
+    units : DataFrame
+        Supplement units (:func:`landkit.farmland.ledger.unit_table`), projects split where another
+        pool may take a parcel; ``project`` names the project a part belongs to (its own id when whole).
+    unit_parcels : dict
+        Unit → its parcels (BSM).
+    regime : str
+        The scenario's regime (``auto`` decides by each year's date).
+    linkage_units : bool
+        挂钩 reclamation may be cancelled as supplement (``linkage.supplement_units -> farmland.units``).
+    reserve_group : Series
+        Reserve plan year → its balancing unit.
+    fixed : list of DataFrame
+        Occupations of the models run before (the corridor's), in the ledger's form: fixed demand.
+    """
+
+    groups: pd.DataFrame
+    units: pd.DataFrame
+    unit_parcels: dict[str, list[str]]
+    regime: str
+    linkage_units: bool
+    reserve_group: pd.Series
+    fixed: list[pd.DataFrame]
+
+    def fixed_demand(self) -> pd.DataFrame:
+        """The fixed occupations' area, capacity and paddy by balancing unit (0 where none)."""
+        cols = ["area_mu", "capacity_kg", "paddy_mu"]
+        if not self.fixed:
+            return pd.DataFrame(0.0, index=self.groups.index, columns=cols)
+        occ = pd.concat(self.fixed, ignore_index=True)
+        return occ.groupby("group")[cols].sum().reindex(self.groups.index, fill_value=0.0)
+
+
+def _groups(years: list[int], fixed: list[pd.DataFrame], regime: str, params: Any) -> tuple[pd.DataFrame,
+                                                                                              pd.Series]:
+    """Balancing units of the reserve plan's years and of the fixed occupations, named as the ledger names them.
+
+    Returns the groups (``year, credit_year, regime``) and the reserve plan's group by year.
+    """
+    from landkit.farmland.ledger import occupation_table
+
+    probe = pd.DataFrame({"source": "reserve", "id": [f"year {y}" for y in years], "year": years, "area_mu": 1.0,
+                          "capacity_kg": 0.0, "paddy_mu": 0.0})
+    rows = [occupation_table(probe, params, regime), *fixed]
+    occ = pd.concat(rows, ignore_index=True)
+    g = occ.groupby("group", sort=True).agg(year=("year", "min"), regime=("regime", "first"))
+    g["credit_year"] = np.where(g["regime"] == "annual", g["year"] - 1, g["year"]).astype(int)
+    reserve_group = pd.Series(rows[0]["group"].to_numpy(), index=years)
+    return g[["year", "credit_year", "regime"]], reserve_group
+
+
+def _split_projects(units: pd.DataFrame, unit_parcels: dict[str, list[str]], contested: set[str],
+                    area_mu: pd.Series) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """Projects whose parcels another pool may take, split into the rest and one part per such parcel.
+
+    Every row gets ``project`` (the project it belongs to). Reclamation adds area, capacity and cost
+    in proportion to area; an upgrade adds capacity and cost, split here by area too (its parcels'
+    gains are not known apart).
+    """
+    rows, parcels = [], {}
+    units = units.assign(project=units.index.astype(str))
+    for uid, u in units.iterrows():
+        members = unit_parcels.get(str(uid), [])
+        own = [p for p in members if p in contested]
+        if not own:
+            rows.append(u)
+            parcels[str(uid)] = members
+            continue
+        total = float(area_mu.reindex(members).sum()) or 1.0
+        rest = [p for p in members if p not in contested]
+        for key, part_parcels in ([(str(uid), rest)] if rest else []) + [(f"{uid}{_SUB}{p}", [p]) for p in own]:
+            share = float(area_mu.reindex(part_parcels).sum()) / total
+            part = u.copy()
+            for col in ("area_mu", "capacity_kg", "paddy_mu", "cost_wan_yuan"):
+                part[col] = float(u[col]) * share
+            part.name = key
+            rows.append(part)
+            parcels[key] = part_parcels
+    return pd.DataFrame(rows), parcels
+
+
+# --------------------------------------------------------------------------- the plan
+@dataclass
+class JointPlan:
+    """The reserve plan, the 挂钩 plan and the 占补平衡 of a scenario as one model (module docstring).
+
+    Build it with :meth:`from_context` (the scenario's options, on the land the earlier models left).
+    """
+
+    reserve: Any
+    linkage: Any | None
+    farmland: FarmlandPart | None
+    town: Any
+    notes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_context(cls, ctx: Any) -> JointPlan:
+        """The scenario's three models on the land still free (parks and corridor run before)."""
+        from landkit.farmland.candidates import candidate_unit_parcels, candidate_units
+        from landkit.farmland.ledger import occupation_table, unit_table
+        from landkit.quota.adapter import plan_from_scenario as linkage_plan
+        from landkit.reserve.adapter import plan_from_scenario as reserve_plan
+
+        sc, town = ctx.scenario, ctx.town
+        if sc.options("reserve").get("objective", "npv") != "npv":
+            raise ValidationError(f"scenario {sc.name}", [Problem(
+                "models.reserve.objective", "min_cost cannot be decided jointly: the town's objective is a value",
+                "use objective: npv, or solve: sequential", "value")])
+        reserve, notes = reserve_plan(ctx)
+        linkage = linkage_plan(ctx) if sc.enabled("linkage") else None
+        farmland = None
+        if sc.enabled("farmland") and ctx.linked("reserve.occupations -> farmland.ledger"):
+            o = ctx.options("farmland")
+            regime = o.get("regime") or sc.policy.get("farmland_regime", "auto")
+            years = list(reserve.inputs.years)
+            base_year = int(o.get("base_year", years[0]))
+            taken = sorted(ctx.land.taken)
+            units = unit_table(candidate_units(town, base_year=base_year, exclude_parcels=taken))
+            parcels = candidate_unit_parcels(town, exclude_parcels=taken)
+            contested = set(reserve.inputs.parcels.index.astype(str))
+            if linkage is not None:
+                contested |= set(linkage.inputs.plots.index.astype(str))
+                contested |= {p for ps in _site_parcels(linkage).values() for p in ps}
+            area = town.parcels["area_mu"].astype(float).set_axis(town.parcels.index.astype(str))
+            units, parcels = _split_projects(units, parcels, contested, area)
+            fixed = [occupation_table(r.occupations(), town.params, regime) for m, r in ctx.results.items()
+                     if ctx.linked(f"{m}.occupations -> farmland.ledger") and len(r.occupations())]
+            groups, reserve_group = _groups(years, fixed, regime, town.params)
+            farmland = FarmlandPart(groups, units, parcels, regime,
+                                    linkage is not None and ctx.linked("linkage.supplement_units -> farmland.units"),
+                                    reserve_group, fixed)
+        return cls(reserve, linkage, farmland, town, notes)
+
+    # ------------------------------------------------------------------ build
+    def build(self) -> tuple[linopy.Model, dict[str, Any]]:
+        """The joint linopy model and each part's terms (``reserve``, ``linkage``, ``farmland``)."""
+        from landkit.farmland.model import define_balance
+
+        m = linopy.Model()
+        terms: dict[str, Any] = {}
+        lk, fp = self.linkage, self.farmland
+        gg = terms["gg_share"] = self._gg_share(m)
+        if lk is not None:
+            extra_use = None
+            if gg is not None:  # reclamation cancelled as supplement leaves the stock in the group's credit year
+                reclaim = xr.DataArray(lk.inputs.plots.loc[list(gg.indexes["unit"]), "reclaim_mu"]
+                                       .to_numpy(dtype=float), coords=[gg.indexes["unit"]])
+                credit = fp.groups["credit_year"].clip(lower=lk.inputs.years[0]).to_numpy()
+                at = xr.DataArray(np.equal.outer(credit, np.asarray(lk.inputs.years)).astype(float),
+                                  coords=[gg.indexes["group"], pd.Index(list(lk.inputs.years), name="year")])
+                extra_use = ((reclaim * gg).sum("unit") * at).sum("group")
+            terms["linkage"] = lk.define(Scope(m, "linkage"), value_town_use=False, extra_use=extra_use)
+            if gg is not None:
+                self._gg_rules(m, terms)
+        terms["reserve"] = self.reserve.define(Scope(m, "reserve"), extra_quota=self._used_in_town(terms))
+        if fp is not None:
+            terms["farmland"] = define_balance(Scope(m, "farmland"), **self._balance_inputs(m, terms))
+            self._whole_projects(m, terms)
+        self._one_fate(m, terms)
+        objective = terms["reserve"].objective
+        if lk is not None:
+            objective = objective + terms["linkage"].objective
+        if fp is not None:
+            objective = objective - terms["farmland"].cost
+        constant = terms["reserve"].constant
+        m.add_objective(objective - constant if constant else objective, sense="max")
+        return m, terms
+
+    def _balance_inputs(self, m: linopy.Model, terms: dict[str, Any]) -> dict[str, Any]:
+        """Units, the demand the reserve's decisions make, eligibility and, when linked, the 挂钩 supply."""
+        fp = self.farmland
+        assert fp is not None
+        rt = terms["reserve"]
+        p = self.reserve.inputs.parcels
+        gidx = pd.Index(fp.groups.index.astype(str), name="group")
+        groups_of = fp.reserve_group.reindex(list(rt.years)).to_numpy()
+        pick = xr.DataArray(np.equal.outer(groups_of, gidx.to_numpy()).astype(float),
+                            coords=[rt.years, gidx])  # year × group: the group of the reserve's year
+        fixed = fp.fixed_demand()
+        demand = {}
+        for dim, col in _DIMS.items():
+            coef = xr.DataArray(p[col].to_numpy(dtype=float), coords=[rt.parcels])
+            const = xr.DataArray(fixed[_FIXED[dim]].reindex(gidx).to_numpy(dtype=float), coords=[gidx])
+            demand[dim] = ((coef * rt.x).sum("parcel") * pick).sum("year") + const
+        units = fp.units
+        elig = xr.DataArray((units["year"].to_numpy()[:, None] <= fp.groups["credit_year"].to_numpy()[None, :])
+                            .astype(float), coords=[pd.Index(units.index.astype(str), name="unit"), gidx])
+        out: dict[str, Any] = {"units": units, "demand": demand, "eligible": elig}
+        gg = terms.get("gg_share")
+        if gg is not None:
+            plots = self.linkage.inputs.plots.loc[list(gg.indexes["unit"])]
+            out["extra_supply"] = {dim: (xr.DataArray(plots[col].to_numpy(dtype=float), coords=[gg.indexes["unit"]])
+                                         * gg).sum("unit") for dim, col in _GG_COLUMNS.items()}
+        return out
+
+    def _used_in_town(self, terms: dict[str, Any]) -> Any:
+        """The 挂钩 节余 used in town in each reserve plan year (亩; none in a year the 挂钩 plan lacks)."""
+        if self.linkage is None:
+            return None
+        use = terms["linkage"].use.to_linexpr().rename(year="linkage_year")
+        ly, ry = np.asarray(terms["linkage"].years), list(self.reserve.inputs.years)
+        at = xr.DataArray(np.equal.outer(ly, np.asarray(ry)).astype(float),
+                          coords=[pd.Index(ly, name="linkage_year"), pd.Index(ry, name="year")])
+        return (use * at).sum("linkage_year")
+
+    def _gg_share(self, m: linopy.Model) -> Any:
+        """``gg_share[unit, group]``: the share of a 挂钩 plot's reclamation cancelled against a group."""
+        lk, fp = self.linkage, self.farmland
+        if lk is None or fp is None or not fp.linkage_units:
+            return None
+        plots = lk.inputs.plots
+        ids = pd.Index(plots.index[plots["reclaim_mu"].to_numpy(dtype=float) > 0].astype(str), name="unit")
+        if not len(ids):
+            return None
+        gidx = pd.Index(fp.groups.index.astype(str), name="group")
+        return m.add_variables(lower=0, upper=1, coords=[ids, gidx], name="farmland:gg_share")
+
+    def _gg_rules(self, m: linopy.Model, terms: dict[str, Any]) -> None:
+        """``gg_once``: a plot's reclamation is cancelled once at most; ``gg_in_time``: only when accepted by
+        the group's credit year (demolished the reclamation lag before)."""
+        gg, lt, fp = terms["gg_share"], terms["linkage"], self.farmland
+        ids = list(gg.indexes["unit"])
+        years = np.asarray(lt.years)
+        gidx = gg.indexes["group"]
+        lag = self.linkage.inputs.reclamation_lag_years
+        by = xr.DataArray((years[:, None] <= fp.groups["credit_year"].to_numpy()[None, :] - lag).astype(float),
+                          coords=[lt.years, gidx])
+        demolished = lt.x.sel(unit=ids)
+        m.add_constraints(gg.sum("group") - demolished.sum("year") <= 0, name="farmland:gg_once")
+        m.add_constraints(gg - (demolished * by).sum("year") <= 0, name="farmland:gg_in_time")
+
+    def _one_fate(self, m: linopy.Model, terms: dict[str, Any]) -> None:
+        """``one_fate_<a>_<b>``: a parcel two pools may take is taken by one at most."""
+        pools = self._pools(terms)
+        names = list(pools)
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                pa, ea = pools[a]
+                pb, eb = pools[b]
+                pairs = pa.merge(pb, on="parcel", suffixes=("_a", "_b"))
+                if pairs.empty:
+                    continue
+                idx = pd.Index(pairs["parcel"].astype(str) + "|" + pairs["key_a"] + "|" + pairs["key_b"], name="pair")
+                lhs = (ea.sel(key=xr.DataArray(pairs["key_a"].to_numpy(), coords=[idx])).drop_vars("key")
+                       + eb.sel(key=xr.DataArray(pairs["key_b"].to_numpy(), coords=[idx])).drop_vars("key"))
+                m.add_constraints(lhs <= 1, name=f"one_fate_{a}_{b}")
+
+    def _pools(self, terms: dict[str, Any]) -> dict[str, tuple[pd.DataFrame, Any]]:
+        """Each pool's parcels (``parcel, key``) and its 0/1 "taken" expression over dimension ``key``."""
+        pools: dict[str, tuple[pd.DataFrame, Any]] = {}
+        rt = terms["reserve"]
+        ids = rt.parcels.astype(str)
+        pools["reserve"] = (pd.DataFrame({"parcel": ids, "key": ids}), rt.x.sum("year").rename(parcel="key"))
+        if self.linkage is not None:
+            lt = terms["linkage"]
+            plots = lt.plots.astype(str)
+            pools["plot"] = (pd.DataFrame({"parcel": plots, "key": plots}), lt.x.sum("year").rename(unit="key"))
+            sp = [(p, s) for s, ps in _site_parcels(self.linkage).items() for p in ps]
+            if sp:
+                pools["site"] = (pd.DataFrame(sp, columns=["parcel", "key"]), lt.open.sum("year").rename(site="key"))
+        if self.farmland is not None and terms["farmland"].build is not None:
+            built = terms["farmland"].build
+            whole = set(built.indexes["unit"])
+            up = [(p, u) for u, ps in self.farmland.unit_parcels.items() if u in whole for p in ps]
+            if up:
+                pools["project"] = (pd.DataFrame(up, columns=["parcel", "key"]), built.to_linexpr().rename(unit="key"))
+        return pools
+
+    # ------------------------------------------------------------------ solve
+    def solve(self, *, time_limit_s: float | None = 60.0, mip_gap: float = 0.005, solver: str = "highs",
+              start: dict[str, xr.DataArray] | None = None) -> JointResult:
+        """Build and solve; the result splits the solution into the three models' own results."""
+        began = time.perf_counter()
+        m, terms = self.build()
+        outcome = solve(m, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap, start=start, started_at=began)
+        if not outcome.has_solution():
+            outcome.raise_for_status(model_name="联合求解 (收储、挂钩与占补平衡)", diagnose_time_limit_s=10.0)
+        return JointResult(self, outcome, terms)
+
+    def _whole_projects(self, m: linopy.Model, terms: dict[str, Any]) -> None:
+        r"""A split project is built whole on the parcels no other model takes, as when run in sequence.
+
+        ``project[v]`` builds project :math:`v`; its remaining part (if any) is built with it
+        (``project_rest``: :math:`b_{rest} = B_v`); each part on a contested parcel :math:`p` is built
+        only with the project (``project_part``: :math:`b_{vp} \le B_v`) and whenever the project is
+        built and no other model takes :math:`p` (``project_free``: :math:`b_{vp} + z_p \ge B_v`, with
+        :math:`z_p` the other pools' 0/1 on :math:`p`).
+        """
+        units = self.farmland.units
+        built = terms["farmland"].build
+        parts = units[units.index.astype(str) != units["project"].astype(str)]
+        if parts.empty or built is None:
+            return
+        names = pd.Index(sorted(set(parts["project"].astype(str))), name="project")
+        project = m.add_variables(binary=True, coords=[names], name="farmland:project")
+        b = built.to_linexpr()
+        rest = [v for v in names if v in units.index]
+        if rest:
+            ridx = pd.Index(rest, name="project")
+            m.add_constraints(b.sel(unit=xr.DataArray(rest, coords=[ridx])).drop_vars("unit") - project.sel(
+                project=rest) == 0, name="farmland:project_rest")
+        pidx = pd.Index(parts.index.astype(str), name="part")
+        own = b.sel(unit=xr.DataArray(list(pidx), coords=[pidx])).drop_vars("unit")
+        of = project.to_linexpr().sel(project=xr.DataArray(parts["project"].astype(str).to_numpy(),
+                                                           coords=[pidx])).drop_vars("project")
+        m.add_constraints(own - of <= 0, name="farmland:project_part")
+        taken = self._taken_elsewhere(terms, pidx, [self.farmland.unit_parcels[k][0] for k in pidx])
+        m.add_constraints(own + taken - of >= 0 if taken is not None else own - of >= 0, name="farmland:project_free")
+
+    def _taken_elsewhere(self, terms: dict[str, Any], pidx: pd.Index, parcel_of: list[str]) -> Any:
+        """Over ``part``: the sum of the other pools' 0/1 on each part's parcel (None if no pool has any)."""
+        total = None
+        where = pd.DataFrame({"part": list(pidx), "parcel": parcel_of})
+        for name, (pool, expr) in self._pools(terms).items():
+            if name == "project":
+                continue
+            pairs = where.merge(pool, on="parcel")
+            if pairs.empty:
+                continue
+            idx = pd.Index(range(len(pairs)), name="pair")
+            picked = expr.sel(key=xr.DataArray(pairs["key"].to_numpy(), coords=[idx])).drop_vars("key")
+            summed = picked.groupby(xr.DataArray(pairs["part"].to_numpy(), coords=[idx], name="part")).sum()
+            summed = summed.reindex(part=list(pidx))
+            total = summed if total is None else total + summed
+        return total
+
+
+def _site_parcels(linkage: Any) -> dict[str, list[str]]:
+    """The parcels of each 建新 site (by representative point), empty without site polygons."""
+    from landkit.account import site_parcels
+
+    sites = linkage.sites_gdf
+    if linkage.town is None or sites is None or "geometry" not in sites or not len(sites):
+        return {}
+    return site_parcels(linkage.town, sites)
+
+
+# --------------------------------------------------------------------------- the result
+def _part(outcome: Any, values: dict[str, xr.DataArray], objective: float, note: str) -> Any:
+    """One model's share of the joint solution, as if it had been solved alone (gap and status: the joint's)."""
+    return dataclasses.replace(outcome, _values=values, objective=objective, best_bound=None,
+                               notes=(*outcome.notes, note))
+
+
+def _value(expr: Any) -> float:
+    """A scalar linear expression's value at the solution."""
+    return float(np.asarray(expr.solution).sum())
+
+
+class JointResult:
+    """The joint solution, split into the three models' own results.
+
+    Attributes
+    ----------
+    outcome : SolveResult
+        The joint model's solve (status, objective = the town's, bound, gap).
+    reserve : ReserveResult
+        Its plan's quota includes the 挂钩 节余 the joint plan uses in town.
+    linkage : LinkageResult or None
+    farmland : FarmlandResult or None
+        None when the reserve plan takes no farmland. No marginal costs (they would be those of
+        the balance alone).
+    parts : dict
+        The town's objective by part (万元): ``reserve``, ``linkage``, ``farmland`` (a cost, positive).
+    """
+
+    def __init__(self, plan: JointPlan, outcome: Any, terms: dict[str, Any]) -> None:
+        from landkit.quota.result import LinkageResult
+        from landkit.reserve.result import ReserveResult
+
+        self.plan, self.outcome = plan, outcome
+        self.constant = float(terms["reserve"].constant)  # the solver's objective leaves it out
+        sol = outcome.solution()
+        note = "decided jointly with the other models of the scenario: status, gap and bound are the joint model's"
+        self.parts = {"reserve": _value(terms["reserve"].objective) - terms["reserve"].constant}
+        self.linkage = None
+        use = pd.Series(0.0, index=list(plan.reserve.inputs.years))
+        if plan.linkage is not None:
+            self.parts["linkage"] = _value(terms["linkage"].objective)
+            self.linkage = LinkageResult(plan.linkage, _part(outcome, unscoped(sol, "linkage"),
+                                                             self.parts["linkage"], note))
+            use = use.add(self.linkage.flow("use"), fill_value=0.0).reindex(use.index).fillna(0.0)
+        quota = plan.reserve.inputs.quota_mu.add(use.round(6), fill_value=0.0)
+        reserve_plan = plan.reserve.with_inputs(quota_mu=quota)
+        self.reserve = ReserveResult(reserve_plan, _part(outcome, unscoped(sol, "reserve"), self.parts["reserve"],
+                                                         note))
+        self.farmland = None
+        if plan.farmland is not None:
+            self.farmland = _farmland_result(plan, outcome, sol, self.reserve, self.linkage, note)
+            self.parts["farmland"] = self.farmland.cost_wan_yuan if self.farmland is not None else 0.0
+
+    @property
+    def town_value_wan_yuan(self) -> float:
+        """The town's objective: reserve + 挂钩 − 占补平衡 (万元)."""
+        return self.parts["reserve"] + self.parts.get("linkage", 0.0) - self.parts.get("farmland", 0.0)
+
+    def results(self) -> dict[str, Any]:
+        """Model name → its result (models that gave none left out)."""
+        out = {"linkage": self.linkage, "reserve": self.reserve, "farmland": self.farmland}
+        return {k: v for k, v in out.items() if v is not None}
+
+
+def _farmland_result(plan: JointPlan, outcome: Any, sol: dict[str, xr.DataArray], reserve: Any, linkage: Any,
+                     note: str) -> Any:
+    """The balance's share of the joint solution as a :class:`~landkit.farmland.FarmlandResult` on its own ledger.
+
+    The ledger holds the occupations of the reserve plan as solved and the units the joint model
+    offered; a 挂钩 plot cancelled becomes unit ``GG-<plot>`` of the area cancelled, accepted in its
+    plot's year. Balancing units the plan leaves empty (a year without farmland taken) are not in the
+    ledger: a share cancelled against one (a whole project's spare) moves to another group the unit
+    serves, so nothing is lost.
+    """
+    from landkit.farmland.ledger import FarmlandLedger, unit_table
+    from landkit.farmland.model import FarmlandBalance
+    from landkit.farmland.result import FarmlandResult
+
+    fp = plan.farmland
+    occ = reserve.occupations()
+    if occ.empty:
+        return None
+    ledger = FarmlandLedger(plan.town.params, regime=fp.regime).occupy(occ)
+    for fixed in fp.fixed:
+        ledger.occupy(fixed)
+    own = unscoped(sol, "farmland")
+    share = own["share"].to_pandas().fillna(0.0)
+    build = own["build"].to_pandas() if "build" in own else pd.Series(dtype=float)
+    units, share, build, parcels = _merge_projects(fp.units, share, build, fp.unit_parcels)
+    if "gg_share" in own:
+        gg, gg_units = _linkage_units(own["gg_share"].to_pandas().fillna(0.0), linkage)
+        units = pd.concat([units, gg_units])
+        share = pd.concat([share, gg])
+    ledger.add_units(unit_table(units.reset_index(names="id")))
+    groups = ledger.groups()
+    share = _onto(share, groups, units["year"])
+    values = {"share": xr.DataArray(share.to_numpy(), coords=[pd.Index(share.index.astype(str), name="unit"),
+                                                              pd.Index(share.columns.astype(str), name="group")])}
+    if len(build):
+        values["build"] = xr.DataArray(build.to_numpy(dtype=float), coords=[pd.Index(build.index.astype(str),
+                                                                                     name="unit")])
+    used = share.sum(axis=1)
+    cost = float((units["cost_wan_yuan"].reindex(used.index).to_numpy() * used.to_numpy()).sum())
+    res = FarmlandResult(FarmlandBalance(ledger), _part(outcome, values, cost, note), None,
+                         "no marginal costs: the balance was decided jointly with the reserve and 挂钩 plans")
+    res.unit_parcels = parcels
+    return res
+
+
+def _merge_projects(units: pd.DataFrame, share: pd.DataFrame, build: pd.Series,
+                    parcels: dict[str, list[str]]) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series,
+                                                             dict[str, list[str]]]:
+    """A split project's parts back into one unit: the parts built, under the project's own id.
+
+    Its area, capacity, paddy and cost are the built parts' sums; its share of each balancing unit is
+    the parts' shares weighted by capacity (a reclamation part's capacity is in proportion to its
+    area, an upgrade adds only capacity), so every balance receives exactly what the parts gave.
+    """
+    project = units["project"].astype(str)
+    split = sorted(set(project[project.index.astype(str) != project]))
+    keep = units.index[~project.isin(split)]
+    out_units = [units.loc[keep].drop(columns="project")]
+    out_share, out_build = [share.reindex(keep)], [build.reindex(keep.intersection(build.index))]
+    out_parcels = {str(k): parcels.get(str(k), []) for k in keep}
+    for v in split:
+        members = units.index[project == v]
+        on = [k for k in members if build.get(k, 0.0) > 0.5] or list(members)
+        row = units.loc[on[0]].drop("project").copy()
+        for col in ("area_mu", "capacity_kg", "paddy_mu", "cost_wan_yuan"):
+            row[col] = float(units.loc[on, col].sum())
+        members_parcels = [p for k in on for p in parcels.get(str(k), [])]
+        row["note"] = re.sub(r"\d+ 图斑", f"{len(members_parcels)} 图斑", str(row["note"]), count=1)
+        row.name = v
+        out_units.append(row.to_frame().T)
+        w = units.loc[on, "capacity_kg"].astype(float)
+        w = w if w.sum() > 0 else units.loc[on, "area_mu"].astype(float)
+        weights = (w / w.sum()) if w.sum() > 0 else pd.Series(1.0 / len(on), index=on)
+        out_share.append(share.loc[on].mul(weights, axis=0).sum().to_frame(v).T)
+        out_build.append(pd.Series({v: float(any(build.get(k, 0.0) > 0.5 for k in members))}))
+        out_parcels[v] = members_parcels
+    merged = pd.concat(out_units)
+    merged = merged.astype({c: units[c].dtype for c in merged.columns if c in units})
+    return merged, pd.concat(out_share).fillna(0.0), pd.concat(out_build), out_parcels
+
+
+def _linkage_units(gg: pd.DataFrame, linkage: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """挂钩 plots cancelled: shares of unit ``GG-<plot>`` (its area = what was cancelled) and the units."""
+    total = gg.sum(axis=1)
+    gg = gg[total > 1e-9]
+    total = total[total > 1e-9]
+    plots = linkage.plots.loc[gg.index]
+    units = pd.DataFrame({
+        "source": "linkage_surplus", "year": plots["year_accepted"].astype(int).to_numpy(),
+        "area_mu": plots["reclaim_mu"].to_numpy(dtype=float) * total.to_numpy(),
+        "capacity_kg": plots["capacity_kg"].to_numpy(dtype=float) * total.to_numpy(),
+        "paddy_mu": plots["paddy_mu"].to_numpy(dtype=float) * total.to_numpy(), "cost_wan_yuan": 0.0,
+        "divisible": True, "grade": plots["grade"].astype(float).to_numpy(),
+        "note": "增减挂钩复垦 (联合求解; demolition and reclamation paid by the linkage plan)",
+    }, index=pd.Index([f"GG-{u}" for u in gg.index], name="id"))
+    return gg.div(total, axis=0).set_axis(units.index), units
+
+
+def _onto(share: pd.DataFrame, groups: pd.DataFrame, unit_year: pd.Series) -> pd.DataFrame:
+    """Shares on the ledger's groups: a share against a group the plan left empty moves to one the unit serves."""
+    present = [g for g in share.columns if g in groups.index]
+    out = share[present].copy()
+    spill = share.drop(columns=present).sum(axis=1)
+    for unit, amount in spill[spill > 1e-12].items():
+        ok = [g for g in present if int(groups.at[g, "credit_year"]) >= int(unit_year[unit])]
+        if not ok:
+            continue  # served no group at all: the spare of a project built for nothing (never optimal)
+        target = max(ok, key=lambda g: out.at[unit, g])
+        out.at[unit, target] += amount
+    return out
+
+
+# --------------------------------------------------------------------------- in a scenario run
+def sequential_start(plan: JointPlan, seq: dict[str, Any], seq_taken: set[str]) -> dict[str, xr.DataArray]:
+    """The sequential plan as a MIP start of the joint model (its integer decisions; the solver completes the rest).
+
+    ``seq_taken``: the parcels the sequential 挂钩 and reserve plans took, which no project of the
+    sequential balance used.
+    """
+    start: dict[str, xr.DataArray] = {}
+    for model in ("linkage", "reserve"):
+        if model in seq:
+            res = seq[model]
+            names = [n for n, v in res.outcome.model.variables.items() if v.attrs.get("integer") or
+                     v.attrs.get("binary")]
+            start.update({f"{model}:{n}": res.outcome.value(n) for n in names})
+    fp = plan.farmland
+    if fp is None:
+        return start
+    built: set[str] = set()
+    if "farmland" in seq:
+        build = seq["farmland"].outcome.solution().get("build")
+        if build is not None:
+            built = {str(u) for u, b in build.to_pandas().items() if b > 0.5}
+    units = fp.units
+    whole = units.index[~units["divisible"].astype(bool)].astype(str)
+    values = [float(str(units.at[u, "project"]) in built and not set(fp.unit_parcels.get(u, [])) & seq_taken)
+              for u in whole]
+    start["farmland:build"] = xr.DataArray(values, coords=[pd.Index(list(whole), name="unit")])
+    split = sorted({str(v) for u, v in units["project"].items() if str(u) != str(v)})
+    if split:
+        start["farmland:project"] = xr.DataArray([float(v in built) for v in split],
+                                                 coords=[pd.Index(split, name="project")])
+    return start
+
+
+def linkage_net_wan_yuan(res: Any) -> float:
+    """The 挂钩 plan's objective without the shadow value of 节余 used in town (万元, discounted)."""
+    inp = res.plan.inputs
+    if res.plan.objective != "max_value":
+        return -float(res.objective)
+    use = res.flow("use").reindex(list(inp.years)).fillna(0.0)
+    value = inp.town_use_value_wan_per_mu.reindex(list(inp.years)).fillna(0.0)
+    delta = res.plan.discount().to_pandas().reindex(list(inp.years))
+    return float(res.objective) - float((delta * value * use).sum())
+
+
+def comparison(seq: dict[str, Any], seq_time_s: float, joint: JointResult, joint_time_s: float) -> pd.DataFrame:
+    """联合与顺序求解对比: the town's objective by part, status and gap of each mode, on the same land and limits."""
+    rows = []
+    seq_parts = {"reserve": float(seq["reserve"].objective)}
+    if "linkage" in seq:
+        seq_parts["linkage"] = linkage_net_wan_yuan(seq["linkage"])
+    if joint.plan.farmland is not None:
+        seq_parts["farmland"] = float(seq["farmland"].cost_wan_yuan) if "farmland" in seq else 0.0
+    gaps = [r.gap for r in seq.values() if getattr(r, "gap", None) is not None]
+    statuses = sorted({r.status.value for r in seq.values()})
+    for mode, parts, status, gap, bound, secs, res in (
+            ("顺序求解 sequential", seq_parts, "/".join(statuses), max(gaps) if gaps else None, None, seq_time_s, seq),
+            ("联合求解 joint", joint.parts, joint.outcome.status.value, joint.outcome.gap, joint.outcome.best_bound,
+             joint_time_s, joint.results())):
+        town = parts["reserve"] + parts.get("linkage", 0.0) - parts.get("farmland", 0.0)
+        k = res["reserve"].kpis()
+        rows.append({"求解方式": mode, "状态": status, "收储目标值(万元)": round(parts["reserve"], 1),
+                     "挂钩净收益(万元)": round(parts.get("linkage", 0.0), 1),
+                     "占补平衡成本(万元)": round(parts.get("farmland", 0.0), 1), "全镇目标值(万元)": round(town, 1),
+                     "全镇目标上界(万元)": None if bound is None else round(float(bound) + joint.constant, 1),
+                     "最大间隙(%)": None if gap is None else round(100 * float(gap), 2),
+                     "收储净现值(万元)": k["npv_wan_yuan"], "收储面积(亩)": k["acquired_mu"],
+                     "挂钩节余镇内使用(亩)": round(float(res["linkage"].flow("use").sum()), 2) if "linkage" in res
+                     else 0.0, "耗时(s)": round(secs, 1)})
+    return pd.DataFrame(rows)
+
+
+def solve_jointly(ctx: Any, records: dict[str, Any]) -> dict[str, Any]:
+    """Run the scenario's 挂钩, reserve and 占补平衡 plans as one model; return each model's result.
+
+    Solves them in sequence first on a copy of the land account (the start and the comparison), then
+    jointly; each model's share is accepted (checked and claimed) by its adapter and its record notes
+    the joint solve. The comparison table (联合与顺序求解对比) goes to the bundle's summary tables.
+    """
+    from landkit.scenario.context import ModelRecord
+    from landkit.scenario.registry import adapter
+
+    sc = ctx.scenario
+    group = [m for m in JOINT_MODELS if sc.enabled(m)]
+    t0 = time.perf_counter()
+    seq_ctx = dataclasses.replace(ctx, land=copy.deepcopy(ctx.land), results=dict(ctx.results), writer=None)
+    seq: dict[str, Any] = {}
+    for m in group:
+        res = adapter(m).solve(seq_ctx, ModelRecord(m))
+        if res is not None:
+            seq[m] = seq_ctx.results[m] = res
+    seq_time = time.perf_counter() - t0
+    seq_taken = set(seq_ctx.land.taken) - set(ctx.land.taken)
+
+    t1 = time.perf_counter()
+    plan = JointPlan.from_context(ctx)
+    options = [ctx.solve_options(m) for m in group]
+    limits = [o.get("time_limit_s") for o in options]
+    limit = None if any(v is None for v in limits) else float(sum(limits))
+    joint = plan.solve(time_limit_s=limit, mip_gap=float(ctx.solve_options("reserve").get("mip_gap", 0.005)),
+                       start=sequential_start(plan, seq, seq_taken))
+    joint_time = time.perf_counter() - t1
+    out = {}
+    for m, res in joint.results().items():
+        rec = records.setdefault(m, ModelRecord(m))
+        adapter(m).accept(ctx, res, rec)
+        rec.notes.append(f"decided jointly with {', '.join(group)} (solve: joint): {joint.outcome.summary()}")
+        rec.notes += plan.notes if m == "reserve" else []
+        out[m] = res
+    table = comparison(seq, seq_time, joint, joint_time)
+    ctx.joint_comparison = table
+    return out
