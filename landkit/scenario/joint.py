@@ -495,6 +495,9 @@ def _farmland_result(plan: JointPlan, outcome: Any, sol: dict[str, xr.DataArray]
     own = unscoped(sol, "farmland")
     share = own["share"].to_pandas().fillna(0.0)
     build = own["build"].to_pandas() if "build" in own else pd.Series(dtype=float)
+    if len(build):  # a whole unit not built gives nothing (a solver's 1e-8 share would cancel it whole)
+        off = build.index[build < 0.5]
+        share.loc[share.index.intersection(off)] = 0.0
     units, share, build, parcels = _merge_projects(fp.units, share, build, fp.unit_parcels)
     if "gg_share" in own:
         gg, gg_units = _linkage_units(own["gg_share"].to_pandas().fillna(0.0), linkage)
@@ -685,6 +688,8 @@ def solve_jointly(ctx: Any, records: dict[str, Any]) -> dict[str, Any]:
     joint = plan.solve(time_limit_s=limit, mip_gap=float(ctx.solve_options("reserve").get("mip_gap", 0.005)),
                        start=sequential_start(plan, seq, seq_taken))
     joint_time = time.perf_counter() - t1
+    if ctx.writer is not None:  # the one model of the three, written once (each model's record points to it)
+        ctx.writer.mps("joint", joint.outcome, ModelRecord("joint"))
     out = {}
     for m, res in joint.results().items():
         rec = records.setdefault(m, ModelRecord(m))

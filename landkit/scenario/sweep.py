@@ -373,6 +373,9 @@ def sweep(scenario: Scenario | str | os.PathLike[str], samples: int | None = Non
     outcome). In ``npv`` mode unmet demand is priced, not infeasible; it is reported separately
     (``shortfall_mu``, 需求缺口), not as a cash shortfall.
 
+    **Solve mode.** Each sample is the reserve plan solved in sequence after the models before it,
+    also when the scenario says ``solve: joint`` (``summary.json`` records ``solve_mode`` and says so).
+
     **Acquisition frequency** of a parcel is the share of samples with a plan (status ``optimal`` or
     ``feasible``) that acquire it. NPV quantiles are over the same samples. Each sample's status and
     gap are kept: a ``feasible`` sample stopped at the time limit with a larger gap than asked.
@@ -526,7 +529,10 @@ def write_sweep(result: SweepResult, out: str | os.PathLike[str], *, town: Any, 
                    "cash_shortfall_probability": result.shortfall_probability,
                    "npv_quantiles": {str(k): float(v) for k, v in result.npv_quantiles.items()},
                    "max_gap": float(samples["gap"].dropna().max()) if samples["gap"].notna().any() else None,
-                   "wall_s": result.wall_s, "median_sample_s": float(samples["wall_s"].median())}
+                   "wall_s": result.wall_s, "median_sample_s": float(samples["wall_s"].median()),
+                   "solve_mode": "sequential",
+                   **({"note": "the scenario says solve: joint; each sample is the sequential reserve plan"}
+                      if sc.solve == "joint" else {})}
         (tmp / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=2, default=str),
                                           encoding="utf-8")
         figs = {"收储频率图.png": _plot_frequency_map(result, town), "净现值分布.png": _plot_npv(result)}
