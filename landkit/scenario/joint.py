@@ -376,24 +376,39 @@ class JointPlan:
                                                            coords=[pidx])).drop_vars("project")
         m.add_constraints(own - of <= 0, name="farmland:project_part")
         taken = self._taken_elsewhere(terms, pidx, [self.farmland.unit_parcels[k][0] for k in pidx])
-        m.add_constraints(own + taken - of >= 0 if taken is not None else own - of >= 0, name="farmland:project_free")
+        if taken is None:
+            m.add_constraints(own - of >= 0, name="farmland:project_free")
+            return
+        have = pd.Index([str(v) for v in taken.indexes["part"]], name="part")
+        m.add_constraints(own.sel(part=list(have)) + taken.sel(part=list(have)) - of.sel(part=list(have)) >= 0,
+                          name="farmland:project_free")
+        rest = pidx.difference(have)
+        if len(rest):  # held by no other pool (not expected: every part is on a contested parcel)
+            m.add_constraints(own.sel(part=list(rest)) - of.sel(part=list(rest)) >= 0, name="farmland:project_alone")
 
     def _taken_elsewhere(self, terms: dict[str, Any], pidx: pd.Index, parcel_of: list[str]) -> Any:
-        """Over ``part``: the sum of the other pools' 0/1 on each part's parcel (None if no pool has any)."""
-        total = None
+        """Over ``part``: the sum of the other pools' 0/1 on each part's parcel (None if no pool has any).
+
+        Every part lies on a contested parcel, so some pool holds it; the terms of all pools are laid
+        end to end along ``pair`` and summed by part.
+        """
         where = pd.DataFrame({"part": list(pidx), "parcel": parcel_of})
+        picked, parts, offset = [], [], 0
         for name, (pool, expr) in self._pools(terms).items():
             if name == "project":
                 continue
             pairs = where.merge(pool, on="parcel")
             if pairs.empty:
                 continue
-            idx = pd.Index(range(len(pairs)), name="pair")
-            picked = expr.sel(key=xr.DataArray(pairs["key"].to_numpy(), coords=[idx])).drop_vars("key")
-            summed = picked.groupby(xr.DataArray(pairs["part"].to_numpy(), coords=[idx], name="part")).sum()
-            summed = summed.reindex(part=list(pidx))
-            total = summed if total is None else total + summed
-        return total
+            idx = pd.Index(range(offset, offset + len(pairs)), name="pair")
+            offset += len(pairs)
+            picked.append(expr.sel(key=xr.DataArray(pairs["key"].to_numpy(), coords=[idx])).drop_vars("key"))
+            parts += list(pairs["part"])
+        if not picked:
+            return None
+        stacked = linopy.merge(picked, dim="pair") if len(picked) > 1 else picked[0]
+        by_part = xr.DataArray(parts, coords=[pd.Index(range(offset), name="pair")], name="part")
+        return stacked.groupby(by_part).sum()
 
 
 def _site_parcels(linkage: Any) -> dict[str, list[str]]:
