@@ -130,6 +130,39 @@ def candidate_unit_parcels(town: object, *, exclude_parcels: Iterable[str] = (),
     return {uid: [str(b) for b in part.index] for uid, part in _project_parcels(town, params, exclude_parcels).items()}
 
 
+def project_parcels(town: object, *, exclude_parcels: Iterable[str] = (),
+                    params: Parameters | None = None) -> dict[str, pd.DataFrame]:
+    """The parcels (rows of ``town.parcels``) of each candidate project of :func:`candidate_units`, by 编号."""
+    params = params if params is not None else town.params  # type: ignore[attr-defined]
+    return _project_parcels(town, params, exclude_parcels)
+
+
+def project_unit(uid: str, part: pd.DataFrame, *, year: int, params: Parameters) -> SupplementUnit:
+    """The supplement unit of project ``uid`` (``垦造-<村>``, ``工矿复垦-<村>``, ``提质-<村>``) on the parcels ``part``.
+
+    Reclamation adds the parcels' area at ``farmland.reclaimed_grade`` and costs ``own_reclamation_cost``
+    (``mining_reclamation_cost`` for 工矿复垦) per 亩; 提质改造 raises each parcel ``upgrade_steps`` grades
+    (capacity gain parcel by parcel) at ``upgrade_cost_per_grade`` per 亩 and grade. Every figure is a sum
+    over the parcels, so a project on a subset of its parcels is the same sum over the subset.
+    """
+    f = "farmland."
+    kind, village = uid.split("-", 1)
+    area = float(part["area_mu"].sum())
+    if kind == "提质":
+        steps = int(params[f + "upgrade_steps"])
+        gain = (capacity_kg_per_mu(part["farmland_grade"].to_numpy() - steps, params)
+                - capacity_kg_per_mu(part["farmland_grade"].to_numpy(), params))
+        cost = area * steps * float(params[f + "upgrade_cost_per_grade"])
+        return SupplementUnit(uid, "upgrade", year, 0.0, float((part["area_mu"].to_numpy() * gain).sum()), 0.0,
+                              cost, False, float("nan"), f"{village} {len(part)} 图斑 {area:.0f} 亩, 提升 {steps} 等")
+    grade = int(params[f + "reclaimed_grade"])
+    cap = float(capacity_kg_per_mu(np.array([grade]), params)[0])
+    price = float(params[f + ("mining_reclamation_cost" if kind == "工矿复垦" else "own_reclamation_cost")])
+    unchecked = "" if "slope_deg_mean" in part else "; 坡度未核 (无DEM)"
+    return SupplementUnit(uid, "reclamation", year, area, area * cap, 0.0, area * price, False, float(grade),
+                          f"{village} {len(part)} 图斑, {kind} → {grade}等旱地{unchecked}")
+
+
 def candidate_units(
     town: object, *, base_year: int, markets: Sequence[tuple[str, int | None]] = DEFAULT_MARKETS,
     params: Parameters | None = None, exclude_parcels: Iterable[str] = (),
@@ -151,27 +184,10 @@ def candidate_units(
     """
     params = params if params is not None else town.params  # type: ignore[attr-defined]
     f = "farmland."
-    lead = int(params[f + "project_lead_years"])
-    year = int(base_year) + lead
+    year = int(base_year) + int(params[f + "project_lead_years"])
     units: list[SupplementUnit] = []
-    grade = int(params[f + "reclaimed_grade"])
-    cap = float(capacity_kg_per_mu(np.array([grade]), params)[0])
-    steps = int(params[f + "upgrade_steps"])
     for uid, part in _project_parcels(town, params, exclude_parcels).items():
-        kind, village = uid.split("-", 1)
-        area = float(part["area_mu"].sum())
-        if kind == "提质":
-            gain = (capacity_kg_per_mu(part["farmland_grade"].to_numpy() - steps, params)
-                    - capacity_kg_per_mu(part["farmland_grade"].to_numpy(), params))
-            cost = area * steps * float(params[f + "upgrade_cost_per_grade"])
-            units.append(SupplementUnit(uid, "upgrade", year, 0.0, float((part["area_mu"].to_numpy() * gain).sum()),
-                                        0.0, cost, False, float("nan"),
-                                        f"{village} {len(part)} 图斑 {area:.0f} 亩, 提升 {steps} 等"))
-        else:
-            price = float(params[f + ("mining_reclamation_cost" if kind == "工矿复垦" else "own_reclamation_cost")])
-            unchecked = "" if "slope_deg_mean" in part else "; 坡度未核 (无DEM)"
-            units.append(SupplementUnit(uid, "reclamation", year, area, area * cap, 0.0, area * price, False,
-                                        float(grade), f"{village} {len(part)} 图斑, {kind} → {grade}等旱地{unchecked}"))
+        units.append(project_unit(uid, part, year=year, params=params))
 
     max_mu = float(params[f + "indicator_max_mu"])
     ref = int(params[f + "shandong_reference_grade"])

@@ -255,13 +255,15 @@ class LinkagePlan:
         return m
 
     def define(self, m: Scope, *, value_town_use: bool = True,
-               extra_use: linopy.LinearExpression | None = None) -> LinkageTerms:
+               extra_use: Mapping[str, linopy.LinearExpression] | None = None) -> LinkageTerms:
         """Add the plan's variables and constraints to ``m``; return its objective and the decisions others link to.
 
         ``value_town_use=False`` leaves the shadow value :math:`v_t u_t` of 节余 used in town out of
         the objective: when the reserve plan is decided in the same model, that use is valued by
-        the reserve plan itself (it raises its 新增建设用地 quota). ``extra_use`` (亩 by year, e.g.
-        挂钩 reclamation cancelled as 占补平衡 supplement) is one more use of the accepted stock.
+        the reserve plan itself (it raises its 新增建设用地 quota). ``extra_use`` is one more use of the
+        accepted reclamation by year, e.g. what is cancelled as 占补平衡 supplement: ``"area"`` (亩) leaves the
+        stock, ``"paddy"`` (亩) and ``"capacity"`` (kg) leave what the plan's own 挂钩水田 and 挂钩产能
+        balances may count (the same reclaimed land is not counted twice).
         """
         inp = self.inputs
         p, st = inp.plots, inp.sites
@@ -315,8 +317,13 @@ class LinkagePlan:
         build_paddy = (a_h * scol("paddy_share") * h).sum("site")
         build_cap = (a_h * scol("capacity_kg_per_mu") * h).sum("site")
         m.add_constraints(borrow + direct - build == 0, name="build")
+        extra = dict(extra_use or {})
+        if "paddy" in extra:
+            rec_paddy = rec_paddy - extra["paddy"]
+        if "capacity" in extra:
+            rec_cap = rec_cap - extra["capacity"]
         taken = rec - repay - direct - use - sell
-        stock = (taken - extra_use if extra_use is not None else taken).cumsum("year")
+        stock = (taken - extra["area"] if "area" in extra else taken).cumsum("year")
         m.add_constraints(stock >= 0, name="stock")
         outstanding = (borrow - repay).cumsum("year")
         m.add_constraints(outstanding >= 0, name="outstanding")

@@ -116,7 +116,7 @@ class Writer:
     def __init__(self, root: Path, dpi: int, *, estimated: Iterable[str] = ()) -> None:
         self.root, self.dpi = root, dpi
         self.estimated = frozenset(estimated)  # input columns the town estimated: their figures are marked （估）
-        self._exported: dict[int, str] = {}  # id of a linopy model written → its file
+        self._exported: dict[int, tuple[Any, str]] = {}  # id of a linopy model written → (the model, its file)
         for sub in ("tables", "figures", "models"):
             (root / sub).mkdir()
         self.tables: dict[str, list[tuple[str, pd.DataFrame]]] = {}
@@ -148,13 +148,13 @@ class Writer:
         from landkit.optimize import export_model
 
         done = self._exported.get(id(outcome.model))
-        if done is not None:  # one model solved several models' parts (a joint solve): written once
-            record.mps = done
+        if done is not None and done[0] is outcome.model:  # one model held several models' parts: written once
+            record.mps = done[1]
             return
         rel = f"models/{model}.mps"
         export_model(outcome.model, self.root / rel)
         record.mps = rel
-        self._exported[id(outcome.model)] = rel
+        self._exported[id(outcome.model)] = (outcome.model, rel)  # kept alive, so its id is not reused
 
 
 @dataclass

@@ -50,6 +50,7 @@ import pandas as pd
 import xarray as xr
 
 from landkit._errors import Problem, ValidationError
+from landkit.glossary import status_text
 from landkit.optimize import Scope, solve, unscoped
 
 #: The models a joint solve decides together, in the order they run in sequence.
@@ -83,6 +84,8 @@ class FarmlandPart:
         Reserve plan year → its balancing unit.
     fixed : list of DataFrame
         Occupations of the models run before (the corridor's), in the ledger's form: fixed demand.
+    reserve_linked : bool
+        The reserve plan's farmland enters the ledger (``reserve.occupations -> farmland.ledger``).
     """
 
     groups: pd.DataFrame
@@ -92,6 +95,7 @@ class FarmlandPart:
     linkage_units: bool
     reserve_group: pd.Series
     fixed: list[pd.DataFrame]
+    reserve_linked: bool = True
 
     def fixed_demand(self) -> pd.DataFrame:
         """The fixed occupations' area, capacity and paddy by balancing unit (0 where none)."""
@@ -110,44 +114,85 @@ def _groups(years: list[int], fixed: list[pd.DataFrame], regime: str, params: An
     """
     from landkit.farmland.ledger import occupation_table
 
-    probe = pd.DataFrame({"source": "reserve", "id": [f"year {y}" for y in years], "year": years, "area_mu": 1.0,
-                          "capacity_kg": 0.0, "paddy_mu": 0.0})
-    rows = [occupation_table(probe, params, regime), *fixed]
+    rows = list(fixed)
+    reserve_group = pd.Series(dtype=str)
+    if years:
+        probe = pd.DataFrame({"source": "reserve", "id": [f"year {y}" for y in years], "year": years,
+                              "area_mu": 1.0, "capacity_kg": 0.0, "paddy_mu": 0.0})
+        table = occupation_table(probe, params, regime)
+        reserve_group = pd.Series(table["group"].to_numpy(), index=years)
+        rows.append(table)
     occ = pd.concat(rows, ignore_index=True)
     g = occ.groupby("group", sort=True).agg(year=("year", "min"), regime=("regime", "first"))
     g["credit_year"] = np.where(g["regime"] == "annual", g["year"] - 1, g["year"]).astype(int)
-    reserve_group = pd.Series(rows[0]["group"].to_numpy(), index=years)
     return g[["year", "credit_year", "regime"]], reserve_group
 
 
-def _split_projects(units: pd.DataFrame, unit_parcels: dict[str, list[str]], contested: set[str],
-                    area_mu: pd.Series) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+def _split_projects(units: pd.DataFrame, project_parcels: dict[str, pd.DataFrame], contested: set[str],
+                    unit_of: Any) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """Projects whose parcels another pool may take, split into the rest and one part per such parcel.
 
-    Every row gets ``project`` (the project it belongs to). Reclamation adds area, capacity and cost
-    in proportion to area; an upgrade adds capacity and cost, split here by area too (its parcels'
-    gains are not known apart).
+    Every row gets ``project`` (the project it belongs to). Each part is the project's unit on its own
+    parcels (``unit_of(uid, parcels)``, :func:`landkit.farmland.candidates.project_unit`): every figure
+    of a project is a sum over its parcels, so the parts built add up to the project on those parcels.
     """
+    from dataclasses import asdict
+
     rows, parcels = [], {}
     units = units.assign(project=units.index.astype(str))
     for uid, u in units.iterrows():
-        members = unit_parcels.get(str(uid), [])
+        part = project_parcels.get(str(uid))
+        members = [] if part is None else [str(b) for b in part.index]
         own = [p for p in members if p in contested]
+        parcels[str(uid)] = members
         if not own:
             rows.append(u)
-            parcels[str(uid)] = members
             continue
-        total = float(area_mu.reindex(members).sum()) or 1.0
         rest = [p for p in members if p not in contested]
-        for key, part_parcels in ([(str(uid), rest)] if rest else []) + [(f"{uid}{_SUB}{p}", [p]) for p in own]:
-            share = float(area_mu.reindex(part_parcels).sum()) / total
-            part = u.copy()
-            for col in ("area_mu", "capacity_kg", "paddy_mu", "cost_wan_yuan"):
-                part[col] = float(u[col]) * share
-            part.name = key
-            rows.append(part)
-            parcels[key] = part_parcels
+        ids = part.index.astype(str)
+        del parcels[str(uid)]
+        for key, chosen in ([(str(uid), rest)] if rest else []) + [(f"{uid}{_SUB}{p}", [p]) for p in own]:
+            made = pd.Series(asdict(unit_of(str(uid), part[ids.isin(chosen)])))
+            row = u.copy()
+            for col in ("year", "area_mu", "capacity_kg", "paddy_mu", "cost_wan_yuan", "note"):
+                row[col] = made[col]
+            row.name = key
+            rows.append(row)
+            parcels[key] = chosen
     return pd.DataFrame(rows), parcels
+
+
+def _farmland_part(ctx: Any, reserve: Any, linkage: Any, reserve_linked: bool,
+                   fixed_from: list[str]) -> FarmlandPart:
+    """The balance's data as the farmland adapter would set it up: regime, base year, units on the free land."""
+    from landkit.farmland.candidates import candidate_units, project_parcels, project_unit
+    from landkit.farmland.ledger import occupation_table, unit_table
+    from landkit.farmland.prices import regime_for
+
+    sc, town = ctx.scenario, ctx.town
+    o = ctx.options("farmland")
+    regime = o.get("regime") or sc.policy.get("farmland_regime", "auto")
+    if regime == "auto" and sc.policy.get("date"):
+        regime = regime_for(sc.policy["date"], town.params)
+    years = list(reserve.inputs.years)
+    fixed = [occupation_table(ctx.results[m].occupations(), town.params, regime) for m in fixed_from
+             if len(ctx.results[m].occupations())]
+    first = min([years[0]] + [int(f["year"].min()) for f in fixed]) if reserve_linked else (
+        min(int(f["year"].min()) for f in fixed) if fixed else years[0])
+    base_year = int(o.get("base_year", first))
+    taken = sorted(ctx.land.taken)
+    units = unit_table(candidate_units(town, base_year=base_year, exclude_parcels=taken))
+    contested = set(reserve.inputs.parcels.index.astype(str))
+    if linkage is not None:
+        contested |= set(linkage.inputs.plots.index.astype(str))
+        contested |= {p for ps in _site_parcels(linkage).values() for p in ps}
+    year = base_year + int(town.params["farmland.project_lead_years"])
+    units, parcels = _split_projects(units, project_parcels(town, exclude_parcels=taken), contested,
+                                     lambda uid, part: project_unit(uid, part, year=year, params=town.params))
+    groups, reserve_group = _groups(years if reserve_linked else [], fixed, regime, town.params)
+    return FarmlandPart(groups, units, parcels, regime,
+                        linkage is not None and ctx.linked("linkage.supplement_units -> farmland.units"),
+                        reserve_group, fixed, reserve_linked)
 
 
 # --------------------------------------------------------------------------- the plan
@@ -163,12 +208,12 @@ class JointPlan:
     farmland: FarmlandPart | None
     town: Any
     notes: list[str] = field(default_factory=list)
+    #: ``linkage.surplus -> reserve.quota``: the 节余 used in town adds to the reserve's quota (and is valued by it).
+    quota_linked: bool = True
 
     @classmethod
     def from_context(cls, ctx: Any) -> JointPlan:
         """The scenario's three models on the land still free (parks and corridor run before)."""
-        from landkit.farmland.candidates import candidate_unit_parcels, candidate_units
-        from landkit.farmland.ledger import occupation_table, unit_table
         from landkit.quota.adapter import plan_from_scenario as linkage_plan
         from landkit.reserve.adapter import plan_from_scenario as reserve_plan
 
@@ -180,26 +225,12 @@ class JointPlan:
         reserve, notes = reserve_plan(ctx)
         linkage = linkage_plan(ctx) if sc.enabled("linkage") else None
         farmland = None
-        if sc.enabled("farmland") and ctx.linked("reserve.occupations -> farmland.ledger"):
-            o = ctx.options("farmland")
-            regime = o.get("regime") or sc.policy.get("farmland_regime", "auto")
-            years = list(reserve.inputs.years)
-            base_year = int(o.get("base_year", years[0]))
-            taken = sorted(ctx.land.taken)
-            units = unit_table(candidate_units(town, base_year=base_year, exclude_parcels=taken))
-            parcels = candidate_unit_parcels(town, exclude_parcels=taken)
-            contested = set(reserve.inputs.parcels.index.astype(str))
-            if linkage is not None:
-                contested |= set(linkage.inputs.plots.index.astype(str))
-                contested |= {p for ps in _site_parcels(linkage).values() for p in ps}
-            area = town.parcels["area_mu"].astype(float).set_axis(town.parcels.index.astype(str))
-            units, parcels = _split_projects(units, parcels, contested, area)
-            fixed = [occupation_table(r.occupations(), town.params, regime) for m, r in ctx.results.items()
-                     if ctx.linked(f"{m}.occupations -> farmland.ledger") and len(r.occupations())]
-            groups, reserve_group = _groups(years, fixed, regime, town.params)
-            farmland = FarmlandPart(groups, units, parcels, regime,
-                                    linkage is not None and ctx.linked("linkage.supplement_units -> farmland.units"),
-                                    reserve_group, fixed)
+        fixed_from = [m for m in ctx.results if ctx.linked(f"{m}.occupations -> farmland.ledger")]
+        reserve_linked = ctx.linked("reserve.occupations -> farmland.ledger")
+        if sc.enabled("farmland") and (reserve_linked or fixed_from):
+            farmland = _farmland_part(ctx, reserve, linkage, reserve_linked, fixed_from)
+        return cls(reserve, linkage, farmland, town, notes,
+                   quota_linked=linkage is not None and ctx.linked("linkage.surplus -> reserve.quota"))
         return cls(reserve, linkage, farmland, town, notes)
 
     # ------------------------------------------------------------------ build
@@ -212,25 +243,20 @@ class JointPlan:
         lk, fp = self.linkage, self.farmland
         gg = terms["gg_share"] = self._gg_share(m)
         if lk is not None:
-            extra_use = None
-            if gg is not None:  # reclamation cancelled as supplement leaves the stock in the group's credit year
-                reclaim = xr.DataArray(lk.inputs.plots.loc[list(gg.indexes["unit"]), "reclaim_mu"]
-                                       .to_numpy(dtype=float), coords=[gg.indexes["unit"]])
-                credit = fp.groups["credit_year"].clip(lower=lk.inputs.years[0]).to_numpy()
-                at = xr.DataArray(np.equal.outer(credit, np.asarray(lk.inputs.years)).astype(float),
-                                  coords=[gg.indexes["group"], pd.Index(list(lk.inputs.years), name="year")])
-                extra_use = ((reclaim * gg).sum("unit") * at).sum("group")
-            terms["linkage"] = lk.define(Scope(m, "linkage"), value_town_use=False, extra_use=extra_use)
+            terms["linkage"] = lk.define(Scope(m, "linkage"), value_town_use=not self.quota_linked,
+                                         extra_use=self._gg_use(gg))
             if gg is not None:
                 self._gg_rules(m, terms)
-        terms["reserve"] = self.reserve.define(Scope(m, "reserve"), extra_quota=self._used_in_town(terms))
+        terms["reserve"] = self.reserve.define(Scope(m, "reserve"),
+                                               extra_quota=self._used_in_town(terms) if self.quota_linked else None)
         if fp is not None:
             terms["farmland"] = define_balance(Scope(m, "farmland"), **self._balance_inputs(m, terms))
             self._whole_projects(m, terms)
         self._one_fate(m, terms)
         objective = terms["reserve"].objective
-        if lk is not None:
-            objective = objective + terms["linkage"].objective
+        if lk is not None:  # the 挂钩 plan's value (its cost, negated, when it minimises cost)
+            lt = terms["linkage"]
+            objective = objective + (lt.objective if lt.sense == "max" else -1.0 * lt.objective)
         if fp is not None:
             objective = objective - terms["farmland"].cost
         constant = terms["reserve"].constant
@@ -250,8 +276,8 @@ class JointPlan:
         fixed = fp.fixed_demand()
         demand = {}
         for dim, col in _DIMS.items():
-            coef = xr.DataArray(p[col].to_numpy(dtype=float), coords=[rt.parcels])
             const = xr.DataArray(fixed[_FIXED[dim]].reindex(gidx).to_numpy(dtype=float), coords=[gidx])
+            coef = xr.DataArray(p[col].to_numpy(dtype=float) * float(fp.reserve_linked), coords=[rt.parcels])
             demand[dim] = ((coef * rt.x).sum("parcel") * pick).sum("year") + const
         units = fp.units
         elig = xr.DataArray((units["year"].to_numpy()[:, None] <= fp.groups["credit_year"].to_numpy()[None, :])
@@ -262,6 +288,29 @@ class JointPlan:
             plots = self.linkage.inputs.plots.loc[list(gg.indexes["unit"])]
             out["extra_supply"] = {dim: (xr.DataArray(plots[col].to_numpy(dtype=float), coords=[gg.indexes["unit"]])
                                          * gg).sum("unit") for dim, col in _GG_COLUMNS.items()}
+        return out
+
+    def _gg_credit(self) -> np.ndarray:
+        """Each group's credit year within the 挂钩 plan's years (reclamation is accepted within them)."""
+        ly = self.linkage.inputs.years
+        return self.farmland.groups["credit_year"].clip(lower=ly[0], upper=ly[-1]).to_numpy()
+
+    def _gg_use(self, gg: Any) -> dict[str, Any] | None:
+        """What the 挂钩 plots cancelled as supplement take from the 挂钩 plan, by year: area, paddy, capacity.
+
+        A cancellation against a group leaves the stock in the group's credit year (the 挂钩 plan's last
+        year for a group credited after it).
+        """
+        if gg is None:
+            return None
+        lk = self.linkage
+        plots = lk.inputs.plots.loc[list(gg.indexes["unit"])]
+        at = xr.DataArray(np.equal.outer(self._gg_credit(), np.asarray(lk.inputs.years)).astype(float),
+                          coords=[gg.indexes["group"], pd.Index(list(lk.inputs.years), name="year")])
+        out = {}
+        for key, col in (("area", "reclaim_mu"), ("paddy", "paddy_mu"), ("capacity", "capacity_kg")):
+            amount = xr.DataArray(plots[col].to_numpy(dtype=float), coords=[gg.indexes["unit"]])
+            out[key] = ((amount * gg).sum("unit") * at).sum("group")
         return out
 
     def _used_in_town(self, terms: dict[str, Any]) -> Any:
@@ -288,14 +337,14 @@ class JointPlan:
 
     def _gg_rules(self, m: linopy.Model, terms: dict[str, Any]) -> None:
         """``gg_once``: a plot's reclamation is cancelled once at most; ``gg_in_time``: only when accepted by
-        the group's credit year (demolished the reclamation lag before)."""
-        gg, lt, fp = terms["gg_share"], terms["linkage"], self.farmland
+        the group's credit year (demolished the reclamation lag before) and within the 挂钩 plan."""
+        gg, lt = terms["gg_share"], terms["linkage"]
         ids = list(gg.indexes["unit"])
         years = np.asarray(lt.years)
         gidx = gg.indexes["group"]
         lag = self.linkage.inputs.reclamation_lag_years
-        by = xr.DataArray((years[:, None] <= fp.groups["credit_year"].to_numpy()[None, :] - lag).astype(float),
-                          coords=[lt.years, gidx])
+        by = xr.DataArray((years[:, None] <= self._gg_credit()[None, :] - lag).astype(float),
+                          coords=[lt.years, gidx])  # accepted by the credit year and within the 挂钩 plan
         demolished = lt.x.sel(unit=ids)
         m.add_constraints(gg.sum("group") - demolished.sum("year") <= 0, name="farmland:gg_once")
         m.add_constraints(gg - (demolished * by).sum("year") <= 0, name="farmland:gg_in_time")
@@ -462,10 +511,13 @@ class JointResult:
         self.linkage = None
         use = pd.Series(0.0, index=list(plan.reserve.inputs.years))
         if plan.linkage is not None:
-            self.parts["linkage"] = _value(terms["linkage"].objective)
+            lt = terms["linkage"]
+            self.parts["linkage"] = _value(lt.objective) * (1.0 if lt.sense == "max" else -1.0)
             self.linkage = LinkageResult(plan.linkage, _part(outcome, unscoped(sol, "linkage"),
-                                                             self.parts["linkage"], note))
+                                                             _value(lt.objective), note))
             use = use.add(self.linkage.flow("use"), fill_value=0.0).reindex(use.index).fillna(0.0)
+        if not plan.quota_linked:
+            use[:] = 0.0
         quota = plan.reserve.inputs.quota_mu.add(use.round(6), fill_value=0.0)
         reserve_plan = plan.reserve.with_inputs(quota_mu=quota)
         self.reserve = ReserveResult(reserve_plan, _part(outcome, unscoped(sol, "reserve"), self.parts["reserve"],
@@ -478,7 +530,7 @@ class JointResult:
     @property
     def town_value_wan_yuan(self) -> float:
         """The town's objective: reserve + 挂钩 − 占补平衡 (万元)."""
-        return self.parts["reserve"] + self.parts.get("linkage", 0.0) - self.parts.get("farmland", 0.0)
+        return town_value(self.parts)
 
     def results(self) -> dict[str, Any]:
         """Model name → its result (models that gave none left out)."""
@@ -501,12 +553,12 @@ def _farmland_result(plan: JointPlan, outcome: Any, sol: dict[str, xr.DataArray]
     from landkit.farmland.result import FarmlandResult
 
     fp = plan.farmland
-    occ = reserve.occupations()
-    if occ.empty:
+    occ = reserve.occupations() if fp.reserve_linked else pd.DataFrame()
+    if occ.empty and not fp.fixed:
         return None
-    ledger = FarmlandLedger(plan.town.params, regime=fp.regime).occupy(occ)
-    for fixed in fp.fixed:
-        ledger.occupy(fixed)
+    ledger = FarmlandLedger(plan.town.params, regime=fp.regime)
+    for taken in ([occ] if len(occ) else []) + list(fp.fixed):
+        ledger.occupy(taken)
     own = unscoped(sol, "farmland")
     share = own["share"].to_pandas().fillna(0.0)
     build = own["build"].to_pandas() if "build" in own else pd.Series(dtype=float)
@@ -572,10 +624,12 @@ def _merge_projects(units: pd.DataFrame, share: pd.DataFrame, build: pd.Series,
 
 def _linkage_units(gg: pd.DataFrame, linkage: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
     """挂钩 plots cancelled: shares of unit ``GG-<plot>`` (its area = what was cancelled) and the units."""
+    plots = linkage.plots
+    accepted = plots.index[plots["year_accepted"].notna()].astype(str)
     total = gg.sum(axis=1)
-    gg = gg[total > 1e-9]
-    total = total[total > 1e-9]
-    plots = linkage.plots.loc[gg.index]
+    keep = (total > 1e-6) & gg.index.astype(str).isin(accepted)  # a solver's 1e-8 on a plot not demolished is 0
+    gg, total = gg[keep], total[keep]
+    plots = plots.loc[gg.index]
     units = pd.DataFrame({
         "source": "linkage_surplus", "year": plots["year_accepted"].astype(int).to_numpy(),
         "area_mu": plots["reclaim_mu"].to_numpy(dtype=float) * total.to_numpy(),
@@ -646,26 +700,42 @@ def linkage_net_wan_yuan(res: Any) -> float:
     return float(res.objective) - float((delta * value * use).sum())
 
 
-def comparison(seq: dict[str, Any], seq_time_s: float, joint: JointResult, joint_time_s: float) -> pd.DataFrame:
+def sequential_parts(seq: dict[str, Any], plan: JointPlan) -> dict[str, float]:
+    """The sequential plan's figures on the joint objective's terms (万元): reserve, 挂钩 net, 占补平衡 cost."""
+    parts = {"reserve": float(seq["reserve"].objective)}
+    if "linkage" in seq:
+        parts["linkage"] = linkage_net_wan_yuan(seq["linkage"]) if plan.quota_linked else (
+            float(seq["linkage"].objective) if seq["linkage"].plan.objective == "max_value"
+            else -float(seq["linkage"].objective))
+    if plan.farmland is not None:
+        parts["farmland"] = float(seq["farmland"].cost_wan_yuan) if "farmland" in seq else 0.0
+    return parts
+
+
+def town_value(parts: dict[str, float]) -> float:
+    """The town's objective from its parts: reserve + 挂钩 − 占补平衡 (万元)."""
+    return parts["reserve"] + parts.get("linkage", 0.0) - parts.get("farmland", 0.0)
+
+
+def comparison(seq: dict[str, Any], seq_time_s: float, joint: JointResult, joint_time_s: float, *,
+               published: str = "joint") -> pd.DataFrame:
     """联合与顺序求解对比: the town's objective by part, status and gap of each mode, on the same land and limits."""
     rows = []
-    seq_parts = {"reserve": float(seq["reserve"].objective)}
-    if "linkage" in seq:
-        seq_parts["linkage"] = linkage_net_wan_yuan(seq["linkage"])
-    if joint.plan.farmland is not None:
-        seq_parts["farmland"] = float(seq["farmland"].cost_wan_yuan) if "farmland" in seq else 0.0
-    gaps = [r.gap for r in seq.values() if getattr(r, "gap", None) is not None]
-    statuses = sorted({r.status.value for r in seq.values()})
+    gaps = [r.outcome.gap for r in seq.values() if r.outcome.gap is not None]
+    seq_status = "、".join(sorted({status_text(r.status.value, r.outcome.gap) for r in seq.values()}))
     for mode, parts, status, gap, bound, secs, res in (
-            ("顺序求解 sequential", seq_parts, "/".join(statuses), max(gaps) if gaps else None, None, seq_time_s, seq),
-            ("联合求解 joint", joint.parts, joint.outcome.status.value, joint.outcome.gap, joint.outcome.best_bound,
-             joint_time_s, joint.results())):
-        town = parts["reserve"] + parts.get("linkage", 0.0) - parts.get("farmland", 0.0)
+            ("sequential", sequential_parts(seq, joint.plan), seq_status, max(gaps) if gaps else None,
+             None, seq_time_s, seq),
+            ("joint", joint.parts, status_text(joint.outcome.status.value, joint.outcome.gap), joint.outcome.gap,
+             joint.outcome.best_bound, joint_time_s, joint.results())):
         k = res["reserve"].kpis()
-        rows.append({"求解方式": mode, "状态": status, "收储目标值(万元)": round(parts["reserve"], 1),
+        rows.append({"求解方式": {"sequential": "顺序求解", "joint": "联合求解"}[mode], "状态": status,
+                     "采用": "是" if mode == published else "否",
+                     "收储目标值(万元)": round(parts["reserve"], 1),
                      "挂钩净收益(万元)": round(parts.get("linkage", 0.0), 1),
-                     "占补平衡成本(万元)": round(parts.get("farmland", 0.0), 1), "全镇目标值(万元)": round(town, 1),
-                     "全镇目标上界(万元)": None if bound is None else round(float(bound) + joint.constant, 1),
+                     "占补平衡成本(万元)": round(parts.get("farmland", 0.0), 1),
+                     "全镇目标值(万元)": round(town_value(parts), 1),
+                     "全镇目标上界(万元)": None if bound is None else round(float(bound), 1),
                      "最大间隙(%)": None if gap is None else round(100 * float(gap), 2),
                      "收储净现值(万元)": k["npv_wan_yuan"], "收储面积(亩)": k["acquired_mu"],
                      "挂钩节余镇内使用(亩)": round(float(res["linkage"].flow("use").sum()), 2) if "linkage" in res
@@ -688,12 +758,16 @@ def solve_jointly(ctx: Any, records: dict[str, Any]) -> dict[str, Any]:
     t0 = time.perf_counter()
     seq_ctx = dataclasses.replace(ctx, land=copy.deepcopy(ctx.land), results=dict(ctx.results), writer=None)
     seq: dict[str, Any] = {}
+    seq_taken: set[str] = set()
     for m in group:
+        if m == "farmland":  # the parcels the 挂钩 and reserve plans took (the balance's own come after)
+            seq_taken = set(seq_ctx.land.taken) - set(ctx.land.taken)
         res = adapter(m).solve(seq_ctx, ModelRecord(m))
         if res is not None:
             seq[m] = seq_ctx.results[m] = res
     seq_time = time.perf_counter() - t0
-    seq_taken = set(seq_ctx.land.taken) - set(ctx.land.taken)
+    if "farmland" not in group:
+        seq_taken = set(seq_ctx.land.taken) - set(ctx.land.taken)
 
     t1 = time.perf_counter()
     plan = JointPlan.from_context(ctx)
@@ -703,15 +777,21 @@ def solve_jointly(ctx: Any, records: dict[str, Any]) -> dict[str, Any]:
     joint = plan.solve(time_limit_s=limit, mip_gap=float(ctx.solve_options("reserve").get("mip_gap", 0.005)),
                        start=sequential_start(plan, seq, seq_taken))
     joint_time = time.perf_counter() - t1
-    if ctx.writer is not None:  # the one model of the three, written once (each model's record points to it)
+    seq_value = town_value(sequential_parts(seq, plan))
+    use_joint = joint.town_value_wan_yuan >= seq_value - 1e-6 * max(1.0, abs(seq_value))
+    if use_joint and ctx.writer is not None:  # the one model of the three, written once (records point to it)
         ctx.writer.mps("joint", joint.outcome, ModelRecord("joint"))
+    chosen = joint.results() if use_joint else seq
     out = {}
-    for m, res in joint.results().items():
+    for m, res in chosen.items():
         rec = records.setdefault(m, ModelRecord(m))
         adapter(m).accept(ctx, res, rec)
-        rec.notes.append(f"decided jointly with {', '.join(group)} (solve: joint): {joint.outcome.summary()}")
-        rec.notes += plan.notes if m == "reserve" else []
+        rec.notes.append(f"decided jointly with {', '.join(group)} (solve: joint): {joint.outcome.summary()}"
+                         if use_joint else
+                         f"solve: joint ended below the sequential plan ({joint.town_value_wan_yuan:,.1f} against "
+                         f"{seq_value:,.1f} 万元; {joint.outcome.summary()}): the sequential plan is published")
+        rec.notes += plan.notes if m == "reserve" and use_joint else []
         out[m] = res
-    table = comparison(seq, seq_time, joint, joint_time)
-    ctx.joint_comparison = table
+    ctx.joint_comparison = comparison(seq, seq_time, joint, joint_time, published="joint" if use_joint
+                                      else "sequential")
     return out
