@@ -31,16 +31,34 @@ def _unit(uid: str, area: float, cost: float, *, year: int = 2019, divisible: bo
 
 # --------------------------------------------------------------------------- hand cases
 def test_split_project_into_rest_and_contested_parts():
-    units = pd.DataFrame([_unit("垦造-甲村", 30.0, 120.0, note="甲村 3 图斑, 垦造 → 11等旱地")]).set_index("id")
-    area = pd.Series({"a": 10.0, "b": 5.0, "c": 15.0})
-    split, parcels = _split_projects(units, {"垦造-甲村": ["a", "b", "c"]}, {"b"}, area)
-    # the rest (a, c: 25 of 30 亩) keeps the project's id; b is a part of its own, 5/30 of everything
+    from landkit.farmland.candidates import project_unit
+    from landkit.farmland.ledger import unit_table
+
+    params = Parameters.load()
+    part = pd.DataFrame({"area_mu": [10.0, 5.0, 15.0], "slope_deg_mean": 2.0}, index=["a", "b", "c"])
+    whole = project_unit("垦造-甲村", part, year=2020, params=params)
+    units = unit_table([whole])
+
+    def unit_of(uid, parcels):
+        return project_unit(uid, parcels, year=2020, params=params)
+
+    split, parcels = _split_projects(units, {"垦造-甲村": part}, {"b"}, unit_of)
+    # the rest (a, c: 25 of 30 亩) keeps the project's id; b is a part of its own: 5 亩 at the project's rates
     assert list(split.index) == ["垦造-甲村", "垦造-甲村/b"]
     assert split.loc["垦造-甲村", "area_mu"] == pytest.approx(25.0)
-    assert split.loc["垦造-甲村/b", "cost_wan_yuan"] == pytest.approx(20.0)
-    assert split.loc["垦造-甲村/b", "capacity_kg"] == pytest.approx(5000.0)
+    assert split.loc["垦造-甲村/b", "cost_wan_yuan"] == pytest.approx(whole.cost_wan_yuan / 6)
+    assert split.loc["垦造-甲村/b", "capacity_kg"] == pytest.approx(whole.capacity_kg / 6)
+    assert split.loc["垦造-甲村", "note"].startswith("甲村 2 图斑")
     assert set(split["project"]) == {"垦造-甲村"}
     assert parcels == {"垦造-甲村": ["a", "c"], "垦造-甲村/b": ["b"]}
+    # 提质: each part's capacity gain is its own parcels' (grade by grade), not a share of the area
+    grades = pd.DataFrame({"area_mu": [10.0, 10.0], "farmland_grade": [14.0, 8.0]}, index=["u", "v"])
+    up = unit_table([project_unit("提质-甲村", grades, year=2020, params=params)])
+    split, _ = _split_projects(up, {"提质-甲村": grades}, {"v"}, unit_of)
+    alone = project_unit("提质-甲村", grades.loc[["v"]], year=2020, params=params)
+    assert split.loc["提质-甲村/v", "capacity_kg"] == pytest.approx(alone.capacity_kg)
+    assert split["capacity_kg"].sum() == pytest.approx(up["capacity_kg"].sum())
+    assert split.loc["提质-甲村/v", "capacity_kg"] != pytest.approx(up["capacity_kg"].sum() / 2)
 
 
 def test_merge_projects_gives_each_balance_what_the_parts_gave():
@@ -235,3 +253,28 @@ def test_solve_mode_is_checked():
 
     with pytest.raises(ValidationError, match="solve"):
         load_scenario("data/tanyi/scenarios/baseline.yaml").with_changes(solve="together")
+
+
+def test_a_joint_plan_below_the_sequential_one_is_not_published(tmp_path, monkeypatch):
+    # a joint solve stopped short (here: made to look worse) publishes the sequential plan and says so
+    import yaml
+
+    import landkit.scenario.joint as joint
+    from landkit.sample import write_synthetic
+
+    source = write_synthetic(tmp_path / "town", 800, seed=3, dem=True)
+    tree = {"name": "小镇", "data": {"source": str(source), "dem": str(next((tmp_path / "town").glob("*.tif")))},
+            "solve": "joint", "solver": {"time_limit_s": 20, "mip_gap": 0.01},
+            "models": {"reserve": {"enabled": True, "budget_wan_yuan": 2000},
+                       "farmland": {"enabled": True}},
+            "links": ["reserve.occupations -> farmland.ledger"]}
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml.safe_dump(tree, allow_unicode=True), encoding="utf-8")
+    real = joint.sequential_parts
+    monkeypatch.setattr(joint, "sequential_parts", lambda seq, plan: {**real(seq, plan), "reserve": 1e9})
+    run = run_scenario(path, tmp_path / "bundle", progress=False, report=False)
+    t = pd.read_csv(run.path / "tables" / "联合与顺序求解对比.csv", encoding="utf-8-sig")
+    assert list(t["采用"]) == ["是", "否"]
+    assert any("the sequential plan is published" in n for n in run.records["reserve"].notes)
+    assert not (run.path / "models" / "joint.mps").exists()
+    assert (run.path / "models" / "reserve.mps").exists()
