@@ -23,7 +23,8 @@ def _bundle(name, npv, *, kind="alternative", matrix=None, park=0.0, corridor=0.
 def test_the_bundled_scenarios_say_what_they_are():
     sc = {p.stem: load_scenario(p) for p in bundled_scenarios()}
     assert {k for k, s in sc.items() if s.kind == "assumption"} == {"funds_plus50", "prices_minus20"}
-    assert {k for k, s in sc.items() if s.kind == "alternative"} == {"baseline", "corridor_b", "park_a", "park_b"}
+    assert {k for k, s in sc.items() if s.kind == "alternative"} == {"baseline", "corridor_b", "park_a", "park_b",
+                                                                    "people_link"}
     both = compose(sc["park_a"], sc["funds_plus50"])
     assert both.name == "park_a__funds_plus50"
     assert both.matrix["alternative"] == "park_a" and both.matrix["assumption"] == "funds_plus50"

@@ -28,6 +28,7 @@ OPTIONS: dict[str, Check] = {
     "lock_in": IDS,
     "lock_out": IDS,
     "compactness_wan_yuan_per_km": (NON_NEGATIVE[0], "a number ≥ 0 (万元 per km)"),
+    "people_link": BOOL,
 }
 
 
@@ -44,7 +45,7 @@ def plan_from_scenario(ctx: RunContext, *, budget: Any = None, price_change: flo
     budget = o.get("budget_wan_yuan") if budget is None else budget
     if isinstance(budget, dict):
         budget = {int(k): float(v) for k, v in budget.items()}
-    kw: dict[str, Any] = {k: o[k] for k in ("use_bonds", "use_company", "lock_in", "lock_out") if k in o}
+    kw: dict[str, Any] = {k: o[k] for k in ("use_bonds", "use_company", "lock_in", "lock_out", "people_link") if k in o}
     notes = []
     if land.taken:
         # parcels an earlier model took (a park, the corridor, 挂钩 拆旧 or 建新) are not for the reserve to buy
@@ -95,6 +96,9 @@ def write(ctx: RunContext, res: Any, rec: ModelRecord) -> None:
     w.table("reserve", "资金平衡表", res.cashflow_statement())
     w.table("reserve", "指标使用表", res.quota_use(), index=True)
     w.table("reserve", "用地需求保障表", res.demand_table())
+    people = res.people_table()
+    if people is not None:
+        w.table("reserve", "人地挂钩测算表", people)
     w.layer("reserve_parcels", res.schedule_gdf())
     w.figure("reserve", "土地收储计划图", res.plot_map())
     w.figure("reserve", "资金平衡图", res.plot_cashflow())
@@ -120,5 +124,5 @@ ADAPTER = ModelAdapter(
     name="reserve", order=40, label="土地收储", title="土地收储计划", options=OPTIONS, solve=solve, write=write,
     kpis=kpis, accept=accept,
     links={"reserve.occupations -> farmland.ledger": "farmland taken by the reserve plan enters the 占补平衡 ledger"},
-    report_tables=("年度储备计划汇总", "资金平衡表", "用地需求保障表"),
+    report_tables=("年度储备计划汇总", "资金平衡表", "用地需求保障表", "人地挂钩测算表"),
 )

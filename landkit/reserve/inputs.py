@@ -205,6 +205,8 @@ class ReserveInputs:
         boundary penalty.
     exposed_m : Series or None
         Boundary of each candidate shared with no other candidate (m).
+    people_link : bool
+        The quota and demand come from 人地挂钩 (:mod:`landkit.reserve.people`), not the flat parameters.
     notes : list of str
         What the costing assumed, shown with results.
     """
@@ -231,6 +233,7 @@ class ReserveInputs:
     shortfall_penalty_wan_per_mu: float = 1000.0
     edges: pd.DataFrame | None = None
     exposed_m: pd.Series | None = None
+    people_link: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     # ------------------------------------------------------------------ derived
@@ -671,6 +674,16 @@ def finance_sources(
     return (bond, company, bank)
 
 
+def county_quota(params: Parameters, years: Sequence[int], *, people_link: bool = False) -> pd.Series:
+    """The town's 新增建设用地 quota by year (亩) before any 挂钩 节余: ``reserve.new_construction_quota``, or the
+    人地挂钩 entitlement (:func:`landkit.reserve.people.people_link`) with ``people_link``."""
+    if people_link:
+        from landkit.reserve.people import people_link as entitlement
+
+        return entitlement(params, years)["entitlement_mu"].rename("quota").astype(float)
+    return _by_year(params["reserve.new_construction_quota"], years, "quota")
+
+
 def inputs_from_town(
     town: object,
     *,
@@ -688,12 +701,16 @@ def inputs_from_town(
     held: Mapping[str, int] | None = None,
     supplied: Iterable[str] = (),
     undeveloped: Iterable[str] = (),
+    people_link: bool = False,
 ) -> ReserveInputs:
     """Candidate parcels of a town, costed and priced, with money, quotas and demand.
 
     See the module docstring for the candidate rule, costs and revenues. ``budget_wan_yuan``
     replaces the county special funds (a number for every year or a {year: 万元} mapping);
-    ``linkage_surplus_mu`` adds 挂钩 surplus quota to the 新增建设用地 quota by year.
+    ``linkage_surplus_mu`` adds 挂钩 surplus quota to the 新增建设用地 quota by year. With
+    ``people_link`` the quota and the demand by use come from 人地挂钩 (:func:`landkit.reserve.people.people_link`:
+    the seat's resident path, ``people.*``) instead of ``reserve.new_construction_quota`` and
+    ``reserve.demand``.
     Parcels named in ``lock_in`` are candidates even if the rule would exclude them only when they
     are outside exclusion zones — locking in a parcel in 永久基本农田 is an error.
 
@@ -783,12 +800,20 @@ def inputs_from_town(
         table.loc[members, "bundle"] = name
     funds = _by_year(budget_wan_yuan if budget_wan_yuan is not None else params["funds.county_special_funds"],
                      years_t, "funds")
-    quota = _by_year(params["reserve.new_construction_quota"], years_t, "quota")
+    quota = county_quota(params, years_t, people_link=people_link)
+    if people_link:
+        from landkit.reserve.people import people_demand
+
+        notes.append("新增建设用地 quota and demand from 人地挂钩 (people.*), not reserve.new_construction_quota and "
+                     "reserve.demand")
     if linkage_surplus_mu:
         quota = quota + _by_year(linkage_surplus_mu, years_t, "surplus").fillna(0.0)
         notes.append("增减挂钩 surplus added to the 新增建设用地 quota")
-    demand_raw = params["reserve.demand"]
-    demand = pd.DataFrame({y: {u: float(demand_raw.get(u, {}).get(y, 0.0)) for u in USES} for y in years_t})
+    if people_link:
+        demand = people_demand(params, years_t, USES)
+    else:
+        demand_raw = params["reserve.demand"]
+        demand = pd.DataFrame({y: {u: float(demand_raw.get(u, {}).get(y, 0.0)) for u in USES} for y in years_t})
     edges = exposed = None
     if compactness:
         from landkit.town import subset_boundary
@@ -817,6 +842,7 @@ def inputs_from_town(
         shortfall_penalty_wan_per_mu=float(params["reserve.shortfall_penalty"]),
         edges=edges,
         exposed_m=exposed,
+        people_link=people_link,
         notes=tuple(notes),
     )
     return inputs.check()

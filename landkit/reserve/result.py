@@ -284,6 +284,25 @@ class ReserveResult(ModelResult):
         out["安置能力(户)"] = inp.resettlement_households.reindex(out.index).to_numpy()
         return out.round(2)
 
+    def people_table(self) -> pd.DataFrame | None:
+        """人地挂钩测算表 (:func:`landkit.reserve.people.people_table`): the land the plan supplies for housing and
+        public services against the migrants of the seat's resident path; None without ``people.*`` parameters.
+
+        The table says whether the plan's quota and demand came from it (``people_link``) or from the flat
+        ``reserve.*`` estimates.
+        """
+        from landkit.reserve.people import FIRST_USES, people_table
+
+        town = getattr(self.plan, "town", None)
+        params = getattr(town, "params", None)
+        if params is None or "people.seat_residents" not in params:
+            return None
+        inp = self.plan.inputs
+        sup = self.supply.mul(inp.parcels["area_mu"], axis=0)
+        first = sup[inp.parcels["planned_use"].astype(str).isin(FIRST_USES).to_numpy()].sum()
+        converted = self.acquire.mul(inp.parcels["agricultural_mu"], axis=0).sum()
+        return people_table(params, list(inp.years), first, converted, inp.people_link)
+
     def occupations(self) -> pd.DataFrame:
         """Farmland occupied by the plan, one row per parcel, for the 占补平衡 ledger."""
         s = self.schedule

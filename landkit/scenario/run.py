@@ -276,9 +276,15 @@ def _checked_account(sc: Scenario, town: Any, land: LandState) -> pd.DataFrame:
     from landkit.account import check_account
 
     account = land.account()
-    quota = town.params["reserve.new_construction_quota"] if sc.enabled("reserve") else None
+    quota = None
+    if sc.enabled("reserve"):  # the county's allocation (or the 人地挂钩 entitlement), before any 挂钩 节余
+        from landkit.reserve.inputs import county_quota
+
+        o = sc.options("reserve")
+        years = o.get("years") or town.params["town.plan_years"]
+        quota = county_quota(town.params, [int(y) for y in years], people_link=bool(o.get("people_link")))
     problems = check_account(account, town, units=land.units, reclaimed_mu=land.reclaimed_mu,
-                             quota_mu={int(k): float(v) for k, v in quota.items()} if quota else None,
+                             quota_mu={int(k): float(v) for k, v in quota.items()} if quota is not None else None,
                              protected_allowed=land.protected_allowed)
     if problems:
         shown = "\n".join(f"  - {p}" for p in problems[:30])
