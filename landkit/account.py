@@ -89,11 +89,17 @@ def empty_account() -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- claims, model by model
 def reserve_claims(result: Any) -> pd.DataFrame:
-    """Parcels acquired (newly, in the plan) and 农用地转用 by year, from a :class:`ReserveResult`."""
+    """Parcels acquired (newly, in the plan) or supplied by their collective (入市), and 农用地转用 by year."""
     s = result.schedule
     new = s[~s["held_at_start"].astype(bool)]
     parts = [claim_rows("reserve", "parcel", new.index, new["year_acquired"], new["area_mu"],
                    capacity_kg=new["capacity_kg"], paddy_mu=new["paddy_mu"], note="收储")]
+    entry = result.market_entry
+    entered = entry.index[entry.sum(axis=1) > 0]
+    if len(entered):  # supplied by its collective (入市): the land has this fate too
+        years = [int(entry.columns[int(entry.loc[b].to_numpy().argmax())]) for b in entered]
+        parts.append(claim_rows("reserve", "parcel", entered, years,
+                                result.plan.inputs.parcels.loc[entered, "area_mu"], note="集体经营性建设用地入市"))
     q = result.quota_use()
     parts.append(claim_rows("reserve", "construction_quota", [f"新增建设用地-{y}" for y in q.index], q.index,
                        q["农用地转用(亩)"], note="农用地转用"))

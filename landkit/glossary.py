@@ -22,6 +22,8 @@ KPI_LABELS: dict[str, str] = {
     "stock_value_at_horizon_end_wan_yuan": "期末库存估值(万元)",
     "deductions_wan_yuan": "土地出让收入计提(万元)",
     "land_use_fee_wan_yuan": "新增建设用地有偿使用费(万元)",
+    "market_entry_mu": "集体经营性建设用地入市(亩)",
+    "adjustment_fund_wan_yuan": "入市土地增值收益调节金(万元)",
     "farmland_taken_mu": "占用耕地(亩)",
     "paddy_taken_mu": "占用水田(亩)",
     "farmland_balance_cost_wan_yuan": "占补平衡费用(万元)",

@@ -96,6 +96,9 @@ def write(ctx: RunContext, res: Any, rec: ModelRecord) -> None:
     w.table("reserve", "资金平衡表", res.cashflow_statement())
     w.table("reserve", "指标使用表", res.quota_use(), index=True)
     w.table("reserve", "用地需求保障表", res.demand_table())
+    routes = res.route_table()
+    if len(routes):
+        w.table("reserve", "征收入市选择表", routes)
     people = res.people_table()
     if people is not None:
         w.table("reserve", "人地挂钩测算表", people)
@@ -116,6 +119,7 @@ def kpis(res: Any, town: Any) -> dict[str, Any]:
             "debt_at_horizon_end_wan_yuan": rk["debt_at_horizon_end_wan_yuan"],
             "stock_value_at_horizon_end_wan_yuan": rk["stock_value_at_horizon_end_wan_yuan"],
             "deductions_wan_yuan": rk["deductions_wan_yuan"], "land_use_fee_wan_yuan": rk["land_use_fee_wan_yuan"],
+            "market_entry_mu": rk["market_entry_mu"], "adjustment_fund_wan_yuan": rk["adjustment_fund_wan_yuan"],
             "households_moved": int(rk["households"]), "farmland_taken_mu": float(rk["farmland_mu"]),
             "paddy_taken_mu": float(rk["paddy_mu"]), "ecological_land_mu": eco}
 
@@ -124,5 +128,5 @@ ADAPTER = ModelAdapter(
     name="reserve", order=40, label="土地收储", title="土地收储计划", options=OPTIONS, solve=solve, write=write,
     kpis=kpis, accept=accept,
     links={"reserve.occupations -> farmland.ledger": "farmland taken by the reserve plan enters the 占补平衡 ledger"},
-    report_tables=("年度储备计划汇总", "资金平衡表", "用地需求保障表", "人地挂钩测算表"),
+    report_tables=("年度储备计划汇总", "资金平衡表", "用地需求保障表", "征收入市选择表", "人地挂钩测算表"),
 )

@@ -14,11 +14,41 @@ import numpy as np
 TOL = 1e-6
 
 
+def _market_entry(result: Any, parcels: Any, years: list[int]) -> Any:
+    """入市 decisions (parcel × year, 0/1) over every parcel, 0 where the plan has none."""
+    import pandas as pd
+
+    out = pd.DataFrame(0, index=parcels.index, columns=years)
+    if "market_entry" in result.outcome.solution():
+        e = result.outcome.value("market_entry").to_pandas().round().astype(int)
+        out.loc[e.index, years] = e.reindex(columns=years).fillna(0).to_numpy()
+    return out
+
+
+def _entry_problems(inp: Any, entry: Any, acquired: Any, years: list[int]) -> list[str]:
+    """入市 only for collective 经营性 candidates, once, not before it is allowed, never also acquired."""
+    errors = []
+    n = entry.sum(axis=1)
+    eligible = inp.parcels.get("market_entry", False)
+    for pid in n.index[n > 0]:
+        if inp.market_entry_from is None or not bool(eligible[pid]):
+            errors.append(f"parcel {pid} supplied by its collective (入市) but not a 入市 candidate")
+        if n[pid] > 1:
+            errors.append(f"parcel {pid} enters the market {n[pid]} times")
+        if acquired[pid] > 0:
+            errors.append(f"parcel {pid} both acquired and supplied by its collective (入市)")
+        first = years[int(np.argmax(entry.loc[pid].to_numpy()))]
+        if inp.market_entry_from is not None and first < inp.market_entry_from:
+            errors.append(f"parcel {pid} enters the market in {first}, before {inp.market_entry_from}")
+    return errors
+
+
 def check_plan(result: Any, *, tol: float = TOL) -> list[str]:
     """Return the list of violated invariants (empty when the plan is sound).
 
     Checked: each parcel acquired at most once and supplied at most once, never before its
-    acquisition + lag; the cash balance ≥ 0 every year (recomputed from funds, borrowing,
+    acquisition + lag; 入市 only for its candidates, once, from ``market_entry_from``, never also
+    acquired; the cash balance ≥ 0 every year (recomputed from funds, borrowing,
     repayment, interest, revenue and costs) and equal to the result's 资金平衡表; debt within
     ceilings and repaid within term;
     新增建设用地 quota and resettlement capacity respected each year; locked-in parcels acquired,
@@ -34,8 +64,10 @@ def check_plan(result: Any, *, tol: float = TOL) -> list[str]:
     s = result.outcome.value("s").to_pandas().reindex(index=p.index, columns=years).round().astype(int)
     errors: list[str] = []
 
+    entry = _market_entry(result, p, years)
     once = x.sum(axis=1)
     errors += [f"parcel {i} acquired {n} times" for i, n in once[once > 1].items()]
+    errors += _entry_problems(inp, entry, once, years)
     sold = s.sum(axis=1)
     errors += [f"parcel {i} supplied {n} times" for i, n in sold[sold > 1].items()]
     since = inp.held_since
@@ -68,6 +100,8 @@ def check_plan(result: Any, *, tol: float = TOL) -> list[str]:
         if inp.other_income_wan_yuan is not None:
             flow += float(np.nan_to_num(inp.other_income_wan_yuan.get(year, 0.0)))
         flow += _returned(inp, s[year], year, cost)
+        flow += float((entry[year] * inp.adjustment_fund_rate * (inp.revenue_gross[year] - p["prep_cost_wan_yuan"]
+                                                                 ).clip(lower=0.0)).sum())  # 入市调节金
         flow -= float((s[year] * inp.reward_wan_yuan).sum())  # 以奖代补
         flow -= float((x[year] * cost).sum())
         if t == 0:
@@ -104,7 +138,7 @@ def check_plan(result: Any, *, tol: float = TOL) -> list[str]:
         moved = float((x[year] * p["households"]).sum())
         if moved > float(inp.resettlement_households[year]) + 1e-6:
             errors.append(f"{year}: {moved:.0f} households moved, capacity {inp.resettlement_households[year]}")
-        supplied = (s[year] * p["area_mu"]).groupby(p["planned_use"]).sum()
+        supplied = ((s[year] + entry[year]) * p["area_mu"]).groupby(p["planned_use"]).sum()
         for use, mu in supplied.items():
             cap = inp.market_absorption * float(inp.demand_mu.at[use, year]) if use in inp.demand_mu.index else 0.0
             if mu > cap + 1e-6:

@@ -207,6 +207,11 @@ class ReserveInputs:
         Boundary of each candidate shared with no other candidate (m).
     people_link : bool
         The quota and demand come from 人地挂钩 (:mod:`landkit.reserve.people`), not the flat parameters.
+    adjustment_fund_rate, market_entry_from : float, int or None
+        入市: parcels with ``market_entry`` (collective 经营性建设用地 with a commercial or industrial planned
+        use) may be supplied by their collective from year ``market_entry_from`` instead of being
+        acquired; the town then receives the 土地增值收益调节金, ``adjustment_fund_rate`` × (出让收入 −
+        开发支出), and pays nothing (None: no 入市).
     notes : list of str
         What the costing assumed, shown with results.
     """
@@ -234,6 +239,8 @@ class ReserveInputs:
     edges: pd.DataFrame | None = None
     exposed_m: pd.Series | None = None
     people_link: bool = False
+    adjustment_fund_rate: float = 0.0
+    market_entry_from: int | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     # ------------------------------------------------------------------ derived
@@ -258,6 +265,27 @@ class ReserveInputs:
         """以奖代补 owed if each parcel is supplied (万元): reward per 亩 × area for industrial land, else 0."""
         p = self.parcels
         return (p["planned_use"].eq("industrial") * p["area_mu"] * self.industrial_reward_wan_per_mu).astype(float)
+
+    @property
+    def market_entry_parcels(self) -> pd.Index:
+        """Parcels that may enter the market through their collective (入市), when the plan allows it."""
+        p = self.parcels
+        if self.market_entry_from is None or "market_entry" not in p:
+            return p.index[:0]
+        return p.index[p["market_entry"].astype(bool).to_numpy()]
+
+    @property
+    def adjustment_fund_wan_yuan(self) -> pd.DataFrame:
+        """土地增值收益调节金 the town receives if a parcel enters the market in a year (parcel × year, 万元).
+
+        ``adjustment_fund_rate`` × max(0, 出让收入 − 前期开发), for the 入市 parcels, from ``market_entry_from``.
+        """
+        ids = self.market_entry_parcels
+        gain = self.revenue_gross.loc[ids].sub(self.parcels.loc[ids, "prep_cost_wan_yuan"], axis=0).clip(lower=0.0)
+        allowed = [y for y in self.years if self.market_entry_from is not None and y >= self.market_entry_from]
+        out = (self.adjustment_fund_rate * gain).astype(float)
+        out.loc[:, [y for y in self.years if y not in allowed]] = 0.0
+        return out
 
     def deduction_shares(self) -> dict[str, float]:
         """Total 计提 share on each base present (``proceeds``, ``gross``)."""
@@ -674,6 +702,15 @@ def finance_sources(
     return (bond, company, bank)
 
 
+def market_entry_mask(parcels: pd.DataFrame, table: pd.DataFrame, params: Parameters) -> pd.Series:
+    """Candidates a collective may supply itself (入市): collective land of ``reserve.collective_market_codes``
+    (商服, 工业) with a commercial or industrial planned use."""
+    codes = tuple(str(c) for c in params["reserve.collective_market_codes"])
+    dlbm = parcels["DLBM"].astype(str) if "DLBM" in parcels else pd.Series("", index=parcels.index)
+    return (table["ownership"].eq("collective") & dlbm.reindex(table.index).str.startswith(codes)
+            & table["planned_use"].isin(["commercial", "industrial"])).astype(bool)
+
+
 def county_quota(params: Parameters, years: Sequence[int], *, people_link: bool = False) -> pd.Series:
     """The town's 新增建设用地 quota by year (亩) before any 挂钩 节余: ``reserve.new_construction_quota``, or the
     人地挂钩 entitlement (:func:`landkit.reserve.people.people_link`) with ``people_link``."""
@@ -775,6 +812,11 @@ def inputs_from_town(
     notes = [*use_notes, *([bnote] if bnote else []), *notes, "计提 on each year's totals: " + ", ".join(
         f"{d.label} {d.share:.0%} of {DEDUCTION_BASES[d.base]}" for d in deductions),
         f"新增建设用地土地有偿使用费 {land_use_fee_wan_per_mu(params, years_t):.2f} 万元/亩 of 农用地转用"]
+    table["market_entry"] = market_entry_mask(cand, table, params)
+    if table["market_entry"].any():
+        notes.append(f"{int(table['market_entry'].sum())} candidates are collective 经营性建设用地: from "
+                     f"{int(params['reserve.collective_market_from'])} their collective may supply them (入市) "
+                     f"for a 土地增值收益调节金 of {float(params['revenue.adjustment_fund_rate']):.0%} of the 增值收益")
     table["planned_use_default"] = table.index.isin(defaulted)
     table["locked_in"] = table.index.isin(lock_in)
     table["locked_out"] = table.index.isin(lock_out)
@@ -843,6 +885,8 @@ def inputs_from_town(
         edges=edges,
         exposed_m=exposed,
         people_link=people_link,
+        adjustment_fund_rate=float(params["revenue.adjustment_fund_rate"]),
+        market_entry_from=int(params["reserve.collective_market_from"]),
         notes=tuple(notes),
     )
     return inputs.check()

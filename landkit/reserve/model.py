@@ -70,6 +70,13 @@ done on them (``prep_pending``) is paid in the first year. The constant part of 
 holding cost is left out of the solver's objective (linopy takes no constant) but is in the NPV
 the result reports.
 
+**入市.** A candidate that is collective 经营性建设用地 with a commercial or industrial planned use may
+instead be supplied by its collective (:math:`e_{pt} \\in \\{0,1\\}`, from ``market_entry_from``, the 2019
+土地管理法): ``one_route`` :math:`\\sum_t x_{pt} + \\sum_t e_{pt} \\le 1`; its area counts toward
+``demand`` and ``market`` in year :math:`t`; the town pays nothing and receives the 土地增值收益调节金
+:math:`f_{pt} = \\phi \\max(0, g_{pt} - c^{prep}_p)` (``adjustment_fund_rate`` :math:`\\phi`), added to
+:math:`R_t` outside the 计提 (:func:`_define_market_entry`).
+
 plus ``locked_in`` (:math:`\\sum_t x_{pt} = 1`), ``locked_out`` (:math:`= 0`) and ``bundle``
 (:math:`x_{pt} = x_{\\ell(p),t}` for each member of a bundle led by :math:`\\ell(p)`). With the discount
 factor :math:`\\delta_t = (1+i)^{-(t-t_0)}`, the net present value of land revenue is
@@ -207,6 +214,40 @@ def _define_finance(m: linopy.Model, inp: ReserveInputs, K: pd.Index, T: pd.Inde
         m.add_constraints(end.sum("source") - inp.stock_value_share * stock_cost_end.sum("parcel") <= 0,
                           name="debt_covered")
     return interest, (borrow - repay).sum("source") - interest
+
+
+@dataclass(frozen=True)
+class _MarketEntry:
+    entry: linopy.Variable  # parcel (入市 candidates) × year
+    fund: linopy.LinearExpression  # 土地增值收益调节金 by year (万元)
+    area_by_use: xr.DataArray  # parcel × use: the parcel's area under its planned use
+
+
+def _define_market_entry(m: Scope, inp: ReserveInputs, x: linopy.Variable, T: pd.Index) -> _MarketEntry | None:
+    r"""入市: ``market_entry[p, t]`` — collective 经营性建设用地 supplied by its collective in year :math:`t`.
+
+    :math:`e_{pt} \in \{0,1\}`, 0 before ``market_entry_from``; ``one_route``:
+    :math:`\sum_t x_{pt} + \sum_t e_{pt} \le 1` (acquired by the centre or supplied by the collective,
+    not both). The town pays nothing for it and receives the 土地增值收益调节金 :math:`\sum_p f_{pt} e_{pt}`
+    (:attr:`ReserveInputs.adjustment_fund_wan_yuan`), not subject to 计提; the land counts toward demand.
+    """
+    ids = inp.market_entry_parcels
+    if not len(ids):
+        return None
+    PM = pd.Index(ids.astype(str), name="parcel")
+    fund_pt = inp.adjustment_fund_wan_yuan.reindex(columns=list(T))
+    allowed = np.array([[1.0 if inp.market_entry_from is not None and t >= inp.market_entry_from else 0.0
+                         for t in T]] * len(PM))
+    entry = m.add_variables(lower=0, upper=xr.DataArray(allowed, coords=[PM, T]), coords=[PM, T],
+                            name="market_entry", integer=True)
+    m.add_constraints(x.sel(parcel=list(PM)).sum("year") + entry.sum("year") <= 1, name="one_route")
+    fund = (xr.DataArray(fund_pt.to_numpy(dtype=float), coords=[PM, T]) * entry).sum("parcel")
+    parcels = inp.parcels.loc[ids]
+    uses = sorted(set(inp.parcels["planned_use"].astype(str)))
+    onehot = np.equal.outer(parcels["planned_use"].astype(str).to_numpy(), np.asarray(uses)).astype(float)
+    area = xr.DataArray(onehot * parcels["area_mu"].to_numpy(dtype=float)[:, None],
+                        coords=[PM, pd.Index(uses, name="use")])
+    return _MarketEntry(entry, fund, area)
 
 
 @dataclass(frozen=True)
@@ -395,6 +436,9 @@ class ReservePlan:
         if inp.industrial_reward_wan_per_mu > 0:  # 以奖代补 to firms on the industrial land supplied
             reward = xr.DataArray(inp.reward_wan_yuan.to_numpy(dtype=float), coords=[P])
             revenue = revenue - (reward * s).sum("parcel")
+        market = _define_market_entry(m, inp, x, T)
+        if market is not None:
+            revenue = revenue + market.fund
         flow = revenue - spend - holding
         interest_total = None
         if len(K):
@@ -412,6 +456,8 @@ class ReservePlan:
 
         use = xr.DataArray(p["planned_use"].astype(str).to_numpy(), coords=[P], name="use")
         supplied = (col("area_mu") * s).groupby(use).sum()
+        if market is not None:  # land the collectives supply (入市) meets the same demand
+            supplied = supplied + (market.area_by_use * market.entry).sum("parcel")
         demand = xr.DataArray(inp.demand_mu.reindex(index=U, columns=T).fillna(0.0).to_numpy(dtype=float),
                               coords=[U, T])
         hard = self.objective == "min_cost"

@@ -60,6 +60,15 @@ class ReserveResult(ModelResult):
         return self.binary("s")
 
     @cached_property
+    def market_entry(self) -> pd.DataFrame:
+        """parcel × year, 1 where the parcel's collective supplies it that year (入市); only 入市 candidates."""
+        inp = self.plan.inputs
+        ids = inp.market_entry_parcels
+        if not len(ids) or "market_entry" not in self.outcome.solution():
+            return pd.DataFrame(0, index=ids, columns=list(inp.years))
+        return self.binary("market_entry").reindex(index=ids, columns=list(inp.years)).fillna(0).astype(int)
+
+    @cached_property
     def held_at_start(self) -> pd.Series:
         """1 for parcels already held when the plan starts (from the reserve ledger), else 0."""
         return self.plan.inputs.held_since.notna().astype(int)
@@ -187,7 +196,8 @@ class ReserveResult(ModelResult):
         (出让收入 − 计提)); the 出让收入 and each 计提 item are shown before it as the lines it is derived
         from. Uses: 企业扶持 (贷款贴息 and other support: ``funds.enterprise_support_share`` of the county
         funds), 以奖代补 (``funds.industrial_reward_per_mu`` × industrial land supplied),
-        征收补偿, 拆迁安置, 前期开发, 有偿使用费 (新增建设用地土地有偿使用费), 持有成本, 利息, 还本.
+        征收补偿, 拆迁安置, 前期开发, 有偿使用费 (新增建设用地土地有偿使用费), 持有成本, 利息, 还本. With 入市
+        candidates, 入市调节金 (the 土地增值收益调节金 on land the collectives supply) is a source.
         ``decimals=None`` returns unrounded values (used for NPV and checks).
         """
         inp = self.plan.inputs
@@ -210,6 +220,9 @@ class ReserveResult(ModelResult):
         for label in ded.columns:
             out[f"计提{label}"] = ded[label].to_numpy()
         out["出让收入返还"] = inp.returned_share * (out["出让收入"] - ded.sum(axis=1).to_numpy())
+        fund = self.market_entry.mul(inp.adjustment_fund_wan_yuan.reindex(self.market_entry.index).fillna(0.0))
+        if len(inp.market_entry_parcels):
+            out["入市调节金"] = fund.sum().reindex(years).fillna(0.0).to_numpy()
         out["企业扶持"] = out["财政专项资金"] * inp.enterprise_support_share  # 贷款贴息 and other support
         out["以奖代补"] = sup.mul(inp.reward_wan_yuan, axis=0).sum().to_numpy()  # on industrial land supplied
         out["征收补偿"] = acq.mul(p["acquisition_cost_wan_yuan"], axis=0).sum().to_numpy()
@@ -225,7 +238,7 @@ class ReserveResult(ModelResult):
         out["利息"] = interest.to_numpy()
         out["还本"] = repay.sum().to_numpy() if len(repay) else 0.0
         sources = ["财政专项资金", *(["矿业权出让收益"] if "矿业权出让收益" in out else []), *labels.values(),
-                   "出让收入返还"]
+                   "出让收入返还", *(["入市调节金"] if "入市调节金" in out else [])]
         out["年末余额"] = inp.opening_cash_wan_yuan + (out[sources].sum(axis=1) - out[list(CASH_USES)].sum(axis=1)
                                                     ).cumsum()
         out["年末债务"] = debt.sum().to_numpy() if len(debt) else 0.0
@@ -314,10 +327,14 @@ class ReserveResult(ModelResult):
         )
 
     def demand_table(self) -> pd.DataFrame:
-        """Demand, land supplied and shortfall by use and year (亩)."""
+        """Demand, land supplied (by the centre, and by collectives through 入市) and shortfall by use and year (亩)."""
         inp = self.plan.inputs
         sup = self.supply.mul(inp.parcels["area_mu"], axis=0)
-        by_use = sup.groupby(inp.parcels["planned_use"]).sum().reindex(list(USES), fill_value=0.0)
+        entry = self.market_entry
+        if len(entry):
+            sup = sup.add(entry.mul(inp.parcels.loc[entry.index, "area_mu"], axis=0), fill_value=0.0)
+        by_use = sup.groupby(inp.parcels["planned_use"].reindex(sup.index)).sum().reindex(list(USES),
+                                                                                        fill_value=0.0)
         rows = []
         for use in USES:
             for year in inp.years:
@@ -328,11 +345,13 @@ class ReserveResult(ModelResult):
         return pd.DataFrame(rows)
 
     def npv_wan_yuan(self) -> float:
-        """NPV of net land revenue (万元): discounted revenue − costs − holding − interest."""
+        """NPV of net land revenue (万元): discounted revenue (with the 入市调节金) − costs − holding − interest."""
         cf = self.cashflow(decimals=None)
         # principal is financing and support to firms is not land: neither is in the NPV
         costs = [f"{c}(万元)" for c in CASH_USES if c not in ("还本", "企业扶持")]
         flow = cf["出让收入返还(万元)"] - cf[costs].sum(axis=1)
+        if "入市调节金(万元)" in cf:
+            flow = flow + cf["入市调节金(万元)"]
         return float((self.plan.discount().to_pandas().to_numpy() * flow.to_numpy()).sum())
 
     def kpis(self) -> dict[str, Any]:
@@ -369,7 +388,52 @@ class ReserveResult(ModelResult):
             "stock_value_at_horizon_end_wan_yuan": _rounded(self.stock_value_at_end_wan_yuan(), 2),
             "end_cash_wan_yuan": _rounded(cf["年末余额(万元)"].iloc[-1], 2),
             "min_cash_wan_yuan": _rounded(cf["年末余额(万元)"].min(), 2),
+            "market_entry_mu": _rounded(float((self.market_entry.sum(axis=1)
+                                               * self.plan.inputs.parcels["area_mu"].reindex(self.market_entry.index)
+                                               ).sum()), 2),
+            "adjustment_fund_wan_yuan": _rounded(cf["入市调节金(万元)"].sum() if "入市调节金(万元)" in cf else 0.0, 2),
         }
+
+    def route_table(self) -> pd.DataFrame:
+        """征收/入市选择表: each 入市 candidate, the route the plan chose and why, in 万元 (undiscounted, its year).
+
+        For 征收 the net is the 出让收入 returned to the fund less the parcel's one-off cost (as if supplied in
+        the year after acquisition, or the year the plan supplies it); for 入市 it is the 土地增值收益调节金 in
+        the year the collective supplies it (from ``market_entry_from``). 未选 means the plan uses it neither way.
+        """
+        inp = self.plan.inputs
+        ids = inp.market_entry_parcels
+        cols = ["地块编号", "坐落", "面积(亩)", "规划用途", "选择", "年度", "征收净收益(万元)", "入市调节金(万元)",
+                "说明"]
+        if not len(ids):
+            return pd.DataFrame(columns=cols)
+        p = inp.parcels.loc[ids]
+        entry, acq, sup = self.market_entry, self.acquire.loc[ids], self.supply.loc[ids]
+        years = list(inp.years)
+        fund = inp.adjustment_fund_wan_yuan
+        rows = []
+        for pid in ids:
+            e_year = next((y for y in years if entry.at[pid, y] > 0), None)
+            a_year = next((y for y in years if acq.at[pid, y] > 0), None)
+            s_year = next((y for y in years if sup.at[pid, y] > 0), None)
+            y_sale = s_year or (a_year + inp.supply_lag_years if a_year is not None else None)
+            y_sale = y_sale if y_sale in years else years[-1]
+            net = float(inp.returned_share * inp.revenue_gross.at[pid, y_sale] - inp.cost_wan_yuan[pid])
+            later = [y for y in years if inp.market_entry_from is not None and y >= inp.market_entry_from]
+            best_fund = max((float(fund.at[pid, y]) for y in later), default=0.0)
+            if e_year is not None:
+                choice, year, why = "入市", e_year, "集体自行入市: 镇不付征收成本, 收取土地增值收益调节金"
+            elif a_year is not None:
+                choice, year, why = "征收", a_year, "征收后出让的净收益高于调节金, 或入市尚未施行"
+            else:
+                choice, year, why = "未选", None, "两种方式都不如其他地块, 或需求已满足"
+            rows.append({"地块编号": pid, "坐落": p.at[pid, "ZLDWMC"] if "ZLDWMC" in p else "",
+                         "面积(亩)": round(float(p.at[pid, "area_mu"]), 2),
+                         "规划用途": USE_LABELS.get(str(p.at[pid, "planned_use"]), str(p.at[pid, "planned_use"])),
+                         "选择": choice, "年度": year, "征收净收益(万元)": round(net, 1),
+                         "入市调节金(万元)": round(float(fund.at[pid, e_year]) if e_year else best_fund, 1),
+                         "说明": why})
+        return pd.DataFrame(rows, columns=cols)
 
     def summary(self) -> str:
         """A few lines for the notebook or the console."""
