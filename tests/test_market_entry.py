@@ -87,3 +87,11 @@ def test_the_sample_offers_its_collective_industrial_land(tmp_path):
     assert (fund[2019] == 0).all()  # the 2019 土地管理法 is in force from 2020
     gain = (inp.revenue_gross.loc[ids, 2020] - inp.parcels.loc[ids, "prep_cost_wan_yuan"]).clip(lower=0.0)
     assert np.allclose(fund[2020], 0.3 * gain)
+
+
+def test_a_parcel_locked_out_or_held_does_not_enter_the_market():
+    inp = _inputs(40.0)
+    table = inp.parcels.assign(locked_out=[False, False, True])
+    assert list(inp.with_changes(parcels=table).market_entry_parcels) == []
+    res = ReservePlan(inp.with_changes(parcels=table)).solve(time_limit_s=30, mip_gap=1e-9)
+    assert res.market_entry.to_numpy().sum() == 0 and res.acquire.loc["C"].sum() == 0

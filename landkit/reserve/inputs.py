@@ -268,11 +268,18 @@ class ReserveInputs:
 
     @property
     def market_entry_parcels(self) -> pd.Index:
-        """Parcels that may enter the market through their collective (入市), when the plan allows it."""
+        """Parcels that may enter the market through their collective (入市), when the plan allows it.
+
+        Not a parcel locked out (another model of the scenario takes it, or the user said so) or already
+        held by the centre.
+        """
         p = self.parcels
         if self.market_entry_from is None or "market_entry" not in p:
             return p.index[:0]
-        return p.index[p["market_entry"].astype(bool).to_numpy()]
+        ok = p["market_entry"].astype(bool) & self.held_since.isna()
+        if "locked_out" in p:
+            ok &= ~p["locked_out"].astype(bool)
+        return p.index[ok.to_numpy()]
 
     @property
     def adjustment_fund_wan_yuan(self) -> pd.DataFrame:

@@ -264,6 +264,8 @@ class ReserveTerms:
     x : linopy.Variable
         Acquire parcel in year (``parcel × year``).
     parcels, years : pandas.Index
+    entry : linopy.Variable or None
+        入市 of a collective parcel in year (``parcel × year`` over the 入市 candidates), None without any.
     """
 
     objective: linopy.LinearExpression
@@ -272,6 +274,7 @@ class ReserveTerms:
     x: linopy.Variable
     parcels: pd.Index
     years: pd.Index
+    entry: linopy.Variable | None = None
 
 
 @dataclass(frozen=True)
@@ -509,7 +512,8 @@ class ReservePlan:
         else:
             obj = discounted_cost + (w * boundary if boundary is not None else 0)
         constant = float(obj.const.sum()) if held0.any() else 0.0  # holding the opening stock (see above)
-        return ReserveTerms(obj, "max" if self.objective == "npv" else "min", constant, x, P, T)
+        return ReserveTerms(obj, "max" if self.objective == "npv" else "min", constant, x, P, T,
+                            market.entry if market is not None else None)
 
     # ------------------------------------------------------------------ solve
     def diagnosis_groups(self, relax: Iterable[str] | None = None) -> dict[str, GroupSpec]:

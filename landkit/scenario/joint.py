@@ -371,6 +371,10 @@ class JointPlan:
         rt = terms["reserve"]
         ids = rt.parcels.astype(str)
         pools["reserve"] = (pd.DataFrame({"parcel": ids, "key": ids}), rt.x.sum("year").rename(parcel="key"))
+        if rt.entry is not None:  # supplied by its collective (入市): a fate as well
+            entered = rt.entry.indexes["parcel"].astype(str)
+            pools["market"] = (pd.DataFrame({"parcel": entered, "key": entered}),
+                               rt.entry.sum("year").rename(parcel="key"))
         if self.linkage is not None:
             lt = terms["linkage"]
             plots = lt.plots.astype(str)
