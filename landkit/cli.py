@@ -38,6 +38,7 @@ def _demo(args: argparse.Namespace) -> int:
     with atomic_dir(out, kind="demo", force=args.force) as tmp:
         fig = town.plot()
         fig.savefig(tmp / "土地利用现状图.png", dpi=args.dpi, bbox_inches="tight")
+        town.plot_zoning().savefig(tmp / "国土空间管控分区图.png", dpi=args.dpi, bbox_inches="tight")
         town.summary().to_csv(tmp / "地类统计表.csv", encoding="utf-8-sig")
         town.params.table().to_csv(tmp / "参数表.csv", index=False, encoding="utf-8-sig")
         bundles = []
@@ -55,8 +56,9 @@ def _demo(args: argparse.Namespace) -> int:
         comparison = compare_runs(bundles, tmp / "compare", dpi=args.dpi)
         print("\n" + comparison.recommendation)
     names = ", ".join(p.name for p in bundles)
-    print(f"\nwrote {out}/: 土地利用现状图.png, 地类统计表.csv, 参数表.csv; scenarios/ ({names}), each with "
-          f"report.html, report.docx, tables/, figures/, results.gpkg, audit.json; compare/ (情景对比表, 布局对比图, "
+    print(f"\nwrote {out}/: 土地利用现状图.png, 国土空间管控分区图.png, 地类统计表.csv, 参数表.csv; "
+          f"scenarios/ ({names}), each with report.html, report.docx, tables/, figures/, results.gpkg, "
+          f"audit.json; compare/ (情景对比表, 布局对比图, "
           f"帕累托图, compare.html) — total {time.perf_counter() - t0:.0f} s")
     return 0
 

@@ -73,8 +73,8 @@ STATE_OWNER_NAME = "费县人民政府"
 
 #: Layers of ``tanyi.gpkg``, in the order they are written.
 SAMPLE_LAYERS: tuple[str, ...] = (
-    "DLTB", "XZQ", "CZKFBJ", "YJJBNTBHTB", "STBHHX", "YYSYDBHQ", "river", "river_area", "levee",
-    "roads", "railway", "villages", "sites", "seat", "industrial_zone", "chem_park_candidate",
+    "DLTB", "XZQ", "CZKFBJ", "YJJBNTBHTB", "STBHHX", "YYSYDBHQ", "agri_zone", "tianyuan", "river",
+    "river_area", "levee", "roads", "railway", "villages", "sites", "seat", "industrial_zone", "chem_park_candidate",
     "wood_zone", "flood_zone", "schools", "GHYT",
 )
 #: Columns of the parcel layer (DLTB), in order (geometry last).
@@ -960,10 +960,36 @@ def _context_layers(boundary: Any, lines: dict[str, Any], zones: dict[str, Any],
                           shapely.point_on_surface(geoms[school_pos])),
     }
     layers["GHYT"] = _planning_layer(czkfbj, zones, layers["schools"])
+    layers.update(_agriculture_layers(lines, boundary, czkfbj, eco))
     for key, gdf in layers.items():
         if key != "DLTB":
             gdf.geometry = shapely.set_precision(np.asarray(gdf.geometry.values), GRID_M)
     return layers
+
+
+#: 现代农业示范区 of the reform plan: the line each follows and the half-width of its band (m).
+AGRI_ZONES: tuple[tuple[str, str, float], ...] = (
+    ("涑河现代农业示范区", "涑河", 450.0), ("丰收河现代农业示范区", "丰收河", 350.0),
+    ("高刘路现代农业示范区", "高刘路", 350.0))
+TIANYUAN_BUFFER_M = 700.0  # the 南阳 田园综合体 around the 南阳 villages (relocated whole)
+
+
+def _agriculture_layers(lines: dict[str, Any], boundary: Any, czkfbj: Any, eco: Any) -> dict[str, gpd.GeoDataFrame]:
+    """``agri_zone`` (现代农业示范区 along the 涑河, 丰收河 and 高刘路) and ``tianyuan`` (南阳 田园综合体).
+
+    Bands along their lines and an area around the 南阳 villages, inside the town, outside the 城镇开发边界
+    and the 生态保护红线. Deterministic (no random draw), so the other layers do not change.
+    """
+    keep = shapely.difference(boundary, shapely.union_all([czkfbj, eco]))
+    zones = [_clean(shapely.intersection(shapely.buffer(lines[line], width), keep)) for _, line, width in AGRI_ZONES]
+    nanyang = _abs([(v[2], v[3]) for v in _SPECIAL_VILLAGES if v[4] == "南阳片区"])
+    tianyuan = _clean(shapely.intersection(
+        shapely.buffer(shapely.convex_hull(shapely.multipoints(nanyang)), TIANYUAN_BUFFER_M), keep))
+    zones = [_clean(shapely.difference(z, tianyuan)) for z in zones]
+    return {
+        "agri_zone": _frame({"name": [z[0] for z in AGRI_ZONES], "kind": ["现代农业示范区"] * len(zones)}, zones),
+        "tianyuan": _frame({"name": ["南阳田园综合体"], "kind": ["田园综合体"]}, [tianyuan]),
+    }
 
 
 #: Planned uses of the GHYT (规划用途) layer and their 国土空间规划 names.

@@ -52,7 +52,8 @@ FACTOR_LABELS: dict[str, str] = {
 }
 VETO_LABELS: dict[str, str] = {
     "basic_farmland": "永久基本农田", "ecology": "生态保护红线", "water_source": "饮用水水源保护区",
-    "flood": "祊河洪泛区", "housing_buffer": "学校防护距离", "water": "水域",
+    "agriculture_zone": "现代农业示范区", "tianyuan": "田园综合体", "flood": "祊河洪泛区",
+    "housing_buffer": "学校防护距离", "water": "水域",
 }
 
 
@@ -505,7 +506,8 @@ def town_suitability(town: Town, *, park: str = "chemical", ahp_matrix: Sequence
     factors = {f: std[f] for f in names}
     vetoes: dict[str, np.ndarray] = {}
     for key, layer_key in (("basic_farmland", "YJJBNTBHTB"), ("ecology", "STBHHX"), ("water_source", "YYSYDBHQ"),
-                           ("flood", "flood_zone"), ("water", "river_area")):
+                           ("agriculture_zone", "agri_zone"), ("tianyuan", "tianyuan"), ("flood", "flood_zone"),
+                           ("water", "river_area")):
         lyr = layer(layer_key)
         vetoes[key] = np.zeros(shape, bool) if lyr is None else burn(lyr.geometry.to_numpy()) > 0
     schools = layer("schools")
@@ -530,6 +532,8 @@ def town_suitability(town: Town, *, park: str = "chemical", ahp_matrix: Sequence
     reasons["basic_farmland"] = parcels["frac_YJJBNTBHTB"].to_numpy() > 0
     reasons["ecology"] = parcels["frac_STBHHX"].to_numpy() > 0
     reasons["water_source"] = parcels["frac_YYSYDBHQ"].to_numpy() > 0
+    reasons["agriculture_zone"] = (parcels.get("frac_agri_zone", 0.0) + parcels.get("frac_tianyuan", 0.0)
+                                   ).to_numpy() > 0
     reasons["water"] = parcels["landuse_group"].eq("water").to_numpy()
     flood = layer("flood_zone")
     reasons["flood"] = (parcels.intersects(flood.union_all()).to_numpy() if flood is not None

@@ -44,7 +44,29 @@ ZONING_LAYERS: dict[str, str] = {
     "STBHHX": "生态保护红线",
     "CZKFBJ": "城镇开发边界",
     "YYSYDBHQ": "饮用水水源保护区",
+    "agri_zone": "现代农业示范区",
+    "tianyuan": "田园综合体",
 }
+#: Colour and opacity of each zoning layer on the 国土空间管控分区图 (:meth:`Town.plot_zoning`).
+ZONING_STYLE: dict[str, tuple[str, float]] = {
+    "CZKFBJ": ("#e8a33d", 0.35), "YJJBNTBHTB": ("#f2d64b", 0.55), "agri_zone": ("#7fbf5f", 0.6),
+    "tianyuan": ("#3f8f3f", 0.6), "STBHHX": ("#2f9e8f", 0.45), "YYSYDBHQ": ("#4a7fd1", 0.5),
+}
+#: Agriculture zones of the plan (现代农业示范区, 田园综合体): closed to construction, the preferred place for
+#: reclaimed land (its grade is better there by ``farmland.agri_zone_grade_gain``).
+AGRICULTURE_ZONES: tuple[str, ...] = ("agri_zone", "tianyuan")
+
+
+def in_agriculture_zone(parcels: pd.DataFrame) -> pd.Series:
+    """True for parcels at least half inside an agriculture zone (:data:`AGRICULTURE_ZONES`)."""
+    share = sum((parcels[f"frac_{k}"].fillna(0.0) for k in AGRICULTURE_ZONES if f"frac_{k}" in parcels),
+                pd.Series(0.0, index=parcels.index))
+    return share >= 0.5
+
+
+#: Zoning layers closed to construction: no reserve acquisition, park, 建新 site or other building there.
+CLOSED_TO_CONSTRUCTION: dict[str, str] = {k: ZONING_LAYERS[k] for k in
+                                          ("YJJBNTBHTB", "STBHHX", "YYSYDBHQ", "agri_zone", "tianyuan")}
 
 
 def _tiled_parts(zone: gpd.GeoDataFrame, tile_m: float) -> np.ndarray:
@@ -532,6 +554,36 @@ class Town:
             point_label="ZLDWMC" if villages is not None and "ZLDWMC" in villages else None,
             ax=ax,
         )
+
+    def plot_zoning(self, *, ax: Any = None, title: str | None = None) -> Figure:
+        """国土空间管控分区图: the zoning layers the town has (城镇开发边界, 永久基本农田, 生态保护红线, 水源保护区,
+        现代农业示范区, 田园综合体) over the parcels, with legend, scale bar and north arrow."""
+        from matplotlib.patches import Patch
+
+        from landkit.plot import draw_polygons, finish_map, new_axes, use_cjk_font
+
+        use_cjk_font()
+        fig, ax = new_axes((11, 9), ax=ax)
+        draw_polygons(ax, self.parcels.geometry, facecolor="#f4f1ea", edgecolor="#cccccc", linewidth=0.05)
+        handles = []
+        for key, (colour, alpha) in ZONING_STYLE.items():
+            layer = self.layers.get(key)
+            if layer is None or not len(layer):
+                continue
+            draw_polygons(ax, layer.geometry, facecolor=colour, edgecolor=colour, linewidth=0.4, alpha=alpha)
+            handles.append(Patch(facecolor=colour, edgecolor=colour, alpha=alpha, label=ZONING_LAYERS[key]))
+            if key in AGRICULTURE_ZONES and "name" in layer:
+                for geom, name in zip(layer.geometry, layer["name"], strict=True):
+                    if geom is not None and not geom.is_empty:
+                        at = geom.representative_point()
+                        ax.annotate(str(name), (at.x, at.y), fontsize=7, ha="center", color="#1d4d1d")
+        boundary = self.layers.get("XZQ")
+        if boundary is not None:
+            boundary.boundary.plot(ax=ax, color="black", linewidth=1.2)
+            handles.append(Patch(facecolor="none", edgecolor="black", label="镇界"))
+        finish_map(ax, title=title or f"{self.name} 国土空间管控分区图", legend_handles=handles,
+                   legend_title="管控分区", crs_label=self.crs.to_string() if self.crs else None)
+        return fig
 
     def __repr__(self) -> str:
         return (

@@ -140,7 +140,8 @@ def project_parcels(town: object, *, exclude_parcels: Iterable[str] = (),
 def project_unit(uid: str, part: pd.DataFrame, *, year: int, params: Parameters) -> SupplementUnit:
     """The supplement unit of project ``uid`` (``垦造-<村>``, ``工矿复垦-<村>``, ``提质-<村>``) on the parcels ``part``.
 
-    Reclamation adds the parcels' area at ``farmland.reclaimed_grade`` and costs ``own_reclamation_cost``
+    Reclamation adds the parcels' area at ``farmland.reclaimed_grade`` (``agri_zone_grade_gain`` grades better in
+    an agriculture zone, :func:`landkit.town.in_agriculture_zone`) and costs ``own_reclamation_cost``
     (``mining_reclamation_cost`` for 工矿复垦) per 亩; 提质改造 raises each parcel ``upgrade_steps`` grades
     (capacity gain parcel by parcel) at ``upgrade_cost_per_grade`` per 亩 and grade. Every figure is a sum
     over the parcels, so a project on a subset of its parcels is the same sum over the subset.
@@ -155,12 +156,17 @@ def project_unit(uid: str, part: pd.DataFrame, *, year: int, params: Parameters)
         cost = area * steps * float(params[f + "upgrade_cost_per_grade"])
         return SupplementUnit(uid, "upgrade", year, 0.0, float((part["area_mu"].to_numpy() * gain).sum()), 0.0,
                               cost, False, float("nan"), f"{village} {len(part)} 图斑 {area:.0f} 亩, 提升 {steps} 等")
+    from landkit.town import in_agriculture_zone
+
     grade = int(params[f + "reclaimed_grade"])
-    cap = float(capacity_kg_per_mu(np.array([grade]), params)[0])
+    zoned = in_agriculture_zone(part).to_numpy()
+    grades = np.clip(grade - int(params[f + "agri_zone_grade_gain"]) * zoned, 1, None)
+    capacity = float((part["area_mu"].to_numpy() * capacity_kg_per_mu(grades, params)).sum())
     price = float(params[f + ("mining_reclamation_cost" if kind == "工矿复垦" else "own_reclamation_cost")])
     unchecked = "" if "slope_deg_mean" in part else "; 坡度未核 (无DEM)"
-    return SupplementUnit(uid, "reclamation", year, area, area * cap, 0.0, area * price, False, float(grade),
-                          f"{village} {len(part)} 图斑, {kind} → {grade}等旱地{unchecked}")
+    better = f"; {int(zoned.sum())} 图斑在农业示范区, 复垦至{int(grades.min())}等" if zoned.any() else ""
+    return SupplementUnit(uid, "reclamation", year, area, capacity, 0.0, area * price, False, float(grade),
+                          f"{village} {len(part)} 图斑, {kind} → {grade}等旱地{unchecked}{better}")
 
 
 def candidate_units(

@@ -49,6 +49,7 @@ import pandas as pd
 
 from landkit._errors import Problem, ValidationError
 from landkit.params import Parameters
+from landkit.town import CLOSED_TO_CONSTRUCTION, in_agriculture_zone
 
 #: Columns of the 拆旧 candidate table (units in the names).
 PLOT_COLUMNS: dict[str, str] = {
@@ -218,7 +219,10 @@ def reclaimed_quality(plots: Any, town: Any) -> pd.DataFrame:
     near = near[~near.index.duplicated(keep="first")].reindex(plots.index)
     table = np.asarray(params["farmland.capacity_by_grade"], dtype=float)
     offset = int(params["linkage.reclaimed_grade_offset"])
-    grade = np.clip(near["farmland_grade"].to_numpy(dtype=float) + offset, 1, table.size).astype(int)
+    zoned = in_agriculture_zone(parcels.reindex(plots.index)).to_numpy() if "frac_agri_zone" in parcels or \
+        "frac_tianyuan" in parcels else np.zeros(len(plots), bool)
+    gain = int(params["farmland.agri_zone_grade_gain"]) * zoned  # reclaimed in an agriculture zone: better land
+    grade = np.clip(near["farmland_grade"].to_numpy(dtype=float) + offset - gain, 1, table.size).astype(int)
     water = town.layers.get("river_area")
     limit = float(params["linkage.paddy_max_distance_m"])
     if water is not None and len(water):
@@ -315,7 +319,7 @@ def site_candidate_parcels(town: Any, exclude_parcels: Iterable[str] = ()) -> An
     sliver = float(params["reserve.partial_zone_rule"])
     ok = parcels["landuse_group"].isin(list(params["linkage.site_groups"]))
     ok &= parcels.get("frac_CZKFBJ", 0.0) >= float(params["reserve.min_inside_boundary"])
-    for key in ("YJJBNTBHTB", "STBHHX", "YYSYDBHQ"):
+    for key in CLOSED_TO_CONSTRUCTION:
         if f"frac_{key}" in parcels:
             ok &= parcels[f"frac_{key}"] <= sliver
     ok &= ~parcels.index.astype(str).isin([str(b) for b in exclude_parcels])

@@ -54,7 +54,7 @@ def check_plan(result: Any, *, tol: float = TOL) -> list[str]:
     新增建设用地 quota and resettlement capacity respected each year; locked-in parcels acquired,
     locked-out parcels not, bundles together; supply of each use within the market cap; and, when
     the plan came from a town, no acquired parcel lies in 永久基本农田, 生态保护红线 or a water-source
-    zone beyond the sliver tolerance, or outside the 城镇开发边界.
+    zone, a 现代农业示范区 or the 田园综合体 beyond the sliver tolerance, or outside the 城镇开发边界.
     """
     plan = result.plan
     inp = plan.inputs
@@ -170,7 +170,7 @@ def check_plan(result: Any, *, tol: float = TOL) -> list[str]:
         params = town.params
         limit = float(params["reserve.partial_zone_rule"])
         chosen = town.parcels.loc[once.index[once > 0]]
-        for key in ("YJJBNTBHTB", "STBHHX", "YYSYDBHQ"):
+        for key in ("YJJBNTBHTB", "STBHHX", "YYSYDBHQ", "agri_zone", "tianyuan"):  # closed to construction
             col = f"frac_{key}"
             if col in chosen:
                 bad = chosen.index[chosen[col] > limit]

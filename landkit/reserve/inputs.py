@@ -52,15 +52,12 @@ import pandas as pd
 
 from landkit._errors import Problem, ValidationError
 from landkit.params import Parameters
+from landkit.town import CLOSED_TO_CONSTRUCTION
 from landkit.units import yuan_per_m2_to_wan_per_mu
 
 USES: tuple[str, ...] = ("industrial", "commercial", "residential", "public")
 USE_LABELS: dict[str, str] = {"industrial": "工业", "commercial": "商服", "residential": "住宅", "public": "公共(划拨)"}
-EXCLUSION_LAYERS: dict[str, str] = {
-    "YJJBNTBHTB": "永久基本农田",
-    "STBHHX": "生态保护红线",
-    "YYSYDBHQ": "饮用水水源保护区",
-}
+EXCLUSION_LAYERS: dict[str, str] = dict(CLOSED_TO_CONSTRUCTION)
 #: Current land-use group -> buy-back class of state land.
 _BUYBACK_CLASS = {"industrial": "industrial", "mining": "industrial", "commercial": "commercial",
                   "urban_residential": "residential", "public": "public"}
