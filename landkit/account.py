@@ -126,6 +126,7 @@ def linkage_claims(result: Any) -> pd.DataFrame:
     plots = result.plots
     parts = [claim_rows("linkage", "parcel", plots.index, plots["year_demolished"], plots["area_mu"], note="挂钩拆旧")]
     parts.append(_site_parcel_claims(result))
+    parts.append(_exit_claims(result))
     years = list(result.plan.inputs.years)
     for kind, flows in (("turnover_borrowed", ("borrow",)), ("turnover_returned", ("repay", "direct")),
                         ("surplus_used", ("use",)), ("surplus_sold", ("sell",))):
@@ -134,6 +135,25 @@ def linkage_claims(result: Any) -> pd.DataFrame:
         parts.append(claim_rows("linkage", kind, [f"挂钩-{kind}-{y}" for y in total.index], total.index,
                                 total.to_numpy()))
     return pd.concat(parts, ignore_index=True)
+
+
+def _exit_claims(result: Any) -> pd.DataFrame:
+    """宅基地有偿退出: each village's homestead parcels, claimed by the share of its households that leave."""
+    inp = result.plan.inputs
+    t = result.exits() if hasattr(result, "exits") else pd.DataFrame()
+    if not len(t) or not inp.exit_parcels:
+        return empty_account()
+    town = getattr(result.plan, "town", None)
+    if town is None:
+        return empty_account()
+    area = town.parcels["area_mu"].astype(float).set_axis(town.parcels.index.astype(str))
+    rows = []
+    for r in t.itertuples(index=False):
+        parcels = list(inp.exit_parcels.get(str(r.村), ()))
+        rows.append(claim_rows("linkage", "parcel", parcels, [int(r.年度)] * len(parcels),
+                               area.reindex(parcels).fillna(0.0).to_numpy() * float(r.退出比例),
+                               note=f"宅基地有偿退出 {r.村} ({float(r.退出比例):.0%})"))
+    return pd.concat(rows, ignore_index=True) if rows else empty_account()
 
 
 def _site_parcel_claims(result: Any) -> pd.DataFrame:

@@ -31,6 +31,7 @@ KPI_LABELS: dict[str, str] = {
     "households_moved": "搬迁户数(户)",
     "surplus_used_mu": "挂钩节余本镇使用(亩)",
     "surplus_sold_mu": "挂钩节余交易(亩)",
+    "homestead_exit_households": "宅基地有偿退出(户)",
     "corridor_length_km": "廊道长度(km)",
     "corridor_cost_wan_yuan": "廊道建设费用(万元)",
     "corridor_affected_households": "廊道涉及户数(户)",

@@ -8,7 +8,7 @@ from landkit._errors import AccountError
 from landkit.account import linkage_claims
 from landkit.quota.check import check_linkage
 from landkit.quota.linkage import LinkagePlan
-from landkit.scenario.checks import COMMON, IDS, YEARS, Check, choice, is_names
+from landkit.scenario.checks import BOOL, COMMON, IDS, YEARS, Check, choice, is_names
 from landkit.scenario.context import ModelRecord, RunContext
 from landkit.scenario.registry import ModelAdapter
 
@@ -19,6 +19,7 @@ OPTIONS: dict[str, Check] = {
     "villages": (is_names, "a list of village names or codes"),
     "whole_villages": (is_names, "a list of village names or codes"),
     "excluded": IDS,
+    "homestead_exit": BOOL,
 }
 
 
@@ -27,7 +28,8 @@ def plan_from_scenario(ctx: RunContext) -> LinkagePlan:
     o = ctx.options("linkage")
     return LinkagePlan.from_town(ctx.town, years=o.get("years"), villages=o.get("villages"),
                                  whole_villages=o.get("whole_villages"), objective=o.get("objective", "max_value"),
-                                 excluded=o.get("excluded", ()), exclude_parcels=sorted(ctx.land.taken))
+                                 excluded=o.get("excluded", ()), exclude_parcels=sorted(ctx.land.taken),
+                                 homestead_exit=bool(o.get("homestead_exit", False)))
 
 
 def solve(ctx: RunContext, rec: ModelRecord) -> Any:
@@ -44,8 +46,7 @@ def accept(ctx: RunContext, res: Any, rec: ModelRecord) -> None:
     if problems:
         raise AccountError("linkage plan failed its independent check:\n" + "\n".join(problems))
     ctx.land.add(linkage_claims(res))
-    accepted = res.plots.dropna(subset=["year_accepted"])
-    ctx.land.reclaimed_mu = float(accepted["reclaim_mu"].sum())
+    ctx.land.reclaimed_mu = float(res.ledger()["复垦验收(亩)"].sum())  # plots and exited homesteads, accepted in time
 
 
 def write(ctx: RunContext, res: Any, rec: ModelRecord) -> None:
@@ -54,6 +55,9 @@ def write(ctx: RunContext, res: Any, rec: ModelRecord) -> None:
     w.mps("linkage", res.outcome, rec)
     w.table("linkage", "增减挂钩台账", res.ledger(), index=True)
     w.table("linkage", "增减挂钩成本", res.costs(), index=True)
+    exits = res.exits()
+    if len(exits):
+        w.table("linkage", "宅基地有偿退出表", exits)
     w.layer("linkage_plots", res.plots_gdf())
     w.layer("linkage_sites", res.sites_gdf())
     w.figure("linkage", "增减挂钩项目区图", res.plot_map())
@@ -63,7 +67,7 @@ def kpis(res: Any, town: Any) -> dict[str, Any]:
     """Households moved and the 节余 used in town or sold."""
     q = res.kpis()
     return {"households_moved": int(q["households"]), "surplus_used_mu": q["surplus_used_mu"],
-            "surplus_sold_mu": q["surplus_sold_mu"]}
+            "surplus_sold_mu": q["surplus_sold_mu"], "homestead_exit_households": q["homestead_exit_households"]}
 
 
 ADAPTER = ModelAdapter(
@@ -73,5 +77,5 @@ ADAPTER = ModelAdapter(
            "增减挂钩节余指标 by year added to the reserve plan's 新增建设用地 quota",
            "linkage.supplement_units -> farmland.units": "挂钩复垦 left after 周转 return and 节余 use, offered as "
                                                          "supplement units"},
-    report_tables=("增减挂钩台账",),
+    report_tables=("增减挂钩台账", "宅基地有偿退出表"),
 )

@@ -13,6 +13,41 @@ from typing import Any
 TOL = 1e-5
 
 
+def _exits(result: Any, inp: Any, years: list[int], lag: int, rec: dict, rec_paddy: dict, rec_cap: dict,
+           scale: Any) -> tuple[float, list[str]]:
+    """宅基地有偿退出 replayed: one offer per village, reclaimed within what left; adds the reclamation it gives
+    (accepted ``lag`` years later) to ``rec``/``rec_paddy``/``rec_cap``; returns its cost and the problems."""
+    sol = result.outcome.solution()
+    if inp.exits is None or "exit_offer" not in sol:
+        return 0.0, []
+    errors: list[str] = []
+    offer = sol["exit_offer"].to_series()
+    reclaim = sol["exit_reclaim"].to_series()
+    ex, part = inp.exits, inp.exit_participation
+    cost = 0.0
+    left: dict[tuple[str, int], float] = {}
+    for village in ex.index.astype(str):
+        chosen = [(lv, y) for (v, lv, y), val in offer.items() if v == village and val > 0.5]
+        if len(chosen) > 1:
+            errors.append(f"village {village} offered the homestead exit {len(chosen)} times")
+        for lv, y in chosen:
+            share = float(part.at[village, lv])
+            cost += float(ex.at[village, "households"]) * share * float(inp.exit_offers[int(lv)])
+            left[(village, int(y))] = share * float(ex.at[village, "reclaim_mu"])
+    for (village, y), r in reclaim.items():
+        r = float(r)
+        if r > left.get((village, int(y)), 0.0) + scale(r):
+            errors.append(f"{y}: {r:.4f} 亩 reclaimed from exited homesteads of {village}, more than left "
+                          f"({left.get((village, int(y)), 0.0):.4f})")
+        cost += r * float(ex.at[village, "reclamation_cost_wan_per_mu"])
+        ya = int(y) + lag
+        if ya in rec:
+            rec[ya] += r
+            rec_paddy[ya] += r * float(ex.at[village, "paddy_share"])
+            rec_cap[ya] += r * float(ex.at[village, "capacity_kg_per_mu"])
+    return cost, errors
+
+
 def check_linkage(result: Any, *, tol: float = TOL) -> list[str]:
     """Return the list of violated invariants (empty when the plan and its ledger are sound).
 
@@ -22,7 +57,8 @@ def check_linkage(result: Any, *, tol: float = TOL) -> list[str]:
     recomputation; 建新 = borrowed + drawn from accepted quota; the stock of accepted quota and the
     outstanding 周转指标 never negative; every loan returned within ``return_years`` (FIFO replay)
     and none outstanding at the end; paddy and capacity balances; 节余 caps; and the identity
-    accepted reclamation = returned + drawn + used in town + sold + closing stock.
+    accepted reclamation = returned + drawn + used in town + sold + closing stock; 宅基地有偿退出: one offer per
+    village, land reclaimed within what its households left, its payments and reclamation in the costs.
     """
     plan = result.plan
     inp = plan.inputs
@@ -97,6 +133,8 @@ def check_linkage(result: Any, *, tol: float = TOL) -> list[str]:
             rec[ya] += float(p.at[unit, "reclaim_mu"])
             rec_paddy[ya] += float(p.at[unit, "paddy_mu"])
             rec_cap[ya] += float(p.at[unit, "capacity_kg"])
+    exit_cost, exit_errors = _exits(result, inp, years, lag, rec, rec_paddy, rec_cap, scale)
+    errors += exit_errors
     build = {y: sum(a_h * float(h.at[s, y]) for s in housed) for y in years}
     build_paddy = {y: sum(a_h * float(st.at[s, "paddy_share"]) * float(h.at[s, y]) for s in housed) for y in years}
     build_cap = {y: sum(a_h * float(st.at[s, "capacity_kg_per_mu"]) * float(h.at[s, y]) for s in housed)
@@ -168,6 +206,7 @@ def check_linkage(result: Any, *, tol: float = TOL) -> list[str]:
                for u in year_of)
     cost += sum(float(st.at[s, "fixed_cost_wan_yuan"]) for s in opened)
     cost += inp.site_cost_per_household_wan_yuan * sum(housed.values())
+    cost += exit_cost
     reported = float(result.costs()["合计(万元)"].sum())
     if abs(reported - cost) > 1e-3 * max(1.0, cost):
         errors.append(f"costs: reported {reported:.2f} 万元 ≠ recomputed {cost:.2f}")

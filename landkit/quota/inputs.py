@@ -42,6 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
@@ -104,6 +105,15 @@ class LinkageInputs:
     discount_rate : float
     farmer_share : float
         Share of net sale proceeds paid to farmers (reported, not optimised).
+    exits : DataFrame or None
+        宅基地有偿退出: one row per village offered the paid exit (index: village) with
+        :data:`EXIT_COLUMNS`; None or empty: no exit programme.
+    exit_offers : tuple of float
+        Payment levels offered (万元/户).
+    exit_participation : DataFrame or None
+        village × level: the share of the village's homestead households that leave at each level.
+    exit_parcels : mapping or None
+        Village → its homestead parcels (BSM) offered the exit (the land account claims their share).
     notes : tuple of str
         What the costing assumed, shown with results.
     """
@@ -122,6 +132,10 @@ class LinkageInputs:
     sale_cap_mu: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
     discount_rate: float = 0.05
     farmer_share: float = 0.85
+    exits: pd.DataFrame | None = None
+    exit_offers: tuple[float, ...] = ()
+    exit_participation: pd.DataFrame | None = None
+    exit_parcels: Mapping[str, tuple[str, ...]] | None = None
     notes: tuple[str, ...] = ()
 
     @property
@@ -373,6 +387,60 @@ def sites_from_town(town: Any, exclude_parcels: Iterable[str] = ()) -> Any:
     return sites
 
 
+#: Columns of :attr:`LinkageInputs.exits` (one row per village offered the paid homestead exit).
+EXIT_COLUMNS: tuple[str, ...] = ("households", "homestead_mu", "reclaim_mu", "capacity_kg_per_mu", "paddy_share",
+                                 "reclamation_cost_wan_per_mu")
+
+
+def exits_from_town(town: Any, plots: pd.DataFrame, exclude_parcels: Iterable[str] = ()) -> tuple[
+        pd.DataFrame, pd.DataFrame, dict[str, list[str]]]:
+    """Villages offered 宅基地有偿退出: homesteads (DLBM 0702) outside the 城镇开发边界 and the 生态保护红线, of
+    villages whose homesteads are not already 拆旧 plots, on land no other model took.
+
+    Returns the exit table (:data:`EXIT_COLUMNS`, by village), the participation by village and offer level
+    (``people.exit_participation``: a village's own list, else ``default``) and each village's homestead
+    parcels. Reclaimable area and quality are the 拆旧 plots' rules (``linkage.reclaimable_share``, the grade
+    of the nearest farmland, paddy near water).
+    """
+    params: Parameters = town.params
+    parcels = town.parcels
+    sliver = float(params["reserve.partial_zone_rule"])
+    zlmc = parcels["ZLDWMC"].astype(str)
+    ok = (parcels["DLBM"].astype(str) == "0702") & ~zlmc.isin(set(plots["village"].astype(str)))
+    ok &= parcels.get("frac_CZKFBJ", 0.0) <= sliver
+    ok &= parcels.get("frac_STBHHX", 0.0) <= sliver
+    ok &= ~parcels.index.astype(str).isin([str(b) for b in exclude_parcels])
+    homes = parcels[ok]
+    households = homes["households"].fillna(0).astype(float) if "households" in homes else \
+        pd.Series(0.0, index=homes.index)
+    homes = homes[households > 0]
+    offers = [float(v) for v in params["people.exit_offers"]]
+    curves = {str(k): [float(x) for x in v] for k, v in dict(params["people.exit_participation"]).items()}
+    bad = [k for k, v in curves.items() if len(v) != len(offers) or any(not 0 <= x <= 1 for x in v)
+           or any(b < a for a, b in pairwise(v))]
+    if bad or "default" not in curves:
+        raise ValidationError("parameters", [Problem(
+            "people.exit_participation", f"{'lacks default' if 'default' not in curves else f'bad lists {bad}'}",
+            f"give default (and any village) {len(offers)} shares in 0–1, not falling, one per people.exit_offers")])
+    if homes.empty:
+        empty = pd.DataFrame(columns=list(EXIT_COLUMNS))
+        return empty, pd.DataFrame(columns=range(len(offers))), {}
+    quality = reclaimed_quality(homes, town)
+    share = float(params["linkage.reclaimable_share"])
+    area = homes["area_mu"].astype(float)
+    g = pd.DataFrame({"village": zlmc.loc[homes.index], "households": households.loc[homes.index], "area": area,
+                      "cap": area * quality["capacity_kg_per_mu"], "paddy": area * quality["is_paddy"]})
+    by = g.groupby("village", sort=True).sum()
+    exits = pd.DataFrame({
+        "households": by["households"], "homestead_mu": by["area"], "reclaim_mu": by["area"] * share,
+        "capacity_kg_per_mu": by["cap"] / by["area"], "paddy_share": by["paddy"] / by["area"],
+        "reclamation_cost_wan_per_mu": float(params["linkage.reclamation_cost"])})
+    exits.index.name = "village"
+    part = pd.DataFrame([curves.get(v, curves["default"]) for v in exits.index], index=exits.index)
+    members = {str(v): [str(b) for b in idx] for v, idx in g.groupby("village").groups.items()}
+    return exits, part, members
+
+
 def linkage_inputs_from_town(
     town: Any,
     *,
@@ -384,6 +452,7 @@ def linkage_inputs_from_town(
     town_use_value_wan_per_mu: float | Mapping[int, float] | None = None,
     max_households: float | Mapping[int, float] | None = None,
     exclude_parcels: Iterable[str] = (),
+    homestead_exit: bool = False,
 ) -> tuple[LinkageInputs, Any, Any]:
     """Costed 拆旧 plots and 建新 sites of a town, with the quota rules, from its parameters.
 
@@ -391,6 +460,8 @@ def linkage_inputs_from_town(
     candidates (for maps). Villages default to those of ``linkage.whole_village_areas``, all of them
     整村搬迁 blocks; pass ``villages`` (and ``whole_villages``, a subset) to choose others.
     ``exclude_parcels`` (BSM) are taken by another model of the scenario: neither 拆旧 nor 建新.
+    ``homestead_exit`` offers the paid homestead exit (宅基地有偿退出) in the other villages
+    (:func:`exits_from_town`; their homestead parcels by village in ``inputs.exit_parcels``).
     """
     params: Parameters = town.params
     years_t = tuple(int(y) for y in (years if years is not None else params["linkage.plan_years"]))
@@ -399,6 +470,8 @@ def linkage_inputs_from_town(
     whole_l = list(whole_villages) if whole_villages is not None else [v for v in villages_l if v in default]
     plots = plots_from_town(town, villages_l, whole_l, exclude_parcels)
     site_gdf = sites_from_town(town, exclude_parcels) if sites is None else sites
+    exits, participation, members = exits_from_town(town, plots, exclude_parcels) if homestead_exit else (
+        None, None, {})
     inputs = LinkageInputs(
         plots=pd.DataFrame(plots.drop(columns="geometry")),
         sites=pd.DataFrame(site_gdf.drop(columns="geometry", errors="ignore")),
@@ -417,6 +490,10 @@ def linkage_inputs_from_town(
         sale_cap_mu=by_year(params["linkage.sale_cap"], years_t, "sale_cap"),
         discount_rate=float(params["linkage.discount_rate"]),
         farmer_share=float(params["linkage.farmer_share"]),
+        exits=exits,
+        exit_offers=tuple(float(v) for v in params["people.exit_offers"]) if homestead_exit else (),
+        exit_participation=participation,
+        exit_parcels={v: tuple(b) for v, b in members.items()} or None,
         notes=(
             f"拆旧 villages {', '.join(villages_l)}; 整村搬迁 blocks {', '.join(whole_l) or 'none'}",
             "reclaimed grade = nearest farmland's 等别 + offset; paddy within the distance of a river (estimates)",
@@ -426,11 +503,13 @@ def linkage_inputs_from_town(
 
 
 __all__ = [
+    "EXIT_COLUMNS",
     "KIND_LABELS",
     "PLOT_COLUMNS",
     "SITE_COLUMNS",
     "LinkageInputs",
     "by_year",
+    "exits_from_town",
     "linkage_inputs_from_town",
     "plots_from_town",
     "reclaimed_quality",

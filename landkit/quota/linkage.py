@@ -113,6 +113,47 @@ DIAGNOSIS_GROUPS: dict[str, GroupSpec] = {
 
 
 @dataclass(frozen=True)
+class _Exits:
+    offer: linopy.Variable  # village × level × year: the paid exit offered at that level that year
+    reclaimed: linopy.Variable  # village × year: exited homestead land reclaimed (亩)
+    cost: linopy.LinearExpression  # payments and reclamation by year (万元)
+    paddy_share: xr.DataArray
+    capacity_kg_per_mu: xr.DataArray
+
+
+def _define_exits(m: Scope, inp: LinkageInputs, T: pd.Index) -> _Exits | None:
+    r"""宅基地有偿退出: ``exit_offer[v, k, t]`` — village :math:`v` offered payment level :math:`k` in year :math:`t`.
+
+    With households :math:`n_v`, homestead land :math:`A_v` (reclaimable :math:`\sigma A_v`), offers
+    :math:`o_k` (万元/户) and participation :math:`\pi_{vk}` (the village's supply curve at the levels):
+    ``exit_once`` :math:`\sum_{k,t} y_{vkt} \le 1` (one campaign per village); the households leaving are
+    :math:`n_v \sum_k \pi_{vk} y_{vkt}`, paid :math:`\sum_k o_k n_v \pi_{vk} y_{vkt}`; ``exit_reclaim``:
+    :math:`r_{vt} \le \sigma A_v \sum_k \pi_{vk} y_{vkt}` of the land they leave is reclaimed (at the
+    plots' cost per 亩) and, accepted :math:`L` years later, joins the 挂钩 stock with its paddy and capacity;
+    the rest stays collective construction land. Choosing among the levels makes the curve exact in a MILP.
+    """
+    ex = inp.exits
+    if ex is None or not len(ex) or not inp.exit_offers:
+        return None
+    V = pd.Index(ex.index.astype(str), name="village")
+    K = pd.Index(range(len(inp.exit_offers)), name="level")
+    share = xr.DataArray(inp.exit_participation.reindex(ex.index).to_numpy(dtype=float), coords=[V, K])
+    offer = m.add_variables(binary=True, coords=[V, K, T], name="exit_offer")
+    m.add_constraints(offer.sum(["level", "year"]) <= 1, name="exit_once")
+
+    def col(name: str) -> xr.DataArray:
+        return xr.DataArray(ex[name].to_numpy(dtype=float), coords=[V])
+
+    leaving = (share * offer).sum("level")  # share of the village's homesteads exiting, by year
+    reclaimed = m.add_variables(lower=0, coords=[V, T], name="exit_reclaim")
+    m.add_constraints(reclaimed - col("reclaim_mu") * leaving <= 0, name="exit_reclaimable")
+    pay = xr.DataArray(np.asarray(inp.exit_offers, dtype=float), coords=[K])
+    cost = ((col("households") * share * pay * offer).sum(["village", "level"])
+            + (col("reclamation_cost_wan_per_mu") * reclaimed).sum("village"))
+    return _Exits(offer, reclaimed, cost, col("paddy_share"), col("capacity_kg_per_mu"))
+
+
+@dataclass(frozen=True)
 class LinkageTerms:
     """What :meth:`LinkagePlan.define` adds that other parts of a joint model link to.
 
@@ -128,6 +169,8 @@ class LinkageTerms:
     use : linopy.Variable
         节余指标 used in town by year (亩).
     plots, sites, years : pandas.Index
+    exit_offer : linopy.Variable or None
+        宅基地有偿退出 offered in a village at a level in a year (``village × level × year``).
     """
 
     objective: linopy.LinearExpression
@@ -138,6 +181,7 @@ class LinkageTerms:
     plots: pd.Index
     sites: pd.Index
     years: pd.Index
+    exit_offer: linopy.Variable | None = None
 
 
 class LinkagePlan:
@@ -231,7 +275,7 @@ class LinkagePlan:
         inputs, plots, site_gdf = linkage_inputs_from_town(town, years=years, villages=villages,
                                                            whole_villages=whole_villages, sites=sites, **kwargs)
         plan = cls(inputs, objective=objective, required_mu=required_mu, fixed=fixed, excluded=excluded)
-        plan.town, plan.plots_gdf, plan.sites_gdf = town, plots, site_gdf
+        plan.town, plan.plots_gdf, plan.sites_gdf = town, plots, site_gdf  # for maps and the land account
         return plan
 
     # ------------------------------------------------------------------ build
@@ -312,6 +356,12 @@ class LinkagePlan:
             return flow.shift(year=L).fillna(0) if L > 0 else flow
 
         rec, rec_paddy, rec_cap = accepted("reclaim_mu"), accepted("paddy_mu"), accepted("capacity_kg")
+        exits = _define_exits(m, inp, T)
+        if exits is not None:  # reclaimed exited homesteads are accepted like any 拆旧 plot
+            lagged = exits.reclaimed.shift(year=L).fillna(0) if L > 0 else exits.reclaimed
+            rec = rec + lagged.sum("village")
+            rec_paddy = rec_paddy + (exits.paddy_share * lagged).sum("village")
+            rec_cap = rec_cap + (exits.capacity_kg_per_mu * lagged).sum("village")
         a_h = inp.land_per_household_mu
         build = a_h * h.sum("site")
         build_paddy = (a_h * scol("paddy_share") * h).sum("site")
@@ -357,12 +407,15 @@ class LinkagePlan:
         cost = ((xr.DataArray(inp.plot_cost_wan_yuan.to_numpy(dtype=float), coords=[P]) * x).sum("unit")
                 + (scol("fixed_cost_wan_yuan") * o).sum("site")
                 + inp.site_cost_per_household_wan_yuan * h.sum("site"))
+        if exits is not None:
+            cost = cost + exits.cost
         if self.objective == "max_value":
             value = yearly(inp.sale_price_wan_per_mu) * sell
             if value_town_use:
                 value = value + yearly(inp.town_use_value_wan_per_mu) * use
-            return LinkageTerms((delta * (value - cost)).sum(), "max", x, o, use, P, S, T)
-        return LinkageTerms((delta * cost).sum(), "min", x, o, use, P, S, T)
+            return LinkageTerms((delta * (value - cost)).sum(), "max", x, o, use, P, S, T,
+                                exits.offer if exits is not None else None)
+        return LinkageTerms((delta * cost).sum(), "min", x, o, use, P, S, T, exits.offer if exits is not None else None)
 
     # ------------------------------------------------------------------ solve
     def diagnosis_groups(self) -> dict[str, GroupSpec]:

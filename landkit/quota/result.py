@@ -102,6 +102,63 @@ class LinkageResult(ModelResult):
             "cost_wan_yuan": st["fixed_cost_wan_yuan"] + hh * inp.site_cost_per_household_wan_yuan,
         }, index=chosen.rename("site"))
 
+    def exits(self) -> pd.DataFrame:
+        """宅基地有偿退出表: each village where the plan offers the paid exit (empty without an exit programme).
+
+        Columns: 村, 年度, 补偿标准(万元/户), 退出比例, 退出户数(户), 退出宅基地(亩), 补偿支出(万元), 复垦(亩),
+        复垦验收年度, 复垦产能(公斤), 复垦费用(万元), 保留集体建设用地(亩).
+        """
+        inp = self.plan.inputs
+        cols = ["村", "年度", "补偿标准(万元/户)", "退出比例", "退出户数(户)", "退出宅基地(亩)", "补偿支出(万元)",
+                "复垦(亩)", "复垦验收年度", "复垦产能(公斤)", "复垦费用(万元)", "保留集体建设用地(亩)"]
+        sol = self.outcome.solution()
+        if inp.exits is None or "exit_offer" not in sol:
+            return pd.DataFrame(columns=cols)
+        offer = sol["exit_offer"].to_series()
+        reclaim = sol["exit_reclaim"].to_series()
+        ex, part = inp.exits, inp.exit_participation
+        rows = []
+        for village, level, year in offer.index[(offer > 0.5).to_numpy()]:
+            share = float(part.at[village, level])
+            n = float(ex.at[village, "households"]) * share
+            area = float(ex.at[village, "homestead_mu"]) * share
+            r = float(reclaim.get((village, year), 0.0))
+            accepted = year + inp.reclamation_lag_years
+            rows.append({"村": village, "年度": int(year), "补偿标准(万元/户)": inp.exit_offers[int(level)],
+                         "退出比例": round(share, 4), "退出户数(户)": round(n, 1), "退出宅基地(亩)": round(area, 2),
+                         "补偿支出(万元)": round(n * inp.exit_offers[int(level)], 2), "复垦(亩)": round(r, 2),
+                         "复垦验收年度": accepted if accepted in inp.years else "规划期后",
+                         "复垦产能(公斤)": round(r * float(ex.at[village, "capacity_kg_per_mu"]), 1),
+                         "复垦费用(万元)": round(r * float(ex.at[village, "reclamation_cost_wan_per_mu"]), 2),
+                         "保留集体建设用地(亩)": round(area - r / max(float(ex.at[village, "reclaim_mu"])
+                                                              / float(ex.at[village, "homestead_mu"]), 1e-9), 2)
+                         + 0.0})
+        return pd.DataFrame(rows, columns=cols).sort_values(["年度", "村"]).reset_index(drop=True)
+
+    def _exit_flows(self) -> pd.DataFrame:
+        """By year: households exiting, payments, land reclaimed from exits and its paddy and capacity (by demolition
+        year; accepted ``reclamation_lag_years`` later)."""
+        inp = self.plan.inputs
+        years = list(inp.years)
+        out = pd.DataFrame(0.0, index=years, columns=["households", "pay", "reclaim", "paddy", "capacity",
+                                                      "reclaim_cost"])
+        sol = self.outcome.solution()
+        if "exit_offer" in sol:
+            offer = sol["exit_offer"].to_series()
+            for village, level, year in offer.index[(offer > 0.5).to_numpy()]:
+                n = float(inp.exits.at[village, "households"]) * float(inp.exit_participation.at[village, level])
+                out.loc[year, "households"] += n
+                out.loc[year, "pay"] += n * inp.exit_offers[int(level)]
+        if "exit_reclaim" in sol:
+            rec = sol["exit_reclaim"].to_pandas().clip(lower=0.0)
+            ex = inp.exits.reindex(rec.index)
+            out["reclaim"] = rec.sum().reindex(years).fillna(0.0).to_numpy()
+            out["paddy"] = rec.mul(ex["paddy_share"], axis=0).sum().reindex(years).fillna(0.0).to_numpy()
+            out["capacity"] = rec.mul(ex["capacity_kg_per_mu"], axis=0).sum().reindex(years).fillna(0.0).to_numpy()
+            out["reclaim_cost"] = rec.mul(ex["reclamation_cost_wan_per_mu"], axis=0).sum().reindex(years).fillna(
+                0.0).to_numpy()
+        return out
+
     def ledger(self) -> pd.DataFrame:
         """增减挂钩台账 by year: 拆旧, 复垦验收 (水田, 产能), 建新安置, 周转指标, 节余指标 (亩, 户, 公斤, 万元)."""
         inp = self.plan.inputs
@@ -113,8 +170,12 @@ class LinkageResult(ModelResult):
         def demolished(col: str) -> pd.Series:
             return d.mul(p[col].to_numpy(), axis=0).sum().reindex(years)
 
+        exits = self._exit_flows()
+
         def accepted(col: str) -> pd.Series:
-            return demolished(col).shift(lag, fill_value=0.0)
+            own = demolished(col).shift(lag, fill_value=0.0)
+            extra = {"reclaim_mu": "reclaim", "paddy_mu": "paddy", "capacity_kg": "capacity"}[col]
+            return own + exits[extra].reindex(years).shift(lag, fill_value=0.0)
 
         a_h = inp.land_per_household_mu
         borrow, repay, use, sell = self.flow("borrow"), self.flow("repay"), self.flow("use"), self.flow("sell")
@@ -122,6 +183,9 @@ class LinkageResult(ModelResult):
         out = pd.DataFrame(index=pd.Index(years, name="年度"))
         out["拆旧面积(亩)"] = demolished("area_mu")
         out["拆旧户数(户)"] = demolished("households")
+        if inp.exits is not None and len(inp.exits):
+            out["宅基地退出(户)"] = exits["households"].reindex(years)
+            out["退出宅基地复垦(亩)"] = exits["reclaim"].reindex(years)
         out["复垦验收(亩)"] = accepted("reclaim_mu")
         out["其中水田(亩)"] = accepted("paddy_mu")
         out["复垦产能(公斤)"] = accepted("capacity_kg")
@@ -152,6 +216,10 @@ class LinkageResult(ModelResult):
         out = pd.DataFrame(index=pd.Index(years, name="年度"))
         out["拆迁补偿(万元)"] = d.mul(p["demolition_cost_wan_yuan"].to_numpy(), axis=0).sum().reindex(years)
         out["复垦费用(万元)"] = d.mul(p["reclamation_cost_wan_yuan"].to_numpy(), axis=0).sum().reindex(years)
+        if inp.exits is not None and len(inp.exits):
+            exits = self._exit_flows()
+            out["宅基地退出补偿(万元)"] = exits["pay"].reindex(years).to_numpy()
+            out["复垦费用(万元)"] += exits["reclaim_cost"].reindex(years).to_numpy()
         out["安置区建设(万元)"] = led["安置区成本(万元)"]
         out["合计(万元)"] = out.sum(axis=1)
         out["节余指标收益(万元)"] = (led["节余指标交易收入(万元)"]
@@ -236,6 +304,8 @@ class LinkageResult(ModelResult):
             "sale_revenue_wan_yuan": round(float(led["节余指标交易收入(万元)"].sum()), 2),
             "cost_wan_yuan": round(float(c["合计(万元)"].sum()), 2),
             "farmer_share_wan_yuan": round(float(c.attrs["farmer_share_wan_yuan"]), 2),
+            "homestead_exit_households": round(float(led.get("宅基地退出(户)", pd.Series(0.0)).sum()), 1),
+            "homestead_exit_reclaimed_mu": round(float(led.get("退出宅基地复垦(亩)", pd.Series(0.0)).sum()), 2),
         }
 
     def summary(self) -> str:

@@ -379,6 +379,10 @@ class JointPlan:
             lt = terms["linkage"]
             plots = lt.plots.astype(str)
             pools["plot"] = (pd.DataFrame({"parcel": plots, "key": plots}), lt.x.sum("year").rename(unit="key"))
+            ep = [(p, v) for v, ps in (self.linkage.inputs.exit_parcels or {}).items() for p in ps]
+            if ep and lt.exit_offer is not None:  # exited homesteads (their share of the village's land)
+                pools["exit"] = (pd.DataFrame(ep, columns=["parcel", "key"]),
+                                 lt.exit_offer.sum(["level", "year"]).rename(village="key"))
             sp = [(p, s) for s, ps in _site_parcels(self.linkage).items() for p in ps]
             if sp:
                 pools["site"] = (pd.DataFrame(sp, columns=["parcel", "key"]), lt.open.sum("year").rename(site="key"))
