@@ -61,14 +61,16 @@ def standard_m2(params: Any) -> float:
     problems = []
     if abs(adjust) > 0.1 + 1e-12:
         problems.append(Problem("people.provincial_adjustment", f"is {adjust}", "at most ±0.10 (±10 %)"))
-    tiers = sorted((float(up), float(m2)) for up, m2 in params["people.land_per_migrant_tiers"])
-    if not tiers or tiers[-1][0] < per_person:
-        problems.append(Problem("people.land_per_migrant_tiers", f"has no tier for {per_person} m² per person",
-                                "end the tiers with an upper bound of .inf"))
+    tiers = dict(params["people.land_per_migrant_tiers"])
+    bounds = [float(v) for v in tiers.get("up_to_m2", [])]
+    standards = [float(v) for v in tiers.get("standard_m2", [])]
+    if len(standards) != len(bounds) + 1 or bounds != sorted(bounds):
+        problems.append(Problem("people.land_per_migrant_tiers", f"has {len(bounds)} bounds and "
+                                f"{len(standards)} standards", "give rising up_to_m2 and one more standard_m2"))
     if problems:
         raise ValidationError("parameters", problems)
-    base = next(m2 for up, m2 in tiers if per_person <= up)
-    return base * (1.0 + adjust)
+    tier = sum(per_person > b for b in bounds)  # the first tier whose bound is not below today's land per person
+    return standards[tier] * (1.0 + adjust)
 
 
 def people_link(params: Any, years: Sequence[int]) -> pd.DataFrame:
