@@ -145,8 +145,15 @@ def _is_years(values: list[Any]) -> bool:
     return all(isinstance(x, int) and not isinstance(x, bool) and 1900 <= x <= 2100 for x in values)
 
 
-def _shape_problem(ref: Any, value: Any, where: str) -> str | None:
-    """Why ``value`` cannot stand where landkit reads a value shaped like ``ref`` (None if it can)."""
+#: A unit that says so lets a list of numbers have any length (payment levels, tier bounds), not one per class.
+ANY_LENGTH = "any length"
+
+
+def _shape_problem(ref: Any, value: Any, where: str, *, any_length: bool = False) -> str | None:
+    """Why ``value`` cannot stand where landkit reads a value shaped like ``ref`` (None if it can).
+
+    ``any_length``: lists of numbers may be longer or shorter than ``ref`` (the unit says :data:`ANY_LENGTH`).
+    """
     if _kind(ref) != _kind(value):
         example = ref if not isinstance(ref, list | Mapping) else f"a {_kind(ref)} such as {ref!r}"[:80]
         return f"{where} is {value!r} ({_kind(value)}); landkit reads a {_kind(ref)} here, e.g. {example}"
@@ -155,7 +162,8 @@ def _shape_problem(ref: Any, value: Any, where: str) -> str | None:
         if bad:
             return f"{where} holds {bad[0]!r}; landkit reads whole years here, e.g. {ref!r}"
         return None
-    if isinstance(ref, list) and ref and all(_is_number(x) for x in ref) and len(value) != len(ref):
+    if isinstance(ref, list) and ref and all(_is_number(x) for x in ref) and len(value) != len(ref) \
+            and not any_length:
         return (f"{where} has {len(value)} values; landkit reads {len(ref)} here (one per class), "
                 f"e.g. {ref!r}"[:200])
     if isinstance(ref, list) and ref and value:
@@ -165,7 +173,7 @@ def _shape_problem(ref: Any, value: Any, where: str) -> str | None:
                 if _kind(x) not in kinds and not (isinstance(ref[0], list | Mapping)):
                     return f"{where}[{i}] is {x!r} ({_kind(x)}); landkit reads a list of {kinds.pop()}s here"
                 if isinstance(ref[0], list | Mapping):
-                    why = _shape_problem(ref[0], x, f"{where}[{i}]")
+                    why = _shape_problem(ref[0], x, f"{where}[{i}]", any_length=any_length)
                     if why:
                         return why
     if isinstance(ref, Mapping):
@@ -176,7 +184,7 @@ def _shape_problem(ref: Any, value: Any, where: str) -> str | None:
         kinds = {_kind(x) for x in ref.values()}
         for k, x in value.items():
             if k in ref:
-                why = _shape_problem(ref[k], x, f"{where}.{k}")
+                why = _shape_problem(ref[k], x, f"{where}.{k}", any_length=any_length)
             elif len(kinds) == 1 and _kind(x) not in kinds:
                 why = f"{where}.{k} is {x!r} ({_kind(x)}); landkit reads {kinds.pop()}s in this table"
             else:
@@ -187,11 +195,12 @@ def _shape_problem(ref: Any, value: Any, where: str) -> str | None:
 
 
 def _range_problem(key: str, unit: str, value: Any, ref_value: Any) -> str | None:
-    """Why a value is out of range: not finite, negative where landkit's own is never, a share outside [0, 1]."""
+    """Why a value is out of range: not finite, negative where landkit's own is never (unless its unit says ±), a
+    share outside [0, 1]."""
     nums = list(_numbers(value))
     if any(not math.isfinite(x) for x in nums):
         return f"{key}: {value!r} is not a finite number"
-    if nums and min(nums) < 0 and all(x >= 0 for x in _numbers(ref_value)):
+    if nums and min(nums) < 0 and all(x >= 0 for x in _numbers(ref_value)) and "±" not in unit:
         return f"{key}: {min(nums)!r} {unit} is negative; give a value >= 0"
     if unit.startswith("share") and any(x > 1 for x in nums):
         return f"{key}: {max(nums)!r} is a share above 1; write shares as fractions (5 % = 0.05)"
@@ -211,7 +220,7 @@ def check_value(key: str, ref: Param, value: Any) -> list[str]:
     out = [f"{w}: the value is empty; give a {_kind(ref.value)}" for w in _empties(value, key)]
     if out:
         return out
-    why = _shape_problem(ref.value, value, key)
+    why = _shape_problem(ref.value, value, key, any_length=ANY_LENGTH in ref.unit)
     if why:
         return [why]
     why = _range_problem(key, ref.unit, value, ref.value)

@@ -109,8 +109,10 @@ def test_the_sample_offers_the_exit_outside_the_relocated_villages():
     plan = LinkagePlan.from_town(town, homestead_exit=True)
     ex = plan.inputs.exits
     assert len(ex) > 10
-    relocated = set(plan.inputs.plots["village"])
-    assert not relocated & set(ex.index)  # the 南阳 villages move whole; the others may exit for payment
+    plots = plan.inputs.plots
+    relocated = set(plots.loc[plots["kind"] == "homestead", "village"])
+    assert relocated and not relocated & set(ex.index)  # the 南阳 villages move whole; the others may exit
+    assert set(plots.loc[plots["kind"] == "mining", "village"]) & set(ex.index)  # a mine does not exclude its village
     parcels = town.parcels
     for village, members in plan.inputs.exit_parcels.items():
         rows = parcels.loc[list(members)]

@@ -165,7 +165,8 @@ def project_unit(uid: str, part: pd.DataFrame, *, year: int, params: Parameters)
     price = float(params[f + ("mining_reclamation_cost" if kind == "工矿复垦" else "own_reclamation_cost")])
     unchecked = "" if "slope_deg_mean" in part else "; 坡度未核 (无DEM)"
     better = f"; {int(zoned.sum())} 图斑在农业示范区, 复垦至{int(grades.min())}等" if zoned.any() else ""
-    return SupplementUnit(uid, "reclamation", year, area, capacity, 0.0, area * price, False, float(grade),
+    mean_grade = float(np.average(grades, weights=part["area_mu"].to_numpy())) if area > 0 else float(grade)
+    return SupplementUnit(uid, "reclamation", year, area, capacity, 0.0, area * price, False, round(mean_grade, 2),
                           f"{village} {len(part)} 图斑, {kind} → {grade}等旱地{unchecked}{better}")
 
 

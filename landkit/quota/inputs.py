@@ -395,7 +395,8 @@ EXIT_COLUMNS: tuple[str, ...] = ("households", "homestead_mu", "reclaim_mu", "ca
 def exits_from_town(town: Any, plots: pd.DataFrame, exclude_parcels: Iterable[str] = ()) -> tuple[
         pd.DataFrame, pd.DataFrame, dict[str, list[str]]]:
     """Villages offered 宅基地有偿退出: homesteads (DLBM 0702) outside the 城镇开发边界 and the 生态保护红线, of
-    villages whose homesteads are not already 拆旧 plots, on land no other model took.
+    villages whose homesteads are not already 拆旧 plots (a village's mining plot does not count), on land no
+    other model took.
 
     Returns the exit table (:data:`EXIT_COLUMNS`, by village), the participation by village and offer level
     (``people.exit_participation``: a village's own list, else ``default``) and each village's homestead
@@ -406,7 +407,8 @@ def exits_from_town(town: Any, plots: pd.DataFrame, exclude_parcels: Iterable[st
     parcels = town.parcels
     sliver = float(params["reserve.partial_zone_rule"])
     zlmc = parcels["ZLDWMC"].astype(str)
-    ok = (parcels["DLBM"].astype(str) == "0702") & ~zlmc.isin(set(plots["village"].astype(str)))
+    moving = plots.loc[plots["kind"].astype(str).eq("homestead"), "village"] if "kind" in plots else plots["village"]
+    ok = (parcels["DLBM"].astype(str) == "0702") & ~zlmc.isin(set(moving.astype(str)))
     ok &= parcels.get("frac_CZKFBJ", 0.0) <= sliver
     ok &= parcels.get("frac_STBHHX", 0.0) <= sliver
     ok &= ~parcels.index.astype(str).isin([str(b) for b in exclude_parcels])

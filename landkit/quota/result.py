@@ -200,7 +200,8 @@ class LinkageResult(ModelResult):
         out["节余指标交易(亩)"] = sell
         out["节余指标交易收入(万元)"] = sell * inp.sale_price_wan_per_mu.reindex(years)
         out["节余指标结存(亩)"] = (out["复垦验收(亩)"] - repay - direct - use - sell).cumsum()
-        out["拆旧复垦成本(万元)"] = d.mul(self.plan.inputs.plot_cost_wan_yuan.to_numpy(), axis=0).sum().reindex(years)
+        out["拆旧复垦成本(万元)"] = (d.mul(self.plan.inputs.plot_cost_wan_yuan.to_numpy(), axis=0).sum().reindex(years)
+                              + exits["pay"].reindex(years) + exits["reclaim_cost"].reindex(years))
         out["安置区成本(万元)"] = (self.opened.reindex(index=st.index.astype(str)).mul(
             st["fixed_cost_wan_yuan"].to_numpy(), axis=0).sum().reindex(years)
             + inp.site_cost_per_household_wan_yuan * h.sum().reindex(years))

@@ -25,14 +25,31 @@ def _market_entry(result: Any, parcels: Any, years: list[int]) -> Any:
     return out
 
 
-def _entry_problems(inp: Any, entry: Any, acquired: Any, years: list[int]) -> list[str]:
-    """入市 only for collective 经营性 candidates, once, not before it is allowed, never also acquired."""
+def _entry_problems(inp: Any, entry: Any, acquired: Any, years: list[int], town: Any = None) -> list[str]:
+    """入市 only for collective 经营性 land with a commercial or industrial planned use (re-derived from the town's
+    own parcels when there is a town), not locked out or already held, once, not before it is allowed, never
+    also acquired."""
     errors = []
     n = entry.sum(axis=1)
-    eligible = inp.parcels.get("market_entry", False)
+    p = inp.parcels
     for pid in n.index[n > 0]:
-        if inp.market_entry_from is None or not bool(eligible[pid]):
-            errors.append(f"parcel {pid} supplied by its collective (入市) but not a 入市 candidate")
+        why = []
+        if inp.market_entry_from is None:
+            why.append("the plan allows no 入市")
+        if str(p.at[pid, "planned_use"]) not in ("commercial", "industrial"):
+            why.append(f"planned {p.at[pid, 'planned_use']}")
+        if "locked_out" in p and bool(p.at[pid, "locked_out"]):
+            why.append("locked out")
+        if "held_since" in p and p.at[pid, "held_since"] == p.at[pid, "held_since"] and \
+                p.at[pid, "held_since"] is not None:
+            why.append("already held by the centre")
+        if town is not None:
+            row = town.parcels.loc[pid]
+            codes = tuple(str(c) for c in town.params["reserve.collective_market_codes"])
+            if str(row.get("ownership", "")) != "collective" or not str(row.get("DLBM", "")).startswith(codes):
+                why.append(f"not collective 经营性建设用地 (DLBM {row.get('DLBM')}, {row.get('ownership')})")
+        if why:
+            errors.append(f"parcel {pid} supplied by its collective (入市) but " + "; ".join(why))
         if n[pid] > 1:
             errors.append(f"parcel {pid} enters the market {n[pid]} times")
         if acquired[pid] > 0:
@@ -67,7 +84,7 @@ def check_plan(result: Any, *, tol: float = TOL) -> list[str]:
     entry = _market_entry(result, p, years)
     once = x.sum(axis=1)
     errors += [f"parcel {i} acquired {n} times" for i, n in once[once > 1].items()]
-    errors += _entry_problems(inp, entry, once, years)
+    errors += _entry_problems(inp, entry, once, years, getattr(plan, "town", None))
     sold = s.sum(axis=1)
     errors += [f"parcel {i} supplied {n} times" for i, n in sold[sold > 1].items()]
     since = inp.held_since
@@ -169,7 +186,7 @@ def check_plan(result: Any, *, tol: float = TOL) -> list[str]:
     if town is not None:
         params = town.params
         limit = float(params["reserve.partial_zone_rule"])
-        chosen = town.parcels.loc[once.index[once > 0]]
+        chosen = town.parcels.loc[once.index[(once > 0) | (entry.sum(axis=1) > 0)]]  # built on, by either route
         for key in ("YJJBNTBHTB", "STBHHX", "YYSYDBHQ", "agri_zone", "tianyuan"):  # closed to construction
             col = f"frac_{key}"
             if col in chosen:

@@ -110,12 +110,18 @@ def people_table(params: Any, years: Sequence[int], supplied_first_mu: pd.Series
     """人地挂钩测算表: what the plan supplies for the people it is to house, year by year.
 
     ``supplied_first_mu``: land the plan supplies for housing and public services by year (亩);
-    ``converted_mu``: its 农用地转用 by year (亩). 可承载落户人口 is that land at the standard per
-    migrant; 落户缺口 is the migrants of the path the plan cannot house (0 when it houses them all).
+    ``converted_mu``: its 农用地转用 by year (亩). A migrant needs the standard in all, of which the housing and
+    public-service share (``people.demand_shares``); 可承载落户人口 is the land supplied so far for them at that
+    share of the standard, and 累计落户缺口 the migrants so far the plan cannot house (0 when it houses them all).
     """
     link = people_link(params, years)
     std = float(link["standard_m2"].iloc[0])
-    can_house = supplied_first_mu.reindex(link.index).fillna(0.0) * M2_PER_MU / std
+    shares = {str(k): float(v) for k, v in dict(params["people.demand_shares"]).items()}
+    first = sum(shares.get(u, 0.0) for u in FIRST_USES) or 1.0
+    # a migrant needs std m² in all, of which the housing and public-service share; supply lags acquisition, so
+    # the land so far is set against the migrants so far
+    housed = (supplied_first_mu.reindex(link.index).fillna(0.0).cumsum() * M2_PER_MU / (std * first))
+    can_house = housed.diff().fillna(housed)
     return pd.DataFrame({
         "年度": link.index, "镇区常住人口(人)": link["residents"].round(0).astype(int).to_numpy(),
         "新增人口(人)": link["growth"].round(0).astype(int).to_numpy(),
@@ -125,7 +131,9 @@ def people_table(params: Any, years: Sequence[int], supplied_first_mu: pd.Series
         "计划农用地转用(亩)": converted_mu.reindex(link.index).fillna(0.0).round(2).to_numpy(),
         "住宅与公服供地(亩)": supplied_first_mu.reindex(link.index).fillna(0.0).round(2).to_numpy(),
         "可承载落户人口(人)": can_house.round(0).astype(int).to_numpy(),
-        "落户缺口(人)": (link["migrants"] - can_house).clip(lower=0.0).round(0).astype(int).to_numpy(),
+        "累计落户人口(人)": link["migrants"].cumsum().round(0).astype(int).to_numpy(),
+        "累计可承载(人)": housed.round(0).astype(int).to_numpy(),
+        "累计落户缺口(人)": (link["migrants"].cumsum() - housed).clip(lower=0.0).round(0).astype(int).to_numpy(),
         "用于本计划": "是" if applied else "否（计划用估计的指标与需求）",
     })
 

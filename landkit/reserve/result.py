@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from landkit._errors import ArgumentError
+from landkit._errors import ArgumentError, ValidationError
 from landkit.reserve.inputs import USE_LABELS, USES
 from landkit.results import ModelResult
 
@@ -314,7 +314,12 @@ class ReserveResult(ModelResult):
         sup = self.supply.mul(inp.parcels["area_mu"], axis=0)
         first = sup[inp.parcels["planned_use"].astype(str).isin(FIRST_USES).to_numpy()].sum()
         converted = self.acquire.mul(inp.parcels["agricultural_mu"], axis=0).sum()
-        return people_table(params, list(inp.years), first, converted, inp.people_link)
+        if inp.people_link:
+            return people_table(params, list(inp.years), first, converted, True)
+        try:  # for information only: a path that does not cover the plan years says nothing here
+            return people_table(params, list(inp.years), first, converted, False)
+        except ValidationError:
+            return None
 
     def occupations(self) -> pd.DataFrame:
         """Farmland occupied by the plan, one row per parcel, for the 占补平衡 ledger."""
@@ -398,7 +403,8 @@ class ReserveResult(ModelResult):
         """征收/入市选择表: each 入市 candidate, the route the plan chose and why, in 万元 (undiscounted, its year).
 
         For 征收 the net is the 出让收入 returned to the fund less the parcel's one-off cost (as if supplied in
-        the year after acquisition, or the year the plan supplies it); for 入市 it is the 土地增值收益调节金 in
+        the year after acquisition, or the year the plan supplies it; before 计提, holding and discounting, so a
+        guide, not the plan's reason: the plan compares the whole town's NPV); for 入市 it is the 调节金 in
         the year the collective supplies it (from ``market_entry_from``). 未选 means the plan uses it neither way.
         """
         inp = self.plan.inputs
@@ -424,9 +430,10 @@ class ReserveResult(ModelResult):
             if e_year is not None:
                 choice, year, why = "入市", e_year, "集体自行入市: 镇不付征收成本, 收取土地增值收益调节金"
             elif a_year is not None:
-                choice, year, why = "征收", a_year, "征收后出让的净收益高于调节金, 或入市尚未施行"
+                choice, year, why = "征收", a_year, ("入市尚未施行" if inp.market_entry_from is None or not later
+                                                  else "全计划比较: 征收后出让对全镇净现值更有利")
             else:
-                choice, year, why = "未选", None, "两种方式都不如其他地块, 或需求已满足"
+                choice, year, why = "未选", None, "全计划比较: 两种方式都不如其他地块, 或需求已满足"
             rows.append({"地块编号": pid, "坐落": p.at[pid, "ZLDWMC"] if "ZLDWMC" in p else "",
                          "面积(亩)": round(float(p.at[pid, "area_mu"]), 2),
                          "规划用途": USE_LABELS.get(str(p.at[pid, "planned_use"]), str(p.at[pid, "planned_use"])),

@@ -231,7 +231,6 @@ class JointPlan:
             farmland = _farmland_part(ctx, reserve, linkage, reserve_linked, fixed_from)
         return cls(reserve, linkage, farmland, town, notes,
                    quota_linked=linkage is not None and ctx.linked("linkage.surplus -> reserve.quota"))
-        return cls(reserve, linkage, farmland, town, notes)
 
     # ------------------------------------------------------------------ build
     def build(self) -> tuple[linopy.Model, dict[str, Any]]:
