@@ -95,3 +95,10 @@ def test_a_parcel_locked_out_or_held_does_not_enter_the_market():
     assert list(inp.with_changes(parcels=table).market_entry_parcels) == []
     res = ReservePlan(inp.with_changes(parcels=table)).solve(time_limit_s=30, mip_gap=1e-9)
     assert res.market_entry.to_numpy().sum() == 0 and res.acquire.loc["C"].sum() == 0
+
+
+def test_market_entry_can_be_left_out():
+    town = landkit.load_sample()
+    inp = ReservePlan.from_town(town, market_entry=False).inputs
+    assert inp.market_entry_from is None and len(inp.market_entry_parcels) == 0
+    assert not inp.parcels["market_entry"].any()

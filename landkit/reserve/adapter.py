@@ -29,6 +29,7 @@ OPTIONS: dict[str, Check] = {
     "lock_out": IDS,
     "compactness_wan_yuan_per_km": (NON_NEGATIVE[0], "a number ≥ 0 (万元 per km)"),
     "people_link": BOOL,
+    "market_entry": BOOL,
 }
 
 
@@ -45,7 +46,8 @@ def plan_from_scenario(ctx: RunContext, *, budget: Any = None, price_change: flo
     budget = o.get("budget_wan_yuan") if budget is None else budget
     if isinstance(budget, dict):
         budget = {int(k): float(v) for k, v in budget.items()}
-    kw: dict[str, Any] = {k: o[k] for k in ("use_bonds", "use_company", "lock_in", "lock_out", "people_link") if k in o}
+    kw: dict[str, Any] = {k: o[k] for k in ("use_bonds", "use_company", "lock_in", "lock_out", "people_link",
+                                                  "market_entry") if k in o}
     notes = []
     if land.taken:
         # parcels an earlier model took (a park, the corridor, 挂钩 拆旧 or 建新) are not for the reserve to buy

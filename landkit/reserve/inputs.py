@@ -743,6 +743,7 @@ def inputs_from_town(
     supplied: Iterable[str] = (),
     undeveloped: Iterable[str] = (),
     people_link: bool = False,
+    market_entry: bool = True,
 ) -> ReserveInputs:
     """Candidate parcels of a town, costed and priced, with money, quotas and demand.
 
@@ -751,7 +752,7 @@ def inputs_from_town(
     ``linkage_surplus_mu`` adds 挂钩 surplus quota to the 新增建设用地 quota by year. With
     ``people_link`` the quota and the demand by use come from 人地挂钩 (:func:`landkit.reserve.people.people_link`:
     the seat's resident path, ``people.*``) instead of ``reserve.new_construction_quota`` and
-    ``reserve.demand``.
+    ``reserve.demand``. ``market_entry=False`` leaves 入市 out (every parcel is acquired or left).
     Parcels named in ``lock_in`` are candidates even if the rule would exclude them only when they
     are outside exclusion zones — locking in a parcel in 永久基本农田 is an error.
 
@@ -816,7 +817,7 @@ def inputs_from_town(
     notes = [*use_notes, *([bnote] if bnote else []), *notes, "计提 on each year's totals: " + ", ".join(
         f"{d.label} {d.share:.0%} of {DEDUCTION_BASES[d.base]}" for d in deductions),
         f"新增建设用地土地有偿使用费 {land_use_fee_wan_per_mu(params, years_t):.2f} 万元/亩 of 农用地转用"]
-    table["market_entry"] = market_entry_mask(cand, table, params)
+    table["market_entry"] = market_entry_mask(cand, table, params) & market_entry
     if table["market_entry"].any():
         notes.append(f"{int(table['market_entry'].sum())} candidates are collective 经营性建设用地: from "
                      f"{int(params['reserve.collective_market_from'])} their collective may supply them (入市) "
@@ -890,7 +891,7 @@ def inputs_from_town(
         exposed_m=exposed,
         people_link=people_link,
         adjustment_fund_rate=float(params["revenue.adjustment_fund_rate"]),
-        market_entry_from=int(params["reserve.collective_market_from"]),
+        market_entry_from=int(params["reserve.collective_market_from"]) if market_entry else None,
         notes=tuple(notes),
     )
     return inputs.check()
