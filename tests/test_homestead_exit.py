@@ -118,7 +118,7 @@ def test_the_sample_offers_the_exit_outside_the_relocated_villages():
         rows = parcels.loc[list(members)]
         assert (rows["DLBM"].astype(str) == "0702").all() and (rows["ZLDWMC"].astype(str) == village).all()
         assert float(rows["area_mu"].sum()) == pytest.approx(float(ex.at[village, "homestead_mu"]))
-    res = plan.solve(time_limit_s=60)
+    res = plan.solve(time_limit_s=60, mip_gap=0.005)
     assert check_linkage(res) == []
     k = res.kpis()
     assert k["homestead_exit_households"] > 0 and k["homestead_exit_reclaimed_mu"] > 0
