@@ -54,7 +54,7 @@ def main(names: list[str]) -> None:
                                                       f"{t.loc[1, '占补平衡成本(万元)']:,.1f}"})
                 rows.append(row)
                 print(row, flush=True)
-    print(pd.DataFrame(rows).to_markdown(index=False))
+    print(pd.DataFrame(rows).to_string(index=False))
 
 
 if __name__ == "__main__":
