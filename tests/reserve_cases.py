@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pandas as pd
 
 from landkit.reserve import FinanceSource, ReserveInputs
@@ -63,3 +65,49 @@ def inputs_abc(
     }
     base.update(changes)
     return ReserveInputs(**base).check()  # type: ignore[arg-type]
+
+
+def enumerate_plans(inputs):
+    """Every feasible (acquire year, supply year) per parcel without borrowing: yields (NPV less the unmet-demand
+    penalty, farmland taken by year). The brute force the reserve tests compare the solver with."""
+    years = list(inputs.years)
+    p = inputs.parcels
+    cost = inputs.cost_wan_yuan
+    options = [(None, None)]
+    for ia, ya in enumerate(years):
+        options.append((ya, None))
+        options += [(ya, ys) for ys in years[ia + inputs.supply_lag_years:]]
+    delta = {y: (1 + inputs.discount_rate) ** -(y - years[0]) for y in years}
+    for combo in itertools.product(options, repeat=len(p)):
+        cash, value, ok = inputs.opening_cash_wan_yuan, 0.0, True
+        supplied = {y: {} for y in years}
+        farmland = dict.fromkeys(years, 0.0)
+        for y in years:
+            flow = float(inputs.funds_wan_yuan[y])
+            quota = hh = 0.0
+            for pid, (ya, ys) in zip(p.index, combo, strict=True):
+                if ya == y:
+                    flow -= cost[pid]
+                    value -= delta[y] * cost[pid]
+                    quota += p.at[pid, "agricultural_mu"]
+                    hh += p.at[pid, "households"]
+                    farmland[y] += p.at[pid, "farmland_mu"]
+                if ys == y:
+                    flow += inputs.revenue_gross.at[pid, y]
+                    value += delta[y] * inputs.revenue_gross.at[pid, y]
+                    use = p.at[pid, "planned_use"]
+                    supplied[y][use] = supplied[y].get(use, 0.0) + p.at[pid, "area_mu"]
+            cash += flow
+            if cash < -1e-9 or quota > inputs.quota_mu[y] + 1e-9 or hh > inputs.resettlement_households[y] + 1e-9:
+                ok = False
+        if not ok:
+            continue
+        for y in years:
+            for use in inputs.demand_mu.index:
+                d = float(inputs.demand_mu.at[use, y])
+                got = supplied[y].get(use, 0.0)
+                if got > inputs.market_absorption * d + 1e-9:
+                    ok = False
+                value -= delta[y] * inputs.shortfall_penalty_wan_per_mu * max(d - got, 0.0)
+        if ok:
+            yield value, farmland

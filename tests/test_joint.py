@@ -7,14 +7,13 @@ random towns, and the bundled baseline run in both modes on one account.
 
 from __future__ import annotations
 
-import itertools
 import json
 from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
-from reserve_cases import inputs_abc
+from reserve_cases import enumerate_plans, inputs_abc
 
 from landkit.account import check_account
 from landkit.params import Parameters
@@ -100,51 +99,6 @@ def test_share_on_an_empty_balancing_unit_moves_to_one_the_unit_serves():
 
 
 # --------------------------------------------------------------------------- brute force
-def _reserve_plans(inputs):
-    """Every (acquire year, supply year) per parcel without borrowing: (objective, farmland by year)."""
-    years = list(inputs.years)
-    p = inputs.parcels
-    cost = inputs.cost_wan_yuan
-    options = [(None, None)]
-    for ia, ya in enumerate(years):
-        options.append((ya, None))
-        options += [(ya, ys) for ys in years[ia + inputs.supply_lag_years:]]
-    delta = {y: (1 + inputs.discount_rate) ** -(y - years[0]) for y in years}
-    for combo in itertools.product(options, repeat=len(p)):
-        cash, value, ok = inputs.opening_cash_wan_yuan, 0.0, True
-        supplied = {y: {} for y in years}
-        farmland = dict.fromkeys(years, 0.0)
-        for y in years:
-            flow = float(inputs.funds_wan_yuan[y])
-            quota = hh = 0.0
-            for pid, (ya, ys) in zip(p.index, combo, strict=True):
-                if ya == y:
-                    flow -= cost[pid]
-                    value -= delta[y] * cost[pid]
-                    quota += p.at[pid, "agricultural_mu"]
-                    hh += p.at[pid, "households"]
-                    farmland[y] += p.at[pid, "farmland_mu"]
-                if ys == y:
-                    flow += inputs.revenue_gross.at[pid, y]
-                    value += delta[y] * inputs.revenue_gross.at[pid, y]
-                    use = p.at[pid, "planned_use"]
-                    supplied[y][use] = supplied[y].get(use, 0.0) + p.at[pid, "area_mu"]
-            cash += flow
-            if cash < -1e-9 or quota > inputs.quota_mu[y] + 1e-9 or hh > inputs.resettlement_households[y] + 1e-9:
-                ok = False
-        if not ok:
-            continue
-        for y in years:
-            for use in inputs.demand_mu.index:
-                d = float(inputs.demand_mu.at[use, y])
-                got = supplied[y].get(use, 0.0)
-                if got > inputs.market_absorption * d + 1e-9:
-                    ok = False
-                value -= delta[y] * inputs.shortfall_penalty_wan_per_mu * max(d - got, 0.0)
-        if ok:
-            yield value, farmland
-
-
 def _balance_cost(farmland: dict[int, float], project_mu: float, project_cost: float, price: float) -> float:
     """Least cost of balancing the farmland taken: the whole project (any year's) or not, the rest bought."""
     need = sum(farmland.values())
@@ -190,7 +144,7 @@ def test_joint_reserve_and_balance_equal_brute_force(seed):
     plan = JointPlan(ReservePlan(inputs), None, part, town)
     res = plan.solve(time_limit_s=60, mip_gap=1e-6)
 
-    expected = max(v - _balance_cost(f, project_mu, project_cost, price) for v, f in _reserve_plans(inputs))
+    expected = max(v - _balance_cost(f, project_mu, project_cost, price) for v, f in enumerate_plans(inputs))
     assert res.outcome.objective == pytest.approx(expected, rel=1e-5, abs=1e-4)
     # the split results recompute the same town value from their own tables
     assert res.town_value_wan_yuan == pytest.approx(expected, rel=1e-5, abs=1e-4)

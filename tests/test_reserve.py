@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 import pandas as pd
 import pytest
-from reserve_cases import inputs_abc, parcels_abc
+from reserve_cases import enumerate_plans, inputs_abc, parcels_abc
 
 from landkit import InfeasibleError, ValidationError
 from landkit.optimize import Status
@@ -148,48 +146,7 @@ def test_bad_inputs_listed_together():
 
 def _brute_force(inputs) -> float:
     """Enumerate every (acquire year, supply year) per parcel with no borrowing; best feasible NPV."""
-    years = list(inputs.years)
-    p = inputs.parcels
-    cost = inputs.cost_wan_yuan
-    options = [(None, None)]
-    for ia, ya in enumerate(years):
-        options.append((ya, None))
-        options += [(ya, ys) for ys in years[ia + inputs.supply_lag_years:]]
-    best = -np.inf
-    delta = {y: (1 + inputs.discount_rate) ** -(y - years[0]) for y in years}
-    for combo in itertools.product(options, repeat=len(p)):
-        cash, npv, ok = inputs.opening_cash_wan_yuan, 0.0, True
-        supplied = {y: {} for y in years}
-        for y in years:
-            flow = float(inputs.funds_wan_yuan[y])
-            quota = hh = 0.0
-            for pid, (ya, ys) in zip(p.index, combo, strict=True):
-                if ya == y:
-                    flow -= cost[pid]
-                    npv -= delta[y] * cost[pid]
-                    quota += p.at[pid, "agricultural_mu"]
-                    hh += p.at[pid, "households"]
-                if ys == y:
-                    flow += inputs.revenue_gross.at[pid, y]
-                    npv += delta[y] * inputs.revenue_gross.at[pid, y]
-                    use = p.at[pid, "planned_use"]
-                    supplied[y][use] = supplied[y].get(use, 0.0) + p.at[pid, "area_mu"]
-            cash += flow
-            if cash < -1e-9 or quota > inputs.quota_mu[y] + 1e-9 or hh > inputs.resettlement_households[y] + 1e-9:
-                ok = False
-        if not ok:
-            continue
-        penalty = 0.0
-        for y in years:
-            for use in inputs.demand_mu.index:
-                d = float(inputs.demand_mu.at[use, y])
-                got = supplied[y].get(use, 0.0)
-                if got > inputs.market_absorption * d + 1e-9:
-                    ok = False
-                penalty += delta[y] * inputs.shortfall_penalty_wan_per_mu * max(d - got, 0.0)
-        if ok:
-            best = max(best, npv - penalty)
-    return best
+    return max((value for value, _ in enumerate_plans(inputs)), default=-np.inf)
 
 
 @pytest.mark.parametrize("seed", range(6))
