@@ -10,14 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 TOL = 1e-6
 
 
 def _market_entry(result: Any, parcels: Any, years: list[int]) -> Any:
     """入市 decisions (parcel × year, 0/1) over every parcel, 0 where the plan has none."""
-    import pandas as pd
-
     out = pd.DataFrame(0, index=parcels.index, columns=years)
     if "market_entry" in result.outcome.solution():
         e = result.outcome.value("market_entry").to_pandas().round().astype(int)
@@ -40,8 +39,7 @@ def _entry_problems(inp: Any, entry: Any, acquired: Any, years: list[int], town:
             why.append(f"planned {p.at[pid, 'planned_use']}")
         if "locked_out" in p and bool(p.at[pid, "locked_out"]):
             why.append("locked out")
-        if "held_since" in p and p.at[pid, "held_since"] == p.at[pid, "held_since"] and \
-                p.at[pid, "held_since"] is not None:
+        if "held_since" in p and pd.notna(p.at[pid, "held_since"]):
             why.append("already held by the centre")
         if town is not None:
             row = town.parcels.loc[pid]
