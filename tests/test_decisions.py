@@ -65,14 +65,34 @@ def test_the_matrix_and_the_three_criteria_by_hand():
     assert values.loc["B"].tolist() == pytest.approx([60.0, 35.0])
     assert "差距 5.0%" in notes.at["B", "low"] and notes.at["A", "low"] == ""
     crit, text = weigh_alternatives(values, notes, weights)
-    assert crit.loc["A"].tolist() == pytest.approx([40.0, 10.0, 25.0])
-    assert crit.loc["B"].tolist() == pytest.approx([47.5, 35.0, 10.0])
+    nums = ["期望值(万元)", "最坏情况(万元)", "最大遗憾(万元)"]
+    assert crit.loc["A", nums].tolist() == pytest.approx([40.0, 10.0, 25.0])
+    assert crit.loc["B", nums].tolist() == pytest.approx([47.5, 35.0, 10.0])
+    assert set(crit["满足全部条件"]) == {"是"}
     assert "按期望值" in text and "推荐 B" in text and "最小最大遗憾推荐 B" in text
     assert "B×low" in text and "不参与排序" in text
     # a heavier weight on the base assumptions turns the expected value to A: (3·70 + 10)/4 = 55 > (3·60 + 35)/4
     crit2, text2 = weigh_alternatives(values, notes, {BASE_ASSUMPTION: 3.0, "low": 1.0})
     assert crit2.loc["A", "期望值(万元)"] == pytest.approx(55.0)
     assert "期望值 (基准假设 权重 3、low 权重 1) 推荐 A" in text2
+
+
+def test_an_alternative_that_leaves_demand_unmet_is_not_recommended():
+    # C has the best values but leaves 30 亩 of demand unmet under 'low': A and B are weighed without it
+    # (regret: A max(70 − 70, 35 − 10) = 25, B max(70 − 60, 0) = 10, as if C were not there)
+    bundles = [_bundle("A", 70.0), _bundle("B", 60.0), _bundle("C", 500.0),
+               _bundle("A__low", 10.0, matrix={"alternative": "A", "assumption": "low"}),
+               _bundle("B__low", 35.0, matrix={"alternative": "B", "assumption": "low"}),
+               _bundle("C__low", 400.0, short=30.0, matrix={"alternative": "C", "assumption": "low"})]
+    values, notes, weights = decision_matrix(bundles)
+    crit, text = weigh_alternatives(values, notes, weights)
+    assert crit.at["C", "满足全部条件"] == "否"
+    assert crit.loc[["A", "B"], "最大遗憾(万元)"].tolist() == pytest.approx([25.0, 10.0])
+    assert "推荐 B" in text and "推荐 C" not in text and "未满足条件的方案 (不参与推荐): C" in text
+    # if every alternative fails a condition, the recommendation says it is only a guide
+    values2 = values.loc[["C"]]
+    _, text2 = weigh_alternatives(values2, notes.loc[["C"]], weights)
+    assert "推荐 C" in text2 and "仅供参考" in text2
 
 
 def test_an_alternative_not_run_under_every_assumption_is_named_not_ranked():

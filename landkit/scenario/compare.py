@@ -169,29 +169,38 @@ def weigh_alternatives(values: pd.DataFrame, notes: pd.DataFrame, weights: dict[
     Over the assumption sets :math:`s` with weights :math:`w_s`, for alternative :math:`a` with value
     :math:`v_{as}`: expected value :math:`\sum_s w_s v_{as} / \sum_s w_s`, worst case :math:`\min_s v_{as}`,
     maximum regret :math:`\max_s (\max_b v_{bs} - v_{as})`. Only alternatives solved under every assumption
-    set are weighed; one that fails a condition (demand, cash) under any set is named.
+    set are weighed; one that fails a condition (demand, cash) under any set is named and not recommended (nor
+    counted as the best :math:`b` of the regret), unless every alternative fails one.
     """
     full = values.dropna()
     if full.empty:
         return pd.DataFrame(), "没有在全部假设下求解的方案, 无法按决策矩阵比选。"
     w = pd.Series(weights).reindex(full.columns).fillna(1.0)
-    regret = (full.max(axis=0) - full).max(axis=1)
+    broken = {a: "；".join(f"{s}: {n}" for s, n in notes.loc[a].items() if n and "差距" not in n)
+              for a in full.index}
+    broken = {a: t for a, t in broken.items() if t}
+    # only an alternative that meets the conditions under every assumption set is recommended (unless none does)
+    sound = full.drop(index=list(broken)) if len(broken) < len(full) else full
+    regret = (sound.max(axis=0) - full).max(axis=1)
     crit = pd.DataFrame({"期望值(万元)": (full * w).sum(axis=1) / w.sum(), "最坏情况(万元)": full.min(axis=1),
                          "最大遗憾(万元)": regret}).round(1)
+    crit["满足全部条件"] = ["否" if a in broken else "是" for a in crit.index]
+
     def pick(col: str, best: str) -> str:
-        v = crit[col]
+        v = crit.loc[sound.index, col]
         target = v.max() if best == "max" else v.min()
-        return "、".join(crit.index[(v - target).abs() <= 1e-6 * max(1.0, abs(target))])
+        return "、".join(v.index[(v - target).abs() <= 1e-6 * max(1.0, abs(target))])
 
     parts = [f"按期望值 ({'、'.join(f'{s} 权重 {w[s]:g}' for s in full.columns)}) 推荐 {pick('期望值(万元)', 'max')}",
              f"按最坏情况推荐 {pick('最坏情况(万元)', 'max')}", f"按最小最大遗憾推荐 {pick('最大遗憾(万元)', 'min')}"]
     text = "方案比选 (全口径净值 = 土地收储净现值 − 园区征收成本 − 廊道建设费用 − 占补平衡费用, 后三项未折现): " \
         + "；".join(parts) + "。"
-    broken = {a: "；".join(f"{s}: {n}" for s, n in notes.loc[a].items() if n and "差距" not in n)
-              for a in full.index}
-    broken = {a: t for a, t in broken.items() if t}
-    text += (" 各方案在各假设下年末资金均不为负、用地需求均得到满足。" if not broken else
-             " 未满足条件的方案: " + "；".join(f"{a} ({t})" for a, t in broken.items()) + "。")
+    if not broken:
+        text += " 各方案在各假设下年末资金均不为负、用地需求均得到满足。"
+    else:
+        lead = (" 未满足条件的方案 (不参与推荐): " if len(sound) < len(full) else
+                " 所有方案都有未满足的条件, 以上推荐仅供参考: ")
+        text += lead + "；".join(f"{a} ({t})" for a, t in broken.items()) + "。"
     flagged = [f"{a}×{s}" for a in full.index for s, n in notes.loc[a].items() if "差距" in n]
     if flagged:
         text += (f" 求解差距超过 {GAP_FLAG:.0%} 的结果 (表中标 *) : {'、'.join(flagged)}, 其数值仅为可行解, "
@@ -248,22 +257,30 @@ def recommend(kpis: pd.DataFrame, pareto: pd.DataFrame, *, against: str = "house
             return f"各情景{label}相同 ({target:,.1f}{unit})"
         return f"{label}{word}的是情景 {'、'.join(tied)} ({target:,.{0 if highest else 1}f}{unit})"
 
-    parts = [best(vals(NPV), "净现值", " 万元", True), best(vals(col), col.split("(")[0], "", False)]
+    short = vals("需求缺口(亩)")
+    gaps = [r for r, v in short.items() if v > 0.01]
+    cash = vals("最低年末余额(万元)")
+    neg = [r for r, v in cash.items() if v < -0.01]
+    unsound = set(gaps) | set(neg)
+    keep = [r for r in runs if r not in unsound] or runs  # runs that leave demand unmet or cash short don't compete
+
+    def among(values: dict[str, float]) -> dict[str, float]:
+        return {r: v for r, v in values.items() if r in keep}
+
+    parts = [best(among(vals(NPV)), "净现值", " 万元", True), best(among(vals(col)), col.split("(")[0], "", False)]
     if against != "farmland":
-        parts.append(best(vals("占用耕地(亩)"), "占用耕地", " 亩", False))
+        parts.append(best(among(vals("占用耕地(亩)")), "占用耕地", " 亩", False))
     parts = [p for p in parts if p]
     text = "；".join(parts) + "。" if parts else ""
-    eff = pareto.index[pareto["pareto_efficient"].fillna(False).astype(bool)].tolist()
-    dom = pareto.index[pareto["pareto_efficient"].eq(False)].tolist()
+    front = pareto_table(kpis[keep], against=against) if len(keep) < len(runs) else pareto
+    eff = front.index[front["pareto_efficient"].fillna(False).astype(bool)].tolist()
+    dom = front.index[front["pareto_efficient"].eq(False)].tolist()
     if eff:
         text += f"在净现值与{col.split('(')[0]}之间，非劣(帕累托有效)情景为 {'、'.join(eff)}"
         text += f"；情景 {'、'.join(dom)} 被其他情景全面超越，不建议采用。" if dom else "。"
-    short = vals("需求缺口(亩)")
-    gaps = [r for r, v in short.items() if v > 0.01]
     if gaps:
-        text += " 存在用地需求缺口的情景: " + "、".join(f"{r} ({short[r]:,.1f} 亩)" for r in gaps) + "。"
-    cash = vals("最低年末余额(万元)")
-    neg = [r for r, v in cash.items() if v < -0.01]
+        text += " 存在用地需求缺口的情景 (不参与以上比较): " if len(keep) < len(runs) else " 存在用地需求缺口的情景: "
+        text += "、".join(f"{r} ({short[r]:,.1f} 亩)" for r in gaps) + "。"
     if neg:
         text += " 出现年末资金为负的情景: " + "、".join(neg) + "。"
     text += " 以上结论仅由本表数字得出，决策时还须结合表外因素。"
