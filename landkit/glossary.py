@@ -79,6 +79,9 @@ LINK_LABELS: dict[str, str] = {
     "corridor.occupations -> farmland.ledger": "廊道占用耕地进入占补平衡台账",
     "park_sites.occupations -> farmland.ledger": "园区占用耕地进入占补平衡台账",
 }
+#: The models that occupy farmland, as the 占补平衡 batches (平衡单元) name them ("土地收储 2019年").
+SOURCE_LABELS: dict[str, str] = {"reserve": "土地收储", "corridor": "文化旅游大动脉", "siting": "园区选址",
+                                 "park_sites": "园区选址", "linkage": "增减挂钩"}
 #: The 占补平衡 regimes, as the report writes them.
 REGIME_LABELS: dict[str, str] = {"auto": "按政策日期确定", "per_project": "逐项目先补后占", "annual": "年度以补定占"}
 
@@ -87,7 +90,8 @@ def status_text(status: str, gap: float | None = None) -> str:
     """A solve's status in Chinese, with its proven gap where the solver stopped short of optimality."""
     label = STATUS_LABELS.get(status, status)
     if status in ("optimal", "feasible") and gap is not None and gap >= 1e-4:
-        return f"{label}（差距 {gap:.2%}）"
+        # not proven optimal: the solver stopped within its gap tolerance or its time limit
+        return f"{STATUS_LABELS['feasible']}（差距 {gap:.2%}）"
     return label
 
 
@@ -136,6 +140,27 @@ def mark_estimates(frame: Any, estimated: Iterable[str]) -> Any:
     return out
 
 
+#: The parameter sections (dotted prefixes) a headline figure is computed from: where an estimated parameter
+#: (tag E) of these sections was read in the run, the report marks the figure （估） and names the parameters.
+KPI_PARAMETERS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("npv_wan_yuan", "min_cash_wan_yuan", "max_debt_wan_yuan", "debt_at_horizon_end_wan_yuan"),
+                    ("revenue.", "acquisition.", "reserve.", "financing.", "funds.")),
+    "acquisition_cost_wan_yuan": ("acquisition.",), "stock_value_at_horizon_end_wan_yuan": ("revenue.", "reserve."),
+    "deductions_wan_yuan": ("revenue.", "acquisition."), "land_use_fee_wan_yuan": ("revenue.",),
+    "adjustment_fund_wan_yuan": ("revenue.",), "acquired_mu": ("reserve.", "revenue.", "acquisition."),
+    "demand_shortfall_mu": ("reserve.",), "farmland_balance_cost_wan_yuan": ("farmland.",),
+    "indicators_bought_mu": ("farmland.",), "surplus_used_mu": ("linkage.",), "surplus_sold_mu": ("linkage.",),
+    "homestead_exit_households": ("people.", "linkage."), "corridor_cost_wan_yuan": ("corridor.",),
+    "park_cost_wan_yuan": ("siting.", "acquisition."),
+}
+
+
+def estimated_basis(kpi: str, estimated_keys: Iterable[str]) -> list[str]:
+    """The estimated parameters (of ``estimated_keys``: tag E, read in the run) that ``kpi`` is computed from."""
+    prefixes = KPI_PARAMETERS.get(kpi, ())
+    return sorted(k for k in estimated_keys if k.startswith(prefixes)) if prefixes else []
+
+
 def labelled(kpis: Mapping[str, Any], estimated: Iterable[str] = ()) -> dict[str, Any]:
     """The headline figures under their Chinese headings (as the 关键指标 table shows them).
 
@@ -147,5 +172,6 @@ def labelled(kpis: Mapping[str, Any], estimated: Iterable[str] = ()) -> dict[str
             for k, v in kpis.items()}
 
 
-__all__ = ["ADDITIVE_KPIS", "ESTIMATE_MARK", "HEADING_INPUTS", "KPI_INPUTS", "KPI_LABELS", "LINK_LABELS",
-           "REGIME_LABELS", "STATUS_LABELS", "combine_kpis", "labelled", "mark_estimates", "status_text"]
+__all__ = ["ADDITIVE_KPIS", "ESTIMATE_MARK", "HEADING_INPUTS", "KPI_INPUTS", "KPI_LABELS", "KPI_PARAMETERS",
+           "LINK_LABELS", "REGIME_LABELS", "SOURCE_LABELS", "STATUS_LABELS", "combine_kpis", "estimated_basis",
+           "labelled", "mark_estimates", "status_text"]

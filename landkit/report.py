@@ -63,7 +63,12 @@ class Figure:
     width_cm: float = 16.0
 
 
-Block = Heading | Paragraph | Table | Figure
+@dataclass(frozen=True)
+class PageBreak:
+    """The end of a page in the Word report (the 摘要 stands on its own page); a rule in HTML."""
+
+
+Block = Heading | Paragraph | Table | Figure | PageBreak
 
 
 #: Page layout of the Word report: A4, margins after GB/T 9704-2012 (top 37, bottom 35, left 28, right 26 mm).
@@ -74,12 +79,20 @@ BODY_FONT, HEADING_FONT = "仿宋_GB2312", "黑体"
 LANDSCAPE_COLUMNS = 8
 
 
-def _number(f: float, decimals: int) -> str:
+def _number(f: float, decimals: int, *, grouped: bool | None = None) -> str:
+    """``f`` with ``decimals`` places; thousands grouped (``grouped``; by default whole numbers below 10,000
+    are not, so that a year reads 2019)."""
     if abs(f) >= 1e15:
         return f"{f:.3g}"
     if decimals == 0:
-        return f"{round(f):,}" if abs(f) >= 10000 else str(round(f))
+        group = abs(f) >= 10000 if grouped is None else grouped
+        return f"{round(f):,}" if group else str(round(f))
     return f"{f:,.{decimals}f}"
+
+
+def _is_year_column(values: np.ndarray) -> bool:
+    """Whole numbers that all read as years (1900–2100): written without a thousands separator."""
+    return bool(len(values)) and bool(np.all((values >= 1900) & (values <= 2100)))
 
 
 def _cell(v: object, decimals: int = 2) -> str:
@@ -97,15 +110,19 @@ def _cell(v: object, decimals: int = 2) -> str:
 
 
 def _rows(df: pd.DataFrame) -> list[list[str]]:
-    """The table's cells as text, one format per column: a column of whole numbers (years, counts) has no
-    decimals; any other numeric column has two throughout."""
+    """The table's cells as text, one format per column: a column of whole numbers has no decimals (and no
+    thousands separator when every value is a year); any other numeric column has two throughout."""
     columns = []
     for c in df.columns:
         col = df[c]
         if pd.api.types.is_float_dtype(col) and not pd.api.types.is_bool_dtype(col):
             finite = col.dropna().to_numpy(dtype=float)
             decimals = 0 if len(finite) and np.all(finite == np.round(finite)) else 2
-            columns.append(["" if pd.isna(v) else _number(float(v), decimals) for v in col])
+            grouped = not _is_year_column(finite)
+            columns.append(["" if pd.isna(v) else _number(float(v), decimals, grouped=grouped) for v in col])
+        elif pd.api.types.is_integer_dtype(col) and not pd.api.types.is_bool_dtype(col):
+            grouped = not _is_year_column(col.dropna().to_numpy(dtype=float))
+            columns.append(["" if pd.isna(v) else _number(float(v), 0, grouped=grouped) for v in col])
         else:
             columns.append([_cell(v) for v in col])
     return [list(r) for r in zip(*columns, strict=True)] if columns else []
@@ -152,12 +169,14 @@ def render_html(blocks: Sequence[Block], *, title: str) -> str:
             parts.append(f"<table><caption>表{n_tables} {html.escape(b.caption)}</caption>"
                          f"<thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
             if truncated:
-                parts.append(f'<p class="note">前 {b.max_rows} 行 / first {b.max_rows} of {len(b.frame)} rows; '
-                             "全表见 tables/ 文件夹 (full table in tables/)</p>")
+                parts.append(f'<p class="note">仅列前 {b.max_rows} 行 (共 {len(b.frame)} 行), '
+                             "全表见 tables/ 文件夹</p>")
         elif isinstance(b, Figure):
             data = base64.b64encode(Path(b.path).read_bytes()).decode("ascii")
             parts.append(f'<figure><img alt="{html.escape(b.caption)}" src="data:image/png;base64,{data}">'
                          f"<figcaption>{html.escape(b.caption)}</figcaption></figure>")
+        elif isinstance(b, PageBreak):
+            parts.append("<hr>")
         else:  # pragma: no cover - guarded by the type
             raise ArgumentTypeError(f"unknown report block {b!r}")
     parts.append("</body></html>")
@@ -349,6 +368,8 @@ def write_docx(blocks: Sequence[Block], path: str | os.PathLike[str], *, title: 
         elif isinstance(b, Figure):
             doc.add_picture(str(b.path), width=Cm(b.width_cm))
             doc.add_paragraph(b.caption, style="Caption")
+        elif isinstance(b, PageBreak):
+            doc.add_page_break()
         else:  # pragma: no cover
             raise ArgumentTypeError(f"unknown report block {b!r}")
         if isinstance(b, Heading) and b.level == 0:
@@ -358,4 +379,4 @@ def write_docx(blocks: Sequence[Block], path: str | os.PathLike[str], *, title: 
     return Path(path)
 
 
-__all__ = ["Block", "Figure", "Heading", "Paragraph", "Table", "render_html", "write_docx", "write_html"]
+__all__ = ["Block", "Figure", "Heading", "PageBreak", "Paragraph", "Table", "render_html", "write_docx", "write_html"]

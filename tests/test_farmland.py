@@ -132,7 +132,7 @@ def test_whole_project_milp_and_fixed_lp_duals(solver):
              upgrade("W", area_mu=50, grade_from=8, grade_to=8, to_paddy=True, year=2024, divisible=True, params=P),
              reclamation("R", area_mu=4, grade=8, year=2023, params=P)]
     r = solved(occ(paddy=True), units, solver)
-    assert r.outcome.is_mip and "fixed" in r.dual_note
+    assert r.outcome.is_mip and "固定所选整体项目" in r.dual_note
     assert r.cost_wan_yuan == pytest.approx(135.4)
     t = r.units_cancelled().set_index("编号")
     assert t.loc["R", "核销比例"] == pytest.approx(1.0)
@@ -199,7 +199,7 @@ def test_reserve_occupations_accepted_as_they_are():
                             "capacity_kg": [16250.0, 12000.0]})
     t = occupation_table(reserve, P)
     assert list(t["id"]) == ["371325000000001928", "371325000000001945"]
-    assert set(t["group"]) == {"reserve 2024"}
+    assert set(t["group"]) == {"土地收储 2024年"}
     assert t["capacity_kg"].sum() == pytest.approx(28250.0)
 
     class FakeResult:

@@ -94,4 +94,5 @@ def kpis(res: Any, town: Any) -> dict[str, Any]:
 
 
 ADAPTER = ModelAdapter(name="farmland", order=50, label="耕地占补平衡", title="耕地占补平衡", options=OPTIONS,
-                       solve=solve, write=write, kpis=kpis, accept=accept, report_tables=("占补平衡核算表",))
+                       solve=solve, write=write, kpis=kpis, accept=accept,
+                       report_tables=("占补平衡核算表", "占补平衡边际成本"))

@@ -45,6 +45,7 @@ from landkit.farmland.prices import (
     regime_for,
     shandong_price,
 )
+from landkit.glossary import SOURCE_LABELS
 from landkit.params import Parameters
 
 #: Normalised occupation columns.
@@ -338,7 +339,8 @@ def occupation_table(data: Any, params: Parameters | None = None, regime: str = 
     out = pd.DataFrame({
         "source": df["source"], "id": df["id"],
         "project": (df["project"].astype(str) if "project" in df.columns
-                    else df["source"] + " " + year.astype(int).astype(str)),
+                    else df["source"].map(lambda v: SOURCE_LABELS.get(v, v)) + " " + year.astype(int).astype(str)
+                    + "年"),
         "year": year.astype(int), "date": date, "area_mu": area, "paddy_mu": paddy, "capacity_kg": cap,
         "grade": grade,
     })

@@ -58,6 +58,7 @@ import xarray as xr
 
 from landkit._errors import Problem, ValidationError
 from landkit.farmland.ledger import FarmlandLedger, SupplementUnit
+from landkit.glossary import status_text
 from landkit.optimize import GroupSpec, Scope, SolveResult, Status, solve
 from landkit.params import Parameters
 
@@ -195,14 +196,14 @@ class FarmlandBalance:
                 dual_outcome = solve(self.build_model(fixed_build=build.to_dict()), solver=solver,
                                      time_limit_s=time_limit_s, started_at=began)
                 if dual_outcome.status is Status.OPTIMAL:
-                    dual_note = "LP with the chosen whole projects fixed (marginal cost given the project set)"
+                    dual_note = "固定所选整体项目后的线性规划 (给定项目组合下的边际成本)"
                 else:
-                    dual_note = (f"no marginal costs: the LP with the chosen projects fixed ended "
-                                 f"{dual_outcome.status.value} within the time limit of the whole call")
+                    dual_note = (f"无边际成本：固定所选项目后的线性规划在整次调用的时限内"
+                                 f"{status_text(dual_outcome.status.value)}")
                     dual_outcome = None
             else:
                 dual_outcome = outcome
-                dual_note = "LP"
+                dual_note = "线性规划"
         return FarmlandResult(self, outcome, dual_outcome, dual_note)
 
 

@@ -107,7 +107,7 @@ class FarmlandResult:
                          f"补充 {sheet[f'补充{label}({unit})']:,.2f} {unit}")
         if self.dual_outcome is not None:
             mc = self.marginal_costs()
-            lines.append(f"  marginal costs from the {self.dual_note}:")
+            lines.append(f"  边际成本 (来自{self.dual_note})：")
             for g, row in mc.iterrows():
                 lines.append(f"    {g}: 数量 {row['数量(万元/亩)']:.2f} 万元/亩, 产能 {row['产能(万元/100公斤)']:.2f} "
                              f"万元/100公斤, 水田 {row['水田(万元/亩)']:.2f} 万元/亩")

@@ -130,5 +130,6 @@ ADAPTER = ModelAdapter(
     name="reserve", order=40, label="土地收储", title="土地收储计划", options=OPTIONS, solve=solve, write=write,
     kpis=kpis, accept=accept,
     links={"reserve.occupations -> farmland.ledger": "farmland taken by the reserve plan enters the 占补平衡 ledger"},
-    report_tables=("年度储备计划汇总", "资金平衡表", "用地需求保障表", "征收入市选择表", "人地挂钩测算表"),
+    report_tables=("年度储备计划汇总", "年度土地储备计划表", "资金平衡表", "用地需求保障表", "征收入市选择表",
+                   "人地挂钩测算表"),
 )

@@ -445,10 +445,10 @@ class ReserveResult(ModelResult):
     def summary(self) -> str:
         """A few lines for the notebook or the console."""
         k = self.kpis()
-        gap = f", gap {k['gap']:.2%}" if k["gap"] is not None else ""
+        gap = f" (差距 {k['gap']:.2%})" if k["gap"] is not None else ""
         return (
             f"土地收储计划 {self.plan.inputs.years[0]}–{self.plan.inputs.years[-1]}: {self.outcome.summary()}\n"
-            f"  NPV {k['npv_wan_yuan']:,.0f} 万元{gap}; 收储 {k['acquired_parcels']} 宗 {k['acquired_mu']:,.1f} 亩, "
+            f"  净现值 {k['npv_wan_yuan']:,.0f} 万元{gap}; 收储 {k['acquired_parcels']} 宗 {k['acquired_mu']:,.1f} 亩, "
             f"供应 {k['supplied_mu']:,.1f} 亩, 年末库存 {k['stock_end_mu']:,.1f} 亩\n"
             f"  搬迁 {k['households']} 户; 占用耕地 {k['farmland_mu']:,.1f} 亩 (水田 {k['paddy_mu']:,.1f} 亩); "
             f"需求缺口 {k['shortfall_mu']:,.1f} 亩; 最高负债 {k['max_debt_wan_yuan']:,.0f} 万元, "

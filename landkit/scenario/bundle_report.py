@@ -7,19 +7,128 @@ from typing import Any
 import pandas as pd
 
 from landkit.account import LAND_KINDS
-from landkit.glossary import LINK_LABELS, REGIME_LABELS, labelled, status_text
-from landkit.report import Block, Figure, Heading, Paragraph, Table, write_docx, write_html
+from landkit.glossary import (
+    ESTIMATE_MARK,
+    KPI_LABELS,
+    LINK_LABELS,
+    REGIME_LABELS,
+    estimated_basis,
+    labelled,
+    status_text,
+)
+from landkit.param_labels import param_label
+from landkit.report import Block, Figure, Heading, PageBreak, Paragraph, Table, write_docx, write_html
 from landkit.scenario.registry import adapter, adapters
+
+#: Headline figures of the 摘要, in this order (those the run has).
+SUMMARY_KPIS: tuple[str, ...] = (
+    "acquired_mu", "acquisition_cost_wan_yuan", "npv_wan_yuan", "min_cash_wan_yuan", "max_debt_wan_yuan",
+    "debt_at_horizon_end_wan_yuan", "demand_shortfall_mu", "households_moved", "surplus_used_mu", "surplus_sold_mu",
+    "homestead_exit_households", "farmland_taken_mu", "farmland_balance_cost_wan_yuan", "corridor_length_km",
+    "corridor_cost_wan_yuan", "park_area_mu", "park_cost_wan_yuan", "protected_area_mu",
+)
+#: Figures that count people or households: written as whole numbers.
+COUNT_KPIS: frozenset[str] = frozenset(k for k in KPI_LABELS if k.endswith("households") or k == "households_moved")
+
+
+def _shown(key: str, v: Any) -> str:
+    """A headline figure as text: households whole (1,234), other numbers to 0.01 (1,234.56); — when absent."""
+    if v is None:
+        return "—"
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        return str(v)
+    if isinstance(v, int) or key in COUNT_KPIS:
+        return f"{round(v):,}"
+    return f"{v:,.2f}"
+
+
+def estimated_keys(params: Any) -> list[str]:
+    """Estimated parameters (tag E) that the run read."""
+    t = params.table()
+    return sorted(set(t.loc[t["tag"] == "E", "key"]) & set(params.keys_read()))
+
+
+def summary_blocks(run: Any) -> list[Block]:
+    """The one-page 摘要: what the plan recommends first, its headline figures, how sure they are.
+
+    A figure computed from estimated parameters (:func:`landkit.glossary.estimated_basis`) or from an
+    estimated input column (:attr:`landkit.Town.estimates`) carries （估）, and the note names those inputs.
+    """
+    k, sc = run.kpis, run.scenario
+    est_keys = estimated_keys(run.town.params)
+    est_cols = getattr(run.town, "estimates", {}) or {}
+    shown = labelled(k, est_cols)
+    marked = {key: label if label.endswith(ESTIMATE_MARK) or not estimated_basis(key, est_keys)
+              else label + ESTIMATE_MARK for key, label in zip(k, shown, strict=True)}
+
+    def has(key: str) -> bool:
+        return k.get(key) is not None
+
+    def fig(key: str, unit: str) -> str:
+        mark = ESTIMATE_MARK if marked[key].endswith(ESTIMATE_MARK) else ""
+        return f"{_shown(key, k[key])} {unit}{mark}"
+
+    points: list[str] = []
+    if has("acquired_mu"):
+        years = sc.options("reserve").get("years") or run.town.params["town.plan_years"]
+        need = ("用地需求全部得到保障" if not k.get("demand_shortfall_mu")
+                else f"仍有 {fig('demand_shortfall_mu', '亩')} 用地需求未能保障")
+        points.append(f"土地收储：{min(years)}—{max(years)} 年收储土地 {fig('acquired_mu', '亩')}，收储成本 "
+                      f"{fig('acquisition_cost_wan_yuan', '万元')}，净现值 {fig('npv_wan_yuan', '万元')}；"
+                      f"收储资金年末最低余额 {fig('min_cash_wan_yuan', '万元')}，"
+                      f"最高负债 {fig('max_debt_wan_yuan', '万元')}，"
+                      f"期末债务 {fig('debt_at_horizon_end_wan_yuan', '万元')}；{need}。")
+    if has("surplus_used_mu") or has("surplus_sold_mu"):
+        line = (f"增减挂钩：节余指标本镇使用 {fig('surplus_used_mu', '亩')}、交易 {fig('surplus_sold_mu', '亩')}")
+        if k.get("homestead_exit_households"):
+            line += f"；宅基地有偿退出 {fig('homestead_exit_households', '户')}"
+        points.append(line + "。")
+    if has("farmland_taken_mu"):
+        cost = (f"，占补平衡费用 {fig('farmland_balance_cost_wan_yuan', '万元')}"
+                if has("farmland_balance_cost_wan_yuan") else "")
+        points.append(f"耕地占补平衡：各项建设共占用耕地 {fig('farmland_taken_mu', '亩')}"
+                      f"（其中水田 {fig('paddy_taken_mu', '亩')}）{cost}，数量、产能、水田均已平衡。"
+                      if has("farmland_balance_cost_wan_yuan") else
+                      f"耕地占补平衡：各项建设共占用耕地 {fig('farmland_taken_mu', '亩')}。")
+    if has("corridor_length_km"):
+        points.append(f"文化旅游大动脉：线路长 {fig('corridor_length_km', 'km')}，建设费用 "
+                      f"{fig('corridor_cost_wan_yuan', '万元')}，涉及 {fig('corridor_affected_households', '户')}。")
+    if has("park_area_mu"):
+        points.append(f"园区选址：园区面积 {fig('park_area_mu', '亩')}，征收成本 {fig('park_cost_wan_yuan', '万元')}，"
+                      f"占用耕地 {fig('park_farmland_mu', '亩')}，涉及 {fig('park_households', '户')}。")
+    if has("households_moved"):
+        points.append(f"搬迁：土地收储搬迁 {fig('households_moved', '户')}。")
+    if has("protected_area_mu"):
+        points.append(f"生态保护：划定保护地块 {fig('protected_area_mu', '亩')}，费用 "
+                      f"{fig('protection_cost_wan_yuan', '万元')}。")
+    numbered = "一二三四五六七八九十"
+    out: list[Block] = [Heading("摘要", 1),
+                        Paragraph(f"建议：按本情景（{sc.title or sc.name}）的方案实施。方案已由独立核查程序仅依据"
+                                  "各模型的决策重新核算：没有地块或指标被重复使用，各项指标余额均不为负，各模型的约束均已满足。")]
+    out += [Paragraph(f"{numbered[i]}、{text}") for i, text in enumerate(points)]
+    solved = "；".join(f"{adapter(m).title} {status_text(r.status, r.gap)}" for m, r in run.records.items())
+    out.append(Paragraph(f"求解：{solved}。“可行（差距 x%）”表示未证明最优，最优值与所给方案相差不超过该比例。"))
+    basis = sorted({p for key in k for p in estimated_basis(key, est_keys) if marked.get(key, "").endswith(
+        ESTIMATE_MARK)})
+    if basis or est_cols:
+        names = "、".join(param_label(p) for p in basis[:12]) + ("等" if len(basis) > 12 else "")
+        cols = "；数据中缺少、按规则估算的输入：" + "、".join(est_cols) if est_cols else ""
+        out.append(Paragraph(f"估算说明：标“{ESTIMATE_MARK}”的数字依赖没有公开来源的估计参数"
+                             f"（本次计算用到 {len(basis)} 项，如{names}）{cols}。这些数字供比较方案之用，"
+                             "上报前应以实际数据替换相应参数（见“参数与来源”一节及 tables/参数表.csv）。"))
+    rows = [(marked[key], _shown(key, k[key])) for key in SUMMARY_KPIS if has(key)]
+    out.append(Table("主要指标", pd.DataFrame(rows, columns=["指标", "数值"])))
+    out.append(PageBreak())
+    return out
 
 
 def run_blocks(run: Any, tables: dict[str, list[tuple[str, pd.DataFrame]]],
                figures: dict[str, list[tuple[str, Any]]]) -> list[Block]:
     """The report's blocks: scenario, KPIs, one section per model, parameters and the solver record."""
     sc = run.scenario
-    blocks: list[Block] = [Heading(f"情景报告：{sc.title or sc.name}", 0)]
+    blocks: list[Block] = [Heading(f"情景报告：{sc.title or sc.name}", 0), *summary_blocks(run)]
     blocks.append(Heading("情景说明", 1))
-    text = sc.description or "—"
-    blocks.append(Paragraph(f"情景 {sc.name}: {text}"))
+    blocks.append(Paragraph(f"情景：{sc.title or sc.name}。{sc.description or ''}"))
     changed = "；".join(f"{k} = {v}" for k, v in sc.parameters.items()) or "无"
     blocks.append(Paragraph(f"参数调整：{changed}"))
     if sc.policy.get("date"):
@@ -35,10 +144,14 @@ def run_blocks(run: Any, tables: dict[str, list[tuple[str, pd.DataFrame]]],
         blocks.append(Paragraph(f"数据：{note}"))
     estimates = getattr(run.town, "estimates", {}) or {}
     if estimates:
-        blocks.append(Paragraph("估算的输入 (the data lacks them; figures marked （估） rest on them): "
-                                + "; ".join(f"{col}: {rule}" for col, rule in estimates.items())))
+        blocks.append(Paragraph("数据中缺少、按规则估算的输入 (标（估）的数字依赖它们)："
+                                + "；".join(f"{col}：{rule}" for col, rule in estimates.items())))
+    est_keys = estimated_keys(run.town.params)
     shown = labelled(run.kpis, estimates)
-    k = pd.DataFrame({"指标": list(shown), "数值": ["—" if v is None else v for v in shown.values()]})
+    k = pd.DataFrame({"指标": [label + ESTIMATE_MARK if estimated_basis(key, est_keys)
+                               and not label.endswith(ESTIMATE_MARK) else label
+                               for key, label in zip(run.kpis, shown, strict=True)],
+                      "数值": [_shown(key, v) for key, v in run.kpis.items()]})
     blocks.append(Table("关键指标汇总表", k))
     for a in adapters():
         m = a.name
@@ -50,9 +163,11 @@ def run_blocks(run: Any, tables: dict[str, list[tuple[str, pd.DataFrame]]],
         res = run.results.get(m)
         if res is not None and hasattr(res, "summary") and m not in ("corridor", "park_sites"):
             for line in str(res.summary()).splitlines()[:6]:
+                if line.rstrip().endswith((":", "：")) and line.startswith("  "):
+                    break  # a list follows (its table is in the section)
                 # the solver's own words are already said above, in Chinese (_solve_line)
                 text = line.replace(rec.summary, "").strip().rstrip(":：;； ") if rec.summary else line.strip()
-                if text and not text.endswith(":"):
+                if text:
                     blocks.append(Paragraph(text))
         wanted = a.report_tables
         for name, frame in tables.get(m, []):
@@ -65,9 +180,11 @@ def run_blocks(run: Any, tables: dict[str, list[tuple[str, pd.DataFrame]]],
     blocks.append(Heading("参数与来源", 1))
     ptab = run.town.params.table()
     n_est = int((ptab["tag"] == "E").sum())
-    blocks.append(Paragraph(f"共 {len(ptab)} 个参数, 其中估计值 (E, no published source) {n_est} 个; "
-                            "全表见 tables/参数表.csv, 来源见 audit.json."))
+    blocks.append(Paragraph(f"共 {len(ptab)} 个参数，其中没有公开来源的估计值 {n_est} 个"
+                            f"（本次计算用到 {len(est_keys)} 个）；全表见 tables/参数表.csv，来源见 audit.json。"))
     over = ptab[ptab["tag"] == "U"][["key", "value", "unit", "source"]]
+    over = over.assign(name=over["key"].map(param_label))[["name", "key", "value", "unit", "source"]].rename(
+        columns={"name": "参数", "key": "键", "value": "取值", "unit": "单位", "source": "来源"})
     if len(over):
         blocks.append(Table("本情景调整的参数", over))
     blocks.append(Heading("求解记录", 1))
@@ -78,6 +195,24 @@ def run_blocks(run: Any, tables: dict[str, list[tuple[str, pd.DataFrame]]],
                             for m, r in run.records.items()])
     blocks.append(Table("模型求解记录", rec_tab))
     return blocks
+
+
+def source_blocks(root: Any) -> list[Block]:
+    """数据来源: the bundle's own files (paths relative to the bundle folder), as they are when the report is
+    written; ``audit.json`` (written last) records the inputs' hashes, every parameter and the solver runs."""
+    from pathlib import Path
+
+    base = Path(root)
+    files = sorted(str(p.relative_to(base)) for p in base.rglob("*") if p.is_file() and not p.name.startswith("."))
+    groups: dict[str, list[str]] = {}
+    for f in files:
+        groups.setdefault(f.split("/")[0] if "/" in f else "", []).append(f)
+    lines = ["本报告的全部数字均来自本成果文件夹中的文件 (路径相对于成果文件夹)：audit.json 记录输入数据的哈希值、"
+             "全部参数及其来源和每次求解；scenario.yaml 为情景设置；kpis.json 为关键指标。"]
+    names = {"tables": "表格 (CSV, UTF-8)", "figures": "图件 (PNG)", "models": "优化模型 (MPS)", "": "其他文件"}
+    for folder, members in groups.items():
+        lines.append(f"{names.get(folder, folder)}：" + "、".join(members))
+    return [Heading("数据来源", 1), *(Paragraph(line) for line in lines)]
 
 
 def _solve_line(rec: Any) -> str:
@@ -144,7 +279,7 @@ def joint_blocks(tables: dict[str, list[tuple[str, pd.DataFrame]]]) -> list[Bloc
 
 def write_run_report(run: Any, writer: Any) -> None:
     """Write ``report.html`` and ``report.docx`` of ``run`` into the writer's folder."""
-    blocks = run_blocks(run, writer.tables, writer.figures)
-    title = f"情景报告 {run.scenario.name}"
+    blocks = run_blocks(run, writer.tables, writer.figures) + source_blocks(writer.root)
+    title = f"情景报告 {run.scenario.title or run.scenario.name}"
     write_html(blocks, writer.root / "report.html", title=title)
     write_docx(blocks, writer.root / "report.docx", title=title, unit=str(getattr(run.town, "name", "") or ""))

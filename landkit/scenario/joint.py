@@ -588,7 +588,7 @@ def _farmland_result(plan: JointPlan, outcome: Any, sol: dict[str, xr.DataArray]
     used = share.sum(axis=1)
     cost = float((units["cost_wan_yuan"].reindex(used.index).to_numpy() * used.to_numpy()).sum())
     res = FarmlandResult(FarmlandBalance(ledger), _part(outcome, values, cost, note), None,
-                         "no marginal costs: the balance was decided jointly with the reserve and 挂钩 plans")
+                         "无边际成本：占补平衡与土地收储、增减挂钩联合决策")
     res.unit_parcels = parcels
     return res
 
