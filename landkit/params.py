@@ -41,6 +41,8 @@ TAGS: dict[str, str] = {
     "E": "estimate (no source)",
     "U": "set by the user",
 }
+#: The tags as a Chinese parameter table writes them (依据).
+TAGS_ZH: dict[str, str] = {"S": "公开来源", "R": "政策文本 (待核对原文)", "E": "估计值 (无公开来源)", "U": "用户设定"}
 LEAF_KEYS = ("value", "unit", "tag", "source")
 #: Keys of a dated leaf and of each of its ``versions``.
 DATE_KEYS = ("valid_from", "valid_to")
@@ -464,6 +466,26 @@ class Parameters:
             for p in self._flat.values()
         ]
         return pd.DataFrame(rows)
+
+    def table_zh(self, *sections: str) -> pd.DataFrame:
+        """The parameter table in Chinese, for reports and notebooks: 参数 (name), 取值, 单位, 依据 (the tag in
+        words), 来源 (the source in words; a user's own value keeps the text it was given), 有效期, 键 (the key).
+
+        Parameters
+        ----------
+        *sections : str
+            Only the parameters of these sections (``"funds"``, ``"revenue"`` ...); all when none is given.
+        """
+        from landkit.param_labels import param_label, param_source
+
+        t = self.table()
+        if sections:
+            t = t[t["key"].str.split(".").str[0].isin(sections)]
+        source = [s if tag == "U" else param_source(k, s) for k, tag, s in zip(t["key"], t["tag"], t["source"],
+                                                                               strict=True)]
+        return pd.DataFrame({"参数": t["key"].map(param_label), "取值": t["value"].astype(str), "单位": t["unit"],
+                             "依据": t["tag"].map(TAGS_ZH), "来源": source, "有效期": t["valid"], "键": t["key"]},
+                            index=t.index).reset_index(drop=True)
 
     def to_dict(self) -> dict[str, Any]:
         """A deep copy of the underlying tree (e.g. to write an audit record)."""

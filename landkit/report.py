@@ -352,19 +352,19 @@ def write_docx(blocks: Sequence[Block], path: str | os.PathLike[str], *, title: 
     portrait_mm = PAGE_MM["width"] - PAGE_MM["left"] - PAGE_MM["right"]
     landscape_mm = PAGE_MM["height"] - PAGE_MM["left"] - PAGE_MM["right"]
     n_tables = 0
+    landscape = False  # the current section's orientation: wide tables in a row share one landscape section
     for b in blocks:
+        wide = isinstance(b, Table) and len(_frame(b)[0].columns) > LANDSCAPE_COLUMNS
+        if wide != landscape and not isinstance(b, PageBreak):
+            _page(doc.add_section(WD_SECTION.NEW_PAGE), landscape=wide)
+            landscape = wide
         if isinstance(b, Heading):
             doc.add_heading(b.text, level=min(max(b.level, 0), 3))
         elif isinstance(b, Paragraph):
             doc.add_paragraph(b.text)
         elif isinstance(b, Table):
-            wide = len(_frame(b)[0].columns) > LANDSCAPE_COLUMNS
-            if wide:
-                _page(doc.add_section(WD_SECTION.NEW_PAGE), landscape=True)
             n_tables += 1
             _add_table(doc, b, n_tables, landscape_mm if wide else portrait_mm)
-            if wide:
-                _page(doc.add_section(WD_SECTION.NEW_PAGE))
         elif isinstance(b, Figure):
             doc.add_picture(str(b.path), width=Cm(b.width_cm))
             doc.add_paragraph(b.caption, style="Caption")

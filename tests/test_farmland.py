@@ -85,12 +85,12 @@ def test_quantity_binding_dual_is_the_indicator_price(solver):
     r = solved(occ(), [indicator("I6", market="shandong_adjusted", grade=6, paddy=False, max_mu=100, year=2024,
                                  params=P)], solver)
     assert r.cost_wan_yuan == pytest.approx(160.0)
-    mc = r.marginal_costs().loc["site 2024"]
+    mc = r.marginal_costs().loc["site 2024年"]
     assert mc["数量(万元/亩)"] == pytest.approx(16.0)
     assert mc["产能(万元/100公斤)"] == pytest.approx(0.0)
     assert mc["水田(万元/亩)"] == pytest.approx(0.0)
     assert mc["最贵约束"] == "数量"
-    assert r.balance_sheet().loc["site 2024", "产能结余(公斤)"] == pytest.approx(2000.0)
+    assert r.balance_sheet().loc["site 2024年", "产能结余(公斤)"] == pytest.approx(2000.0)
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
@@ -102,7 +102,7 @@ def test_capacity_binding_dual_is_the_upgrade_price(solver):
              upgrade("U", area_mu=50, grade_from=10, grade_to=8, year=2024, divisible=True, params=P)]
     r = solved(occ(grade=6), units, solver)
     assert r.cost_wan_yuan == pytest.approx(176.0)
-    mc = r.marginal_costs().loc["site 2024"]
+    mc = r.marginal_costs().loc["site 2024年"]
     assert mc["产能(万元/100公斤)"] == pytest.approx(1.5)
     assert mc["数量(万元/亩)"] == pytest.approx(5.6)
     assert mc["水田(万元/亩)"] == pytest.approx(0.0)
@@ -117,7 +117,7 @@ def test_paddy_binding_dual_is_the_conversion_price(solver):
              upgrade("W", area_mu=50, grade_from=8, grade_to=8, to_paddy=True, year=2024, divisible=True, params=P)]
     r = solved(occ(paddy=True), units, solver)
     assert r.cost_wan_yuan == pytest.approx(179.0)
-    mc = r.marginal_costs().loc["site 2024"]
+    mc = r.marginal_costs().loc["site 2024年"]
     assert mc["水田(万元/亩)"] == pytest.approx(3.0)
     assert mc["数量(万元/亩)"] == pytest.approx(14.9)
     assert mc["产能(万元/100公斤)"] == pytest.approx(0.0)
@@ -137,14 +137,14 @@ def test_whole_project_milp_and_fixed_lp_duals(solver):
     t = r.units_cancelled().set_index("编号")
     assert t.loc["R", "核销比例"] == pytest.approx(1.0)
     assert t.loc["I7", "数量(亩)"] == pytest.approx(6.0)
-    assert r.marginal_costs().loc["site 2024", "水田(万元/亩)"] == pytest.approx(3.0)
+    assert r.marginal_costs().loc["site 2024年", "水田(万元/亩)"] == pytest.approx(3.0)
 
 
 def test_whole_project_too_big_is_cancelled_whole_and_surplus_shown():
     # A whole project of 30 亩 for a 10 亩 occupation: cancelled whole, 20 亩 结余.
     r = solved(occ(), [reclamation("R", area_mu=30, grade=8, year=2024, params=P)])
     assert r.cost_wan_yuan == pytest.approx(120.0)
-    assert r.balance_sheet().loc["site 2024", "数量结余(亩)"] == pytest.approx(20.0)
+    assert r.balance_sheet().loc["site 2024年", "数量结余(亩)"] == pytest.approx(20.0)
     assert r.units_cancelled().loc[0, "核销比例"] == pytest.approx(1.0)
 
 
@@ -157,33 +157,33 @@ def ledger_with_units():
 
 def test_double_cancellation_raises_naming_the_unit():
     ledger = ledger_with_units()
-    ledger.cancel("I6", against="site 2024", share=0.05)
+    ledger.cancel("I6", against="site 2024年", share=0.05)
     with pytest.raises(ValidationError, match=r"'I6': was already cancelled.*site 2024") as info:
-        ledger.cancel("I6", against="site 2024", share=0.05)
+        ledger.cancel("I6", against="site 2024年", share=0.05)
     assert info.value.problems[0].kind == "double_cancellation"
 
 
 def test_cancel_rules():
     ledger = ledger_with_units()
     with pytest.raises(ValidationError, match="whole project"):
-        ledger.cancel("R", against="site 2024", share=0.5)
+        ledger.cancel("R", against="site 2024年", share=0.5)
     with pytest.raises(ValidationError, match="not registered"):
-        ledger.cancel("nope", against="site 2024")
+        ledger.cancel("nope", against="site 2024年")
     with pytest.raises(ValidationError, match="has no occupation"):
         ledger.cancel("I6", against="elsewhere", share=0.1)
     late = FarmlandLedger(P).occupy(occ()).add_units([reclamation("L", area_mu=10, grade=8, year=2025, params=P)])
     with pytest.raises(ValidationError, match="available in 2025"):
-        late.cancel("L", against="site 2024")
+        late.cancel("L", against="site 2024年")
     with pytest.raises(ValidationError, match="already registered"):
         ledger.add_units([reclamation("R", area_mu=1, grade=8, year=2024, params=P)])
 
 
 def test_manual_balance_sheet_and_shortfalls():
     ledger = ledger_with_units()
-    ledger.cancel("I6", against="site 2024", share=0.05)  # 5 亩, 4000 kg of 10 亩, 6000 kg
-    assert ledger.shortfalls() == ["site 2024: 数量 short by 5.00 亩", "site 2024: 产能 short by 2,000.00 公斤"]
+    ledger.cancel("I6", against="site 2024年", share=0.05)  # 5 亩, 4000 kg of 10 亩, 6000 kg
+    assert ledger.shortfalls() == ["site 2024年: 数量 short by 5.00 亩", "site 2024年: 产能 short by 2,000.00 公斤"]
     sheet = ledger.balance_sheet()
-    assert not sheet.loc["site 2024", "平衡"]
+    assert not sheet.loc["site 2024年", "平衡"]
     assert sheet.loc["合计", "补充数量(亩)"] == pytest.approx(5.0)
     # the optimiser completes the balance with what is left; I6 is not offered again
     r = FarmlandBalance(ledger).solve()
@@ -236,10 +236,10 @@ def test_bad_units_report_every_problem():
 def test_auto_regime_groups_by_date():
     both = pd.concat([occ(year=2024), occ(year=2026, id_="B"), occ(year=2026, source="corridor", id_="C")])
     t = occupation_table(both, P)
-    assert list(t["group"]) == ["site 2024", "2026年度", "2026年度"]
+    assert list(t["group"]) == ["site 2024年", "2026年度", "2026年度"]
     assert list(t["regime"]) == ["per_project", "annual", "annual"]
     g = FarmlandLedger(P).occupy(both).groups()
-    assert g.loc["2026年度", "credit_year"] == 2025 and g.loc["site 2024", "credit_year"] == 2024
+    assert g.loc["2026年度", "credit_year"] == 2025 and g.loc["site 2024年", "credit_year"] == 2024
     assert g.loc["2026年度", "area_mu"] == pytest.approx(20.0)
 
 

@@ -137,7 +137,7 @@ def test_joint_reserve_and_balance_equal_brute_force(seed):
                           _unit("指标", 1000.0, 1000.0 * price, divisible=True, source="indicator")]).set_index("id")
     units["project"] = units.index
     groups = pd.DataFrame({"year": list(years), "credit_year": list(years), "regime": "per_project"},
-                          index=pd.Index([f"reserve {y}" for y in years], name="group"))
+                          index=pd.Index([f"土地收储 {y}年" for y in years], name="group"))
     part = FarmlandPart(groups, units, {"垦造-甲村": [], "指标": []}, "per_project", False,
                         pd.Series(list(groups.index), index=list(years)), [])
     town = SimpleNamespace(params=Parameters.load())

@@ -305,3 +305,93 @@ def test_the_report_says_in_chinese_how_each_model_was_solved(baseline_run) -> N
     assert "求解：最优" in html or "求解：可行" in html
     assert "模型衔接：增减挂钩节余指标计入土地收储的新增建设用地指标" in html
     assert "links applied" not in html and "HiGHS: optimal" not in html and "parameter overrides" not in html
+
+
+# --------------------------------------------------------------------------- the report as a reader sees it
+#: Words in Latin letters a Chinese report may hold: codes, units, product names (file paths are removed first).
+ALLOWED_LATIN = {"NPV", "HiGHS", "highs", "CBC", "cbc", "landkit", "km", "MPS", "CSV", "UTF", "PNG", "PDF", "BSM",
+                 "YJJBNTBHTB", "STBHHX", "CZKFBJ", "YYSYDBHQ", "EPSG", "GB"}
+
+
+def _latin_words(text: str) -> set[str]:
+    """Words of three or more Latin letters, once file names and paths (tables/x.csv, audit.json) are removed."""
+    import re
+
+    text = re.sub(r"[\w./\-]+\.(csv|json|yaml|gpkg|mps|png|html|docx)\b", " ", text)
+    return {w for w in re.findall(r"[A-Za-z][A-Za-z_]{2,}", text) if w not in ALLOWED_LATIN}
+
+
+def _docx_text(path: Path) -> str:
+    from docx import Document
+
+    doc = Document(str(path))
+    return "\n".join([p.text for p in doc.paragraphs]
+                     + [c.text for t in doc.tables for r in t.rows for c in r.cells])
+
+
+def _html_text(path: Path) -> str:
+    import html as html_lib
+    import re
+
+    t = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", path.read_text(encoding="utf-8"), flags=re.S)
+    t = re.sub(r"<img[^>]*>", " ", t)
+    return html_lib.unescape(re.sub(r"<[^>]+>", "\n", t))
+
+
+def test_the_report_is_in_chinese(baseline_run) -> None:
+    out = baseline_run[0].path
+    for text in (_html_text(out / "report.html"), _docx_text(out / "report.docx")):
+        assert _latin_words(text) == set()
+
+
+def test_the_english_check_can_fail() -> None:
+    assert _latin_words("marginal costs from the LP; 见 tables/land_account.csv") == {"marginal", "costs", "from",
+                                                                                     "the"}
+
+
+def test_the_report_opens_with_its_summary(baseline_run) -> None:
+    from docx import Document
+
+    run = baseline_run[0]
+    html = _html_text(run.path / "report.html")
+    assert html.index("摘要") < html.index("情景说明") < html.index("关键指标")
+    summary = html[html.index("摘要"):html.index("情景说明")]
+    assert "建议：" in summary and "土地收储" in summary and "净现值" in summary
+    npv = run.kpis["npv_wan_yuan"]
+    assert f"净现值 {npv:,.2f} 万元（估）" in summary        # computed from estimated prices, and says so
+    assert "估算说明" in summary and "估计值" not in summary.split("估算说明")[0][-5:]
+    households = run.kpis["households_moved"]
+    assert f"搬迁 {round(households):,} 户" in summary and f"{households:.2f} 户" not in summary
+    doc = Document(str(run.path / "report.docx"))
+    heads = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
+    assert heads[0] == "摘要"
+    body = doc.element.body.xml
+    assert body.index('w:type="page"') < body.index("情景说明")  # the 摘要 stands on its own page
+    text = _docx_text(run.path / "report.docx")
+    assert "数据来源" in text and "tables/资金平衡表.csv" in text and "results.gpkg" in text
+
+
+def test_the_word_report_as_a_pdf(baseline_run, tmp_path: Path) -> None:
+    """The Word file converted by LibreOffice (installed by the setup) reads as A4 pages with the 摘要 on page 1."""
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    assert soffice, "LibreOffice is installed by scripts/setup_system.sh (make setup)"
+    docx = baseline_run[0].path / "report.docx"
+    subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to", "pdf",
+                    "--outdir", str(tmp_path), str(docx)], check=True, capture_output=True, timeout=300)
+    pdf = tmp_path / "report.pdf"
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
+    assert "595.3" in info and ("841.8" in info or "841.9" in info)  # A4 in points
+    pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+    assert pages >= 5
+    first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", "-layout", str(pdf), "-"], check=True,
+                           capture_output=True, text=True).stdout
+    assert "摘要" in first and "建议" in first and "情景说明" not in first
+    subprocess.run(["pdftoppm", "-f", "1", "-l", "1", "-r", "50", "-png", str(pdf), str(tmp_path / "p")], check=True)
+    png = next(tmp_path.glob("p*.png"))
+    import matplotlib.image as mpimg
+
+    img = mpimg.imread(png)
+    assert img.shape[0] > img.shape[1] and (img[..., :3] < 0.5).mean() > 0.01  # portrait, and text drawn on it

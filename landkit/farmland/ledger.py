@@ -365,7 +365,7 @@ class FarmlandLedger:
     >>> ledger.occupy(reserve_result.occupations())                         # doctest: +SKIP
     >>> ledger.add_units([indicator("S1", market="shandong_adjusted", grade=6, paddy=False,
     ...                             max_mu=50, year=2024)])                 # doctest: +SKIP
-    >>> ledger.cancel("S1", against="reserve 2024", share=0.2)              # doctest: +SKIP
+    >>> ledger.cancel("S1", against="土地收储 2024年", share=0.2)              # doctest: +SKIP
     >>> ledger.balance_sheet()                                              # doctest: +SKIP
     """
 
@@ -523,7 +523,7 @@ class FarmlandLedger:
         return out.round(decimals) if decimals is not None else out
 
     def shortfalls(self, tol: float = 1e-6) -> list[str]:
-        """Balances not met, in words (e.g. ``"reserve 2024: 水田 short by 12 亩"``); empty when balanced."""
+        """Balances not met, in words (e.g. ``"土地收储 2024年: 水田 short by 12 亩"``); empty when balanced."""
         sheet = self.balance_sheet(decimals=None).drop(index="合计")
         out = []
         for g, row in sheet.iterrows():

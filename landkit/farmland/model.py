@@ -177,7 +177,7 @@ class FarmlandBalance:
         ------
         InfeasibleError
             Not enough supplement; the message names each balance short and by how much
-            (e.g. ``"reserve 2024: paddy balance (占水补水, 水田) short by 12亩"``).
+            (e.g. ``"土地收储 2024年: paddy balance (占水补水, 水田) short by 12亩"``).
         SolverError
             No solution within the time limit, or a solver failure.
         """

@@ -20,13 +20,6 @@ from landkit.param_labels import param_label
 from landkit.report import Block, Figure, Heading, PageBreak, Paragraph, Table, write_docx, write_html
 from landkit.scenario.registry import adapter, adapters
 
-#: Headline figures of the 摘要, in this order (those the run has).
-SUMMARY_KPIS: tuple[str, ...] = (
-    "acquired_mu", "acquisition_cost_wan_yuan", "npv_wan_yuan", "min_cash_wan_yuan", "max_debt_wan_yuan",
-    "debt_at_horizon_end_wan_yuan", "demand_shortfall_mu", "households_moved", "surplus_used_mu", "surplus_sold_mu",
-    "homestead_exit_households", "farmland_taken_mu", "farmland_balance_cost_wan_yuan", "corridor_length_km",
-    "corridor_cost_wan_yuan", "park_area_mu", "park_cost_wan_yuan", "protected_area_mu",
-)
 #: Figures that count people or households: written as whole numbers.
 COUNT_KPIS: frozenset[str] = frozenset(k for k in KPI_LABELS if k.endswith("households") or k == "households_moved")
 
@@ -111,13 +104,11 @@ def summary_blocks(run: Any) -> list[Block]:
     basis = sorted({p for key in k for p in estimated_basis(key, est_keys) if marked.get(key, "").endswith(
         ESTIMATE_MARK)})
     if basis or est_cols:
-        names = "、".join(param_label(p) for p in basis[:12]) + ("等" if len(basis) > 12 else "")
+        names = "、".join(param_label(p) for p in basis[:6]) + ("等" if len(basis) > 6 else "")
         cols = "；数据中缺少、按规则估算的输入：" + "、".join(est_cols) if est_cols else ""
         out.append(Paragraph(f"估算说明：标“{ESTIMATE_MARK}”的数字依赖没有公开来源的估计参数"
                              f"（本次计算用到 {len(basis)} 项，如{names}）{cols}。这些数字供比较方案之用，"
-                             "上报前应以实际数据替换相应参数（见“参数与来源”一节及 tables/参数表.csv）。"))
-    rows = [(marked[key], _shown(key, k[key])) for key in SUMMARY_KPIS if has(key)]
-    out.append(Table("主要指标", pd.DataFrame(rows, columns=["指标", "数值"])))
+                             "上报前应以实际数据替换相应参数（见“参数与来源”一节）。"))
     out.append(PageBreak())
     return out
 
