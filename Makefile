@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.landkit-installed
 OUT    ?= out/demo
 
-.PHONY: setup demo test lint lab bench clean sample
+.PHONY: setup demo test lint lab app bench clean sample
 
 $(STAMP): pyproject.toml scripts/setup_system.sh
 	bash scripts/setup_system.sh
@@ -28,6 +28,9 @@ test: setup        ## lint + the whole test suite
 
 lab: setup         ## open JupyterLab on the notebooks
 	$(BIN)/jupyter lab notebooks
+
+app: setup         ## the panels as a web app on http://127.0.0.1:8866 (compares $(OUT)/scenarios after make demo)
+	$(BIN)/landkit app $(if $(wildcard $(OUT)/scenarios),--runs $(OUT)/scenarios,)
 
 bench: setup       ## print benchmark figures (see docs/performance.md)
 	for f in benchmarks/bench_*.py; do $(BIN)/python $$f || exit 1; done

@@ -123,6 +123,12 @@ _OUT_RULE = ("只写入新建或空文件夹, 或替换 landkit 以前写的成�
              "nothing is, into an empty folder, or over an earlier landkit output; anything else is refused")
 
 
+def _app(args: argparse.Namespace) -> int:
+    from landkit.app import serve
+
+    return serve(scenario=args.scenario, runs=args.runs, port=args.port, open_browser=args.browser)
+
+
 def _layer_arg(text: str) -> str | tuple[str, str]:
     """``PATH`` or ``PATH@LAYER``."""
     path, _, layer = text.partition("@")
@@ -193,6 +199,19 @@ def build_parser() -> argparse.ArgumentParser:
                           "without it they are estimated from 0702 homestead area and marked （估）")
     ini.add_argument("--force", action="store_true", help="替换 landkit init 以前写的项目 / replace an earlier project")
     ini.set_defaults(func=_init)
+    app = sub.add_parser(
+        "app", help="网页应用: 土地收储、园区选址、廊道与情景对比面板 / the panels as a web app (Voilà, 127.0.0.1)",
+        description="在本机 127.0.0.1 上以网页形式提供交互面板, 不需要 Jupyter。Serve the reserve, siting and corridor "
+                    "panels and the scenario comparison as a web page. 例 / example: landkit app --runs "
+                    "out/demo/scenarios",
+    )
+    app.add_argument("--scenario", help="情景文件: 使用其城镇数据与参数 / a scenario file whose town to show "
+                                        "(default: the 探沂镇 sample)")
+    app.add_argument("--runs", help="情景结果包所在文件夹, 用于对比 / folder of run bundles to compare, e.g. "
+                                    "out/demo/scenarios")
+    app.add_argument("--port", type=int, default=8866, help="端口 / port (default 8866)")
+    app.add_argument("--browser", action="store_true", help="启动后打开浏览器 / open a browser")
+    app.set_defaults(func=_app)
     val = sub.add_parser("validate", help="read and validate a 三调 地类图斑 file")
     val.add_argument("path")
     val.add_argument("--layer")

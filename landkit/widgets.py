@@ -27,6 +27,7 @@ from typing import Any
 import ipywidgets as w
 from IPython.display import display
 
+from landkit.glossary import status_text
 from landkit.reserve import ReservePlan, ReserveResult
 
 _STYLE = {"description_width": "11em"}
@@ -124,7 +125,7 @@ class ReservePanel(_Panel):
         self.kpi = w.HTML(value="")
         self.map_out = w.Output(layout=w.Layout(width="62%"))
         self.map_out.add_class("landkit-panel-map")
-        self.table_out = w.Output(layout=w.Layout(width="38%"))
+        self.table_out = w.Output(layout=w.Layout(width="38%", overflow="auto"))
         self.table_out.add_class("landkit-panel-table")
         self.controls = (self.funds, self.debt_ceiling, self.discount, self.price_change)
         for control, css in zip(self.controls, ("funds", "debt", "discount", "price"), strict=True):
@@ -163,10 +164,13 @@ class ReservePanel(_Panel):
         self._redraw(result)
         elapsed = time.perf_counter() - t0
         self.timings_s.append(elapsed)
-        gap = f", 差距 gap {result.gap:.2%}" if result.gap is not None else ""
         self.status.value = (
-            f"<span class='landkit-status'>状态 status: {result.status.value}{gap} · "
+            f"<span class='landkit-status'>状态：{status_text(result.status.value, result.gap)} · "
             f"{elapsed:.1f} s (limit {self.time_limit_s:g} s)</span>"
+            "<br><span class='landkit-why-differ' style='color:#666'>本面板只求解土地收储, 供快速比较: 不含增减挂钩节余"
+            "指标和廊道、园区等其他模型的占地, 求解差距上限 "
+            f"{self.mip_gap:.0%}。情景报告 (landkit run) 把这些一并求解, 其数字与本面板不同属正常, "
+            "以情景报告为准。</span>"
         )
         return result
 
@@ -388,7 +392,7 @@ class SitingPanel(_Panel):
         self.kpi = w.HTML(value="")
         self.map_out = w.Output(layout=w.Layout(width="62%"))
         self.map_out.add_class("landkit-siting-map")
-        self.table_out = w.Output(layout=w.Layout(width="38%"))
+        self.table_out = w.Output(layout=w.Layout(width="38%", overflow="auto"))
         grid = w.GridBox(list(self.judgements.values()),
                          layout=w.Layout(grid_template_columns="repeat(3, 25em)"))
         self.result: Any = None
@@ -551,7 +555,7 @@ class CorridorPanel(_Panel):
         self.kpi = w.HTML(value="")
         self.map_out = w.Output(layout=w.Layout(width="58%"))
         self.map_out.add_class("landkit-corridor-map")
-        self.table_out = w.Output(layout=w.Layout(width="42%"))
+        self.table_out = w.Output(layout=w.Layout(width="42%", overflow="auto"))
         self.corridor: Any = None
         self._corridor_key: tuple[float, ...] | None = None
         self.choice: Any = None
@@ -680,7 +684,7 @@ class ScenarioPicker(_Panel):
         self.progress = _Progress(2)
         self.status = w.HTML(value="", layout=w.Layout(margin="4px 0"))
         self.recommendation = w.HTML(value="")
-        self.table_out = w.Output(layout=w.Layout(width="55%"))
+        self.table_out = w.Output(layout=w.Layout(width="55%", overflow="auto"))
         self.table_out.add_class("landkit-compare-table")
         self.chart_out = w.Output(layout=w.Layout(width="45%"))
         self.comparison: Any = None

@@ -4,6 +4,8 @@
 #   chromium                   the real browser of the JupyterLab test (driven by Playwright; no browser download)
 #   postgresql                 the server of the store tests (tests/conftest.py starts a private one on 127.0.0.1
 #   postgresql-NN-postgis-3    with its own data directory, and stops it afterwards); PostGIS for its geometry
+#   libreoffice-writer-nogui   converts report.docx to PDF in the report test (the Word file as a reader sees it)
+#   poppler-utils              pdfinfo, pdftotext, pdftoppm: read and rasterise that PDF
 # Idempotent: packages already present are skipped, so a second run costs nothing.
 set -euo pipefail
 
@@ -35,7 +37,7 @@ install() {
 }
 
 # shellcheck disable=SC2046
-install $(missing_of fonts-noto-cjk chromium postgresql)
+install $(missing_of fonts-noto-cjk chromium postgresql libreoffice-writer-nogui poppler-utils)
 # PostGIS is packaged per server version: take the newest server installed
 major=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
 # shellcheck disable=SC2046

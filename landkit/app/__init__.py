@@ -1,0 +1,138 @@
+"""The panels as a web app for people who do not use Jupyter (``landkit app``, served by Voilà).
+
+One page with four tabs: the reserve plan (土地收储计划), the park siting (园区选址), the tourism corridor
+(文化旅游大动脉) and the comparison of run bundles (情景对比). The reserve panel solves when the page opens;
+the siting and corridor panels solve when their tab is first opened (:class:`App`), so the page comes up in seconds.
+
+The town is the bundled 探沂镇 sample, or the town of a scenario file (``--scenario``: its data, parameter file
+and overrides, as ``landkit run`` reads them); the comparison tab reads the run bundles of ``--runs`` (a folder
+such as ``out/demo/scenarios``). The server listens on 127.0.0.1 only.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+from IPython.display import display
+
+from landkit._errors import Problem, ValidationError
+from landkit.scenario.run import load_town
+from landkit.scenario.schema import load_scenario
+from landkit.town import Town, load_sample
+from landkit.widgets import CorridorPanel, ReservePanel, ScenarioPicker, SitingPanel
+
+#: Environment variables through which ``landkit app`` tells the app's kernel what to show.
+SCENARIO_ENV, RUNS_ENV = "LANDKIT_APP_SCENARIO", "LANDKIT_APP_RUNS"
+#: The tabs, in order.
+TAB_TITLES = ("土地收储计划", "园区选址", "文化旅游大动脉", "情景对比")
+
+
+def app_town(scenario: str | os.PathLike[str] | None = None) -> Town:
+    """The app's town: the scenario file's (``scenario`` or ``$LANDKIT_APP_SCENARIO``), else the sample."""
+    path = scenario or os.environ.get(SCENARIO_ENV)
+    return load_town(load_scenario(path)) if path else load_sample()
+
+
+def _runs_tab(runs: str | os.PathLike[str] | None) -> Any:
+    """The comparison tab: a :class:`ScenarioPicker` on the bundles of ``runs``, or how to get some."""
+    folder = runs or os.environ.get(RUNS_ENV)
+    if folder and any(Path(folder).glob("*/kpis.json")):
+        return ScenarioPicker(folder)
+    hint = (f"{folder} 中没有情景结果包。" if folder else "未指定情景结果包。")
+    return w.HTML(f"<p>{hint}先运行 <code>landkit demo --out out/demo</code>, 再用 "
+                  "<code>landkit app --runs out/demo/scenarios</code> 打开本页, 即可在此对比各情景。</p>")
+
+
+class App:
+    """The app's page: a tab per panel; a panel not yet solved solves when its tab is first opened.
+
+    Parameters
+    ----------
+    town : Town, optional
+        The town (default :func:`app_town`).
+    runs : path, optional
+        Folder of run bundles for the comparison tab (default ``$LANDKIT_APP_RUNS``).
+    time_limit_s : float
+        Each panel's solver time limit (s).
+
+    Attributes
+    ----------
+    panels : list
+        :class:`~landkit.widgets.ReservePanel`, :class:`~landkit.widgets.SitingPanel`,
+        :class:`~landkit.widgets.CorridorPanel` and the comparison (a :class:`~landkit.widgets.ScenarioPicker`,
+        or a note on how to get run bundles), in the order of :data:`TAB_TITLES`.
+    widget : ipywidgets.Tab
+        The page.
+    """
+
+    def __init__(self, town: Town | None = None, *, runs: str | os.PathLike[str] | None = None,
+                 time_limit_s: float = 10.0) -> None:
+        town = town if town is not None else app_town()
+        self.panels: list[Any] = [
+            ReservePanel(town, time_limit_s=time_limit_s),
+            SitingPanel(town, park="chemical", time_limit_s=time_limit_s, solve_on_start=False),
+            CorridorPanel(town, time_limit_s=time_limit_s, solve_on_start=False),
+            _runs_tab(runs)]
+        self.widget = w.Tab(children=[getattr(p, "widget", p) for p in self.panels])
+        for i, title in enumerate(TAB_TITLES):
+            self.widget.set_title(i, title)
+        self.widget.add_class("landkit-app")
+        self.widget.observe(self._on_select, names="selected_index")
+
+    def _on_select(self, change: dict[str, Any]) -> None:
+        panel = self.panels[change["new"]]
+        if hasattr(panel, "timings_s") and not panel.timings_s:
+            panel.update()
+
+    def _ipython_display_(self) -> None:
+        display(self.widget)
+
+
+def notebook_path() -> Path:
+    """The Voilà notebook that shows :func:`build_app` (shipped inside the package)."""
+    return Path(str(resources.files("landkit.app") / "app.ipynb"))
+
+
+def serve(*, scenario: str | os.PathLike[str] | None = None, runs: str | os.PathLike[str] | None = None,
+          port: int = 8866, open_browser: bool = False) -> int:
+    """Serve the app with Voilà on 127.0.0.1:``port`` until stopped (Ctrl-C); returns Voilà's exit code.
+
+    The scenario file and the runs folder are checked first: a bad one is refused before anything starts.
+    """
+    problems = []
+    if scenario is not None:
+        load_scenario(scenario)  # a bad scenario file raises its own collected problems here
+    if runs is not None and not Path(runs).is_dir():
+        problems.append(Problem(f"--runs {runs}", "is not a folder", "give the folder of run bundles, e.g. "
+                                "out/demo/scenarios", "value"))
+    if problems:
+        raise ValidationError("landkit app", problems)
+    env = dict(os.environ)
+    for key, value in ((SCENARIO_ENV, scenario), (RUNS_ENV, runs)):
+        if value is not None:
+            env[key] = str(Path(value).resolve())
+    cmd = [sys.executable, "-m", "voila", str(notebook_path()), f"--port={int(port)}", "--Voila.ip=127.0.0.1",
+           "--theme=light", "--VoilaConfiguration.show_tracebacks=False"]
+    if not open_browser:
+        cmd.append("--no-browser")
+    print(f"landkit app: http://127.0.0.1:{int(port)}/ (Ctrl-C 停止 / to stop)", flush=True)
+    proc = subprocess.Popen(cmd, env=env)
+    try:
+        return proc.wait()
+    except BaseException:  # Ctrl-C or a signal: Voilà shuts its kernels down on SIGTERM, then goes
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        raise
+
+
+__all__ = ["RUNS_ENV", "SCENARIO_ENV", "TAB_TITLES", "App", "app_town", "notebook_path", "serve"]
