@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import ipywidgets as w
+import pandas as pd
 from IPython.display import display
 
 from landkit.glossary import status_text
@@ -59,11 +60,56 @@ class _Panel:
         display(self.widget)
 
 
+#: A text column whose longest value has more characters than this may wrap (in a column 16em wide); every
+#: other cell keeps to one line, and the table's box scrolls when the table is wider than the panel.
+WRAP_ABOVE_CHARS = 16
+
+
+def _readable(frame: pd.DataFrame) -> Any:
+    """A table as a panel shows it: short cells on one line, headings wrapped in columns at least 4.5em wide
+    (nothing broken a character per line), long texts wrapped in a column of readable width."""
+    long = [c for c in frame.columns if frame[c].dtype == object
+            and frame[c].astype(str).str.len().max() > WRAP_ABOVE_CHARS] if len(frame) else []
+    floats = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
+    whole = [c for c in floats if bool((frame[c].dropna() % 1 == 0).all())]
+    styler = frame.style.set_table_styles([{"selector": "td", "props": "white-space: nowrap"},
+                                           {"selector": "th", "props": "white-space: normal; min-width: 4.5em"}])
+    styler = styler.format(precision=2, thousands=",", na_rep="—", subset=[c for c in floats if c not in whole])
+    styler = styler.format(precision=0, thousands=",", na_rep="—", subset=whole)
+    if isinstance(frame.index, pd.RangeIndex):
+        styler = styler.hide(axis="index")
+    if long:
+        styler = styler.set_properties(subset=long, **{"white-space": "normal", "min-width": "16em"})
+    return styler
+
+
+#: Smallest legend text (pt) of a panel's figure: a map drawn for print is shrunk to the panel's width.
+PANEL_LEGEND_PT = 11.0
+
+
+def _legible(fig: Any) -> Any:
+    """A figure with its legends' text at least :data:`PANEL_LEGEND_PT` (readable at the panel's size)."""
+    legends = [ax.get_legend() for ax in fig.axes] + list(getattr(fig, "legends", []))
+    for leg in legends:
+        if leg is None:
+            continue
+        for t in [*leg.get_texts(), leg.get_title()]:
+            t.set_fontsize(max(float(t.get_fontsize()), PANEL_LEGEND_PT))
+    return fig
+
+
 def _show(out: w.Output, *items: Any) -> None:
-    """Replace what an output area shows with ``items``."""
+    """Replace what an output area shows with ``items`` (tables via :func:`_readable`, figures via
+    :func:`_legible`)."""
+    from matplotlib.figure import Figure
+
     out.clear_output(wait=True)
     with out:
         for item in items:
+            if isinstance(item, pd.DataFrame):
+                item = _readable(item)
+            elif isinstance(item, Figure):
+                item = _legible(item)
             display(item)
 
 

@@ -254,7 +254,7 @@ def test_reserve_panel_in_a_real_browser(tmp_path):
 # --------------------------------------------------------------------------- the web app (landkit app, Voilà)
 #: Every table of a panel either fits its panel or sits in a box that scrolls; no cell is squeezed so narrow that
 #: its text wraps a character per line. Returns the offending tables, described.
-OVERFLOW_JS = """() => {
+OVERFLOW_JS = r"""() => {
   const bad = [];
   const panels = '.landkit-panel, .landkit-siting-panel, .landkit-corridor-panel, .landkit-scenario-picker';
   for (const panel of document.querySelectorAll(panels)) {
@@ -268,11 +268,13 @@ OVERFLOW_JS = """() => {
         if (o === 'auto' || o === 'scroll') { scrolls = true; break; }
       }
       if (!scrolls && t.getBoundingClientRect().right > edge) bad.push('overflows: ' + t.innerText.slice(0, 60));
-      for (const c of t.querySelectorAll('th, td')) {
-        if (c.innerText.trim().length > 1 && c.clientWidth < 24) {
-          bad.push('squeezed cell: ' + c.innerText.slice(0, 20));
-          break;
-        }
+      for (const c of t.querySelectorAll('th, td')) {    // a text broken a character per line
+        const chars = c.innerText.replace(/\s/g, '').length;
+        if (chars < 2) continue;
+        const range = document.createRange();
+        range.selectNodeContents(c);
+        const lines = new Set(Array.from(range.getClientRects(), r => Math.round(r.top))).size;
+        if (lines >= chars) { bad.push('a character per line: ' + c.innerText.slice(0, 20)); break; }
       }
     }
   }
@@ -315,17 +317,18 @@ def test_the_app_in_a_real_browser(tmp_path):
             page.goto(url, timeout=120_000)
             npv = page.locator(".landkit-npv").first
             npv.wait_for(timeout=300_000)
-            page.screenshot(path=str(tmp_path / "1_reserve.png"), full_page=True)
+            page.locator(".landkit-panel").first.screenshot(path=str(tmp_path / "1_reserve.png"))
             before = _text(npv)
             assert page.evaluate(OVERFLOW_JS) == []
             planted = page.evaluate("""() => {  // the check can fail: a wide table planted in the panel
               const d = document.createElement('div');
               d.id = 'planted';
-              d.innerHTML = '<table><tr>' + '<td>面积(亩)</td>'.repeat(200) + '</tr></table>';
+              d.innerHTML = '<table><tr>' + '<td>面积(亩)</td>'.repeat(200) + '</tr></table>'
+                + '<table style="width:1em"><tr><td>毛家河</td><td>岐山寺岐山寺岐山寺</td></tr></table>';
               document.querySelector('.landkit-panel').appendChild(d);
             }""") or page.evaluate(OVERFLOW_JS)
             page.evaluate("() => document.getElementById('planted').remove()")
-            assert planted and planted[0].startswith("overflows")
+            assert [p.split(":")[0] for p in planted] == ["overflows", "a character per line"]
             assert "本面板只求解土地收储" in _text(page.locator(".landkit-why-differ").first)
             page.locator(".landkit-funds .widget-readout").first.click()
             page.keyboard.press("Control+A")
@@ -335,16 +338,16 @@ def test_the_app_in_a_real_browser(tmp_path):
             while _text(npv) == before and time.monotonic() < deadline:
                 time.sleep(0.5)
             after = _text(npv)
-            page.screenshot(path=str(tmp_path / "2_reserve_no_funds.png"), full_page=True)
+            page.locator(".landkit-panel").first.screenshot(path=str(tmp_path / "2_reserve_no_funds.png"))
             assert after != before, f"the NPV shown did not change ({before})"
             assert float(after.replace(",", "")) < float(before.replace(",", ""))
             page.get_by_text("园区选址", exact=True).first.click()
-            page.locator(".landkit-cr").first.wait_for(timeout=300_000)
-            page.screenshot(path=str(tmp_path / "3_siting.png"), full_page=True)
+            page.locator(".landkit-siting-map img").first.wait_for(timeout=300_000)
+            page.locator(".landkit-siting-panel").first.screenshot(path=str(tmp_path / "3_siting.png"))
             assert page.evaluate(OVERFLOW_JS) == []
             page.get_by_text("文化旅游大动脉", exact=True).first.click()
-            page.locator(".landkit-order").first.wait_for(timeout=300_000)
-            page.screenshot(path=str(tmp_path / "4_corridor.png"), full_page=True)
+            page.locator(".landkit-corridor-map img").first.wait_for(timeout=300_000)
+            page.locator(".landkit-corridor-panel").first.screenshot(path=str(tmp_path / "4_corridor.png"))
             assert "→" in _text(page.locator(".landkit-order").first)
             assert page.evaluate(OVERFLOW_JS) == []
             comparison = page.get_by_text("情景对比", exact=True).first
