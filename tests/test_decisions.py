@@ -8,7 +8,7 @@ import pytest
 
 from landkit import ValidationError
 from landkit.scenario import bundled_scenarios, load_scenario
-from landkit.scenario.compare import decision_matrix, full_value, matrix_cell, weigh_alternatives
+from landkit.scenario.compare import choice_summary, decision_matrix, full_value, matrix_cell, weigh_alternatives
 from landkit.scenario.schema import BASE_ASSUMPTION, compose, scenario_from_dict
 
 
@@ -89,6 +89,11 @@ def test_an_alternative_that_leaves_demand_unmet_is_not_recommended():
     assert crit.at["C", "满足全部条件"] == "否"
     assert crit.loc[["A", "B"], "最大遗憾(万元)"].tolist() == pytest.approx([25.0, 10.0])
     assert "推荐 B" in text and "推荐 C" not in text and "未满足条件的方案 (不参与推荐): C" in text
+    # the 摘要 says the same, recommendation first: B (47.5 expected; worst case and regret B too), C not
+    first, robust, conditions = choice_summary(crit)
+    assert first == "建议采用：B（各假设下全口径净值的期望值最高, 47.5 万元）。"
+    assert robust == "稳健性：按最坏情况应选 B；按最小最大遗憾应选 B。"
+    assert conditions.startswith("条件：C 在某些假设下资金为负或用地需求未满足")
     # if every alternative fails a condition, the recommendation says it is only a guide
     values2 = values.loc[["C"]]
     _, text2 = weigh_alternatives(values2, notes.loc[["C"]], weights)

@@ -236,6 +236,7 @@ def test_compare_and_cli(baseline_run, tmp_path: Path, capsys) -> None:
 
     tree = _fast("funds_plus50", reserve={"budget_wan_yuan": 3000}, corridor={"enabled": False},
                  linkage={"enabled": False})
+    tree["title"] = "资金增加 (专项资金 3,000万元/年)"
     p2 = _write(tmp_path, tree, "funds.yaml")
     assert main(["run", str(p2), "--out", str(tmp_path / "funds"), "--quiet"]) == 0
     out = capsys.readouterr().out
@@ -243,9 +244,9 @@ def test_compare_and_cli(baseline_run, tmp_path: Path, capsys) -> None:
     assert main(["compare", str(baseline_run[0].path), str(tmp_path / "funds"), "--out",
                  str(tmp_path / "cmp")]) == 0
     cmp = compare_runs([baseline_run[0].path, tmp_path / "funds"])
-    assert list(cmp.kpis.columns) == ["baseline", "funds_plus50"]
+    assert list(cmp.kpis.columns) == ["基准情景", "资金增加"]  # titles without their parenthesis
     npv = cmp.kpis.loc["净现值NPV(万元)"]
-    assert npv["funds_plus50"] >= npv["baseline"] - 1e-6 * abs(npv["baseline"])
+    assert npv["资金增加"] >= npv["基准情景"] - 1e-6 * abs(npv["基准情景"])
     best = npv.astype(float).idxmax()
     assert f"净现值最高的是情景 {best}" in cmp.recommendation or "各情景净现值相同" in cmp.recommendation
     assert f"{float(npv[best]):,.0f}" in cmp.recommendation

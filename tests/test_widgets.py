@@ -138,7 +138,7 @@ def test_scenario_picker_compares_two_bundles(tmp_path):
 
     picker = ScenarioPicker(tmp_path / "runs")  # a folder of bundles
     assert picker.comparison is not None
-    assert list(picker.comparison.kpis.columns) == ["small_a", "small_b"]
+    assert list(picker.comparison.kpis.columns) == ["基准情景（small_a）", "基准情景（small_b）"]  # same title
     assert "净现值" in picker.recommendation.value and "compared 2 runs" in picker.status.value
     picker.runs.value = (str(paths[0]),)  # one only: said, not raised
     assert "at least two" in picker.status.value and len(picker.timings_s) == 1

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,9 @@ GAP_FLAG = 0.01
 #: The costs an alternative carries besides the reserve plan's NPV (snake_case KPIs, 万元).
 FULL_COSTS: tuple[str, ...] = ("park_cost_wan_yuan", "corridor_cost_wan_yuan", "farmland_balance_cost_wan_yuan")
 AGAINST = {"households": "搬迁户数(户)", "farmland": "占用耕地(亩)"}
-MAP_LAYERS = ("town_boundary", "reserve_parcels", "linkage_plots", "corridor_route")
+MAP_LAYERS = ("town_boundary", "reserve_parcels", "linkage_plots", "park_sites", "corridor_route")
+#: Panels per row of the layout comparison.
+MAP_COLUMNS = 3
 
 
 @dataclass
@@ -97,6 +100,19 @@ def matrix_cell(bundle: dict[str, Any]) -> tuple[str | None, str]:
     if settings.get("kind", "alternative") == "alternative":
         return title, BASE_ASSUMPTION
     return None, title
+
+
+def short_title(bundle: dict[str, Any]) -> str:
+    """A run's name as tables and charts show it: its title without the parenthesis (``基准情景``), an alternative
+    under another assumption set as ``廊道线路B × 资金增加50%``; the scenario's key when it has no title."""
+    alternative, assumption = matrix_cell(bundle)
+
+    def short(title: str) -> str:
+        return re.split(r"\s*[(（]", title, maxsplit=1)[0].strip() or title
+
+    if alternative is None:
+        return short(assumption)
+    return short(alternative) if assumption == BASE_ASSUMPTION else f"{short(alternative)} × {short(assumption)}"
 
 
 def full_value(raw: dict[str, Any]) -> float | None:
@@ -212,6 +228,32 @@ def weigh_alternatives(values: pd.DataFrame, notes: pd.DataFrame, weights: dict[
     return crit, text
 
 
+def choice_summary(criteria: pd.DataFrame) -> list[str]:
+    """The 摘要 of a comparison, recommendation first: the alternative of the best expected full-cost value,
+    then what the worst case and the least maximum regret choose, then the alternatives that fail a condition.
+
+    ``criteria`` is :func:`weigh_alternatives`' table (one row per alternative weighed).
+    """
+    if criteria.empty:
+        return ["没有在全部假设下求解的方案, 无法给出建议。"]
+    sound = criteria[criteria["满足全部条件"] == "是"] if (criteria["满足全部条件"] == "是").any() else criteria
+
+    def best(col: str, highest: bool) -> str:
+        v = sound[col]
+        target = v.max() if highest else v.min()
+        return "、".join(v.index[(v - target).abs() <= 1e-6 * max(1.0, abs(target))])
+
+    ev = best("期望值(万元)", True)
+    value = float(sound.loc[ev.split("、")[0], "期望值(万元)"])
+    lines = [f"建议采用：{ev}（各假设下全口径净值的期望值最高, {value:,.1f} 万元）。",
+             f"稳健性：按最坏情况应选 {best('最坏情况(万元)', True)}；"
+             f"按最小最大遗憾应选 {best('最大遗憾(万元)', False)}。"]
+    failing = list(criteria.index[criteria["满足全部条件"] == "否"])
+    lines.append("条件：" + (f"{'、'.join(failing)} 在某些假设下资金为负或用地需求未满足, 不予推荐。" if failing
+                            else "各方案在各假设下年末资金均不为负、用地需求均得到满足。"))
+    return lines
+
+
 def _num(v: Any) -> float | None:
     return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) else None
 
@@ -255,7 +297,8 @@ def recommend(kpis: pd.DataFrame, pareto: pd.DataFrame, *, against: str = "house
         word = "最高" if highest else "最少"
         if len(tied) == len(values) and len(values) > 1:
             return f"各情景{label}相同 ({target:,.1f}{unit})"
-        return f"{label}{word}的是情景 {'、'.join(tied)} ({target:,.{0 if highest else 1}f}{unit})"
+        places = 0 if highest or "户" in unit else 1  # households are whole
+        return f"{label}{word}的是情景 {'、'.join(tied)} ({target:,.{places}f}{unit})"
 
     short = vals("需求缺口(亩)")
     gaps = [r for r, v in short.items() if v > 0.01]
@@ -267,7 +310,8 @@ def recommend(kpis: pd.DataFrame, pareto: pd.DataFrame, *, against: str = "house
     def among(values: dict[str, float]) -> dict[str, float]:
         return {r: v for r, v in values.items() if r in keep}
 
-    parts = [best(among(vals(NPV)), "净现值", " 万元", True), best(among(vals(col)), col.split("(")[0], "", False)]
+    unit = " " + col.split("(")[1].rstrip(")") if "(" in col else ""
+    parts = [best(among(vals(NPV)), "净现值", " 万元", True), best(among(vals(col)), col.split("(")[0], unit, False)]
     if against != "farmland":
         parts.append(best(among(vals("占用耕地(亩)")), "占用耕地", " 亩", False))
     parts = [p for p in parts if p]
@@ -294,9 +338,14 @@ def _plot_maps(bundles: list[dict[str, Any]]) -> Any:
     from landkit.plot import add_north_arrow, add_scale_bar, new_axes
 
     n = len(bundles)
-    fig, ax0 = new_axes((5.5 * n, 5.5))
+    cols = min(n, MAP_COLUMNS)
+    rows = -(-n // cols)
+    fig, ax0 = new_axes((6.0 * cols, 6.0 * rows + 0.8))
     fig.delaxes(ax0)
-    axes = fig.subplots(1, n, squeeze=False)[0]
+    grid = fig.subplots(rows, cols, squeeze=False)
+    for extra in grid.flat[n:]:
+        fig.delaxes(extra)
+    axes = list(grid.flat[:n])
     layers: list[dict[str, Any]] = []
     bounds = []
     for b in bundles:
@@ -324,9 +373,11 @@ def _plot_maps(bundles: list[dict[str, Any]]) -> Any:
                 part = parcels[parcels["year_acquired"] == y]
                 if len(part):
                     part.plot(ax=ax, color=colour[y], linewidth=0)
+        if "park_sites" in got:
+            got["park_sites"].plot(ax=ax, facecolor="#7b3294", edgecolor="#3f0f5c", alpha=0.55, linewidth=1.0)
         if "corridor_route" in got:
             got["corridor_route"].plot(ax=ax, color="#1f4e9c", linewidth=1.4)
-        ax.set_title(str(b["name"]))
+        ax.set_title(str(b.get("label", b["name"])), fontsize=13)
         ax.set_aspect("equal")
         ax.set_xticks([])
         ax.set_yticks([])
@@ -344,9 +395,10 @@ def _plot_maps(bundles: list[dict[str, Any]]) -> Any:
             add_north_arrow(ax)
     handles = [Patch(facecolor=colour[y], label=f"{y} 年收储地块") for y in years]
     handles += [Patch(facecolor="#8fbc8f", label="增减挂钩拆旧地块"),
+                Patch(facecolor="#7b3294", edgecolor="#3f0f5c", alpha=0.55, label="园区"),
                 Line2D([0], [0], color="#1f4e9c", linewidth=1.4, label="旅游廊道"),
                 Line2D([0], [0], color="#444444", linewidth=0.8, label="镇界")]
-    fig.legend(handles=handles, loc="outside lower center", ncol=len(handles), frameon=False, fontsize=9)
+    fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 4), frameon=False, fontsize=11)
     fig.suptitle("情景布局对比 (同一范围)")
     return fig
 
@@ -400,11 +452,11 @@ def compare_runs(runs: list[str | os.PathLike[str]], out: str | os.PathLike[str]
     if not runs:
         raise ValidationError("compare", [Problem("runs", "none given", "give at least one run folder", "value")])
     bundles = [read_bundle(r) for r in runs]
-    names = [str(b["name"]) for b in bundles]
+    names = [short_title(b) for b in bundles]
     if len(set(names)) < len(names):
-        names = [f"{b['name']} ({b['path'].name})" for b in bundles]
-        for b, n in zip(bundles, names, strict=True):
-            b["name"] = n
+        names = [f"{n}（{b['path'].name}）" for n, b in zip(names, bundles, strict=True)]
+    for b, n in zip(bundles, names, strict=True):
+        b["label"] = n
     kpis = pd.DataFrame({n: pd.Series(b["kpis"]) for n, b in zip(names, bundles, strict=True)})
     kpis.index.name = "指标"
     # the Pareto view and the per-KPI remarks weigh alternatives under the base assumptions only
@@ -428,7 +480,7 @@ def compare_runs(runs: list[str | os.PathLike[str]], out: str | os.PathLike[str]
         return cmp
     import matplotlib.pyplot as plt
 
-    from landkit.report import Figure, Heading, Paragraph, Table, write_docx, write_html
+    from landkit.report import Figure, Heading, PageBreak, Paragraph, Table, write_docx, write_html
 
     target = Path(out)
     with atomic_dir(target, kind="comparison", force=force) as tmp:
@@ -437,7 +489,8 @@ def compare_runs(runs: list[str | os.PathLike[str]], out: str | os.PathLike[str]
         criteria.to_csv(tmp / "方案比选.csv", encoding="utf-8-sig")
         pareto.to_csv(tmp / "帕累托表.csv", encoding="utf-8-sig")
         (tmp / "recommendation.txt").write_text(text + "\n", encoding="utf-8")
-        fig = _plot_maps(bundles)
+        # the layouts differ between alternatives, not assumption sets: one panel per alternative as planned
+        fig = _plot_maps([b for b, n in zip(bundles, names, strict=True) if n in base] or bundles)
         fig.savefig(tmp / "布局对比图.png", dpi=dpi, bbox_inches="tight")
         plt.close(fig)
         fig = plot_comparison_pareto(pareto, against)
@@ -449,7 +502,10 @@ def compare_runs(runs: list[str | os.PathLike[str]], out: str | os.PathLike[str]
             f"(不可选择的条件); 标 * 者求解差距超过 {GAP_FLAG:.0%}。"),
             Table("决策矩阵 (全口径净值, 万元)", shown_matrix.reset_index()),
             Table("方案比选 (期望值、最坏情况、最大遗憾)", criteria.reset_index())] if len(criteria) else []
-        blocks = [Heading("情景对比报告", 0), Heading("建议", 1), Paragraph(text), *matrix_blocks,
+        summary = [Heading("摘要", 1), *(Paragraph(t) for t in choice_summary(criteria))] if len(criteria) else []
+        if summary:
+            summary += [Table("方案比选 (期望值、最坏情况、最大遗憾)", criteria.reset_index()), PageBreak()]
+        blocks = [Heading("情景对比报告", 0), *summary, Heading("比选说明", 1), Paragraph(text), *matrix_blocks,
                   Heading("关键指标对比", 1),
                   Table("情景关键指标对比表", shown), Heading("布局对比", 1), Figure("布局对比图 (同一范围)",
                                                                           tmp / "布局对比图.png"),
@@ -463,5 +519,19 @@ def compare_runs(runs: list[str | os.PathLike[str]], out: str | os.PathLike[str]
     return cmp
 
 
-__all__ = ["FULL_COSTS", "GAP_FLAG", "Comparison", "compare_runs", "decision_matrix", "full_value", "matrix_cell",
-           "pareto_table", "plot_comparison_pareto", "read_bundle", "recommend", "weigh_alternatives"]
+__all__ = [
+    "FULL_COSTS",
+    "GAP_FLAG",
+    "Comparison",
+    "choice_summary",
+    "compare_runs",
+    "decision_matrix",
+    "full_value",
+    "matrix_cell",
+    "pareto_table",
+    "plot_comparison_pareto",
+    "read_bundle",
+    "recommend",
+    "short_title",
+    "weigh_alternatives",
+]
