@@ -329,3 +329,26 @@ def test_yijiang_daibu_on_industrial_land_supplied(solver):
     assert r.npv_wan_yuan() == pytest.approx(180.0)
     assert r.cashflow().loc[2020, "以奖代补(万元)"] == pytest.approx(10.0)
     assert r.cashflow().loc[2019, "以奖代补(万元)"] == 0
+
+
+def test_industrial_land_carries_its_control_indicators_by_hand() -> None:
+    """10 亩 of industrial land supplied in 2020 must host ≥ 10 × 666.67 m² × 0.8 = 0.5333 万m² of floor area on
+    ≥ 3 亩 of building footprint, give ≤ 0.7 亩 to offices, and (wood zone) bring 1,890 万元 and 94 万元/年 of tax."""
+    from types import SimpleNamespace
+
+    from landkit.params import Parameters
+    from landkit.reserve.result import ReserveResult
+
+    demand = pd.DataFrame({"规划用途": ["工业", "工业", "住宅"], "年度": [2019, 2020, 2020],
+                           "需求(亩)": [0.0, 10.0, 5.0], "供应(亩)": [0.0, 10.0, 5.0], "缺口(亩)": [0.0, 0.0, 0.0]})
+    fake = SimpleNamespace(demand_table=lambda: demand)
+    t = ReserveResult.industrial_table(fake, Parameters.load()).set_index("年度")  # type: ignore[arg-type]
+    assert t.loc[2019, "工业用地供应(亩)"] == 0.0
+    row = t.loc[2020]
+    assert row["工业用地供应(亩)"] == 10.0
+    assert row["最低建筑面积(万m²)"] == pytest.approx(0.53, abs=0.005)
+    assert row["最低建筑占地(亩)"] == pytest.approx(3.0)
+    assert row["行政办公用地上限(亩)"] == pytest.approx(0.7)
+    assert row["预期投资(万元)"] == pytest.approx(1890.0)
+    assert row["预期税收(万元/年)"] == pytest.approx(94.0)
+    assert "容积率 ≥ 0.8" in row["说明"]

@@ -98,6 +98,7 @@ def write(ctx: RunContext, res: Any, rec: ModelRecord) -> None:
     w.table("reserve", "资金平衡表", res.cashflow_statement())
     w.table("reserve", "指标使用表", res.quota_use(), index=True)
     w.table("reserve", "用地需求保障表", res.demand_table())
+    w.table("reserve", "工业用地供应与控制指标表", res.industrial_table(ctx.town.params))
     routes = res.route_table()
     if len(routes):
         w.table("reserve", "征收入市选择表", routes)
@@ -130,6 +131,7 @@ ADAPTER = ModelAdapter(
     name="reserve", order=40, label="土地收储", title="土地收储计划", options=OPTIONS, solve=solve, write=write,
     kpis=kpis, accept=accept,
     links={"reserve.occupations -> farmland.ledger": "farmland taken by the reserve plan enters the 占补平衡 ledger"},
-    report_tables=("年度储备计划汇总", "年度土地储备计划表", "资金平衡表", "用地需求保障表", "征收入市选择表",
+    report_tables=("年度储备计划汇总", "年度土地储备计划表", "资金平衡表", "用地需求保障表", "工业用地供应与控制指标表",
+                   "征收入市选择表",
                    "人地挂钩测算表"),
 )
