@@ -271,8 +271,8 @@ def test_infeasible_balance_is_explained_per_balance():
     with pytest.raises(InfeasibleError) as info:
         FarmlandBalance.from_occupations(occ(area=12.0, paddy=True), units, params=P).solve()
     text = str(info.value)
-    assert "site 2024: paddy balance (占水补水, 水田) short by 12亩" in text
-    assert "site 2024: capacity balance (占优补优, 产能) short by 2400公斤" in text
+    assert "site 2024年: paddy balance (占水补水, 水田) short by 12亩" in text
+    assert "site 2024年: capacity balance (占优补优, 产能) short by 2400公斤" in text
     assert "quantity balance" not in text
     table = info.value.diagnosis.table.set_index("group")
     assert table.loc["paddy", "shortfall"] == pytest.approx(12.0)

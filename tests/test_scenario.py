@@ -253,6 +253,8 @@ def test_compare_and_cli(baseline_run, tmp_path: Path, capsys) -> None:
     for f in ("compare.html", "compare.docx", "情景对比表.csv", "布局对比图.png", "帕累托图.png", "recommendation.txt"):
         assert (tmp_path / "cmp" / f).exists(), f
     assert "情景对比报告" in (tmp_path / "cmp" / "compare.html").read_text(encoding="utf-8")
+    for text in (_html_text(tmp_path / "cmp" / "compare.html"), _docx_text(tmp_path / "cmp" / "compare.docx")):
+        assert _latin_words(text) == set()  # in Chinese, runs named by their titles
     assert main(["compare", str(tmp_path / "nothing")]) == 1
     assert "not a run bundle" in capsys.readouterr().err
 
@@ -319,6 +321,7 @@ def _latin_words(text: str) -> set[str]:
     import re
 
     text = re.sub(r"[\w./\-]+\.(csv|json|yaml|gpkg|mps|png|html|docx)\b", " ", text)
+    text = re.sub(r"\S*/\S*", " ", text)  # folders (a bundle's path)
     return {w for w in re.findall(r"[A-Za-z][A-Za-z_]{2,}", text) if w not in ALLOWED_LATIN}
 
 

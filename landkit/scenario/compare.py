@@ -510,9 +510,12 @@ def compare_runs(runs: list[str | os.PathLike[str]], out: str | os.PathLike[str]
                   Table("情景关键指标对比表", shown), Heading("布局对比", 1), Figure("布局对比图 (同一范围)",
                                                                           tmp / "布局对比图.png"),
                   Heading("权衡分析", 1), Figure("帕累托图", tmp / "帕累托图.png"),
-                  Table("帕累托表", pareto), Heading("数据来源", 1),
-                  Paragraph("各情景的输入文件哈希、参数来源与求解记录见其 audit.json: "
-                            + "; ".join(str(b["path"]) for b in bundles))]
+                  Table("帕累托表", pareto.rename_axis("情景").rename(columns={"pareto_efficient": "帕累托有效"})),
+                  Heading("数据来源", 1),
+                  Paragraph("本报告的数字来自下列情景结果包 (各包的 audit.json 记录输入文件哈希、参数来源与求解记录); "
+                            "本文件夹中的 决策矩阵.csv、方案比选.csv、情景对比表.csv 与 帕累托表.csv 为报告中的表格。"),
+                  Table("情景结果包", pd.DataFrame({"情景": names, "结果包": [str(b["path"]) for b in bundles]}),
+                        max_rows=200)]
         write_html(blocks, tmp / "compare.html", title="情景对比报告")
         write_docx(blocks, tmp / "compare.docx", title="情景对比报告")
     cmp.path = target
