@@ -314,6 +314,16 @@ def _add_table(doc: Any, b: Table, number: int, usable_mm: float) -> None:
         doc.add_paragraph(f"前 {b.max_rows} 行 (共 {len(b.frame)} 行); 全表见 tables/ 文件夹")
 
 
+def _chinese_language(doc: Any) -> None:
+    """Mark the document's text as Simplified Chinese (python-docx's template says en-US): Word's proofing and
+    a converter's choice of glyphs (e.g. LibreOffice picking the SC face of Noto CJK) follow it."""
+    from docx.oxml.ns import qn
+
+    for lang in doc.styles.element.iter(qn("w:lang")):
+        lang.set(qn("w:val"), "zh-CN")
+        lang.set(qn("w:eastAsia"), "zh-CN")
+
+
 def write_docx(blocks: Sequence[Block], path: str | os.PathLike[str], *, title: str, unit: str = "",
                date: str | None = None, version: str | None = None) -> Path:
     """Write the report as a Word document an office can hand in.
@@ -333,6 +343,7 @@ def write_docx(blocks: Sequence[Block], path: str | os.PathLike[str], *, title: 
     from landkit import __version__
 
     doc = Document()
+    _chinese_language(doc)
     _page(doc.sections[0])
     _page_number_footer(doc.sections[0])
     _set_font(doc.styles["Normal"], BODY_FONT, 12)

@@ -293,6 +293,7 @@ def test_the_word_report_can_be_handed_in(baseline_run) -> None:
     assert abs(first.page_width.mm - 210) < 0.5 and abs(first.page_height.mm - 297) < 0.5  # A4, not US Letter
     assert abs(first.top_margin.mm - 37) < 0.5 and abs(first.left_margin.mm - 28) < 0.5      # GB/T 9704
     assert "PAGE" in first.footer._element.xml                                              # page numbers
+    assert 'w:eastAsia="zh-CN"' in doc.styles.element.xml and "en-US" not in doc.styles.element.xml  # Chinese
     props = doc.core_properties
     assert props.author != "python-docx" and props.created.year == dt.datetime.now().year
     text = "\n".join(p.text for p in doc.paragraphs)
