@@ -152,7 +152,15 @@ KPI_PARAMETERS: dict[str, tuple[str, ...]] = {
     "indicators_bought_mu": ("farmland.",), "surplus_used_mu": ("linkage.",), "surplus_sold_mu": ("linkage.",),
     "homestead_exit_households": ("people.", "linkage."), "corridor_cost_wan_yuan": ("corridor.",),
     "park_cost_wan_yuan": ("siting.", "acquisition."),
+    # land and people follow the same decisions: the parcels the reserve buys, the route, the site
+    **dict.fromkeys(("farmland_taken_mu", "paddy_taken_mu", "households_moved"),
+                    ("revenue.", "acquisition.", "reserve.", "financing.", "funds.", "corridor.", "siting.",
+                     "linkage.")),
+    **dict.fromkeys(("corridor_length_km", "corridor_affected_households", "ecological_land_mu"), ("corridor.",)),
+    **dict.fromkeys(("park_farmland_mu", "park_households"), ("siting.",)),
 }
+#: Input columns landkit may estimate (:attr:`landkit.Town.estimates`), as the report names them.
+COLUMN_LABELS: dict[str, str] = {"households": "户数", "floor_area_m2": "建筑面积"}
 
 
 def estimated_basis(kpi: str, estimated_keys: Iterable[str]) -> list[str]:
@@ -172,6 +180,21 @@ def labelled(kpis: Mapping[str, Any], estimated: Iterable[str] = ()) -> dict[str
             for k, v in kpis.items()}
 
 
-__all__ = ["ADDITIVE_KPIS", "ESTIMATE_MARK", "HEADING_INPUTS", "KPI_INPUTS", "KPI_LABELS", "KPI_PARAMETERS",
-           "LINK_LABELS", "REGIME_LABELS", "SOURCE_LABELS", "STATUS_LABELS", "combine_kpis", "estimated_basis",
-           "labelled", "mark_estimates", "status_text"]
+__all__ = [
+    "ADDITIVE_KPIS",
+    "COLUMN_LABELS",
+    "ESTIMATE_MARK",
+    "HEADING_INPUTS",
+    "KPI_INPUTS",
+    "KPI_LABELS",
+    "KPI_PARAMETERS",
+    "LINK_LABELS",
+    "REGIME_LABELS",
+    "SOURCE_LABELS",
+    "STATUS_LABELS",
+    "combine_kpis",
+    "estimated_basis",
+    "labelled",
+    "mark_estimates",
+    "status_text",
+]

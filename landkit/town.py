@@ -277,13 +277,13 @@ def estimate_homesteads(parcels: gpd.GeoDataFrame, params: Parameters, columns: 
         per = float(params["acquisition.homestead_mu_per_household"])
         hh = np.where(homestead, np.maximum(np.round(out["area_mu"].to_numpy() / per), 1), 0)
         out["households"] = hh.astype("int64")
-        rules["households"] = (f"估算: 0702 宅基地面积 ÷ {per:g} 亩/户 (acquisition.homestead_mu_per_household, "
-                               "an estimate): the data has no households")
+        rules["households"] = (f"数据中没有户数, 按 0702 宅基地面积 ÷ {per:g} 亩/户估算 "
+                               "(参数 acquisition.homestead_mu_per_household, 估计值)")
     if "floor_area_m2" in columns:
         ratio = float(params["acquisition.homestead_floor_area_ratio"])
         out["floor_area_m2"] = np.where(homestead, out["area_m2"].to_numpy() * ratio, 0.0)
-        rules["floor_area_m2"] = (f"估算: 0702 宅基地面积 × {ratio:g} (acquisition.homestead_floor_area_ratio, "
-                                  "an estimate): the data has no floor area")
+        rules["floor_area_m2"] = (f"数据中没有建筑面积, 按 0702 宅基地面积 × {ratio:g} 估算 "
+                                  "(参数 acquisition.homestead_floor_area_ratio, 估计值)")
     return out, rules
 
 

@@ -364,9 +364,15 @@ def test_the_report_opens_with_its_summary(baseline_run) -> None:
     assert "建议：" in summary and "土地收储" in summary and "净现值" in summary
     npv = run.kpis["npv_wan_yuan"]
     assert f"净现值 {npv:,.2f} 万元（估）" in summary        # computed from estimated prices, and says so
-    assert "估算说明" in summary and "估计值" not in summary.split("估算说明")[0][-5:]
-    households = run.kpis["households_moved"]
-    assert f"搬迁 {round(households):,} 户" in summary and f"{households:.2f} 户" not in summary
+    assert "估算说明" in summary and "没有公开来源的估计参数" in summary
+    households = run.kpis["households_moved"]                 # whole households, by the model that moves them
+    assert f"合计搬迁 {round(households):,} 户（估）（土地收储 {round(households):,} 户）" in summary
+    import re
+
+    checked = re.search(r"；([^；。]*)的方案已通过各自的独立核查", summary)
+    assert checked and "土地收储计划" in checked.group(1) and "廊道" not in checked.group(1)  # only checks that ran
+    assert "纳入台账的占用耕地" in summary                      # what the 占补平衡 balanced, not all farmland
+    assert "穿越" in summary                                     # the route crosses protected land: said
     doc = Document(str(run.path / "report.docx"))
     heads = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
     assert heads[0] == "摘要"

@@ -8,6 +8,7 @@ import pandas as pd
 
 from landkit.account import LAND_KINDS
 from landkit.glossary import (
+    COLUMN_LABELS,
     ESTIMATE_MARK,
     KPI_LABELS,
     LINK_LABELS,
@@ -41,13 +42,79 @@ def estimated_keys(params: Any) -> list[str]:
     return sorted(set(t.loc[t["tag"] == "E", "key"]) & set(params.keys_read()))
 
 
+def _lead(run: Any) -> list[str]:
+    """The 摘要's first lines: the recommendation (or what an assumption run shows), and what was checked."""
+    sc = run.scenario
+    title = sc.title or sc.name
+    if sc.kind == "assumption" or sc.matrix:
+        what = "假设情景" if sc.kind == "assumption" else "方案在另一组假设下的结果"
+        lead = (f"说明：本报告为{what}（{title}），给出该假设下的结果，不是可供选择的方案；"
+                "各方案的比选见情景对比报告。")
+    else:
+        lead = f"建议：按本情景（{title}）的方案实施。"
+    checked = [adapter(m).title for m in run.results if adapter(m).accept is not None]
+    check = ("全镇用地与指标台账已由独立核查程序仅依据各模型的决策重新核算：没有地块或指标被重复使用，"
+             "各项指标余额均不为负")
+    if checked:
+        check += f"；{'、'.join(checked)}的方案已通过各自的独立核查（资金、指标、用地与政策约束）"
+    return [lead, check + "。"]
+
+
+def _crossings(run: Any) -> str | None:
+    """The corridor's crossings of protected land, when the scenario allowed them."""
+    route = run.results.get("corridor")
+    if route is None or not hasattr(route, "protected_crossings"):
+        return None
+    t = route.protected_crossings()
+    t = t[t["area_mu"] > 0.005]
+    if t.empty:
+        return None
+    parts = "、".join(f"{r.name} {r.area_mu:,.2f} 亩（{r.length_m:,.0f} m）" for r in t.itertuples())
+    return f"注意：情景允许廊道穿越保护区，线路穿越{parts}（廊道穿越保护区表），须依法论证并报批。"
+
+
+def _farmland_line(run: Any, fig: Any) -> str | None:
+    """What the 占补平衡 balanced, what it left out (a model not linked to its ledger), or that it did not run."""
+    k = run.kpis
+    if k.get("farmland_taken_mu") is None:
+        return None
+    taken = float(k["farmland_taken_mu"])
+    balance, rec = run.results.get("farmland"), run.records.get("farmland")
+    if balance is not None:
+        ledger_mu = float(balance.ledger.occupations["area_mu"].sum())
+        line = (f"耕地占补平衡：纳入台账的占用耕地 {ledger_mu:,.2f} 亩在数量、产能、水田上全部平衡，"
+                f"占补平衡费用 {fig('farmland_balance_cost_wan_yuan', '万元')}")
+        if taken - ledger_mu > 0.01:
+            line += f"；另有 {taken - ledger_mu:,.2f} 亩占用耕地未接入占补平衡台账（情景未设置相应衔接）"
+        return line + "。"
+    if rec is not None and rec.status == "skipped":
+        return (f"耕地占补平衡：接入台账的模型未占用耕地，无需平衡；各项建设共占用耕地 {fig('farmland_taken_mu', '亩')}"
+                "，未接入台账。" if taken > 0.01 else "耕地占补平衡：各项建设未占用耕地，无需平衡。")
+    return (f"耕地占补平衡：本情景未进行占补平衡核算；各项建设共占用耕地 {fig('farmland_taken_mu', '亩')}"
+            f"（其中水田 {fig('paddy_taken_mu', '亩')}）。")
+
+
+def _households_line(run: Any, fig: Any) -> str | None:
+    """Households moved, in all and by the model that moves them."""
+    if run.kpis.get("households_moved") is None:
+        return None
+    by_model = []
+    for m, res in run.results.items():
+        n = adapter(m).kpis(res, run.town).get("households_moved")
+        if n:
+            by_model.append(f"{adapter(m).label} {round(n):,} 户")
+    detail = f"（{'、'.join(by_model)}）" if by_model else ""
+    return f"搬迁：各项建设合计搬迁 {fig('households_moved', '户')}{detail}。"
+
+
 def summary_blocks(run: Any) -> list[Block]:
     """The one-page 摘要: what the plan recommends first, its headline figures, how sure they are.
 
     A figure computed from estimated parameters (:func:`landkit.glossary.estimated_basis`) or from an
     estimated input column (:attr:`landkit.Town.estimates`) carries （估）, and the note names those inputs.
+    Only the checks that ran are claimed; an assumption run is said to be one, not recommended.
     """
-    k, sc = run.kpis, run.scenario
+    k = run.kpis
     est_keys = estimated_keys(run.town.params)
     est_cols = getattr(run.town, "estimates", {}) or {}
     shown = labelled(k, est_cols)
@@ -63,7 +130,7 @@ def summary_blocks(run: Any) -> list[Block]:
 
     points: list[str] = []
     if has("acquired_mu"):
-        years = sc.options("reserve").get("years") or run.town.params["town.plan_years"]
+        years = run.scenario.options("reserve").get("years") or run.town.params["town.plan_years"]
         need = ("用地需求全部得到保障" if not k.get("demand_shortfall_mu")
                 else f"仍有 {fig('demand_shortfall_mu', '亩')} 用地需求未能保障")
         points.append(f"土地收储：{min(years)}—{max(years)} 年收储土地 {fig('acquired_mu', '亩')}，收储成本 "
@@ -72,43 +139,39 @@ def summary_blocks(run: Any) -> list[Block]:
                       f"最高负债 {fig('max_debt_wan_yuan', '万元')}，"
                       f"期末债务 {fig('debt_at_horizon_end_wan_yuan', '万元')}；{need}。")
     if has("surplus_used_mu") or has("surplus_sold_mu"):
-        line = (f"增减挂钩：节余指标本镇使用 {fig('surplus_used_mu', '亩')}、交易 {fig('surplus_sold_mu', '亩')}")
+        line = f"增减挂钩：节余指标本镇使用 {fig('surplus_used_mu', '亩')}、交易 {fig('surplus_sold_mu', '亩')}"
         if k.get("homestead_exit_households"):
             line += f"；宅基地有偿退出 {fig('homestead_exit_households', '户')}"
         points.append(line + "。")
-    if has("farmland_taken_mu"):
-        cost = (f"，占补平衡费用 {fig('farmland_balance_cost_wan_yuan', '万元')}"
-                if has("farmland_balance_cost_wan_yuan") else "")
-        points.append(f"耕地占补平衡：各项建设共占用耕地 {fig('farmland_taken_mu', '亩')}"
-                      f"（其中水田 {fig('paddy_taken_mu', '亩')}）{cost}，数量、产能、水田均已平衡。"
-                      if has("farmland_balance_cost_wan_yuan") else
-                      f"耕地占补平衡：各项建设共占用耕地 {fig('farmland_taken_mu', '亩')}。")
     if has("corridor_length_km"):
         points.append(f"文化旅游大动脉：线路长 {fig('corridor_length_km', 'km')}，建设费用 "
                       f"{fig('corridor_cost_wan_yuan', '万元')}，涉及 {fig('corridor_affected_households', '户')}。")
     if has("park_area_mu"):
         points.append(f"园区选址：园区面积 {fig('park_area_mu', '亩')}，征收成本 {fig('park_cost_wan_yuan', '万元')}，"
                       f"占用耕地 {fig('park_farmland_mu', '亩')}，涉及 {fig('park_households', '户')}。")
-    if has("households_moved"):
-        points.append(f"搬迁：土地收储搬迁 {fig('households_moved', '户')}。")
+    points += [line for line in (_farmland_line(run, fig), _households_line(run, fig)) if line]
     if has("protected_area_mu"):
         points.append(f"生态保护：划定保护地块 {fig('protected_area_mu', '亩')}，费用 "
                       f"{fig('protection_cost_wan_yuan', '万元')}。")
     numbered = "一二三四五六七八九十"
-    out: list[Block] = [Heading("摘要", 1),
-                        Paragraph(f"建议：按本情景（{sc.title or sc.name}）的方案实施。方案已由独立核查程序仅依据"
-                                  "各模型的决策重新核算：没有地块或指标被重复使用，各项指标余额均不为负，各模型的约束均已满足。")]
-    out += [Paragraph(f"{numbered[i]}、{text}") for i, text in enumerate(points)]
+    out: list[Block] = [Heading("摘要", 1), *(Paragraph(t) for t in _lead(run))]
+    out += [Paragraph(f"{numbered[i]}、{text}") for i, text in enumerate(points[:10])]
+    crossing = _crossings(run)
+    if crossing:
+        out.append(Paragraph(crossing))
     solved = "；".join(f"{adapter(m).title} {status_text(r.status, r.gap)}" for m, r in run.records.items())
     out.append(Paragraph(f"求解：{solved}。“可行（差距 x%）”表示未证明最优，最优值与所给方案相差不超过该比例。"))
     basis = sorted({p for key in k for p in estimated_basis(key, est_keys) if marked.get(key, "").endswith(
         ESTIMATE_MARK)})
     if basis or est_cols:
-        names = "、".join(param_label(p) for p in basis[:6]) + ("等" if len(basis) > 6 else "")
-        cols = "；数据中缺少、按规则估算的输入：" + "、".join(est_cols) if est_cols else ""
-        out.append(Paragraph(f"估算说明：标“{ESTIMATE_MARK}”的数字依赖没有公开来源的估计参数"
-                             f"（本次计算用到 {len(basis)} 项，如{names}）{cols}。这些数字供比较方案之用，"
-                             "上报前应以实际数据替换相应参数（见“参数与来源”一节）。"))
+        parts = []
+        if basis:
+            names = "、".join(param_label(p) for p in basis[:6]) + ("等" if len(basis) > 6 else "")
+            parts.append(f"没有公开来源的估计参数（本次计算用到 {len(basis)} 项，如{names}）")
+        if est_cols:
+            parts.append("数据中缺少、按规则估算的" + "、".join(COLUMN_LABELS.get(c, c) for c in est_cols))
+        out.append(Paragraph(f"估算说明：标“{ESTIMATE_MARK}”的数字依赖{'和'.join(parts)}。这些数字供比较方案之用，"
+                             "上报前应以实际数据替换相应参数和数据（见“参数与来源”一节）。"))
     out.append(PageBreak())
     return out
 
@@ -120,7 +183,7 @@ def run_blocks(run: Any, tables: dict[str, list[tuple[str, pd.DataFrame]]],
     blocks: list[Block] = [Heading(f"情景报告：{sc.title or sc.name}", 0), *summary_blocks(run)]
     blocks.append(Heading("情景说明", 1))
     blocks.append(Paragraph(f"情景：{sc.title or sc.name}。{sc.description or ''}"))
-    changed = "；".join(f"{k} = {v}" for k, v in sc.parameters.items()) or "无"
+    changed = "；".join(f"{param_label(k)} = {v}" for k, v in sc.parameters.items()) or "无"
     blocks.append(Paragraph(f"参数调整：{changed}"))
     if sc.policy.get("date"):
         regime = sc.policy.get("farmland_regime", "auto")
@@ -136,7 +199,8 @@ def run_blocks(run: Any, tables: dict[str, list[tuple[str, pd.DataFrame]]],
     estimates = getattr(run.town, "estimates", {}) or {}
     if estimates:
         blocks.append(Paragraph("数据中缺少、按规则估算的输入 (标（估）的数字依赖它们)："
-                                + "；".join(f"{col}：{rule}" for col, rule in estimates.items())))
+                                + "；".join(f"{COLUMN_LABELS.get(col, col)}：{rule}"
+                                           for col, rule in estimates.items())))
     est_keys = estimated_keys(run.town.params)
     shown = labelled(run.kpis, estimates)
     k = pd.DataFrame({"指标": [label + ESTIMATE_MARK if estimated_basis(key, est_keys)
@@ -179,7 +243,7 @@ def run_blocks(run: Any, tables: dict[str, list[tuple[str, pd.DataFrame]]],
     if len(over):
         blocks.append(Table("本情景调整的参数", over))
     blocks.append(Heading("求解记录", 1))
-    rec_tab = pd.DataFrame([{"模型": adapter(m).title, "求解器": r.solver or "—", "状态": status_text(r.status),
+    rec_tab = pd.DataFrame([{"模型": adapter(m).title, "求解器": r.solver or "—", "状态": status_text(r.status, r.gap),
                              "间隙": "—" if r.gap is None else f"{r.gap:.2%}",
                              "目标值": "—" if r.objective is None else round(r.objective, 2),
                              "耗时(s)": round(r.wall_time_s, 2), "模型文件": r.mps or "—"}
