@@ -8,7 +8,14 @@ import pytest
 
 from landkit import ValidationError
 from landkit.scenario import bundled_scenarios, load_scenario
-from landkit.scenario.compare import choice_summary, decision_matrix, full_value, matrix_cell, weigh_alternatives
+from landkit.scenario.compare import (
+    _scope_caveat,
+    choice_summary,
+    decision_matrix,
+    full_value,
+    matrix_cell,
+    weigh_alternatives,
+)
 from landkit.scenario.schema import BASE_ASSUMPTION, compose, scenario_from_dict
 
 
@@ -116,3 +123,39 @@ def test_alternatives_with_and_without_a_park_are_said_to_differ_in_scope():
     text = _scope_caveat(bundles)
     assert "P 含园区" in text and "A 不含" in text and "500" in text
     assert _scope_caveat([_bundle("P", 1.0, park=5.0), _bundle("Q", 1.0, park=6.0)]) == ""
+
+
+def test_the_summary_recommends_nothing_when_every_alternative_fails_a_condition():
+    # A leaves demand unmet under the base assumptions, B runs short of cash under 'low'
+    bundles = [_bundle("A", 70.0, short=5.0), _bundle("B", 60.0),
+               _bundle("A__low", 10.0, matrix={"alternative": "A", "assumption": "low"}),
+               _bundle("B__low", 35.0, matrix={"alternative": "B", "assumption": "low"})]
+    bundles[3]["raw"]["min_cash_wan_yuan"] = -10.0
+    values, notes, weights = decision_matrix(bundles)
+    crit, _ = weigh_alternatives(values, notes, weights)
+    first, _, conditions = choice_summary(crit, notes)[:3]
+    assert first.startswith("仅供参考") and "建议采用" not in first
+    assert conditions.startswith("条件：A、B")
+
+
+def test_titles_with_a_list_mark_and_runs_filling_one_cell_twice():
+    # "园区A、廊道B" is one alternative (its title holds a 、); two bundles of the same alternative under the same
+    # assumptions are both kept, named by their folders, not one silently replacing the other
+    from pathlib import Path
+
+    one = _bundle("园区A、廊道B", 90.0)
+    two, three = _bundle("基准", 50.0), _bundle("基准", 40.0)
+    two["path"], three["path"] = Path("/x/run1"), Path("/x/run2")
+    values, notes, weights = decision_matrix([one, two, three])
+    assert sorted(values.index) == sorted(["园区A、廊道B", "基准（run1）", "基准（run2）"])
+    crit, _ = weigh_alternatives(values, notes, weights)
+    assert choice_summary(crit, notes)[0].startswith("建议采用：园区A、廊道B（")
+
+
+def test_the_summary_carries_the_scope_caveat_and_the_gap_flags():
+    bundles = [_bundle("A", 100.0, park=30.0, gap=0.05), _bundle("B", 70.0)]
+    values, notes, weights = decision_matrix(bundles)
+    crit, _ = weigh_alternatives(values, notes, weights)
+    lines = choice_summary(crit, notes, _scope_caveat(bundles))
+    assert any(line.startswith("注意：方案 A 含园区") for line in lines)
+    assert any("求解差距超过 1%" in line and "A × 基准假设" in line for line in lines)

@@ -102,17 +102,38 @@ def matrix_cell(bundle: dict[str, Any]) -> tuple[str | None, str]:
     return None, title
 
 
-def short_title(bundle: dict[str, Any]) -> str:
-    """A run's name as tables and charts show it: its title without the parenthesis (``基准情景``), an alternative
-    under another assumption set as ``廊道线路B × 资金增加50%``; the scenario's key when it has no title."""
-    alternative, assumption = matrix_cell(bundle)
+def _short(title: str) -> str:
+    """A title without its parenthesis: ``基准情景 (2019–2021, …)`` → ``基准情景``."""
+    return re.split(r"\s*[(（]", title, maxsplit=1)[0].strip() or title
 
-    def short(title: str) -> str:
-        return re.split(r"\s*[(（]", title, maxsplit=1)[0].strip() or title
 
-    if alternative is None:
-        return short(assumption)
-    return short(alternative) if assumption == BASE_ASSUMPTION else f"{short(alternative)} × {short(assumption)}"
+def cells(bundles: list[dict[str, Any]]) -> list[tuple[str | None, str]]:
+    """Each run's (alternative, assumption set) by their short titles, unique: when two runs would fill one cell
+    of the decision matrix (two bundles of one alternative under one set), each alternative is named with its
+    bundle's folder (then its position), so that no run silently replaces another."""
+    out = [(None if a is None else _short(a), s if s == BASE_ASSUMPTION else _short(s))
+           for a, s in map(matrix_cell, bundles)]
+    for attempt in range(2):
+        count: dict[tuple[str | None, str], int] = {}
+        for c in out:
+            count[c] = count.get(c, 0) + 1
+        clash = [i for i, c in enumerate(out) if c[0] is not None and count[c] > 1]
+        if not clash:
+            break
+        for i in clash:
+            tag = Path(bundles[i]["path"]).name if attempt == 0 and bundles[i].get("path") else str(i + 1)
+            out[i] = (f"{out[i][0]}（{tag}）", out[i][1])
+    return out
+
+
+def run_labels(bundles: list[dict[str, Any]]) -> list[str]:
+    """Each run's name as tables and charts show it, unique: ``基准情景``, ``廊道线路B × 资金增加50%``, or an
+    assumption set's title (its folder added when two runs share one)."""
+    names = [(s if a is None else a if s == BASE_ASSUMPTION else f"{a} × {s}") for a, s in cells(bundles)]
+    for i, n in enumerate(names):
+        if names.count(n) > 1:
+            names[i] = f"{n}（{Path(bundles[i]['path']).name if bundles[i].get('path') else i + 1}）"
+    return [n if names.count(n) == 1 else f"{n}（{i + 1}）" for i, n in enumerate(names)]
 
 
 def full_value(raw: dict[str, Any]) -> float | None:
@@ -131,8 +152,10 @@ def _worst_gap(bundle: dict[str, Any]) -> float:
 def _scope_caveat(bundles: list[dict[str, Any]]) -> str:
     """A warning when some alternatives include a park and others do not: their values differ by the park's
     cost, and the park's benefits (investment, tax, industrial land revenue) are not in them."""
-    with_park = {matrix_cell(b)[0] for b in bundles if (_num(b["raw"].get("park_cost_wan_yuan")) or 0) > 0}
-    without = {matrix_cell(b)[0] for b in bundles if matrix_cell(b)[0] is not None} - with_park
+    alts = [a for a, _ in cells(bundles)]
+    with_park = {a for a, b in zip(alts, bundles, strict=True)
+                 if a is not None and (_num(b["raw"].get("park_cost_wan_yuan")) or 0) > 0}
+    without = {a for a in alts if a is not None} - with_park
     if not with_park or not without:
         return ""
     cost = max((_num(b["raw"].get("park_cost_wan_yuan")) or 0.0) for b in bundles)
@@ -152,8 +175,7 @@ def decision_matrix(bundles: list[dict[str, Any]]) -> tuple[pd.DataFrame, pd.Dat
     values: dict[tuple[str, str], float | None] = {}
     notes: dict[tuple[str, str], str] = {}
     weights: dict[str, float] = {BASE_ASSUMPTION: 1.0}
-    for b in bundles:
-        alt, asm = matrix_cell(b)
+    for b, (alt, asm) in zip(bundles, cells(bundles), strict=True):
         settings = b["audit"].get("scenario_settings") or {}
         if alt is None:
             weights.setdefault(asm, float(settings.get("weight", 1.0)))
@@ -228,29 +250,40 @@ def weigh_alternatives(values: pd.DataFrame, notes: pd.DataFrame, weights: dict[
     return crit, text
 
 
-def choice_summary(criteria: pd.DataFrame) -> list[str]:
+def choice_summary(criteria: pd.DataFrame, notes: pd.DataFrame | None = None, caveat: str = "") -> list[str]:
     """The 摘要 of a comparison, recommendation first: the alternative of the best expected full-cost value,
-    then what the worst case and the least maximum regret choose, then the alternatives that fail a condition.
+    then what the worst case and the least maximum regret choose, the conditions, the scope caveat
+    (:func:`_scope_caveat`) and the results solved to a gap above :data:`GAP_FLAG`.
 
-    ``criteria`` is :func:`weigh_alternatives`' table (one row per alternative weighed).
+    ``criteria`` is :func:`weigh_alternatives`' table (one row per alternative weighed), ``notes`` the decision
+    matrix's notes. When every alternative fails a condition, nothing is recommended: the choices are only a guide.
     """
     if criteria.empty:
         return ["没有在全部假设下求解的方案, 无法给出建议。"]
-    sound = criteria[criteria["满足全部条件"] == "是"] if (criteria["满足全部条件"] == "是").any() else criteria
+    ok = criteria["满足全部条件"] == "是"
+    sound = criteria[ok] if ok.any() else criteria
 
-    def best(col: str, highest: bool) -> str:
+    def best(col: str, highest: bool) -> list[str]:
         v = sound[col]
         target = v.max() if highest else v.min()
-        return "、".join(v.index[(v - target).abs() <= 1e-6 * max(1.0, abs(target))])
+        return list(v.index[(v - target).abs() <= 1e-6 * max(1.0, abs(target))])
 
     ev = best("期望值(万元)", True)
-    value = float(sound.loc[ev.split("、")[0], "期望值(万元)"])
-    lines = [f"建议采用：{ev}（各假设下全口径净值的期望值最高, {value:,.1f} 万元）。",
-             f"稳健性：按最坏情况应选 {best('最坏情况(万元)', True)}；"
-             f"按最小最大遗憾应选 {best('最大遗憾(万元)', False)}。"]
-    failing = list(criteria.index[criteria["满足全部条件"] == "否"])
+    value = float(sound.loc[ev[0], "期望值(万元)"])
+    head = "建议采用" if ok.any() else "仅供参考（所有方案都有未满足的条件，不作推荐）：期望值最高的是"
+    lines = [f"{head}：{'、'.join(ev)}（各假设下全口径净值的期望值最高, {value:,.1f} 万元）。",
+             f"稳健性：按最坏情况应选 {'、'.join(best('最坏情况(万元)', True))}；"
+             f"按最小最大遗憾应选 {'、'.join(best('最大遗憾(万元)', False))}。"]
+    failing = list(criteria.index[~ok])
     lines.append("条件：" + (f"{'、'.join(failing)} 在某些假设下资金为负或用地需求未满足, 不予推荐。" if failing
                             else "各方案在各假设下年末资金均不为负、用地需求均得到满足。"))
+    if caveat:
+        lines.append("注意：" + caveat.strip().removeprefix("注意:").strip())
+    if notes is not None:
+        flagged = [f"{a} × {s}" for a in notes.index for s, n in notes.loc[a].items() if "差距" in n]
+        if flagged:
+            lines.append(f"求解差距超过 {GAP_FLAG:.0%} 的结果 ({len(flagged)} 个, 表中标 *) 仅为可行解："
+                         f"{'、'.join(flagged)}；比选时应留有余地。")
     return lines
 
 
@@ -452,9 +485,7 @@ def compare_runs(runs: list[str | os.PathLike[str]], out: str | os.PathLike[str]
     if not runs:
         raise ValidationError("compare", [Problem("runs", "none given", "give at least one run folder", "value")])
     bundles = [read_bundle(r) for r in runs]
-    names = [short_title(b) for b in bundles]
-    if len(set(names)) < len(names):
-        names = [f"{n}（{b['path'].name}）" for n, b in zip(names, bundles, strict=True)]
+    names = run_labels(bundles)
     for b, n in zip(bundles, names, strict=True):
         b["label"] = n
     kpis = pd.DataFrame({n: pd.Series(b["kpis"]) for n, b in zip(names, bundles, strict=True)})
@@ -467,7 +498,8 @@ def compare_runs(runs: list[str | os.PathLike[str]], out: str | os.PathLike[str]
     criteria, weighed = weigh_alternatives(values, notes, weights)
     others = [n for n in names if n not in base]
     text = recommend(kpis[base], pareto, against=against) if base else ""
-    weighed = weighed + _scope_caveat(bundles) if len(values.columns) > 1 else ""
+    caveat = _scope_caveat(bundles)
+    weighed = weighed + caveat if len(values.columns) > 1 else caveat.strip()
     text = " ".join(t for t in (weighed, text,
                                 f"其余运行 ({'、'.join(others)}) 是方案在其他假设下的结果或假设情景本身, 不单独排序。"
                                 if others else "") if t)
@@ -500,9 +532,9 @@ def compare_runs(runs: list[str | os.PathLike[str]], out: str | os.PathLike[str]
         matrix_blocks = [Heading("决策矩阵: 方案 × 假设", 1), Paragraph(
             "全口径净值 (万元) = 土地收储净现值 − 园区征收成本 − 廊道建设费用 − 占补平衡费用; 行为可选方案, 列为假设 "
             f"(不可选择的条件); 标 * 者求解差距超过 {GAP_FLAG:.0%}。"),
-            Table("决策矩阵 (全口径净值, 万元)", shown_matrix.reset_index()),
-            Table("方案比选 (期望值、最坏情况、最大遗憾)", criteria.reset_index())] if len(criteria) else []
-        summary = [Heading("摘要", 1), *(Paragraph(t) for t in choice_summary(criteria))] if len(criteria) else []
+            Table("决策矩阵 (全口径净值, 万元)", shown_matrix.reset_index())] if len(criteria) else []
+        summary = ([Heading("摘要", 1), *(Paragraph(t) for t in choice_summary(criteria, notes, caveat))]
+                   if len(criteria) else [])
         if summary:
             summary += [Table("方案比选 (期望值、最坏情况、最大遗憾)", criteria.reset_index()), PageBreak()]
         blocks = [Heading("情景对比报告", 0), *summary, Heading("比选说明", 1), Paragraph(text), *matrix_blocks,
@@ -526,6 +558,7 @@ __all__ = [
     "FULL_COSTS",
     "GAP_FLAG",
     "Comparison",
+    "cells",
     "choice_summary",
     "compare_runs",
     "decision_matrix",
@@ -535,6 +568,6 @@ __all__ = [
     "plot_comparison_pareto",
     "read_bundle",
     "recommend",
-    "short_title",
+    "run_labels",
     "weigh_alternatives",
 ]
