@@ -469,7 +469,8 @@ class Parameters:
 
     def table_zh(self, *sections: str) -> pd.DataFrame:
         """The parameter table in Chinese, for reports and notebooks: 参数 (name), 取值, 单位, 依据 (the tag in
-        words), 来源 (the source in words; a user's own value keeps the text it was given), 有效期, 键 (the key).
+        words), 来源 (the source in words for the bundled values; a value whose source differs from the bundled
+        file's, a town's own or a user's, keeps the text it was given), 有效期, 键 (the key).
 
         Parameters
         ----------
@@ -481,8 +482,9 @@ class Parameters:
         t = self.table()
         if sections:
             t = t[t["key"].str.split(".").str[0].isin(sections)]
-        source = [s if tag == "U" else param_source(k, s) for k, tag, s in zip(t["key"], t["tag"], t["source"],
-                                                                               strict=True)]
+        # the Chinese source is the bundled file's: a value with a source of its own (a town's file) keeps it
+        bundled = Parameters.load().table().set_index("key")["source"]
+        source = [param_source(k, s) if bundled.get(k) == s else s for k, s in zip(t["key"], t["source"], strict=True)]
         return pd.DataFrame({"参数": t["key"].map(param_label), "取值": t["value"].astype(str), "单位": t["unit"],
                              "依据": t["tag"].map(TAGS_ZH), "来源": source, "有效期": t["valid"], "键": t["key"]},
                             index=t.index).reset_index(drop=True)

@@ -18,7 +18,7 @@ import base64
 import html
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -109,22 +109,38 @@ def _cell(v: object, decimals: int = 2) -> str:
     return str(v)
 
 
+def cell_text(col: pd.Series) -> Callable[[object], str]:
+    """How a column's cells are written, one format per column: whole numbers without decimals (and without a
+    thousands separator when every value is a year), other numbers with two decimals; text, 是/否 and blanks as
+    :func:`_cell` writes them (numbers held as objects included)."""
+    if col.dtype == object:  # numbers held as objects count; text never does (a BSM or a code like 0702)
+        held = col.dropna()
+        if not len(held) or not all(isinstance(v, (int, float, np.number)) and not isinstance(v, (bool, np.bool_))
+                                    for v in held):
+            return _cell
+        numbers = held.to_numpy(dtype=float)
+    elif pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        numbers = col.dropna().to_numpy(dtype=float)
+    else:
+        return _cell
+    if not len(numbers):
+        return _cell
+    decimals = 0 if np.all(numbers == np.round(numbers)) else 2
+    grouped = not _is_year_column(numbers) if decimals == 0 else True
+
+    def write(v: object) -> str:
+        if isinstance(v, (bool, np.bool_)) or v is None or (not isinstance(v, (list, tuple, dict)) and pd.isna(v)):
+            return _cell(v)
+        try:
+            return _number(float(v), decimals, grouped=grouped)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return str(v)
+    return write
+
+
 def _rows(df: pd.DataFrame) -> list[list[str]]:
-    """The table's cells as text, one format per column: a column of whole numbers has no decimals (and no
-    thousands separator when every value is a year); any other numeric column has two throughout."""
-    columns = []
-    for c in df.columns:
-        col = df[c]
-        if pd.api.types.is_float_dtype(col) and not pd.api.types.is_bool_dtype(col):
-            finite = col.dropna().to_numpy(dtype=float)
-            decimals = 0 if len(finite) and np.all(finite == np.round(finite)) else 2
-            grouped = not _is_year_column(finite)
-            columns.append(["" if pd.isna(v) else _number(float(v), decimals, grouped=grouped) for v in col])
-        elif pd.api.types.is_integer_dtype(col) and not pd.api.types.is_bool_dtype(col):
-            grouped = not _is_year_column(col.dropna().to_numpy(dtype=float))
-            columns.append(["" if pd.isna(v) else _number(float(v), 0, grouped=grouped) for v in col])
-        else:
-            columns.append([_cell(v) for v in col])
+    """The table's cells as text, one format per column (:func:`cell_text`)."""
+    columns = [[cell_text(df.iloc[:, i])(v) for v in df.iloc[:, i]] for i in range(df.shape[1])]
     return [list(r) for r in zip(*columns, strict=True)] if columns else []
 
 
@@ -328,8 +344,8 @@ def write_docx(blocks: Sequence[Block], path: str | os.PathLike[str], *, title: 
                date: str | None = None, version: str | None = None) -> Path:
     """Write the report as a Word document an office can hand in.
 
-    A4 portrait with the GB/T 9704 margins (a table of more than :data:`LANDSCAPE_COLUMNS` columns gets a
-    landscape page of its own), a cover block (title, 编制单位 ``unit``, date, version), page numbers at the
+    A4 portrait with the GB/T 9704 margins (tables of more than :data:`LANDSCAPE_COLUMNS` columns go on landscape pages,
+    consecutive ones sharing a section), a cover block (title, 编制单位 ``unit``, date, version), page numbers at the
     foot, body in :data:`BODY_FONT` and headings in :data:`HEADING_FONT`, and document properties (title,
     author = ``unit`` or landkit, created now).
     """
@@ -364,9 +380,15 @@ def write_docx(blocks: Sequence[Block], path: str | os.PathLike[str], *, title: 
     landscape_mm = PAGE_MM["height"] - PAGE_MM["left"] - PAGE_MM["right"]
     n_tables = 0
     landscape = False  # the current section's orientation: wide tables in a row share one landscape section
-    for b in blocks:
-        wide = isinstance(b, Table) and len(_frame(b)[0].columns) > LANDSCAPE_COLUMNS
-        if wide != landscape and not isinstance(b, PageBreak):
+    wides = [isinstance(b, Table) and len(_frame(b)[0].columns) > LANDSCAPE_COLUMNS for b in blocks]
+    for i, b in enumerate(blocks):
+        wide = wides[i]
+        if isinstance(b, PageBreak):
+            following = next((w for w, nb in zip(wides[i + 1:], blocks[i + 1:], strict=True)
+                              if not isinstance(nb, PageBreak)), landscape)
+            if following != landscape:
+                continue  # the section break that follows starts a new page already (no blank page)
+        elif wide != landscape:
             _page(doc.add_section(WD_SECTION.NEW_PAGE), landscape=wide)
             landscape = wide
         if isinstance(b, Heading):
@@ -390,4 +412,5 @@ def write_docx(blocks: Sequence[Block], path: str | os.PathLike[str], *, title: 
     return Path(path)
 
 
-__all__ = ["Block", "Figure", "Heading", "PageBreak", "Paragraph", "Table", "render_html", "write_docx", "write_html"]
+__all__ = ["Block", "Figure", "Heading", "PageBreak", "Paragraph", "Table", "cell_text", "render_html", "write_docx",
+           "write_html"]

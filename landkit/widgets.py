@@ -67,17 +67,21 @@ WRAP_ABOVE_CHARS = 16
 
 def _readable(frame: pd.DataFrame) -> Any:
     """A table as a panel shows it: short cells on one line, headings wrapped in columns at least 4.5em wide
-    (nothing broken a character per line), long texts wrapped in a column of readable width."""
-    long = [c for c in frame.columns if frame[c].dtype == object
-            and frame[c].astype(str).str.len().max() > WRAP_ABOVE_CHARS] if len(frame) else []
-    floats = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
-    whole = [c for c in floats if bool((frame[c].dropna() % 1 == 0).all())]
+    (nothing broken a character per line), long texts wrapped in a column of readable width, numbers as the
+    reports write them (:func:`landkit.report.cell_text`: years as 2019, others grouped, whole numbers without
+    decimals). A table with repeated column names is shown as it is."""
+    from landkit.report import cell_text
+
+    if not frame.columns.is_unique or isinstance(frame.columns, pd.MultiIndex):
+        return frame
     styler = frame.style.set_table_styles([{"selector": "td", "props": "white-space: nowrap"},
                                            {"selector": "th", "props": "white-space: normal; min-width: 4.5em"}])
-    styler = styler.format(precision=2, thousands=",", na_rep="—", subset=[c for c in floats if c not in whole])
-    styler = styler.format(precision=0, thousands=",", na_rep="—", subset=whole)
+    for c in frame.columns:
+        styler = styler.format(cell_text(frame[c]), subset=[c])
     if isinstance(frame.index, pd.RangeIndex):
         styler = styler.hide(axis="index")
+    long = [c for c in frame.columns if frame[c].dtype == object
+            and frame[c].map(lambda v: len(str(v))).max() > WRAP_ABOVE_CHARS] if len(frame) else []
     if long:
         styler = styler.set_properties(subset=long, **{"white-space": "normal", "min-width": "16em"})
     return styler
@@ -215,7 +219,7 @@ class ReservePanel(_Panel):
             f"{elapsed:.1f} s (limit {self.time_limit_s:g} s)</span>"
             "<br><span class='landkit-why-differ' style='color:#666'>本面板只求解土地收储, 供快速比较: 不含增减挂钩节余"
             "指标和廊道、园区等其他模型的占地, 求解差距上限 "
-            f"{self.mip_gap:.0%}。情景报告 (landkit run) 把这些一并求解, 其数字与本面板不同属正常, "
+            f"{self.mip_gap * 100:g}%。情景报告 (landkit run) 把这些一并求解, 其数字与本面板不同属正常, "
             "以情景报告为准。</span>"
         )
         return result

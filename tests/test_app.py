@@ -45,3 +45,15 @@ def test_bad_arguments_are_refused_before_anything_starts(tmp_path, capsys) -> N
     bad.write_text("name: x\nmodels: {reserve: {years: soon}}\n", encoding="utf-8")
     assert main(["app", "--scenario", str(bad)]) == 1
     assert "years" in capsys.readouterr().err
+
+
+def test_a_town_without_tourism_sites_still_gets_its_page(town, tmp_path) -> None:
+    import copy
+
+    bare = copy.copy(town)
+    bare.layers = {k: v for k, v in town.layers.items() if k != "sites"}
+    app = App(bare, runs=tmp_path, time_limit_s=5)
+    corridor = app.panels[2]
+    assert isinstance(corridor, w.HTML) and "本镇数据不足" in corridor.value and "sites" in corridor.value
+    app.widget.selected_index = 2   # opening its tab does nothing, and nothing breaks
+    assert app.panels[0].result is not None

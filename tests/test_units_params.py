@@ -73,3 +73,17 @@ def test_missing_parameter_key_names_neighbours() -> None:
     p = Parameters.load()
     with pytest.raises(KeyError, match=r"funds\.county_special_funds"):
         p["funds.county_funds"]
+
+
+def test_the_chinese_parameter_table_keeps_a_towns_own_sources() -> None:
+    from landkit.params import Parameters
+
+    base = Parameters.load()
+    t = base.table_zh("funds").set_index("键")
+    assert t.at["funds.opening_cash", "来源"].startswith("估计值：")          # the bundled source, in Chinese
+    assert t.at["funds.opening_cash", "依据"] == "估计值 (无公开来源)"
+    own = base.with_overrides({"funds.opening_cash": 500.0}, source="某县财政局 2024 年决算")
+    t2 = own.table_zh("funds").set_index("键")
+    assert t2.at["funds.opening_cash", "来源"].startswith("某县财政局")
+    assert t2.at["funds.opening_cash", "依据"] == "用户设定"
+    assert t2.at["funds.county_special_funds", "参数"] == "县级专项资金"

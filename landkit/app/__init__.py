@@ -11,6 +11,7 @@ such as ``out/demo/scenarios``). The server listens on 127.0.0.1 only.
 
 from __future__ import annotations
 
+import html
 import os
 import subprocess
 import sys
@@ -21,7 +22,7 @@ from typing import Any
 import ipywidgets as w
 from IPython.display import display
 
-from landkit._errors import Problem, ValidationError
+from landkit._errors import LandkitError, Problem, ValidationError
 from landkit.scenario.run import load_town
 from landkit.scenario.schema import load_scenario
 from landkit.town import Town, load_sample
@@ -49,6 +50,16 @@ def _runs_tab(runs: str | os.PathLike[str] | None) -> Any:
                   "<code>landkit app --runs out/demo/scenarios</code> 打开本页, 即可在此对比各情景。</p>")
 
 
+def _panel_or_reason(build: Any, title: str) -> Any:
+    """The panel ``build`` makes, or a note saying why the town's data cannot give it (e.g. no tourism sites for
+    the corridor): one missing layer does not take the whole page down."""
+    try:
+        return build()
+    except LandkitError as exc:
+        return w.HTML(f"<p class='landkit-missing'>{html.escape(title)}：本镇数据不足, 无法显示此面板 "
+                      f"(the town's data cannot give this panel): {html.escape(str(exc))}</p>")
+
+
 class App:
     """The app's page: a tab per panel; a panel not yet solved solves when its tab is first opened.
 
@@ -74,11 +85,12 @@ class App:
     def __init__(self, town: Town | None = None, *, runs: str | os.PathLike[str] | None = None,
                  time_limit_s: float = 10.0) -> None:
         town = town if town is not None else app_town()
-        self.panels: list[Any] = [
-            ReservePanel(town, time_limit_s=time_limit_s),
-            SitingPanel(town, park="chemical", time_limit_s=time_limit_s, solve_on_start=False),
-            CorridorPanel(town, time_limit_s=time_limit_s, solve_on_start=False),
-            _runs_tab(runs)]
+        builders = (lambda: ReservePanel(town, time_limit_s=time_limit_s),
+                    lambda: SitingPanel(town, park="chemical", time_limit_s=time_limit_s, solve_on_start=False),
+                    lambda: CorridorPanel(town, time_limit_s=time_limit_s, solve_on_start=False))
+        self.panels: list[Any] = [_panel_or_reason(build, title) for build, title in zip(builders, TAB_TITLES,
+                                                                                          strict=False)]
+        self.panels.append(_runs_tab(runs))
         self.widget = w.Tab(children=[getattr(p, "widget", p) for p in self.panels])
         for i, title in enumerate(TAB_TITLES):
             self.widget.set_title(i, title)
@@ -86,6 +98,8 @@ class App:
         self.widget.observe(self._on_select, names="selected_index")
 
     def _on_select(self, change: dict[str, Any]) -> None:
+        if change["new"] is None:
+            return
         panel = self.panels[change["new"]]
         if hasattr(panel, "timings_s") and not panel.timings_s:
             panel.update()

@@ -34,6 +34,7 @@ import pandas as pd
 from landkit._errors import Problem, ValidationError
 from landkit.farmland.ledger import SupplementUnit, indicator
 from landkit.farmland.prices import capacity_kg_per_mu
+from landkit.glossary import SOURCE_LABELS
 from landkit.params import Parameters
 from landkit.units import m2_to_mu
 
@@ -61,7 +62,7 @@ def occupations_from_layer(
     source : str
         Name of the plan (e.g. ``"木业园区"``).
     project : str, optional
-        The per-project 批次 (default ``"<source> <year>"``).
+        The per-project 批次 (default ``"<source> <year>年"``, as the ledger names a model's batches).
     min_mu : float
         Overlaps smaller than this (亩) are slivers and dropped.
     """
@@ -84,7 +85,8 @@ def occupations_from_layer(
     keep = area >= min_mu
     hit = hit[keep]
     return pd.DataFrame({
-        "source": source, "id": hit.index.astype(str), "project": project or f"{source} {year}",
+        "source": source, "id": hit.index.astype(str),
+        "project": project or f"{SOURCE_LABELS.get(source, source)} {year}年",
         "year": int(year), "area_mu": area[keep], "grade": hit["farmland_grade"].to_numpy(dtype=float),
         "paddy": hit["is_paddy"].astype(bool).to_numpy(),
     })

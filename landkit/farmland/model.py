@@ -196,10 +196,10 @@ class FarmlandBalance:
                 dual_outcome = solve(self.build_model(fixed_build=build.to_dict()), solver=solver,
                                      time_limit_s=time_limit_s, started_at=began)
                 if dual_outcome.status is Status.OPTIMAL:
-                    dual_note = "固定所选整体项目后的线性规划 (给定项目组合下的边际成本)"
+                    dual_note = "固定所选整体项目后的线性规划, 即给定项目组合下的边际成本"
                 else:
-                    dual_note = (f"无边际成本：固定所选项目后的线性规划在整次调用的时限内"
-                                 f"{status_text(dual_outcome.status.value)}")
+                    dual_note = ("无边际成本：固定所选项目后的线性规划未在整次调用的时限内求得最优 "
+                                 f"({status_text(dual_outcome.status.value)})")
                     dual_outcome = None
             else:
                 dual_outcome = outcome
