@@ -437,7 +437,7 @@ class Parameters:
                 node[last] = {**undated, **dict(new)}
             else:  # the user's own value, for every year: the bundled dates and versions no longer apply
                 undated = {k: v for k, v in old.items() if k not in (*DATE_KEYS, "versions")}
-                node[last] = {**undated, "value": new, "tag": "U", "source": f"{source} (was {old['value']!r})"}
+                node[last] = {**undated, "value": new, "tag": "U", "source": f"{source} (原值 {old['value']!r})"}
         return Parameters(tree, source=f"{self.source} + {source}")
 
     def _near(self, key: str) -> str:

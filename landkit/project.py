@@ -82,11 +82,11 @@ def _models_allowed(town: Any) -> dict[str, str]:
 def _parameters_text(town: Any) -> str:
     """The bundled parameter file with this town's name, CRS and seat (the seat marked an estimate)."""
     tree = yaml.safe_load(SAMPLE_PARAMETERS.read_text(encoding="utf-8"))
-    tree["town"]["name"].update(value=str(town.name), tag="U", source="landkit init: the town's name")
-    tree["town"]["crs"].update(value=str(town.crs.to_string()), tag="S", source="landkit init: the parcels' CRS")
+    tree["town"]["name"].update(value=str(town.name), tag="U", source="landkit init：本镇名称 (取自数据)")
+    tree["town"]["crs"].update(value=str(town.crs.to_string()), tag="S", source="landkit init：地类图斑的坐标系")
     c = town.parcels.geometry.union_all().centroid
     tree["town"]["seat_xy_m"].update(value=[round(float(c.x), 1), round(float(c.y), 1)], tag="E",
-                                     source="landkit init: centroid of the parcels; put the town seat here")
+                                     source="landkit init：暂以地块质心代替, 请改为镇驻地坐标")
     head = ("# Parameters of your town, written by `landkit init` from landkit's bundled file (探沂镇).\n"
             "# Every value keeps its unit and provenance: S sourced, R policy text as commonly cited, E estimate,\n"
             "# U set by you. Replace the estimates with your own figures and change their tag and source.\n")

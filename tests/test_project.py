@@ -52,6 +52,12 @@ def test_init_then_run_on_a_town_never_seen(office_data, tmp_path, capsys) -> No
     assert len(plan) > 0
     audit = json.loads((bundle / "audit.json").read_text(encoding="utf-8"))
     assert any(i["role"] == "context GHYT" for i in audit["inputs"])  # the office's planning file, hashed
+    # the report of a town the project has never seen is as Chinese as the sample's (its estimated inputs too)
+    from report_text import docx_text, html_text, latin_words
+
+    for text in (html_text(bundle / "report.html"), docx_text(bundle / "report.docx")):
+        assert latin_words(text) == set()
+    assert "估算说明" in html_text(bundle / "report.html")
 
 
 def test_init_names_bad_planning_codes_and_refuses_a_users_folder(office_data, tmp_path, capsys) -> None:

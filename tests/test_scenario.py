@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import yaml
+from report_text import docx_text, html_text, latin_words
 
 from landkit import ValidationError
 from landkit.scenario import (
@@ -253,8 +254,8 @@ def test_compare_and_cli(baseline_run, tmp_path: Path, capsys) -> None:
     for f in ("compare.html", "compare.docx", "情景对比表.csv", "布局对比图.png", "帕累托图.png", "recommendation.txt"):
         assert (tmp_path / "cmp" / f).exists(), f
     assert "情景对比报告" in (tmp_path / "cmp" / "compare.html").read_text(encoding="utf-8")
-    for text in (_html_text(tmp_path / "cmp" / "compare.html"), _docx_text(tmp_path / "cmp" / "compare.docx")):
-        assert _latin_words(text) == set()  # in Chinese, runs named by their titles
+    for text in (html_text(tmp_path / "cmp" / "compare.html"), docx_text(tmp_path / "cmp" / "compare.docx")):
+        assert latin_words(text) == set()  # in Chinese, runs named by their titles
     assert main(["compare", str(tmp_path / "nothing")]) == 1
     assert "not a run bundle" in capsys.readouterr().err
 
@@ -312,45 +313,14 @@ def test_the_report_says_in_chinese_how_each_model_was_solved(baseline_run) -> N
 
 
 # --------------------------------------------------------------------------- the report as a reader sees it
-#: Words in Latin letters a Chinese report may hold: codes, units, product names (file paths are removed first).
-ALLOWED_LATIN = {"NPV", "HiGHS", "highs", "CBC", "cbc", "landkit", "km", "MPS", "CSV", "UTF", "PNG", "PDF", "BSM",
-                 "YJJBNTBHTB", "STBHHX", "CZKFBJ", "YYSYDBHQ", "EPSG", "GB"}
-
-
-def _latin_words(text: str) -> set[str]:
-    """Words of three or more Latin letters, once file names and paths (tables/x.csv, audit.json) are removed."""
-    import re
-
-    text = re.sub(r"[\w./\-]+\.(csv|json|yaml|gpkg|mps|png|html|docx)\b", " ", text)
-    text = re.sub(r"\S*/\S*", " ", text)  # folders (a bundle's path)
-    return {w for w in re.findall(r"[A-Za-z][A-Za-z_]{2,}", text) if w not in ALLOWED_LATIN}
-
-
-def _docx_text(path: Path) -> str:
-    from docx import Document
-
-    doc = Document(str(path))
-    return "\n".join([p.text for p in doc.paragraphs]
-                     + [c.text for t in doc.tables for r in t.rows for c in r.cells])
-
-
-def _html_text(path: Path) -> str:
-    import html as html_lib
-    import re
-
-    t = re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", path.read_text(encoding="utf-8"), flags=re.S)
-    t = re.sub(r"<img[^>]*>", " ", t)
-    return html_lib.unescape(re.sub(r"<[^>]+>", "\n", t))
-
-
 def test_the_report_is_in_chinese(baseline_run) -> None:
     out = baseline_run[0].path
-    for text in (_html_text(out / "report.html"), _docx_text(out / "report.docx")):
-        assert _latin_words(text) == set()
+    for text in (html_text(out / "report.html"), docx_text(out / "report.docx")):
+        assert latin_words(text) == set()
 
 
 def test_the_english_check_can_fail() -> None:
-    assert _latin_words("marginal costs from the LP; 见 tables/land_account.csv") == {"marginal", "costs", "from",
+    assert latin_words("marginal costs from the LP; 见 tables/land_account.csv") == {"marginal", "costs", "from",
                                                                                      "the"}
 
 
@@ -358,7 +328,7 @@ def test_the_report_opens_with_its_summary(baseline_run) -> None:
     from docx import Document
 
     run = baseline_run[0]
-    html = _html_text(run.path / "report.html")
+    html = html_text(run.path / "report.html")
     assert html.index("摘要") < html.index("情景说明") < html.index("关键指标")
     summary = html[html.index("摘要"):html.index("情景说明")]
     assert "建议：" in summary and "土地收储" in summary and "净现值" in summary
@@ -378,7 +348,7 @@ def test_the_report_opens_with_its_summary(baseline_run) -> None:
     assert heads[0] == "摘要"
     body = doc.element.body.xml
     assert body.index('w:type="page"') < body.index("情景说明")  # the 摘要 stands on its own page
-    text = _docx_text(run.path / "report.docx")
+    text = docx_text(run.path / "report.docx")
     assert "数据来源" in text and "tables/资金平衡表.csv" in text and "results.gpkg" in text
 
 

@@ -216,7 +216,7 @@ def run_blocks(run: Any, tables: dict[str, list[tuple[str, pd.DataFrame]]],
         rec = run.records[m]
         blocks.append(Paragraph(_solve_line(rec)))
         res = run.results.get(m)
-        if res is not None and hasattr(res, "summary") and m not in ("corridor", "park_sites"):
+        if res is not None and hasattr(res, "summary") and m not in ("corridor", "park_sites", "ecological_selection"):
             for line in str(res.summary()).splitlines()[:6]:
                 if line.rstrip().endswith((":", "：")) and line.startswith("  "):
                     break  # a list follows (its table is in the section)
@@ -238,8 +238,9 @@ def run_blocks(run: Any, tables: dict[str, list[tuple[str, pd.DataFrame]]],
     blocks.append(Paragraph(f"共 {len(ptab)} 个参数，其中没有公开来源的估计值 {n_est} 个"
                             f"（本次计算用到 {len(est_keys)} 个）；全表见 tables/参数表.csv，来源见 audit.json。"))
     over = ptab[ptab["tag"] == "U"][["key", "value", "unit", "source"]]
-    over = over.assign(name=over["key"].map(param_label))[["name", "key", "value", "unit", "source"]].rename(
-        columns={"name": "参数", "key": "键", "value": "取值", "unit": "单位", "source": "来源"})
+    over = over.assign(name=over["key"].map(param_label), unit=over["unit"].replace({"text": "文本"}))
+    over = over[["name", "value", "unit", "source"]].rename(columns={"name": "参数", "value": "取值", "unit": "单位",
+                                                                     "source": "来源"})
     if len(over):
         blocks.append(Table("本情景调整的参数", over))
     blocks.append(Heading("求解记录", 1))
@@ -283,7 +284,8 @@ def _solve_line(rec: Any) -> str:
 
 #: Chinese names of the account's models and kinds of claim (the report's 全镇用地与指标台账).
 ACCOUNT_MODELS: dict[str, str] = {"park_sites": "园区选址", "corridor": "文化旅游大动脉", "linkage": "增减挂钩拆旧",
-                                  "linkage_site": "增减挂钩建新安置", "reserve": "土地收储", "farmland": "耕地占补平衡"}
+                                  "linkage_site": "增减挂钩建新安置", "reserve": "土地收储", "farmland": "耕地占补平衡",
+                                  "ecological_selection": "生态保护选择"}
 ACCOUNT_KINDS: dict[str, str] = {"parcel": "占用地块", "relocation": "防护距离内搬迁地块",
                                  "construction_quota": "新增建设用地指标(农用地转用)",
                                  "turnover_borrowed": "周转指标借用", "turnover_returned": "周转指标归还",

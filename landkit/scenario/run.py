@@ -117,7 +117,7 @@ def input_files(scenario: Scenario) -> list[tuple[str, Path]]:
 
 
 def load_town(scenario: Scenario) -> Any:
-    """The scenario's town with its parameter file and overrides (provenance ``scenario <name>``)."""
+    """The scenario's town with its parameter file and overrides (provenance ``情景 <title>``)."""
     from landkit.params import Parameters
     from landkit.town import Town, load_sample
 
@@ -133,7 +133,7 @@ def load_town(scenario: Scenario) -> Any:
                                context=layers("context"))
     params = Parameters.load(data.get("params")) if data.get("params") else town.params
     if scenario.parameters:
-        params = params.with_overrides(scenario.parameters, source=f"scenario {scenario.name}")
+        params = params.with_overrides(scenario.parameters, source=f"情景 {scenario.title or scenario.name}")
     return town.with_params(params)
 
 

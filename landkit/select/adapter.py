@@ -62,10 +62,18 @@ def solve(ctx: RunContext, rec: ModelRecord) -> Any:
     return res
 
 
+#: The coverage table's headings as the report writes them (amounts in the features' own unit: 亩 of land).
+COVERAGE_HEADINGS = {"total": "总量(亩)", "target": "目标(亩)", "held": "已保护(亩)", "shortfall": "缺口(亩)",
+                     "met": "达标"}
+
+
 def write(ctx: RunContext, res: Any, rec: ModelRecord) -> None:
     """Targets met, the parcels selected with their cost, the layer and the map."""
     w, town = ctx.writer, ctx.town
-    w.table("ecological_selection", "生态保护目标完成表", res.target_coverage(), index=True)
+    cover = res.target_coverage().rename(columns=COVERAGE_HEADINGS)
+    cover.index = [GROUP_LABELS.get(str(f), str(f)) for f in cover.index]
+    cover.index.name = "保护对象"
+    w.table("ecological_selection", "生态保护目标完成表", cover, index=True)
     chosen = town.parcels.loc[res.selected]
     table = chosen[["ZLDWMC", "DLMC", "area_mu", "households"]].rename(columns={
         "ZLDWMC": "坐落", "DLMC": "现状地类", "area_mu": "面积(亩)", "households": "户数"})
