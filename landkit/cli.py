@@ -126,7 +126,8 @@ _OUT_RULE = ("只写入新建或空文件夹, 或替换 landkit 以前写的成�
 def _app(args: argparse.Namespace) -> int:
     from landkit.app import serve
 
-    return serve(scenario=args.scenario, runs=args.runs, port=args.port, open_browser=args.browser)
+    return serve(scenario=args.scenario, runs=args.runs, port=args.port, open_browser=args.browser,
+                 time_limit_s=args.time_limit)
 
 
 def _layer_arg(text: str) -> str | tuple[str, str]:
@@ -211,6 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
                                     "out/demo/scenarios")
     app.add_argument("--port", type=int, default=8866, help="端口 / port (default 8866)")
     app.add_argument("--browser", action="store_true", help="启动后打开浏览器 / open a browser")
+    app.add_argument("--time-limit", type=float, default=10.0,
+                     help="各面板每次求解的时限(秒) / each panel's solver time limit in seconds (default 10)")
     app.set_defaults(func=_app)
     val = sub.add_parser("validate", help="read and validate a 三调 地类图斑 file")
     val.add_argument("path")

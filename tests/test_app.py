@@ -45,6 +45,8 @@ def test_bad_arguments_are_refused_before_anything_starts(tmp_path, capsys) -> N
     bad.write_text("name: x\nmodels: {reserve: {years: soon}}\n", encoding="utf-8")
     assert main(["app", "--scenario", str(bad)]) == 1
     assert "years" in capsys.readouterr().err
+    assert main(["app", "--time-limit", "0"]) == 1
+    assert "--time-limit" in capsys.readouterr().err
 
 
 def test_a_town_without_tourism_sites_still_gets_its_page(town, tmp_path) -> None:

@@ -29,7 +29,7 @@ from landkit.town import Town, load_sample
 from landkit.widgets import CorridorPanel, ReservePanel, ScenarioPicker, SitingPanel
 
 #: Environment variables through which ``landkit app`` tells the app's kernel what to show.
-SCENARIO_ENV, RUNS_ENV = "LANDKIT_APP_SCENARIO", "LANDKIT_APP_RUNS"
+SCENARIO_ENV, RUNS_ENV, LIMIT_ENV = "LANDKIT_APP_SCENARIO", "LANDKIT_APP_RUNS", "LANDKIT_APP_TIME_LIMIT"
 #: The tabs, in order.
 TAB_TITLES = ("土地收储计划", "园区选址", "文化旅游大动脉", "情景对比")
 
@@ -69,8 +69,8 @@ class App:
         The town (default :func:`app_town`).
     runs : path, optional
         Folder of run bundles for the comparison tab (default ``$LANDKIT_APP_RUNS``).
-    time_limit_s : float
-        Each panel's solver time limit (s).
+    time_limit_s : float, optional
+        Each panel's solver time limit (s); default ``$LANDKIT_APP_TIME_LIMIT`` or 10.
 
     Attributes
     ----------
@@ -83,8 +83,10 @@ class App:
     """
 
     def __init__(self, town: Town | None = None, *, runs: str | os.PathLike[str] | None = None,
-                 time_limit_s: float = 10.0) -> None:
+                 time_limit_s: float | None = None) -> None:
         town = town if town is not None else app_town()
+        if time_limit_s is None:
+            time_limit_s = float(os.environ.get(LIMIT_ENV, 10.0))
         builders = (lambda: ReservePanel(town, time_limit_s=time_limit_s),
                     lambda: SitingPanel(town, park="chemical", time_limit_s=time_limit_s, solve_on_start=False),
                     lambda: CorridorPanel(town, time_limit_s=time_limit_s, solve_on_start=False))
@@ -109,12 +111,12 @@ class App:
 
 
 def notebook_path() -> Path:
-    """The Voilà notebook that shows :func:`build_app` (shipped inside the package)."""
+    """The Voilà notebook that shows :class:`App` (shipped inside the package)."""
     return Path(str(resources.files("landkit.app") / "app.ipynb"))
 
 
 def serve(*, scenario: str | os.PathLike[str] | None = None, runs: str | os.PathLike[str] | None = None,
-          port: int = 8866, open_browser: bool = False) -> int:
+          port: int = 8866, open_browser: bool = False, time_limit_s: float = 10.0) -> int:
     """Serve the app with Voilà on 127.0.0.1:``port`` until stopped (Ctrl-C); returns Voilà's exit code.
 
     The scenario file and the runs folder are checked first: a bad one is refused before anything starts.
@@ -125,9 +127,12 @@ def serve(*, scenario: str | os.PathLike[str] | None = None, runs: str | os.Path
     if runs is not None and not Path(runs).is_dir():
         problems.append(Problem(f"--runs {runs}", "is not a folder", "give the folder of run bundles, e.g. "
                                 "out/demo/scenarios", "value"))
+    if not time_limit_s > 0:
+        problems.append(Problem(f"--time-limit {time_limit_s}", "is not a positive number of seconds", "e.g. 10",
+                                "value"))
     if problems:
         raise ValidationError("landkit app", problems)
-    env = dict(os.environ)
+    env = {**os.environ, LIMIT_ENV: str(float(time_limit_s))}
     for key, value in ((SCENARIO_ENV, scenario), (RUNS_ENV, runs)):
         if value is not None:
             env[key] = str(Path(value).resolve())
@@ -149,4 +154,4 @@ def serve(*, scenario: str | os.PathLike[str] | None = None, runs: str | os.Path
         raise
 
 
-__all__ = ["RUNS_ENV", "SCENARIO_ENV", "TAB_TITLES", "App", "app_town", "notebook_path", "serve"]
+__all__ = ["LIMIT_ENV", "RUNS_ENV", "SCENARIO_ENV", "TAB_TITLES", "App", "app_town", "notebook_path", "serve"]
