@@ -49,11 +49,12 @@ def _demo(args: argparse.Namespace) -> int:
         runs = alternatives + [compose(a, s) for a in alternatives for s in assumptions]
         for sc in runs:
             t1 = time.perf_counter()
-            run = run_scenario(sc, tmp / "scenarios" / sc.name, dpi=args.dpi, progress=not args.quiet)
+            run = run_scenario(sc, tmp / "scenarios" / sc.name, dpi=args.dpi, progress=not args.quiet,
+                               unit=args.unit)
             bundles.append(tmp / "scenarios" / sc.name)
             print(f"\n情景 scenario {sc.name}: {time.perf_counter() - t1:.1f} s")
             print(run.timings().to_string(index=False))
-        comparison = compare_runs(bundles, tmp / "compare", dpi=args.dpi)
+        comparison = compare_runs(bundles, tmp / "compare", dpi=args.dpi, unit=args.unit)
         print("\n" + comparison.recommendation)
     names = ", ".join(p.name for p in bundles)
     print(f"\nwrote {out}/: 土地利用现状图.png, 国土空间管控分区图.png, 地类统计表.csv, 参数表.csv; "
@@ -79,7 +80,7 @@ def _run(args: argparse.Namespace) -> int:
         sc = sc.with_changes(solve=args.solve)
     out = Path(args.out) if args.out else Path("out") / sc.name
     t0 = time.perf_counter()
-    run = run_scenario(sc, out, dpi=args.dpi, progress=not args.quiet, force=args.force)
+    run = run_scenario(sc, out, dpi=args.dpi, progress=not args.quiet, force=args.force, unit=args.unit)
     print(f"情景 {sc.name}: loaded data in {run.load_time_s:.1f} s")
     for m, rec in run.records.items():
         print(f"  {m:9s} {rec.status:10s} {rec.wall_time_s:6.1f} s  {rec.summary}")
@@ -97,7 +98,7 @@ def _run(args: argparse.Namespace) -> int:
 def _compare(args: argparse.Namespace) -> int:
     from landkit.scenario import compare_runs
 
-    cmp = compare_runs(args.runs, args.out, against=args.against, dpi=args.dpi, force=args.force)
+    cmp = compare_runs(args.runs, args.out, against=args.against, dpi=args.dpi, force=args.force, unit=args.unit)
     print(cmp.kpis.to_string())
     print()
     print(cmp.recommendation)
@@ -145,10 +146,11 @@ def _init(args: argparse.Namespace) -> int:
         key, sep, spec = item.partition("=")
         if not sep or not key or not spec:
             raise ArgumentError(f"--zoning {item!r}: write KEY=FILE or KEY=FILE@LAYER, e.g. YJJBNTBHTB=三区三线.gpkg")
-        zoning[key.strip().upper()] = _layer_arg(spec)
+        zoning[key.strip()] = _layer_arg(spec)
     project = init_project(args.folder, dltb=args.dltb, layer=args.layer, zoning=zoning or None,
                            planning=_layer_arg(args.planning) if args.planning else None, dem=args.dem,
-                           houses=_layer_arg(args.houses) if args.houses else None, force=args.force)
+                           houses=_layer_arg(args.houses) if args.houses else None, name=args.name,
+                           force=args.force)
     town = project.town
     print(f"{town.name}: {len(town.parcels)} parcels read and validated (CRS {town.crs.to_string()}); layers: "
           f"{', '.join(sorted(town.layers)) or 'none'}")
@@ -172,6 +174,11 @@ def _figure_options(parser: argparse.ArgumentParser, *, progress: bool = True) -
         parser.add_argument("--quiet", action="store_true", help="不显示进度条 / no progress bar")
 
 
+def _unit_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--unit", help="编制单位 (Word 报告封面) / the issuing unit on the Word report's cover, e.g. "
+                                       "探沂镇土地收储中心 (default: the town's name)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``landkit`` command."""
     parser = argparse.ArgumentParser(prog="landkit", description="landkit: 土地收储与规划决策支持")
@@ -180,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "sample town and compare them")
     demo.add_argument("--out", default="out/demo", help=f"output folder, replaced atomically; {_OUT_RULE}")
     _figure_options(demo)
+    _unit_option(demo)
     demo.set_defaults(func=_demo)
     ini = sub.add_parser(
         "init", help="为自己的城镇建立项目 / set up a project for your own town",
@@ -198,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
     ini.add_argument("--houses", metavar="FILE[@LAYER]",
                      help="宅基地/房屋图层 (户数, 人口, 建筑面积) / houses with households, population, floor area; "
                           "without it they are estimated from 0702 homestead area and marked （估）")
+    ini.add_argument("--name", help="镇名 (报告标题与编制单位) / the town's name (default: the folder's name)")
     ini.add_argument("--force", action="store_true", help="替换 landkit init 以前写的项目 / replace an earlier project")
     ini.set_defaults(func=_init)
     app = sub.add_parser(
@@ -232,6 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help=f"成果文件夹 (原子替换) / bundle folder, replaced atomically (default out/<name>); "
                      f"{_OUT_RULE}")
     _figure_options(run)
+    _unit_option(run)
     run.add_argument("--solve", choices=["sequential", "joint"],
                      help="求解方式 / how the 挂钩, reserve and 占补平衡 plans are decided: sequential (one after "
                           "another) or joint (one model); default: the scenario's solve key, else sequential")
@@ -245,6 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "out/funds_plus50 --out out/compare",
     )
     cmp.add_argument("runs", nargs="+", help="情景成果文件夹 (landkit run 的输出) / run bundle folders")
+    _unit_option(cmp)
     cmp.add_argument("--out", default="out/compare", help=f"对比报告文件夹 / comparison folder; {_OUT_RULE}")
     cmp.add_argument("--against", choices=["households", "farmland"], default="households",
                      help="帕累托图横轴: 搬迁户数或占用耕地 / Pareto chart: NPV against households or farmland")
@@ -277,7 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "(validated as files are), or upgrade a store written by an older landkit (one transaction; "
                     "tables are added, nothing is removed). 密码请放在 PGPASSWORD 或 ~/.pgpass 中, 不要写进地址 / "
                     "the password goes in PGPASSWORD or ~/.pgpass, never in the URL. 例 / examples: "
-                    "landkit store import DLTB.shp tanyi_store.gpkg; landkit store info tanyi_store.gpkg",
+                    "landkit store import tanyi_store.gpkg DLTB.shp; landkit store info tanyi_store.gpkg",
     )
     sto.add_argument("action", choices=["info", "import", "upgrade"],
                      help="info: 查看 / show; import: 导入图层 / import a layer; upgrade: 升级 / upgrade")

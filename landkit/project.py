@@ -25,6 +25,7 @@ from typing import Any
 
 import yaml
 
+from landkit._errors import Problem, ValidationError
 from landkit.atomic import atomic_dir, check_output_folder
 from landkit.params import SAMPLE_PARAMETERS
 
@@ -43,8 +44,21 @@ class Project:
     models: dict[str, str] = field(default_factory=dict)  # model → "enabled" or why not
 
     def next_command(self) -> str:
-        """The command that runs the project's scenario."""
-        return f"landkit run {self.scenario} --out {self.folder / 'out' / 'baseline'}"
+        """The command that runs the project's scenario, with the ``landkit`` of this environment (e.g.
+        ``.venv/bin/landkit``) when it is not the one on the PATH."""
+        return f"{_landkit_command()} run {self.scenario} --out {self.folder / 'out' / 'baseline'}"
+
+
+def _landkit_command() -> str:
+    """``landkit`` if the PATH finds this environment's, else its path (relative to here when shorter)."""
+    import shutil
+    import sys
+
+    mine = Path(sys.executable).with_name("landkit")
+    if not mine.exists() or shutil.which("landkit") == str(mine):
+        return "landkit"
+    rel = os.path.relpath(mine)
+    return rel if len(rel) < len(str(mine)) else str(mine)
 
 
 def _spec_list(spec: LayerSpec, base: Path) -> str | list[str]:
@@ -79,10 +93,32 @@ def _models_allowed(town: Any) -> dict[str, str]:
     return out
 
 
-def _parameters_text(town: Any) -> str:
+def _zoning_keys(zoning: Mapping[str, LayerSpec] | None) -> dict[str, LayerSpec] | None:
+    """Zoning layers under landkit's keys (:data:`landkit.town.ZONING_LAYERS`, matched in any case); an unknown
+    key is refused with the known ones (it would be read and then used by no model)."""
+    from landkit.town import ZONING_LAYERS
+
+    if not zoning:
+        return None
+    known = {k.upper(): k for k in ZONING_LAYERS}
+    out, problems = {}, []
+    for key, spec in zoning.items():
+        canonical = known.get(str(key).strip().upper())
+        if canonical is None:
+            problems.append(Problem(f"zoning key {key!r}", "is not a zoning layer landkit reads",
+                                    "use one of " + ", ".join(f"{k} ({v})" for k, v in ZONING_LAYERS.items()),
+                                    "key"))
+        else:
+            out[canonical] = spec
+    if problems:
+        raise ValidationError("landkit init --zoning", problems)
+    return out
+
+
+def _parameters_text(town: Any, name: str) -> str:
     """The bundled parameter file with this town's name, CRS and seat (the seat marked an estimate)."""
     tree = yaml.safe_load(SAMPLE_PARAMETERS.read_text(encoding="utf-8"))
-    tree["town"]["name"].update(value=str(town.name), tag="U", source="landkit init：本镇名称 (取自数据)")
+    tree["town"]["name"].update(value=name, tag="U", source="landkit init：本镇名称 (--name, 或项目文件夹名)")
     tree["town"]["crs"].update(value=str(town.crs.to_string()), tag="S", source="landkit init：地类图斑的坐标系")
     c = town.parcels.geometry.union_all().centroid
     tree["town"]["seat_xy_m"].update(value=[round(float(c.x), 1), round(float(c.y), 1)], tag="E",
@@ -158,7 +194,7 @@ def _notebook(scenario_rel: str) -> dict[str, Any]:
 def init_project(folder: str | os.PathLike[str], *, dltb: str | os.PathLike[str], layer: str | None = None,
                  zoning: Mapping[str, LayerSpec] | None = None, planning: LayerSpec | None = None,
                  dem: str | os.PathLike[str] | None = None, houses: LayerSpec | None = None,
-                 force: bool = False) -> Project:
+                 name: str | None = None, force: bool = False) -> Project:
     """Validate an office's data and write a project folder to edit and run (see the module docstring).
 
     Parameters
@@ -171,7 +207,8 @@ def init_project(folder: str | os.PathLike[str], *, dltb: str | os.PathLike[str]
     layer : str, optional
         The parcels' layer (default DLTB, or the only one).
     zoning : mapping, optional
-        Zoning layer key → file or (file, layer), e.g. ``{"YJJBNTBHTB": "三区三线.gdb"}``.
+        Zoning layer key → file or (file, layer), e.g. ``{"YJJBNTBHTB": "三区三线.gdb"}``. The keys are those of
+        :data:`landkit.town.ZONING_LAYERS` (any case); another key is refused with the known ones.
     planning : path or (path, layer), optional
         The 国土空间规划 land-use layer, as the planning office wrote it (:mod:`landkit.planning`).
     dem : path, optional
@@ -179,6 +216,9 @@ def init_project(folder: str | os.PathLike[str], *, dltb: str | os.PathLike[str]
     houses : path or (path, layer), optional
         A 宅基地/房屋 layer with 户数, 人口 and 建筑面积 (:func:`landkit.town.houses_by_parcel`); without it
         households and floor area are estimated for 0702 homesteads and marked as estimates.
+    name : str, optional
+        The town's name (``town.name``: report titles and the 编制单位 on their covers); default the
+        project folder's name.
     force : bool
         Replace a project ``landkit init`` wrote earlier even if files were added to it.
 
@@ -193,6 +233,8 @@ def init_project(folder: str | os.PathLike[str], *, dltb: str | os.PathLike[str]
     from landkit.town import Town
 
     folder = Path(folder).resolve()
+    zoning = _zoning_keys(zoning)
+    town_name = name or folder.name
     check_output_folder(folder, force=force)
     context = {k: v for k, v in (("GHYT", planning), ("houses", houses)) if v is not None} or None
     town = Town.from_files(dltb, layer=layer, zoning=zoning, context=context, dem=dem)
@@ -207,14 +249,14 @@ def init_project(folder: str | os.PathLike[str], *, dltb: str | os.PathLike[str]
     with atomic_dir(folder, kind="landkit project", force=force) as tmp:
         (tmp / "scenarios").mkdir()
         (tmp / "notebooks").mkdir()
-        (tmp / "parameters.yaml").write_text(_parameters_text(town), encoding="utf-8")
+        (tmp / "parameters.yaml").write_text(_parameters_text(town, town_name), encoding="utf-8")
         (tmp / "scenarios" / "baseline.yaml").write_text(scenario_text, encoding="utf-8")
         nb = _notebook("../scenarios/baseline.yaml")
         (tmp / "notebooks" / "00_我的城镇.ipynb").write_text(json.dumps(nb, ensure_ascii=False, indent=1),
                                                                encoding="utf-8")
         found = "\n".join(f"  {m}: {state}" for m, state in models.items())
         (tmp / "README.txt").write_text(
-            f"{town.name}: {len(town.parcels)} parcels, CRS {town.crs.to_string()}, layers: "
+            f"{town_name}: {len(town.parcels)} parcels, CRS {town.crs.to_string()}, layers: "
             f"{', '.join(sorted(town.layers)) or 'none'}\n\nModels:\n{found}\n\nNext:\n"
             f"  edit parameters.yaml (the estimates above all), then\n"
             f"  landkit run {folder / 'scenarios' / 'baseline.yaml'} --out {folder / 'out' / 'baseline'}\n",

@@ -36,7 +36,7 @@ def test_init_then_run_on_a_town_never_seen(office_data, tmp_path, capsys) -> No
     assert main(["init", str(project), "--dltb", str(office_data["dltb"]), "--planning",
                  f"{office_data['planning']}@控规用地", "--dem", str(office_data["dem"])]) == 0
     out = capsys.readouterr().out
-    assert "next: landkit run" in out and "linkage" in out
+    assert "next: " in out and "landkit run" in out and "linkage" in out
     scenario = project / "scenarios" / "baseline.yaml"
     tree = yaml.safe_load(scenario.read_text(encoding="utf-8"))
     assert tree["models"]["reserve"]["enabled"] and not tree["models"]["linkage"]["enabled"]
@@ -191,3 +191,21 @@ def test_candidates_with_the_default_planned_use_are_marked(office_data) -> None
     result = plan.solve(time_limit_s=30, mip_gap=0.05)
     table = result.plan_table()
     assert len(table) and table["规划用途"].str.endswith("（默认）").all()
+
+
+def test_init_names_the_town_and_refuses_a_zoning_key_no_model_reads(office_data, tmp_path, capsys) -> None:
+    from landkit.params import Parameters
+
+    project = tmp_path / "石井镇"
+    assert main(["init", str(project), "--dltb", str(office_data["dltb"]), "--planning",
+                 f"{office_data['planning']}@控规用地", "--dem", str(office_data["dem"])]) == 0
+    assert Parameters.load(project / "parameters.yaml")["town.name"] == "石井镇"   # the folder's name
+    assert main(["init", str(tmp_path / "x"), "--dltb", str(office_data["dltb"]), "--name", "东镇",
+                 "--dem", str(office_data["dem"])]) == 0
+    assert Parameters.load(tmp_path / "x" / "parameters.yaml")["town.name"] == "东镇"
+    capsys.readouterr()
+    assert main(["init", str(tmp_path / "y"), "--dltb", str(office_data["dltb"]),
+                 "--zoning", f"STBHX={office_data['dltb']}"]) == 1                      # a misspelt key
+    err = capsys.readouterr().err
+    assert "STBHX" in err and "STBHHX" in err and "CZKFBJ" in err
+    assert not (tmp_path / "y").exists()

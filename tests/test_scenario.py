@@ -239,11 +239,14 @@ def test_compare_and_cli(baseline_run, tmp_path: Path, capsys) -> None:
                  linkage={"enabled": False})
     tree["title"] = "资金增加 (专项资金 3,000万元/年)"
     p2 = _write(tmp_path, tree, "funds.yaml")
-    assert main(["run", str(p2), "--out", str(tmp_path / "funds"), "--quiet"]) == 0
+    assert main(["run", str(p2), "--out", str(tmp_path / "funds"), "--quiet", "--unit", "探沂镇土地收储中心"]) == 0
     out = capsys.readouterr().out
     assert "reserve" in out and "wrote" in out
     assert main(["compare", str(baseline_run[0].path), str(tmp_path / "funds"), "--out",
                  str(tmp_path / "cmp")]) == 0
+    # the 编制单位 on the cover: as given, else the town's name
+    assert "编制单位：探沂镇土地收储中心" in docx_text(tmp_path / "funds" / "report.docx")
+    assert "编制单位：探沂镇" in docx_text(tmp_path / "cmp" / "compare.docx")
     cmp = compare_runs([baseline_run[0].path, tmp_path / "funds"])
     assert list(cmp.kpis.columns) == ["基准情景", "资金增加"]  # titles without their parenthesis
     npv = cmp.kpis.loc["净现值NPV(万元)"]

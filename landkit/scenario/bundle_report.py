@@ -334,9 +334,11 @@ def joint_blocks(tables: dict[str, list[tuple[str, pd.DataFrame]]]) -> list[Bloc
             Table("联合与顺序求解对比", t)]
 
 
-def write_run_report(run: Any, writer: Any) -> None:
-    """Write ``report.html`` and ``report.docx`` of ``run`` into the writer's folder."""
+def write_run_report(run: Any, writer: Any, *, unit: str | None = None) -> None:
+    """Write ``report.html`` and ``report.docx`` of ``run`` into the writer's folder; ``unit`` is the 编制单位 on
+    the cover (default the town's name)."""
     blocks = run_blocks(run, writer.tables, writer.figures) + source_blocks(writer.root)
     title = f"情景报告 {run.scenario.title or run.scenario.name}"
     write_html(blocks, writer.root / "report.html", title=title)
-    write_docx(blocks, writer.root / "report.docx", title=title, unit=str(getattr(run.town, "name", "") or ""))
+    write_docx(blocks, writer.root / "report.docx", title=title,
+               unit=unit or str(getattr(run.town, "name", "") or ""))

@@ -165,6 +165,15 @@ def _scope_caveat(bundles: list[dict[str, Any]]) -> str:
             "园区选址应在含园区的方案之间比较。")
 
 
+def _town_name(bundles: list[dict[str, Any]]) -> str:
+    """The town's name as the first bundle's audit records its parameters (``town.name``), or empty."""
+    for b in bundles:
+        for row in b["audit"].get("parameters") or []:
+            if row.get("key") == "town.name":
+                return str(row.get("value") or "")
+    return ""
+
+
 def decision_matrix(bundles: list[dict[str, Any]]) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, float]]:
     """Alternatives × assumption sets: the full-cost value (万元), the conditions of each cell, and the weights.
 
@@ -459,7 +468,8 @@ def plot_comparison_pareto(pareto: pd.DataFrame, against: str) -> Any:
 
 
 def compare_runs(runs: list[str | os.PathLike[str]], out: str | os.PathLike[str] | None = None, *,
-                 against: str = "households", dpi: int = 110, force: bool = False) -> Comparison:
+                 against: str = "households", dpi: int = 110, force: bool = False,
+                 unit: str | None = None) -> Comparison:
     """Compare run bundles; with ``out``, write the comparison folder atomically.
 
     Parameters
@@ -473,6 +483,8 @@ def compare_runs(runs: list[str | os.PathLike[str]], out: str | os.PathLike[str]
         Second criterion of the Pareto chart.
     dpi : int
         Figure resolution.
+    unit : str, optional
+        The 编制单位 on the Word report's cover (default the town's name recorded in the first bundle).
     force : bool
         Replace an earlier comparison folder even if files were added to it
         (:func:`landkit.atomic.check_output_folder`; a folder landkit did not write is never replaced).
@@ -549,7 +561,7 @@ def compare_runs(runs: list[str | os.PathLike[str]], out: str | os.PathLike[str]
                   Table("情景结果包", pd.DataFrame({"情景": names, "结果包": [str(b["path"]) for b in bundles]}),
                         max_rows=200)]
         write_html(blocks, tmp / "compare.html", title="情景对比报告")
-        write_docx(blocks, tmp / "compare.docx", title="情景对比报告")
+        write_docx(blocks, tmp / "compare.docx", title="情景对比报告", unit=unit or _town_name(bundles))
     cmp.path = target
     return cmp
 

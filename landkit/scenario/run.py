@@ -189,7 +189,8 @@ def scenario_kpis(run: ScenarioRun) -> dict[str, Any]:
 
 
 def run_scenario(scenario: Scenario | str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *,
-                 dpi: int = 110, progress: bool = True, report: bool = True, force: bool = False) -> ScenarioRun:
+                 dpi: int = 110, progress: bool = True, report: bool = True, force: bool = False,
+                 unit: str | None = None) -> ScenarioRun:
     """Run every enabled model of ``scenario`` with its links and write the result bundle atomically.
 
     Parameters
@@ -208,6 +209,8 @@ def run_scenario(scenario: Scenario | str | os.PathLike[str], out: str | os.Path
         Write ``report.html`` and ``report.docx``.
     force : bool
         Replace an earlier bundle at ``out`` even if files were added to it.
+    unit : str, optional
+        The 编制单位 on the Word report's cover (default the town's name, ``town.name``).
 
     Returns
     -------
@@ -261,7 +264,7 @@ def run_scenario(scenario: Scenario | str | os.PathLike[str], out: str | os.Path
             if report:
                 from landkit.scenario.bundle_report import write_run_report
 
-                write_run_report(run, w)
+                write_run_report(run, w, unit=unit)
             bar.update()
             _write_audit(run, tmp)
             bar.update()
