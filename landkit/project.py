@@ -118,7 +118,7 @@ def _zoning_keys(zoning: Mapping[str, LayerSpec] | None) -> dict[str, LayerSpec]
 def _parameters_text(town: Any, name: str) -> str:
     """The bundled parameter file with this town's name, CRS and seat (the seat marked an estimate)."""
     tree = yaml.safe_load(SAMPLE_PARAMETERS.read_text(encoding="utf-8"))
-    tree["town"]["name"].update(value=name, tag="U", source="landkit init：本镇名称 (--name, 或项目文件夹名)")
+    tree["town"]["name"].update(value=name, tag="U", source="landkit init：本镇名称 (命令参数或项目文件夹名)")
     tree["town"]["crs"].update(value=str(town.crs.to_string()), tag="S", source="landkit init：地类图斑的坐标系")
     c = town.parcels.geometry.union_all().centroid
     tree["town"]["seat_xy_m"].update(value=[round(float(c.x), 1), round(float(c.y), 1)], tag="E",
