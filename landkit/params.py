@@ -483,7 +483,7 @@ class Parameters:
         if sections:
             t = t[t["key"].str.split(".").str[0].isin(sections)]
         # the Chinese source is the bundled file's: a value with a source of its own (a town's file) keeps it
-        bundled = Parameters.load().table().set_index("key")["source"]
+        bundled = _bundled_sources()
         source = [param_source(k, s) if bundled.get(k) == s else s for k, s in zip(t["key"], t["source"], strict=True)]
         return pd.DataFrame({"参数": t["key"].map(param_label), "取值": t["value"].astype(str), "单位": t["unit"],
                              "依据": t["tag"].map(TAGS_ZH), "来源": source, "有效期": t["valid"], "键": t["key"]},
@@ -496,6 +496,12 @@ class Parameters:
     def __repr__(self) -> str:
         n_est = sum(p.is_estimate for p in self._flat.values())
         return f"<Parameters {len(self)} values ({n_est} estimates) from {self.source}>"
+
+
+@functools.lru_cache(maxsize=1)
+def _bundled_sources() -> dict[str, str]:
+    """Each bundled parameter's source text (read once: the file ships with the package)."""
+    return dict(Parameters.load(SAMPLE_PARAMETERS).table()[["key", "source"]].itertuples(index=False))
 
 
 def _param(key: str, node: Mapping[str, Any], unit: str) -> Param:

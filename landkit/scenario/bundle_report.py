@@ -20,6 +20,7 @@ from landkit.glossary import (
 from landkit.param_labels import param_label
 from landkit.report import Block, Figure, Heading, PageBreak, Paragraph, Table, write_docx, write_html
 from landkit.scenario.registry import adapter, adapters
+from landkit.scenario.run import model_kpis
 
 #: Figures that count people or households: written as whole numbers.
 COUNT_KPIS: frozenset[str] = frozenset(k for k in KPI_LABELS if k.endswith("households") or k == "households_moved")
@@ -99,8 +100,8 @@ def _households_line(run: Any, fig: Any) -> str | None:
     if run.kpis.get("households_moved") is None:
         return None
     by_model = []
-    for m, res in run.results.items():
-        n = adapter(m).kpis(res, run.town).get("households_moved")
+    for m, figures in (run.model_kpis or model_kpis(run)).items():
+        n = figures.get("households_moved")
         if n:
             by_model.append(f"{adapter(m).label} {round(n):,} 户")
     detail = f"（{'、'.join(by_model)}）" if by_model else ""

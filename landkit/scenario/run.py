@@ -60,6 +60,8 @@ class ScenarioRun:
     kpis : dict
         Headline figures by snake_case key with unit (:data:`landkit.glossary.KPI_LABELS` gives each its
         Chinese heading; ``kpis.json`` holds them); None where no model gives one.
+    model_kpis : dict
+        Model name → that model's own headline figures (what ``kpis`` combines).
     path : Path or None
         The bundle folder.
     """
@@ -69,6 +71,7 @@ class ScenarioRun:
     results: dict[str, Any] = field(default_factory=dict)
     records: dict[str, ModelRecord] = field(default_factory=dict)
     kpis: dict[str, Any] = field(default_factory=dict)
+    model_kpis: dict[str, dict[str, Any]] = field(default_factory=dict)
     path: Path | None = None
     load_time_s: float = 0.0
     land: LandState = field(default_factory=LandState)
@@ -183,9 +186,14 @@ def _run_models(ctx: RunContext, run: ScenarioRun, steps: list[str], bar: Any) -
         bar.update()
 
 
+def model_kpis(run: ScenarioRun) -> dict[str, dict[str, Any]]:
+    """Each model's own headline figures (its adapter's ``kpis``)."""
+    return {m: adapter(m).kpis(res, run.town) for m, res in run.results.items()}
+
+
 def scenario_kpis(run: ScenarioRun) -> dict[str, Any]:
-    """The run's headline figures: each model's own (its adapter's ``kpis``), additive ones summed."""
-    return combine_kpis({m: adapter(m).kpis(res, run.town) for m, res in run.results.items()})
+    """The run's headline figures: each model's own (:func:`model_kpis`), additive ones summed."""
+    return combine_kpis(run.model_kpis or model_kpis(run))
 
 
 def run_scenario(scenario: Scenario | str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *,
@@ -251,6 +259,7 @@ def run_scenario(scenario: Scenario | str | os.PathLike[str], out: str | os.Path
             w.table("summary", "land_account", account)
             if "XZQ" in town.layers:
                 w.layer("town_boundary", town.layers["XZQ"])
+            run.model_kpis = model_kpis(run)
             run.kpis = scenario_kpis(run)
             shown = labelled(run.kpis, town.estimates)
             w.table("summary", "关键指标", pd.DataFrame({"指标": list(shown), "数值": list(shown.values())}))
@@ -331,5 +340,15 @@ def _write_audit(run: ScenarioRun, root: Path) -> None:
     (root / "audit.json").write_text(json.dumps(jsonable(audit), ensure_ascii=False, indent=1), encoding="utf-8")
 
 
-__all__ = ["KPI_LABELS", "LandState", "ModelRecord", "ScenarioRun", "input_files", "load_town", "run_scenario",
-           "scenario_kpis", "sha256_file"]
+__all__ = [
+    "KPI_LABELS",
+    "LandState",
+    "ModelRecord",
+    "ScenarioRun",
+    "input_files",
+    "load_town",
+    "model_kpis",
+    "run_scenario",
+    "scenario_kpis",
+    "sha256_file",
+]
