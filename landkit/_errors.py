@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    import pandas as pd
+import pandas as pd
 
 
 class LandkitError(Exception):
@@ -65,8 +63,6 @@ class ValidationError(LandkitError, ValueError):
 
     def to_frame(self) -> pd.DataFrame:
         """The problems as a table (where, reason, hint, kind): one row each, ready to filter or export."""
-        import pandas as pd
-
         return pd.DataFrame(
             [{"where": p.where, "reason": p.reason, "hint": p.hint, "kind": p.kind} for p in self.problems],
             columns=["where", "reason", "hint", "kind"],

@@ -160,25 +160,25 @@ def boundary_penalty(
         y = model.add_variables(lower=0.0, upper=1.0, coords=[edge], name=f"{name}_y")
         own = y.labels.to_numpy()
         if up.any():  # y wants to be large: y <= z_i, y <= z_j
-            terms.add_rows(model, edge[up], own[up], [(i[up], -1.0)], "<=", 0.0, f"{name}_y_le_zi")
-            terms.add_rows(model, edge[up], own[up], [(j[up], -1.0)], "<=", 0.0, f"{name}_y_le_zj")
+            terms.add_rows(model, edge[up], own[up], [(i[up], -1.0)], "<=", 0.0, name=f"{name}_y_le_zi")
+            terms.add_rows(model, edge[up], own[up], [(j[up], -1.0)], "<=", 0.0, name=f"{name}_y_le_zj")
         if down.any():  # y wants to be small: y >= z_i + z_j - 1
             terms.add_rows(model, edge[down], own[down], [(i[down], -1.0), (j[down], -1.0)], ">=", -1.0,
-                           f"{name}_y_ge_zi_plus_zj_minus_1")
+                           name=f"{name}_y_ge_zi_plus_zj_minus_1")
         edge_var, edge_coef = y, -2.0 * w_edge
     else:
         d = model.add_variables(lower=0.0, upper=1.0, coords=[edge], name=f"{name}_d")
         own = d.labels.to_numpy()
         if up.any():  # d wants to be small: d >= z_i - z_j, d >= z_j - z_i
             terms.add_rows(model, edge[up], own[up], [(i[up], -1.0), (j[up], 1.0)], ">=", 0.0,
-                           f"{name}_d_ge_zi_minus_zj")
+                           name=f"{name}_d_ge_zi_minus_zj")
             terms.add_rows(model, edge[up], own[up], [(i[up], 1.0), (j[up], -1.0)], ">=", 0.0,
-                           f"{name}_d_ge_zj_minus_zi")
+                           name=f"{name}_d_ge_zj_minus_zi")
         if down.any():  # d wants to be large: d <= z_i + z_j, d <= 2 - z_i - z_j
             terms.add_rows(model, edge[down], own[down], [(i[down], -1.0), (j[down], -1.0)], "<=", 0.0,
-                           f"{name}_d_le_zi_plus_zj")
+                           name=f"{name}_d_le_zi_plus_zj")
             terms.add_rows(model, edge[down], own[down], [(i[down], 1.0), (j[down], 1.0)], "<=", 2.0,
-                           f"{name}_d_le_2_minus_zi_minus_zj")
+                           name=f"{name}_d_le_2_minus_zi_minus_zj")
         edge_var, edge_coef = d, w_edge
     edge_term = (xr.DataArray(edge_coef, coords=[edge]) * edge_var).sum()
     return edge_term if on_z is None else on_z + edge_term
@@ -210,7 +210,7 @@ class _Terms:
             self.const = data["const"].to_numpy()
 
     def add_rows(self, model: linopy.Model, edge: pd.Index, own: np.ndarray, parts: list[tuple[np.ndarray, float]],
-                 sign: str, rhs: float, name: str) -> None:
+                 sign: str, rhs: float, *, name: str) -> None:
         """Add ``own[e] + sum(s * z[pos[e]] for pos, s in parts) <sign> rhs``, one row per edge, from arrays."""
         vars_ = [own[:, None]]
         coeffs = [np.ones((len(own), 1))]

@@ -31,10 +31,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from landkit._errors import Problem, ValidationError
+from landkit.town import Town
 
 #: landkit's planned uses (as :data:`landkit.reserve.inputs.USES`); ``None`` means not for sale.
 PLANNED_USES: tuple[str, ...] = ("industrial", "commercial", "residential", "public")
@@ -176,7 +178,8 @@ def resolve_planning(layer: Any, *, extra_codes: Mapping[str, str | None] | None
             source, f"no planning code or name field (looked for {', '.join(CODE_FIELDS + NAME_FIELDS)}, or "
             f"planned_use); fields present: {', '.join(map(str, out.columns))}",
             "name the field holding the 用地用海分类 code (e.g. YDYHFLDM) or its name (YDYHFLMC)", "missing_field")])
-    uses, codes, labels, unknown = [], [], [], {}
+    uses, codes, labels = [], [], []
+    unknown: dict[str, int] = {}
     for i, row in enumerate(out.itertuples(index=False)):
         code = getattr(row, code_field) if code_field else None
         name = getattr(row, name_field) if name_field else None
@@ -206,7 +209,7 @@ def resolve_planning(layer: Any, *, extra_codes: Mapping[str, str | None] | None
     return PlanningLayer(out, code_field, name_field, family)
 
 
-def town_planning(town: Any, *, layer: str = "GHYT") -> Any:
+def town_planning(town: Town, *, layer: str = "GHYT") -> Any:
     """The town's planning layer with ``planned_use`` resolved (:func:`resolve_planning`), or None."""
     frame = town.layers.get(layer)
     if frame is None or len(frame) == 0:
@@ -234,8 +237,6 @@ def planned_use_by_overlap(parcels: Any, planning: Any) -> tuple[pd.Series, pd.D
     not_for_sale : Index
         The parcels whose largest overlap is land not for sale.
     """
-    import geopandas as gpd
-
     use = pd.Series(pd.NA, index=parcels.index, dtype="string")
     empty = pd.DataFrame(columns=["parcel", "planned_use", "share", "second_use", "second_share"])
     if planning is None or len(planning) == 0:

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +29,10 @@ import yaml
 
 from landkit._errors import Problem, ValidationError
 from landkit.atomic import atomic_dir, check_output_folder
+from landkit.corridor.plan import _sites_in_protected
 from landkit.params import SAMPLE_PARAMETERS
+from landkit.planning import town_planning
+from landkit.town import ZONING_LAYERS, Town
 
 LayerSpec = str | os.PathLike[str] | tuple[str | os.PathLike[str], str]
 
@@ -40,7 +45,7 @@ class Project:
     scenario: Path
     parameters: Path
     notebook: Path
-    town: Any
+    town: Town
     models: dict[str, str] = field(default_factory=dict)  # model → "enabled" or why not
 
     def next_command(self) -> str:
@@ -51,9 +56,6 @@ class Project:
 
 def _landkit_command() -> str:
     """``landkit`` if the PATH finds this environment's, else its path (relative to here when shorter)."""
-    import shutil
-    import sys
-
     mine = Path(sys.executable).with_name("landkit")
     if not mine.exists() or shutil.which("landkit") == str(mine):
         return "landkit"
@@ -67,7 +69,7 @@ def _spec_list(spec: LayerSpec, base: Path) -> str | list[str]:
     return [rel, str(layer)] if layer else rel
 
 
-def _models_allowed(town: Any) -> dict[str, str]:
+def _models_allowed(town: Town) -> dict[str, str]:
     """Which models the town's data allows, and for each one that it does not, why."""
     layers = town.layers
     out = {"reserve": "enabled", "farmland": "enabled"}
@@ -80,8 +82,6 @@ def _models_allowed(town: Any) -> dict[str, str]:
     if "sites" in layers and town.dem_path is None:
         out["corridor"] = "disabled: needs a DEM (slope is a resistance factor): landkit init --dem"
     elif "sites" in layers:
-        from landkit.corridor.plan import _sites_in_protected
-
         inside = _sites_in_protected(town, layers["sites"])
         if inside:
             where = "; ".join(f"{p.where} {p.reason.split(',')[0]}" for p in inside)
@@ -96,8 +96,6 @@ def _models_allowed(town: Any) -> dict[str, str]:
 def _zoning_keys(zoning: Mapping[str, LayerSpec] | None) -> dict[str, LayerSpec] | None:
     """Zoning layers under landkit's keys (:data:`landkit.town.ZONING_LAYERS`, matched in any case); an unknown
     key is refused with the known ones (it would be read and then used by no model)."""
-    from landkit.town import ZONING_LAYERS
-
     if not zoning:
         return None
     known = {k.upper(): k for k in ZONING_LAYERS}
@@ -115,7 +113,7 @@ def _zoning_keys(zoning: Mapping[str, LayerSpec] | None) -> dict[str, LayerSpec]
     return out
 
 
-def _parameters_text(town: Any, name: str) -> str:
+def _parameters_text(town: Town, name: str) -> str:
     """The bundled parameter file with this town's name, CRS and seat (the seat marked an estimate)."""
     tree = yaml.safe_load(SAMPLE_PARAMETERS.read_text(encoding="utf-8"))
     tree["town"]["name"].update(value=name, tag="U", source="landkit init：本镇名称 (命令参数或项目文件夹名)")
@@ -129,8 +127,9 @@ def _parameters_text(town: Any, name: str) -> str:
     return head + yaml.safe_dump(tree, allow_unicode=True, sort_keys=False, width=110)
 
 
-def _scenario_text(town: Any, source: str, layer: str | None, dem: str | None,
-                   zoning: Mapping[str, Any], context: Mapping[str, Any], models: Mapping[str, str]) -> str:
+def _scenario_text(town: Town, source: str, *, layer: str | None, dem: str | None, zoning: Mapping[str, Any],
+                   context: Mapping[str, Any], models: Mapping[str, str]) -> str:
+    """The baseline scenario file of a new project, its paths relative to its ``scenarios/`` folder."""
     data: dict[str, Any] = {"source": source, "params": "../parameters.yaml"}
     if layer:
         data["layer"] = layer
@@ -141,7 +140,7 @@ def _scenario_text(town: Any, source: str, layer: str | None, dem: str | None,
     if context:
         data["context"] = dict(context)
     years = [int(y) for y in town.params["town.plan_years"]]
-    blocks = {
+    blocks: dict[str, dict[str, Any]] = {
         "reserve": {"years": years},
         "farmland": {"base_year": years[0]},
         "linkage": {},
@@ -229,9 +228,6 @@ def init_project(folder: str | os.PathLike[str], *, dltb: str | os.PathLike[str]
     OutputFolderError
         ``folder`` holds files landkit did not write.
     """
-    from landkit.planning import town_planning
-    from landkit.town import Town
-
     folder = Path(folder).resolve()
     zoning = _zoning_keys(zoning)
     town_name = name or folder.name
@@ -243,9 +239,9 @@ def init_project(folder: str | os.PathLike[str], *, dltb: str | os.PathLike[str]
     base = folder / "scenarios"
     source = os.path.relpath(Path(dltb).resolve(), base)
     scenario_text = _scenario_text(
-        town, source, layer, os.path.relpath(Path(dem).resolve(), base) if dem else None,
-        {k: _spec_list(v, base) for k, v in (zoning or {}).items()},
-        {k: _spec_list(v, base) for k, v in (context or {}).items()}, models)
+        town, source, layer=layer, dem=os.path.relpath(Path(dem).resolve(), base) if dem else None,
+        zoning={k: _spec_list(v, base) for k, v in (zoning or {}).items()},
+        context={k: _spec_list(v, base) for k, v in (context or {}).items()}, models=models)
     with atomic_dir(folder, kind="landkit project", force=force) as tmp:
         (tmp / "scenarios").mkdir()
         (tmp / "notebooks").mkdir()

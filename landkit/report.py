@@ -15,6 +15,7 @@ Examples
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import html
 import os
 import re
@@ -25,7 +26,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from docx import Document
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Cm, Mm, Pt
 
+from landkit import __version__
 from landkit._errors import ArgumentTypeError
 from landkit.atomic import atomic_path
 
@@ -104,7 +112,7 @@ def _cell(v: object, decimals: int = 2) -> str:
         return "" if np.isnan(f) else _number(f, 0 if f.is_integer() else decimals)
     if isinstance(v, (int, np.integer)):
         return _number(float(v), 0)
-    if v is None or (not isinstance(v, (list, tuple, dict)) and pd.isna(v)):  # type: ignore[arg-type]
+    if v is None or (not isinstance(v, (list, tuple, dict)) and pd.isna(v)):
         return ""
     return str(v)
 
@@ -207,9 +215,6 @@ def write_html(blocks: Sequence[Block], path: str | os.PathLike[str], *, title: 
 
 
 def _set_font(style: Any, name: str, size_pt: float | None = None) -> None:
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
     style.font.name = name
     if size_pt is not None:
         style.font.size = Pt(size_pt)
@@ -220,9 +225,6 @@ def _set_font(style: Any, name: str, size_pt: float | None = None) -> None:
 
 def _page(section: Any, *, landscape: bool = False) -> None:
     """A4 with the GB/T 9704 margins, portrait or landscape."""
-    from docx.enum.section import WD_ORIENT
-    from docx.shared import Mm
-
     w, h = Mm(PAGE_MM["width"]), Mm(PAGE_MM["height"])
     section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
     section.page_width, section.page_height = (h, w) if landscape else (w, h)
@@ -232,10 +234,6 @@ def _page(section: Any, *, landscape: bool = False) -> None:
 
 def _page_number_footer(section: Any) -> None:
     """``— N —`` centred at the foot of every page (a PAGE field, so Word and LibreOffice number it)."""
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
     para = section.footer.paragraphs[0]
     para.alignment = WD_ALIGN_PARAGRAPH.CENTER
     para.add_run("— ")
@@ -306,8 +304,6 @@ def _cap(widths: list[float], total: float) -> float:
 
 
 def _add_table(doc: Any, b: Table, number: int, usable_mm: float) -> None:
-    from docx.shared import Mm
-
     df, truncated = _frame(b)
     doc.add_paragraph(f"表{number} {b.caption}", style="Caption")
     header = [str(c) for c in df.columns]
@@ -333,8 +329,6 @@ def _add_table(doc: Any, b: Table, number: int, usable_mm: float) -> None:
 def _chinese_language(doc: Any) -> None:
     """Mark the document's text as Simplified Chinese (python-docx's template says en-US): Word's proofing and
     a converter's choice of glyphs (e.g. LibreOffice picking the SC face of Noto CJK) follow it."""
-    from docx.oxml.ns import qn
-
     for lang in doc.styles.element.iter(qn("w:lang")):
         lang.set(qn("w:val"), "zh-CN")
         lang.set(qn("w:eastAsia"), "zh-CN")
@@ -349,15 +343,6 @@ def write_docx(blocks: Sequence[Block], path: str | os.PathLike[str], *, title: 
     foot, body in :data:`BODY_FONT` and headings in :data:`HEADING_FONT`, and document properties (title,
     author = ``unit`` or landkit, created now).
     """
-    import datetime as dt
-
-    from docx import Document
-    from docx.enum.section import WD_SECTION
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm
-
-    from landkit import __version__
-
     doc = Document()
     _chinese_language(doc)
     _page(doc.sections[0])

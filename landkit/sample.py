@@ -29,15 +29,20 @@ from __future__ import annotations
 
 import argparse
 import math
+import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
+import rasterio
 import shapely
+from rasterio.features import rasterize
 from rasterio.transform import Affine
 from scipy import ndimage
 from scipy.sparse import coo_matrix
@@ -45,9 +50,11 @@ from scipy.sparse.csgraph import minimum_spanning_tree
 from scipy.spatial import Delaunay, cKDTree
 from shapely import affinity
 
+from landkit import __version__
 from landkit._errors import ArgumentError
 from landkit.atomic import atomic_path
 from landkit.landuse import CONSTRUCTION_PATTERN, DLBM_NAMES, FARMLAND_CODES
+from landkit.town import Town
 from landkit.units import M2_PER_MU
 
 __all__ = [
@@ -101,7 +108,7 @@ _URBAN_CZCS = ("201", "202", "201A", "202A")
 # ============================================================================ helpers
 def _abs(pts_km: Any) -> np.ndarray:
     """Seat-relative kilometres -> EPSG:4548 metres."""
-    return np.asarray(pts_km, dtype=float) * 1000.0 + np.asarray(SEAT_XY)
+    return np.asarray(np.asarray(pts_km, dtype=float) * 1000.0 + np.asarray(SEAT_XY))
 
 
 def _rel(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -125,14 +132,14 @@ def _chaikin(pts: Sequence[Sequence[float]], rounds: int = 3) -> np.ndarray:
 
 
 def _smoothstep(t: Any) -> np.ndarray:
-    t = np.clip(t, 0.0, 1.0)
-    return t * t * (3.0 - 2.0 * t)
+    t = np.clip(np.asarray(t, dtype=float), 0.0, 1.0)
+    return np.asarray(t * t * (3.0 - 2.0 * t))
 
 
 def _polygons(geom: Any) -> np.ndarray:
     """The non-empty polygon parts of a geometry or array of geometries."""
     parts = shapely.get_parts(np.atleast_1d(np.asarray(geom, dtype=object)))
-    return parts[(shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)]
+    return np.asarray(parts[(shapely.get_type_id(parts) == 3) & ~shapely.is_empty(parts)])
 
 
 def _clean(geom: Any, min_area_m2: float = 1.0) -> Any:
@@ -171,7 +178,7 @@ def _ellipsoid_factor(x_m: Any) -> np.ndarray:
     return 1.0 / k**2
 
 
-def _choose(rng: np.random.Generator, n: int, table: dict[str, float]) -> np.ndarray:
+def _choose(rng: np.random.Generator, n: int, table: Mapping[str, float]) -> np.ndarray:
     """``n`` codes drawn from a ``{code: weight}`` table."""
     codes = np.array(list(table), dtype=object)
     p = np.array(list(table.values()), dtype=float)
@@ -205,7 +212,7 @@ def _river_y(x_km: Any) -> np.ndarray:
 
 def _poly_y(pts: Sequence[tuple[float, float]], x_km: Any) -> np.ndarray:
     a = np.asarray(pts)
-    return np.interp(x_km, a[:, 0], a[:, 1])
+    return np.asarray(np.interp(x_km, a[:, 0], a[:, 1]))
 
 
 _BOUNDARY_KM = [
@@ -287,7 +294,8 @@ def _boundary(rng: np.random.Generator) -> Any:
             nxt.extend([a, (a + b) / 2 + np.array([-d[1], d[0]]) * rng.normal(0.0, amp)])
         pts = np.asarray(nxt)
     poly = shapely.Polygon(pts * 1000.0)
-    poly = affinity.scale(poly, *(2 * [math.sqrt(BOUNDARY_AREA_M2 / poly.area)]), origin=(0.0, 0.0))
+    factor = math.sqrt(BOUNDARY_AREA_M2 / poly.area)
+    poly = affinity.scale(poly, factor, factor, origin=(0.0, 0.0))
     poly = affinity.translate(poly, *SEAT_XY)
     parts = _polygons(_clean(poly))
     return parts[np.argmax(shapely.area(parts))]
@@ -297,7 +305,7 @@ def _lines() -> dict[str, Any]:
     """Centre lines (EPSG:4548) of rivers, levee, railway, roads and ditches; they run past the town."""
     xs = np.arange(-9.0, 9.0001, 0.05)
     r = _river_y
-    out = {
+    out: dict[str, Any] = {
         "祊河": _line(np.column_stack([xs, r(xs)])),
         "涑河": _line(_chaikin([(-3.8, float(r(-3.8)) + 0.03), (-3.0, 1.55), (-1.5, 1.85), (0.5, 2.0),
                                  (2.5, 2.05), (4.5, 2.0), (6.5, 2.1), (8.0, 2.2)])),
@@ -385,7 +393,7 @@ class _Terrain:
             hills = np.maximum(hills, top * np.exp(-((xk - sx) ** 2 + (yk - sy) ** 2) / (2 * 0.45**2)))
         hills = np.maximum(hills, 0.0)
         inside = shapely.contains_xy(boundary, X, Y)
-        top = np.argmax(np.where(inside, base + hills, -np.inf))
+        top = int(np.argmax(np.where(inside, base + hills, -np.inf)))
         hills = hills * (HILL_TOP_M - base.flat[top]) / hills.flat[top]
         z = base + hills
         bank = _smoothstep((d_river - 0.065) / 0.085)
@@ -397,10 +405,8 @@ class _Terrain:
         self.slope = np.degrees(np.arctan(np.hypot(gx, gy)))
 
     def _burn(self, line: Any, shape: tuple[int, int]) -> np.ndarray:
-        from rasterio.features import rasterize
-
-        return rasterize([(line, 1)], out_shape=shape, transform=self.transform, fill=0, all_touched=True,
-                         dtype="uint8").astype(bool)
+        return np.asarray(rasterize([(line, 1)], out_shape=shape, transform=self.transform, fill=0,
+                                    all_touched=True, dtype="uint8"), dtype=bool)
 
     def _distance_km(self, line: Any, shape: tuple[int, int]) -> np.ndarray:
         """Distance (km) from each cell centre to ``line``, by a Euclidean distance transform."""
@@ -429,7 +435,8 @@ def _villages(boundary: Any, zones: dict[str, Any], lines: dict[str, Any], terra
         shapely.buffer(lines["祊河"], 300), shapely.buffer(lines["涑河"], 150),
     ])
     inner = boundary.buffer(-250)
-    cand = np.column_stack([rng.uniform(*boundary.bounds[0::2], 6000), rng.uniform(*boundary.bounds[1::2], 6000)])
+    xmin, ymin, xmax, ymax = boundary.bounds
+    cand = np.column_stack([rng.uniform(xmin, xmax, 6000), rng.uniform(ymin, ymax, 6000)])
     ok = shapely.contains_xy(inner, cand[:, 0], cand[:, 1]) & ~shapely.contains_xy(avoid, cand[:, 0], cand[:, 1])
     hill = terrain.sample(cand[:, 0], cand[:, 1])["hill"]
     ok &= (hill < 20) | ((hill < 150) & (rng.random(len(cand)) < 0.3))
@@ -465,7 +472,7 @@ def _cluster_r(villages: pd.DataFrame, idx: np.ndarray, x: np.ndarray, y: np.nda
     ang = np.arctan2(y - vy, x - vx)
     ph = villages["phase"].to_numpy()[idx]
     lump = 1.0 + 0.22 * np.sin(2 * ang + ph) + 0.12 * np.sin(3 * ang + 2 * ph)
-    return np.hypot(x - vx, y - vy) / (villages["radius_m"].to_numpy()[idx] * lump)
+    return np.asarray(np.hypot(x - vx, y - vy) / (villages["radius_m"].to_numpy()[idx] * lump))
 
 
 # ============================================================================ parcels
@@ -477,7 +484,7 @@ def _spacing(x: np.ndarray, y: np.ndarray, zones: dict[str, Any], villages: pd.D
     """Target seed spacing (m) at points: fine in villages and the seat, coarse in the hills."""
     t = terrain.sample(x, y)
     hill, d_river = t["hill"], 1000.0 * t["d_river_km"]
-    _, vi = vtree.query(np.column_stack([x, y]))
+    vi = np.asarray(vtree.query(np.column_stack([x, y]))[1], dtype=np.intp)
     rv = _cluster_r(villages, vi, x, y)
     sites = _abs([(sx, sy) for _, _, sx, sy in _SITES])
     near_site = cKDTree(sites).query(np.column_stack([x, y]))[0] < 250.0
@@ -596,7 +603,8 @@ def _tessellate(boundary: Any, seeds: np.ndarray, strips: list[tuple[str, str, A
         hit = (strip_of < 0) & shapely.contains_xy(g, rx, ry)
         strip_of[hit] = k
     _, cell_of = cKDTree(seeds).query(np.column_stack([rx, ry]))
-    _, village_of = cKDTree(villages[["x", "y"]].to_numpy()).query(np.column_stack([rx, ry]))
+    village_of = np.asarray(cKDTree(villages[["x", "y"]].to_numpy()).query(np.column_stack([rx, ry]))[1],
+                            dtype=np.intp)
     group = np.where(strip_of >= 0, 100000 + strip_of * 1000 + village_of, cell_of)
     root = _merge_small(faces, group, strip_of >= 0)
     out, out_strip, out_village = [], [], []
@@ -635,10 +643,25 @@ _PLAINS = {"farm": 88.5, "1202": 2.5, "0201": 3, "0204": 1, "1104": 2, "0301": 1
            "1201": 0.5}
 
 
-def _landuse(geoms: np.ndarray, strip_of: np.ndarray, village_of: np.ndarray, strips: list[tuple[str, str, Any]],
-             zones: dict[str, Any], villages: pd.DataFrame, lines: dict[str, Any], terrain: _Terrain,
-             rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+@dataclass(frozen=True)
+class _Setting:
+    """The town's frame that the parcels are laid into: boundary, lines, zones, terrain, villages, strips."""
+
+    boundary: Any
+    lines: dict[str, Any]
+    zones: dict[str, Any]
+    terrain: _Terrain
+    villages: pd.DataFrame
+    rural: list[tuple[str, Any]]
+    strips: list[tuple[str, str, Any]]
+    rng: np.random.Generator
+
+
+def _landuse(setting: _Setting, geoms: np.ndarray, strip_of: np.ndarray,
+             village_of: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
     """DLBM, CZCSXM and the location features of every parcel; and the schools."""
+    zones, villages, lines, terrain, rng = setting.zones, setting.villages, setting.lines, setting.terrain, setting.rng
+    strips = setting.strips
     n = len(geoms)
     rp = shapely.point_on_surface(geoms)
     x, y = shapely.get_x(rp), shapely.get_y(rp)
@@ -657,7 +680,7 @@ def _landuse(geoms: np.ndarray, strip_of: np.ndarray, village_of: np.ndarray, st
     code = np.full(n, "", dtype=object)
     czcs = np.full(n, "", dtype=object)
 
-    def put(mask: np.ndarray, table: dict[str, float] | str) -> None:
+    def put(mask: np.ndarray, table: Mapping[str, float] | str) -> None:
         m = mask & (code == "")
         code[m] = table if isinstance(table, str) else _choose(rng, int(m.sum()), table)
 
@@ -736,9 +759,9 @@ def _landuse(geoms: np.ndarray, strip_of: np.ndarray, village_of: np.ndarray, st
 
 
 # ============================================================================ attributes
-def _dltb_frame(geoms: np.ndarray, dlbm: np.ndarray, czcsxm: np.ndarray, village_code: np.ndarray,
-                village_name: np.ndarray, slope_deg: np.ndarray, grade_score: np.ndarray,
-                rng: np.random.Generator) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+def _dltb_frame(geoms: np.ndarray, rng: np.random.Generator, *, dlbm: np.ndarray, czcsxm: np.ndarray,
+                village_code: np.ndarray, village_name: np.ndarray, slope_deg: np.ndarray,
+                grade_score: np.ndarray) -> tuple[gpd.GeoDataFrame, np.ndarray]:
     """The 三调 attributes of parcels whose land use and location are known (vectorised).
 
     Rows are ordered by 坐落单位, then north to south and west to east; BSM is ``371325`` and a
@@ -808,7 +831,7 @@ def _rural_roads(villages: pd.DataFrame, zones: dict[str, Any]) -> list[tuple[st
                                          tri.simplices[:, [0, 2]]]), axis=1), axis=0)
     segs = shapely.linestrings(np.stack([xy[edges[:, 0]], xy[edges[:, 1]]], axis=1))
     blocked = shapely.union_all([zones[k] for k in ("seat_area", "industrial_zone", "wood_zone")])
-    length = shapely.length(segs)
+    length = np.asarray(shapely.length(segs))
     ok = ~shapely.intersects(segs, blocked) & (length < 2600.0)
     graph = coo_matrix((length[ok], (edges[ok, 0], edges[ok, 1])), shape=(len(xy), len(xy)))
     tree = minimum_spanning_tree(graph).tocoo()
@@ -848,33 +871,32 @@ def build_sample(*, seed: int = DEFAULT_SEED) -> tuple[dict[str, gpd.GeoDataFram
     seeds = _seeds(boundary, zones, villages, terrain, strip_all, rng)
     geoms, strip_of, village_of = _tessellate(boundary, seeds, strips, villages)
     boundary = _polygons(_clean(shapely.coverage_union_all(geoms)))[0]  # the parcels tile XZQ exactly
-    feats, schools = _landuse(geoms, strip_of, village_of, strips, zones, villages, lines, terrain, rng)
+    setting = _Setting(boundary, lines, zones, terrain, villages, rural, strips, rng)
+    feats, schools = _landuse(setting, geoms, strip_of, village_of)
     vi = feats["village"].to_numpy()
-    dltb, order = _dltb_frame(geoms, feats["DLBM"].to_numpy(), feats["CZCSXM"].to_numpy(),
-                              villages["ZLDWDM"].to_numpy()[vi], villages["name"].to_numpy()[vi],
-                              feats["slope"].to_numpy(), feats["grade_score"].to_numpy(), rng)
+    dltb, order = _dltb_frame(geoms, rng, dlbm=feats["DLBM"].to_numpy(), czcsxm=feats["CZCSXM"].to_numpy(),
+                              village_code=villages["ZLDWDM"].to_numpy()[vi],
+                              village_name=villages["name"].to_numpy()[vi], slope_deg=feats["slope"].to_numpy(),
+                              grade_score=feats["grade_score"].to_numpy())
     pos = np.empty(len(dltb), dtype=np.int64)  # input parcel i is row pos[i] of the frame
     pos[order] = np.arange(len(dltb))
-    layers = _context_layers(boundary, lines, zones, villages, rural, strips, dltb, pos, feats, schools, terrain,
-                             rng)
+    layers = _context_layers(setting, dltb, pos, feats, schools)
     return layers, terrain.z, terrain.transform
 
 
-def _context_layers(boundary: Any, lines: dict[str, Any], zones: dict[str, Any], villages: pd.DataFrame,
-                    rural: list[tuple[str, Any]], strips: list[tuple[str, str, Any]], dltb: gpd.GeoDataFrame,
-                    pos: np.ndarray, feats: pd.DataFrame, schools: pd.DataFrame, terrain: _Terrain,
-                    rng: np.random.Generator) -> dict[str, gpd.GeoDataFrame]:
+def _context_layers(setting: _Setting, dltb: gpd.GeoDataFrame, pos: np.ndarray, feats: pd.DataFrame,
+                    schools: pd.DataFrame) -> dict[str, gpd.GeoDataFrame]:
     """Zoning and context layers around the finished parcels."""
+    boundary, lines, zones, villages = setting.boundary, setting.lines, setting.zones, setting.villages
+    rural, strips, terrain, rng = setting.rural, setting.strips, setting.terrain, setting.rng
     geoms = np.asarray(dltb.geometry.values)
     strip_key = np.full(len(dltb), "", dtype=object)
     strip_key[pos] = [strips[s][0] if s >= 0 else "" for s in feats["strip"].to_numpy()]
     river_area = {name: shapely.coverage_union_all(geoms[strip_key == name]) for name in _RIVERS}
 
     # 生态保护红线: the hill core (from the DEM) and the 祊河 corridor (its water and beaches)
-    from rasterio import features as rio_features
-
     core_mask = (terrain.hills > 120).astype(np.uint8)
-    core = shapely.union_all([shapely.geometry.shape(g) for g, v in rio_features.shapes(
+    core = shapely.union_all([shapely.geometry.shape(g) for g, v in rasterio.features.shapes(
         core_mask, mask=core_mask.astype(bool), transform=terrain.transform) if v == 1])
     core = _clean(core.buffer(60, quad_segs=4).buffer(-60, quad_segs=4).simplify(15).intersection(boundary))
     core = _clean(shapely.MultiPolygon([p for p in _polygons(core) if p.area > 2e5]))
@@ -1024,8 +1046,6 @@ def _provenance(seed: int) -> dict[str, str]:
 
     (Not in the GeoPackage: GDAL then writes a ``.aux.xml`` file beside it on every read.)
     """
-    from landkit import __version__
-
     return {"generator": "landkit.sample", "landkit": __version__, "seed": str(seed),
             "numpy": np.__version__, "shapely": shapely.__version__, "geos": shapely.geos_version_string}
 
@@ -1036,8 +1056,6 @@ def _write_layers(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> None:
     SQLite's per-transaction sync is switched off while writing (10× faster): the file is a
     temporary one that only replaces ``path`` once complete.
     """
-    import pyogrio
-
     key = "OGR_SQLITE_SYNCHRONOUS"
     before = pyogrio.get_gdal_config_option(key)
     pyogrio.set_gdal_config_options({key: "OFF"})
@@ -1050,8 +1068,6 @@ def _write_layers(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> None:
 
 
 def _write_dem(path: Path, z: np.ndarray, transform: Affine, metadata: dict[str, str] | None = None) -> None:
-    import rasterio
-
     profile = {
         "driver": "GTiff", "height": z.shape[0], "width": z.shape[1], "count": 1, "dtype": "float32",
         "crs": CRS, "transform": transform, "nodata": DEM_NODATA, "tiled": True, "blockxsize": 256,
@@ -1158,7 +1174,7 @@ def _synthetic(n_parcels: int, seed: int, mean_area_m2: float) -> tuple[gpd.GeoD
     in_village = (dist < radius[vi]) & ~seat & ~industrial
     code = np.full(n, "", dtype=object)
 
-    def put(mask: np.ndarray, table: dict[str, float]) -> None:
+    def put(mask: np.ndarray, table: Mapping[str, float]) -> None:
         m = mask & (code == "")
         code[m] = _choose(rng, int(m.sum()), table)
 
@@ -1182,7 +1198,8 @@ def _synthetic(n_parcels: int, seed: int, mean_area_m2: float) -> tuple[gpd.GeoD
     vcodes = np.array([f"{TOWN_CODE}{i + 1:03d}0000000" if i < 999 else f"{COUNTY_CODE}9{i + 1:05d}0000000"
                        for i in range(n_v)])
     score = 5.6 + 1.25 * np.minimum(d_river, 4.0) + 0.03 * hill + 0.12 * slope
-    dltb, _ = _dltb_frame(geoms, code, czcs, vcodes[vi], names[vi], slope, score, rng)
+    dltb, _ = _dltb_frame(geoms, rng, dlbm=code, czcsxm=czcs, village_code=vcodes[vi], village_name=names[vi],
+                          slope_deg=slope, grade_score=score)
     layout = {"square": square, "side": side, "x0": x0, "y0": y0}
     return dltb, layout
 
@@ -1305,10 +1322,6 @@ def synthetic_town(n_parcels: int = 100_000, *, seed: int = 0, mean_area_m2: flo
     back through the normal validated path (:meth:`Town.from_files`) and the folder is removed; the
     Town holds everything in memory (no DEM, so no terrain columns).
     """
-    import tempfile
-
-    from landkit.town import Town
-
     with tempfile.TemporaryDirectory(prefix="landkit-synthetic-") as tmp:
         path = write_synthetic(tmp, n_parcels, seed, mean_area_m2=mean_area_m2, dem=False)
         return Town.from_files(path)

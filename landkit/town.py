@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,12 +28,17 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import rasterio
 import shapely
+from matplotlib.patches import Patch
+from rasterio.io import MemoryFile
 
 from landkit import io, landuse
 from landkit._errors import CRSError, MissingFileError, NotFoundError, Problem, ValidationError
 from landkit.params import SAMPLE_DIR, Parameters
+from landkit.plot import GROUP_COLOURS, category_map, draw_polygons, finish_map, new_axes, use_cjk_font
 from landkit.units import m2_to_ha, m2_to_mu
+from landkit.validate import validate_parcels
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -76,7 +81,7 @@ def _tiled_parts(zone: gpd.GeoDataFrame, tile_m: float) -> np.ndarray:
     by a square grid so that each later intersection with a parcel touches only a few hundred vertices,
     not the tens of thousands of a dissolved 永久基本农田 layer.
     """
-    geoms = shapely.make_valid(np.asarray(zone.geometry.values))
+    geoms: np.ndarray = shapely.make_valid(np.asarray(zone.geometry.values))
     geoms = shapely.get_parts(geoms[~shapely.is_empty(geoms)])
     geoms = geoms[shapely.get_type_id(geoms) == 3]
     if len(geoms) == 0:
@@ -154,9 +159,6 @@ def terrain_means(parcels: gpd.GeoDataFrame, dem_path: str | os.PathLike[str]) -
     The slope raster is derived from the DEM (:func:`landkit.io.slope_deg`) in GDAL's in-memory
     file system, then both rasters go through the same windowed zonal mean.
     """
-    import rasterio
-    from rasterio.io import MemoryFile
-
     elev = io.zonal_mean(parcels, dem_path)
     with rasterio.open(dem_path) as src:
         dem = src.read(1, masked=True).astype("float64").filled(np.nan)
@@ -346,8 +348,6 @@ class Town:
             raise CRSError(source, [Problem(source, f"parcels are in geographic CRS {parcels.crs.to_string()}",
                                             "read them with landkit.read_parcels, which reprojects", "crs")])
         if validate:
-            from landkit.validate import validate_parcels
-
             validate_parcels(parcels, source=source)
         aligned: dict[str, gpd.GeoDataFrame] = {}
         for key, layer in (layers or {}).items():
@@ -512,8 +512,6 @@ class Town:
         >>> town2 = town.with_params(town.params.with_overrides({"funds.county_special_funds": 2500}))
         ... # doctest: +SKIP
         """
-        from dataclasses import replace
-
         par = params if isinstance(params, Parameters) else Parameters.load(params)
         parcels, estimates = estimate_homesteads(self.parcels, par, list(self.estimates))
         return replace(self, params=par, parcels=parcels, estimates=estimates)
@@ -538,8 +536,6 @@ class Town:
 
     def plot(self, *, ax: Any = None, title: str | None = None) -> Figure:
         """Land-use map with Chinese legend, village names, town boundary, scale bar, north arrow."""
-        from landkit.plot import GROUP_COLOURS, category_map
-
         boundary = self.layers.get("XZQ")
         villages = self.layers.get("villages")
         return category_map(
@@ -558,10 +554,6 @@ class Town:
     def plot_zoning(self, *, ax: Any = None, title: str | None = None) -> Figure:
         """国土空间管控分区图: the zoning layers the town has (城镇开发边界, 永久基本农田, 生态保护红线, 水源保护区,
         现代农业示范区, 田园综合体) over the parcels, with legend, scale bar and north arrow."""
-        from matplotlib.patches import Patch
-
-        from landkit.plot import draw_polygons, finish_map, new_axes, use_cjk_font
-
         use_cjk_font()
         fig, ax = new_axes((11, 9), ax=ax)
         draw_polygons(ax, self.parcels.geometry, facecolor="#f4f1ea", edgecolor="#cccccc", linewidth=0.05)

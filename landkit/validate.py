@@ -197,7 +197,7 @@ def _text_values(s: pd.Series) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_bool_dtype(s.dtype):
         return np.array([None if pd.isna(v) else str(v) for v in s.to_numpy(dtype=object)], dtype=object)
     text = s.astype("string").str.strip()
-    arr = text.to_numpy(dtype=object, na_value=None)
+    arr: np.ndarray = text.to_numpy(dtype=object, na_value=None)
     arr[text.to_numpy(dtype=object, na_value="") == ""] = None
     return arr
 
@@ -213,7 +213,7 @@ def _non_text_rows(s: pd.Series) -> np.ndarray:
 
 def _check_text_column(
     gdf: pd.DataFrame, name: str, out: _Collector
-) -> tuple[np.ndarray | None, bool]:
+) -> tuple[np.ndarray, bool]:
     """Type-check a text field; return its stripped values and whether per-row checks make sense."""
     s = gdf[name]
     meaning = FIELD_MEANINGS.get(name, "")
@@ -247,6 +247,7 @@ def _check_number_column(gdf: pd.DataFrame, name: str, kind: str, out: _Collecto
     if pd.api.types.is_bool_dtype(s.dtype):
         out.add(f"column {name}", f"{name} ({meaning}) is boolean, expected {want}", "", "field_type")
         return np.full(len(s), np.nan)
+    vals: np.ndarray
     if pd.api.types.is_numeric_dtype(s.dtype):
         vals = s.to_numpy(dtype=float, na_value=np.nan)
     else:
@@ -345,9 +346,9 @@ def _repair(
             n_small = np.bincount(owner, weights=~big, minlength=len(multi))
             for k in np.flatnonzero((n_small > 0) & (n_big > 0)):
                 keep = parts[(owner == k) & big]
-                i = int(multi[k])
-                new[i] = keep[0] if len(keep) == 1 else shapely.MultiPolygon(keep.tolist())
-                records.append({"row": i, "action": "drop_sliver_parts",
+                row = int(multi[k])
+                new[row] = keep[0] if len(keep) == 1 else shapely.MultiPolygon(keep.tolist())
+                records.append({"row": row, "action": "drop_sliver_parts",
                                 "reason": f"{int(n_small[k])} part(s) below {sliver_area_m2:g} m²"})
     if not records:
         return new, pd.DataFrame(columns=_REPAIR_COLUMNS)
@@ -413,218 +414,331 @@ def validate_parcels(
     landkit.ValidationError
         Listing every problem left after repair; the report is attached as ``err.report``.
     """
-    problems_early: list[Problem] = []
     if not isinstance(gdf, gpd.GeoDataFrame) or gdf.geometry.name not in gdf.columns:
-        problems_early.append(Problem("geometry", "parcels are not a GeoDataFrame with a geometry column",
-                                      "read them with landkit.read_parcels or geopandas.read_file",
-                                      "missing_field"))
-        report = ValidationReport(problems_early, pd.DataFrame(columns=_REPAIR_COLUMNS), len(gdf), gdf,
-                                  source=source)
-        if raise_on_error:
-            report.raise_if_problems()
-        return report
+        report = _not_a_geodataframe(gdf, source)
+    else:
+        report = _validate(gdf, _Options(source, repair, tbmj_rel_tol, tbmj_abs_tol_m2, sliver_area_m2,
+                                          tuple(required)))
+    if raise_on_error:
+        report.raise_if_problems()
+    return report
 
-    n = len(gdf)
-    notes: list[str] = []
-    columns = set(gdf.columns)
 
-    # --- BSM first: every other problem is labelled with it
+@dataclass(frozen=True)
+class _Options:
+    """What :func:`validate_parcels` was asked to check, and with which tolerances."""
+
+    source: str
+    repair: bool
+    tbmj_rel_tol: float
+    tbmj_abs_tol_m2: float
+    sliver_area_m2: float
+    required: tuple[str, ...]
+
+
+@dataclass
+class _Parcels:
+    """The parcels as the checks read them: coerced fields, geometry and its planar area."""
+
+    gdf: gpd.GeoDataFrame
+    options: _Options
+    projected: bool
     bsm: np.ndarray | None = None
-    dup = None
-    if "BSM" in columns:
-        bsm = _text_values(gdf["BSM"])
-        present_bsm = np.array([b is not None for b in bsm], dtype=bool)
-        dup = pd.Series(bsm).duplicated(keep=False).to_numpy() & present_bsm
-    out = _Collector(_Labels(bsm, dup))
+    present_bsm: np.ndarray | None = None
+    dup: np.ndarray | None = None
+    text: dict[str, np.ndarray] = field(default_factory=dict)
+    text_ok: dict[str, bool] = field(default_factory=dict)
+    nums: dict[str, np.ndarray] = field(default_factory=dict)
+    geoms: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+    area: np.ndarray = field(default_factory=lambda: np.empty(0))
 
-    missing = [f for f in required if f not in columns]
-    if missing:
-        lower = {c.upper(): c for c in map(str, gdf.columns)}
-        case = [f"{lower[f]} → {f}" for f in missing if f in lower]
-        hint = ("rename them: " + ", ".join(case)) if case else (
-            "三调 DLTB fields: " + ", ".join(f"{k} {FIELD_MEANINGS[k]}" for k in REQUIRED_FIELDS))
-        out.add("columns", "required field(s) missing: " + ", ".join(
-            f"{f} ({FIELD_MEANINGS.get(f, '')})" for f in missing), hint, "missing_field")
 
+def _not_a_geodataframe(gdf: Any, source: str) -> ValidationReport:
+    """The report for input that is not a GeoDataFrame with a geometry column."""
+    problem = Problem("geometry", "parcels are not a GeoDataFrame with a geometry column",
+                      "read them with landkit.read_parcels or geopandas.read_file", "missing_field")
+    return ValidationReport([problem], pd.DataFrame(columns=_REPAIR_COLUMNS), len(gdf), gdf, source=source)
+
+
+def _validate(gdf: gpd.GeoDataFrame, options: _Options) -> ValidationReport:
+    """Every check on a GeoDataFrame, in the order its problems are reported."""
     crs = gdf.crs
-    projected = bool(crs is not None and crs.is_projected)
+    parcels = _Parcels(gdf, options, projected=bool(crs is not None and crs.is_projected))
+    _read_bsm(parcels)
+    out = _Collector(_Labels(parcels.bsm, parcels.dup))
+    notes: list[str] = []
+    _check_required_fields(parcels, out)
+    _check_crs(parcels, out, notes)
+    _read_fields(parcels, out)
+    _check_bsm(parcels, out)
+    checked, repairs = _repaired(parcels)
+    for check in (_check_geometry_present, _check_geometry_type, _check_geometry_valid, _check_slivers,
+                  _check_landuse, _check_required_text, _check_tbmj, _check_tbmj_geometry,
+                  _check_part_areas, _check_graded_codes, _check_qsxz):
+        check(parcels, out)
+    return ValidationReport(out.ordered(), repairs, len(gdf), checked, notes, options.source)
+
+
+def _read_bsm(p: _Parcels) -> None:
+    """BSM first: every other problem is labelled with it."""
+    if "BSM" in p.gdf.columns:
+        p.bsm = _text_values(p.gdf["BSM"])
+        p.present_bsm = np.array([b is not None for b in p.bsm], dtype=bool)
+        p.dup = pd.Series(p.bsm).duplicated(keep=False).to_numpy() & p.present_bsm
+
+
+def _check_required_fields(p: _Parcels, out: _Collector) -> None:
+    """Required fields absent, all in one problem, with the rename when only the case differs."""
+    columns = set(p.gdf.columns)
+    missing = [f for f in p.options.required if f not in columns]
+    if not missing:
+        return
+    lower = {c.upper(): c for c in map(str, p.gdf.columns)}
+    case = [f"{lower[f]} → {f}" for f in missing if f in lower]
+    hint = ("rename them: " + ", ".join(case)) if case else (
+        "三调 DLTB fields: " + ", ".join(f"{k} {FIELD_MEANINGS[k]}" for k in REQUIRED_FIELDS))
+    out.add("columns", "required field(s) missing: " + ", ".join(
+        f"{f} ({FIELD_MEANINGS.get(f, '')})" for f in missing), hint, "missing_field")
+
+
+def _check_crs(p: _Parcels, out: _Collector, notes: list[str]) -> None:
+    """No CRS is a problem; a geographic CRS skips the area checks, with a note."""
+    crs = p.gdf.crs
     if crs is None:
         out.add("layer", "the parcels have no CRS, so areas cannot be checked",
                 "read them with landkit.read_parcels(path, crs='EPSG:4490') or set one with "
                 "gdf.set_crs('EPSG:4548')", "missing_crs")
-    elif not projected:
+    elif not p.projected:
         notes.append(f"CRS {crs.to_string()} is geographic: TBMJ and sliver checks skipped "
                      "(project with landkit.io.to_projected first)")
 
-    # --- field types (values coerced for the range checks below)
-    text: dict[str, np.ndarray] = {}
-    text_ok: dict[str, bool] = {}
-    nums: dict[str, np.ndarray] = {}
+
+def _read_fields(p: _Parcels, out: _Collector) -> None:
+    """Field types, with the values coerced for the range checks."""
     for name, kind in PARCEL_FIELDS.items():
-        if name not in columns:
+        if name not in p.gdf.columns:
             continue
         if kind == "str":
-            text[name], text_ok[name] = _check_text_column(gdf, name, out)
+            p.text[name], p.text_ok[name] = _check_text_column(p.gdf, name, out)
         else:
-            nums[name] = _check_number_column(gdf, name, kind, out)
+            p.nums[name] = _check_number_column(p.gdf, name, kind, out)
 
-    # --- BSM
-    if bsm is not None and dup is not None:
-        out.rows(np.flatnonzero(~present_bsm), "BSM (标识码) is empty",
-                 "every parcel needs a unique BSM", "null_bsm")
-        if dup.any():
-            positions = pd.Series(np.flatnonzero(dup)).groupby(bsm[dup], sort=False).agg(list)
-            for value, rows in positions.items():
-                out.add(f"BSM {value}", f"BSM (标识码) appears {len(rows)} times (rows "
-                        + ", ".join(map(str, rows)) + ")", "BSM must be unique", "duplicate_bsm")
 
-    # --- geometry
+def _check_bsm(p: _Parcels, out: _Collector) -> None:
+    """BSM empty or repeated (every repeated BSM named with its rows)."""
+    if p.bsm is None or p.dup is None or p.present_bsm is None:
+        return
+    out.rows(np.flatnonzero(~p.present_bsm), "BSM (标识码) is empty", "every parcel needs a unique BSM",
+             "null_bsm")
+    if p.dup.any():
+        positions = pd.Series(np.flatnonzero(p.dup)).groupby(p.bsm[p.dup], sort=False).agg(list)
+        for value, rows in positions.items():
+            out.add(f"BSM {value}", f"BSM (标识码) appears {len(rows)} times (rows "
+                    + ", ".join(map(str, rows)) + ")", "BSM must be unique", "duplicate_bsm")
+
+
+def _repaired(p: _Parcels) -> tuple[gpd.GeoDataFrame, pd.DataFrame]:
+    """The frame to check (repaired when asked) and the repairs; sets the geometry and its area."""
+    gdf = p.gdf
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     repairs = pd.DataFrame(columns=_REPAIR_COLUMNS)
     checked = gdf
-    if repair:
-        new, repairs = _repair(geoms, bsm, projected=projected, sliver_area_m2=sliver_area_m2)
+    if p.options.repair:
+        new, repairs = _repair(geoms, p.bsm, projected=p.projected, sliver_area_m2=p.options.sliver_area_m2)
         if len(repairs):
             checked = gdf.copy()
-            checked[gdf.geometry.name] = gpd.array.from_shapely(new, crs=crs)
+            checked[gdf.geometry.name] = gpd.array.from_shapely(new, crs=gdf.crs)
             geoms = new
-    isnull = shapely.is_missing(geoms)
-    empty = ~isnull & shapely.is_empty(geoms)
-    present = ~isnull & ~empty
-    types = shapely.get_type_id(geoms)
-    polygonal = present & np.isin(types, [_POLYGON, _MULTIPOLYGON])
+    p.geoms = geoms
+    good = _polygonal_mask(geoms)
+    good[good] = shapely.is_valid(geoms[good])
+    p.area = np.full(len(geoms), np.nan)
+    p.area[good] = shapely.area(geoms[good])
+    return checked, repairs
+
+
+def _polygonal_mask(geoms: np.ndarray) -> np.ndarray:
+    """Rows holding a non-empty Polygon or MultiPolygon."""
+    present = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    return np.asarray(present & np.isin(shapely.get_type_id(geoms), [_POLYGON, _MULTIPOLYGON]))
+
+
+def _check_geometry_present(p: _Parcels, out: _Collector) -> None:
+    """Null or empty geometry."""
+    isnull = shapely.is_missing(p.geoms)
+    empty = ~isnull & shapely.is_empty(p.geoms)
     out.rows(np.flatnonzero(isnull | empty), lambda i: "geometry is " + ("null" if isnull[i] else "empty"),
              "every parcel needs its polygon; delete the feature in the source only if it is not a parcel",
              "empty_geometry")
-    wrong_type = np.flatnonzero(present & ~polygonal)
-    if len(wrong_type):
-        tnames = shapely.get_type_id(geoms[wrong_type])
-        label = {0: "Point", 1: "LineString", 2: "LinearRing", 4: "MultiPoint", 5: "MultiLineString",
-                 7: "GeometryCollection"}
-        tmap = dict(zip(wrong_type.tolist(), tnames.tolist(), strict=True))
-        out.rows(wrong_type, lambda i: f"geometry is a {label.get(tmap[i], tmap[i])}, expected a polygon",
-                 lambda i: _REPAIR_HINT if tmap[i] == _COLLECTION else "parcels must be polygons",
-                 "geometry_type")
-    valid = np.zeros(n, dtype=bool)
-    valid[polygonal] = shapely.is_valid(geoms[polygonal])
-    bad_geom = np.flatnonzero(polygonal & ~valid)
-    if len(bad_geom):
-        why = dict(zip(bad_geom.tolist(), shapely.is_valid_reason(geoms[bad_geom]).tolist(), strict=True))
 
-        def _why(i: int) -> str:
-            text_ = f"invalid geometry: {why[i]}"
-            if "Self-intersection" in why[i]:
-                text_ += " (a self-intersecting ring, e.g. a bow-tie)"
-            if repair:
-                text_ += "; make_valid could not turn it into a polygon"
-            return text_
 
-        out.rows(bad_geom, _why, _REPAIR_HINT, "invalid_geometry")
-    good = polygonal & valid
-    area = np.full(n, np.nan)
-    area[good] = shapely.area(geoms[good])
-    if projected:
-        multi = np.flatnonzero(good & (types == _MULTIPOLYGON))
-        if len(multi):
-            parts, owner = shapely.get_parts(geoms[multi], return_index=True)
-            parea = shapely.area(parts)
-            small = parea < sliver_area_m2
-            n_small = np.bincount(owner, weights=small, minlength=len(multi))
-            n_big = np.bincount(owner, weights=~small, minlength=len(multi))
-            hit = np.flatnonzero((n_small > 0) & (n_big > 0))
-            if len(hit):
-                small_areas = pd.Series(parea[small]).groupby(owner[small]).agg(list)
-                total = np.bincount(owner, minlength=len(multi))
-                sliver_reason = {
-                    int(multi[k]): f"{int(n_small[k])} of {int(total[k])} polygon parts are slivers below "
-                    f"{sliver_area_m2:g} m² (" + ", ".join(f"{a:.3g} m²" for a in small_areas[k]) + ")"
-                    for k in hit
-                }
-                out.rows(multi[hit], sliver_reason.__getitem__, _REPAIR_HINT, "sliver")
+def _check_geometry_type(p: _Parcels, out: _Collector) -> None:
+    """Geometry that is not a polygon (a collection can be repaired)."""
+    present = ~shapely.is_missing(p.geoms) & ~shapely.is_empty(p.geoms)
+    wrong_type = np.flatnonzero(present & ~_polygonal_mask(p.geoms))
+    if not len(wrong_type):
+        return
+    tnames = shapely.get_type_id(p.geoms[wrong_type])
+    label = {0: "Point", 1: "LineString", 2: "LinearRing", 4: "MultiPoint", 5: "MultiLineString",
+             7: "GeometryCollection"}
+    tmap = dict(zip(wrong_type.tolist(), tnames.tolist(), strict=True))
+    out.rows(wrong_type, lambda i: f"geometry is a {label.get(tmap[i], tmap[i])}, expected a polygon",
+             lambda i: _REPAIR_HINT if tmap[i] == _COLLECTION else "parcels must be polygons",
+             "geometry_type")
 
-    # --- land-use code and name
-    if "DLBM" in text and text_ok["DLBM"]:
-        dlbm = text["DLBM"]
-        null_dlbm = np.array([c is None for c in dlbm], dtype=bool)
-        out.rows(np.flatnonzero(null_dlbm), "DLBM (地类编码) is empty", "every parcel needs its land-use code",
-                 "null_dlbm")
-        known = np.array([c in DLBM_NAMES for c in dlbm], dtype=bool)
-        unknown = np.flatnonzero(~known & ~null_dlbm)
-        out.rows(unknown, lambda i: f"DLBM (地类编码) {dlbm[i]!r} is not a 三调 land-use code",
-                 lambda i: _dlbm_hint(dlbm[i]), "unknown_dlbm")
-        if "DLMC" in text:
-            dlmc = text["DLMC"]
-            expected = np.array([DLBM_NAMES.get(c) if k else None for c, k in zip(dlbm, known, strict=True)],
-                                dtype=object)
-            mismatch = np.flatnonzero(known & (dlmc != expected))
 
-            def _dlmc_reason(i: int) -> str:
-                got = "empty" if dlmc[i] is None else repr(dlmc[i])
-                return f"DLMC (地类名称) {got} does not match DLBM {dlbm[i]} (expected {expected[i]!r})"
+def _check_geometry_valid(p: _Parcels, out: _Collector) -> None:
+    """Invalid polygons, with GEOS's reason."""
+    polygonal = _polygonal_mask(p.geoms)
+    bad_geom = np.flatnonzero(polygonal & np.isnan(p.area))
+    if not len(bad_geom):
+        return
+    why = dict(zip(bad_geom.tolist(), shapely.is_valid_reason(p.geoms[bad_geom]).tolist(), strict=True))
+    repair = p.options.repair
 
-            def _dlmc_hint(i: int) -> str:
-                if dlmc[i] is not None and _looks_misdecoded(dlmc[i]):
-                    return ("the text looks mis-decoded (a GBK file read as Latin-1?): pass "
-                            "encoding='GBK' to read_parcels or add a .cpg file containing GBK")
-                return "correct DLMC or DLBM so that they agree"
+    def _why(i: int) -> str:
+        text_ = f"invalid geometry: {why[i]}"
+        if "Self-intersection" in why[i]:
+            text_ += " (a self-intersecting ring, e.g. a bow-tie)"
+        if repair:
+            text_ += "; make_valid could not turn it into a polygon"
+        return text_
 
-            out.rows(mismatch, _dlmc_reason, _dlmc_hint, "dlmc_mismatch")
+    out.rows(bad_geom, _why, _REPAIR_HINT, "invalid_geometry")
 
-    # --- other required text fields
+
+def _check_slivers(p: _Parcels, out: _Collector) -> None:
+    """Multipolygons with sliver parts beside a real part (projected CRS only)."""
+    if not p.projected:
+        return
+    sliver_area_m2 = p.options.sliver_area_m2
+    types = shapely.get_type_id(p.geoms)
+    multi = np.flatnonzero(np.isfinite(p.area) & (types == _MULTIPOLYGON))
+    if not len(multi):
+        return
+    parts, owner = shapely.get_parts(p.geoms[multi], return_index=True)
+    parea = shapely.area(parts)
+    small = parea < sliver_area_m2
+    n_small = np.bincount(owner, weights=small, minlength=len(multi))
+    n_big = np.bincount(owner, weights=~small, minlength=len(multi))
+    hit = np.flatnonzero((n_small > 0) & (n_big > 0))
+    if not len(hit):
+        return
+    small_areas = pd.Series(parea[small]).groupby(owner[small]).agg(list)
+    total = np.bincount(owner, minlength=len(multi))
+    sliver_reason = {
+        int(multi[k]): f"{int(n_small[k])} of {int(total[k])} polygon parts are slivers below "
+        f"{sliver_area_m2:g} m² (" + ", ".join(f"{a:.3g} m²" for a in small_areas[k]) + ")"
+        for k in hit
+    }
+    out.rows(multi[hit], sliver_reason.__getitem__, _REPAIR_HINT, "sliver")
+
+
+def _check_landuse(p: _Parcels, out: _Collector) -> None:
+    """DLBM empty or not a 三调 code, and DLMC not the name of its DLBM."""
+    if "DLBM" not in p.text or not p.text_ok["DLBM"]:
+        return
+    dlbm = p.text["DLBM"]
+    null_dlbm = np.array([c is None for c in dlbm], dtype=bool)
+    out.rows(np.flatnonzero(null_dlbm), "DLBM (地类编码) is empty", "every parcel needs its land-use code",
+             "null_dlbm")
+    known = np.array([c in DLBM_NAMES for c in dlbm], dtype=bool)
+    unknown = np.flatnonzero(~known & ~null_dlbm)
+    out.rows(unknown, lambda i: f"DLBM (地类编码) {dlbm[i]!r} is not a 三调 land-use code",
+             lambda i: _dlbm_hint(str(dlbm[i])), "unknown_dlbm")
+    if "DLMC" in p.text:
+        _check_dlmc(dlbm, known, p.text["DLMC"], out)
+
+
+def _check_dlmc(dlbm: np.ndarray, known: np.ndarray, dlmc: np.ndarray, out: _Collector) -> None:
+    """DLMC (地类名称) that is not the name of the row's known DLBM code."""
+    expected = np.array([DLBM_NAMES.get(c) if k else None for c, k in zip(dlbm, known, strict=True)],
+                        dtype=object)
+    mismatch = np.flatnonzero(known & (dlmc != expected))
+
+    def _dlmc_reason(i: int) -> str:
+        got = "empty" if dlmc[i] is None else repr(dlmc[i])
+        return f"DLMC (地类名称) {got} does not match DLBM {dlbm[i]} (expected {expected[i]!r})"
+
+    def _dlmc_hint(i: int) -> str:
+        if dlmc[i] is not None and _looks_misdecoded(dlmc[i]):
+            return ("the text looks mis-decoded (a GBK file read as Latin-1?): pass "
+                    "encoding='GBK' to read_parcels or add a .cpg file containing GBK")
+        return "correct DLMC or DLBM so that they agree"
+
+    out.rows(mismatch, _dlmc_reason, _dlmc_hint, "dlmc_mismatch")
+
+
+def _check_required_text(p: _Parcels, out: _Collector) -> None:
+    """ZLDWDM and ZLDWMC empty where they are required."""
     for name in ("ZLDWDM", "ZLDWMC"):
-        if name in text and name in required:
-            out.rows(np.flatnonzero([v is None for v in text[name]]),
+        if name in p.text and name in p.options.required:
+            out.rows(np.flatnonzero([v is None for v in p.text[name]]),
                      f"{name} ({FIELD_MEANINGS[name]}) is empty", "", "null_field")
 
-    # --- areas
-    if "TBMJ" in nums:
-        tbmj = nums["TBMJ"]
-        if "TBMJ" in required:
-            null_tbmj = np.isnan(tbmj)
-            if not pd.api.types.is_numeric_dtype(gdf["TBMJ"].dtype):
-                # rows already reported as non-numeric are not reported again as empty
-                raw = gdf["TBMJ"].astype("string").str.strip()
-                null_tbmj &= raw.isna().to_numpy() | (raw.to_numpy(dtype=object, na_value="") == "")
-            out.rows(np.flatnonzero(null_tbmj), "TBMJ (图斑面积) is empty", "", "null_field")
-        nonpos = np.flatnonzero(tbmj <= 0)
-        out.rows(nonpos, lambda i: f"TBMJ (图斑面积) is {tbmj[i]:g} m², not positive", "", "nonpositive_area")
-        if projected:
-            check = np.isfinite(tbmj) & (tbmj > 0) & np.isfinite(area) & (area > 0)
-            diff = np.abs(tbmj - area)
-            with np.errstate(invalid="ignore", divide="ignore"):
-                rel = np.where(check, diff / np.where(area > 0, area, 1.0), 0.0)
-            far = check & (rel > tbmj_rel_tol) & (diff > tbmj_abs_tol_m2)
-            idx = np.flatnonzero(far)
-            if len(idx) and len(idx) > 0.5 * max(1, int(check.sum())):
-                out.add("layer", f"TBMJ disagrees with the geometric area on {len(idx)} of {int(check.sum())} "
-                        f"parcels", f"the CRS {crs.to_string()} is probably wrong (zone, units or datum)",
-                        "tbmj_mismatch")
-            out.rows(idx, lambda i: f"TBMJ (图斑面积) {tbmj[i]:.2f} m² differs from the geometric area "
-                     f"{area[i]:.2f} m² by {100 * rel[i]:.1f} % (tolerance {100 * tbmj_rel_tol:g} %)",
-                     "TBMJ is the survey's ellipsoidal area; check the geometry, TBMJ and the CRS",
-                     "tbmj_mismatch")
+
+def _check_tbmj(p: _Parcels, out: _Collector) -> None:
+    """TBMJ empty (where required; rows already reported as non-numeric are not repeated) or not positive."""
+    if "TBMJ" not in p.nums:
+        return
+    tbmj = p.nums["TBMJ"]
+    if "TBMJ" in p.options.required:
+        null_tbmj = np.isnan(tbmj)
+        if not pd.api.types.is_numeric_dtype(p.gdf["TBMJ"].dtype):
+            raw = p.gdf["TBMJ"].astype("string").str.strip()
+            null_tbmj &= raw.isna().to_numpy() | (raw.to_numpy(dtype=object, na_value="") == "")
+        out.rows(np.flatnonzero(null_tbmj), "TBMJ (图斑面积) is empty", "", "null_field")
+    nonpos = np.flatnonzero(tbmj <= 0)
+    out.rows(nonpos, lambda i: f"TBMJ (图斑面积) is {tbmj[i]:g} m², not positive", "", "nonpositive_area")
+
+
+def _check_tbmj_geometry(p: _Parcels, out: _Collector) -> None:
+    """TBMJ far from the planar area (projected CRS only); when most parcels disagree, the CRS is named."""
+    if "TBMJ" not in p.nums or not p.projected:
+        return
+    tbmj, area, tol = p.nums["TBMJ"], p.area, p.options.tbmj_rel_tol
+    check = np.isfinite(tbmj) & (tbmj > 0) & np.isfinite(area) & (area > 0)
+    diff = np.abs(tbmj - area)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rel = np.where(check, diff / np.where(area > 0, area, 1.0), 0.0)
+    far = check & (rel > tol) & (diff > p.options.tbmj_abs_tol_m2)
+    idx = np.flatnonzero(far)
+    if len(idx) and len(idx) > 0.5 * max(1, int(check.sum())):
+        out.add("layer", f"TBMJ disagrees with the geometric area on {len(idx)} of {int(check.sum())} "
+                f"parcels", f"the CRS {p.gdf.crs.to_string()} is probably wrong (zone, units or datum)",
+                "tbmj_mismatch")
+    out.rows(idx, lambda i: f"TBMJ (图斑面积) {tbmj[i]:.2f} m² differs from the geometric area "
+             f"{area[i]:.2f} m² by {100 * rel[i]:.1f} % (tolerance {100 * tol:g} %)",
+             "TBMJ is the survey's ellipsoidal area; check the geometry, TBMJ and the CRS",
+             "tbmj_mismatch")
+
+
+def _check_part_areas(p: _Parcels, out: _Collector) -> None:
+    """Negative KCMJ or TBDLMJ."""
     for name in ("KCMJ", "TBDLMJ"):
-        if name in nums:
-            vals = nums[name]
+        if name in p.nums:
+            vals = p.nums[name]
             out.rows(np.flatnonzero(vals < 0), lambda i, v=vals, nm=name:
                      f"{nm} ({FIELD_MEANINGS[nm]}) is {v[i]:g} m², negative", "", "nonpositive_area")
 
-    # --- codes with fixed ranges
+
+def _check_graded_codes(p: _Parcels, out: _Collector) -> None:
+    """GDDB outside 1–15 and GDPDJB outside 1–5 (0 or empty: not graded)."""
     for name, lo, hi, kind in (("GDDB", 1, 15, "bad_gddb"), ("GDPDJB", 1, 5, "bad_gdpdjb")):
-        if name in nums:
-            vals = nums[name]
+        if name in p.nums:
+            vals = p.nums[name]
             bad = np.isfinite(vals) & (vals != 0) & ((vals < lo) | (vals > hi))
             out.rows(np.flatnonzero(bad), lambda i, v=vals, nm=name, a=lo, b=hi:
                      f"{nm} ({FIELD_MEANINGS[nm]}) {v[i]:g} is outside {a}–{b}",
                      "0 or empty means not graded", kind)
-    if "QSXZ" in text and text_ok["QSXZ"]:
-        qsxz = text["QSXZ"]
-        bad = np.flatnonzero([q not in QSXZ_CODES for q in qsxz])
-        out.rows(bad, lambda i: f"QSXZ (权属性质) {_fmt(qsxz[i]) if qsxz[i] is not None else 'is empty'}"
-                 + (" is not a 三调 code" if qsxz[i] is not None else ""),
-                 "10 国有土地所有权, 20 国有土地使用权, 30 集体土地所有权 (31–34), 40 集体土地使用权", "bad_qsxz")
 
-    report = ValidationReport(out.ordered(), repairs, n, checked, notes, source)
-    if raise_on_error:
-        report.raise_if_problems()
-    return report
+
+def _check_qsxz(p: _Parcels, out: _Collector) -> None:
+    """QSXZ not a 三调 ownership code."""
+    if "QSXZ" not in p.text or not p.text_ok["QSXZ"]:
+        return
+    qsxz = p.text["QSXZ"]
+    bad = np.flatnonzero([q not in QSXZ_CODES for q in qsxz])
+    out.rows(bad, lambda i: f"QSXZ (权属性质) {_fmt(qsxz[i]) if qsxz[i] is not None else 'is empty'}"
+             + (" is not a 三调 code" if qsxz[i] is not None else ""),
+             "10 国有土地所有权, 20 国有土地使用权, 30 集体土地所有权 (31–34), 40 集体土地使用权", "bad_qsxz")

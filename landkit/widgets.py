@@ -19,17 +19,31 @@ from __future__ import annotations
 
 import html
 import json
+import math
+import os
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
 import pandas as pd
 from IPython.display import display
+from matplotlib.figure import Figure
 
+from landkit._errors import LandkitError, Problem, ValidationError
+from landkit.corridor import TourismCorridor
+from landkit.corridor.resistance import FACTOR_LABELS as CORRIDOR_FACTOR_LABELS
+from landkit.corridor.resistance import FACTORS as CORRIDOR_FACTORS
 from landkit.glossary import status_text
+from landkit.report import cell_text
 from landkit.reserve import ReservePlan, ReserveResult
+from landkit.scenario.compare import compare_runs, plot_comparison_pareto
+from landkit.siting.parks import PARK_LABELS, ParkSpec, site_parks
+from landkit.siting.rules import criteria_weights, default_area_mu
+from landkit.suitability import FACTOR_LABELS as SUITABILITY_FACTOR_LABELS
+from landkit.town import Town
 
 _STYLE = {"description_width": "11em"}
 _LAYOUT = w.Layout(width="34em")
@@ -70,8 +84,6 @@ def _readable(frame: pd.DataFrame) -> Any:
     (nothing broken a character per line), long texts wrapped in a column of readable width, numbers as the
     reports write them (:func:`landkit.report.cell_text`: years as 2019, others grouped, whole numbers without
     decimals). A table with repeated column names is shown as it is."""
-    from landkit.report import cell_text
-
     if not frame.columns.is_unique or isinstance(frame.columns, pd.MultiIndex):
         return frame
     styler = frame.style.set_table_styles([{"selector": "td", "props": "white-space: nowrap"},
@@ -105,8 +117,6 @@ def _legible(fig: Any) -> Any:
 def _show(out: w.Output, *items: Any) -> None:
     """Replace what an output area shows with ``items`` (tables via :func:`_readable`, figures via
     :func:`_legible`)."""
-    from matplotlib.figure import Figure
-
     out.clear_output(wait=True)
     with out:
         for item in items:
@@ -146,7 +156,7 @@ class ReservePanel(_Panel):
         Seconds of each re-solve and redraw (for the benchmark of interactive speed).
     """
 
-    def __init__(self, town: Any, *, time_limit_s: float = 10.0, mip_gap: float = 0.02,
+    def __init__(self, town: Town, *, time_limit_s: float = 10.0, mip_gap: float = 0.02,
                  solve_on_start: bool = True, warm_start: bool = True) -> None:
         self.town = town
         self.time_limit_s = time_limit_s
@@ -249,8 +259,6 @@ SAATY_SCALE: tuple[tuple[str, float], ...] = tuple(
 
 def _snap_saaty(value: float) -> float:
     """The Saaty scale value nearest to ``value`` on a log scale (1/3 stored as 0.3333333333 → 1/3)."""
-    import math
-
     v = float(value)
     if not v > 0:
         return 1.0
@@ -303,8 +311,6 @@ def _busy(status: w.HTML, controls: Sequence[Any], progress: _Progress | None, f
     """One re-solve of a panel: controls disabled and "solving" shown while it runs; a landkit error shown
     in the status line as ``failed: …`` (and kept in the attempt, not raised); an interrupt (■) shown
     and passed on; each control's enabled state restored whatever happens (one that was off stays off)."""
-    from landkit._errors import LandkitError
-
     attempt = _Attempt()
     status.value = "<span style='color:#b36b00'>求解中… solving</span>"
     was_disabled = [control.disabled for control in controls]  # a control off before stays off after
@@ -386,13 +392,8 @@ class SitingPanel(_Panel):
         Seconds of each re-site and redraw.
     """
 
-    def __init__(self, town: Any, *, park: str = "chemical", area_mu: float | None = None, name: str | None = None,
+    def __init__(self, town: Town, *, park: str = "chemical", area_mu: float | None = None, name: str | None = None,
                  time_limit_s: float = 10.0, mip_gap: float = 0.02, solve_on_start: bool = True) -> None:
-        from landkit._errors import Problem, ValidationError
-        from landkit.siting.parks import PARK_LABELS
-        from landkit.siting.rules import criteria_weights, default_area_mu
-        from landkit.suitability import FACTOR_LABELS
-
         if park not in PARK_LABELS:
             raise ValidationError("SitingPanel", [Problem("park", f"{park!r}", "use 'chemical' or 'wood'", "bad_park")])
         self.town = town
@@ -413,8 +414,8 @@ class SitingPanel(_Panel):
             for j in range(i + 1, n):
                 s = w.SelectionSlider(
                     options=list(SAATY_SCALE), value=_snap_saaty(start[i][j]), continuous_update=False,
-                    description=f"{FACTOR_LABELS.get(self.factors[i], self.factors[i])} : "
-                                f"{FACTOR_LABELS.get(self.factors[j], self.factors[j])}",
+                    description=f"{SUITABILITY_FACTOR_LABELS.get(self.factors[i], self.factors[i])} : "
+                                f"{SUITABILITY_FACTOR_LABELS.get(self.factors[j], self.factors[j])}",
                     style={"description_width": "10em"}, layout=w.Layout(width="24em"),
                 )
                 s.add_class("landkit-ahp")
@@ -477,9 +478,6 @@ class SitingPanel(_Panel):
 
     def update(self) -> Any:
         """Re-site with the current controls and redraw; returns the ParkSiting (None when refused or failed)."""
-        from landkit._errors import ValidationError
-        from landkit.siting.parks import ParkSpec, site_parks
-
         t0 = time.perf_counter()
         self.progress.at(0, "计算适宜性并选址… suitability and siting")
         refused: ValidationError | None = None
@@ -521,10 +519,9 @@ class SitingPanel(_Panel):
             self.update()
 
     def _redraw(self, result: Any) -> None:
-        from landkit.suitability import FACTOR_LABELS
-
         suit = result.suitability[self.park]
-        cells = "".join(f"<td>{html.escape(FACTOR_LABELS.get(f, f))} {wt:.1%}</td>" for f, wt in suit.weights.items())
+        cells = "".join(f"<td>{html.escape(SUITABILITY_FACTOR_LABELS.get(f, f))} {wt:.1%}</td>"
+                        for f, wt in suit.weights.items())
         self.consistency.value = (
             f"<div>一致性比率 <span class='landkit-cr'>CR = {suit.consistency_ratio:.3f}</span> &lt; 0.1 ✓ · "
             f"因子权重 weights: <table style='display:inline-table'><tr>{cells}</tr></table></div>"
@@ -574,19 +571,17 @@ class CorridorPanel(_Panel):
         Seconds of each re-route and redraw.
     """
 
-    def __init__(self, town: Any, *, start: str | None = None, neighbours: int = 8, time_limit_s: float = 10.0,
+    def __init__(self, town: Town, *, start: str | None = None, neighbours: int = 8, time_limit_s: float = 10.0,
                  solve_on_start: bool = True) -> None:
-        from landkit.corridor.resistance import FACTOR_LABELS, FACTORS
-
         self.town = town
         self.neighbours = neighbours
         self.time_limit_s = time_limit_s
         p = town.params
         start_w = p["corridor.resistance_weights"]
         self.weights: dict[str, w.FloatSlider] = {}
-        for f in FACTORS:
+        for f in CORRIDOR_FACTORS:
             s = w.FloatSlider(value=float(start_w[f]), min=0.0, max=1.0, step=0.05,
-                              description=f"{FACTOR_LABELS[f]} 权重", continuous_update=False, style=_STYLE,
+                              description=f"{CORRIDOR_FACTOR_LABELS[f]} 权重", continuous_update=False, style=_STYLE,
                               layout=_LAYOUT, readout_format=".2f")
             s.add_class(f"landkit-w-{f}")
             self.weights[f] = s
@@ -627,9 +622,6 @@ class CorridorPanel(_Panel):
 
     def update(self) -> Any:
         """Rebuild the surface if the weights changed, re-solve the order, redraw; returns the Route (or None)."""
-        from landkit.corridor import TourismCorridor
-        from landkit.corridor.resistance import FACTOR_LABELS
-
         t0 = time.perf_counter()
         shares = self.resistance_weights()
         if shares is None:
@@ -639,7 +631,7 @@ class CorridorPanel(_Panel):
             self.progress.done("已拒绝 refused", ok=False)
             return None
         self.shares.value = "归一化权重 shares: " + " · ".join(
-            f"{html.escape(FACTOR_LABELS[f])} <span class='landkit-share-{f}'>{v:.1%}</span>"
+            f"{html.escape(CORRIDOR_FACTOR_LABELS[f])} <span class='landkit-share-{f}'>{v:.1%}</span>"
             for f, v in shares.items())
         with _busy(self.status, self.controls, self.progress, "选线失败 · failed") as attempt:
             key = tuple(round(v, 12) for v in shares.values())
@@ -704,9 +696,6 @@ class ScenarioPicker(_Panel):
     """
 
     def __init__(self, bundles: Any, *, solve_on_start: bool = True) -> None:
-        import os
-        from pathlib import Path
-
         if isinstance(bundles, str | os.PathLike):
             root = Path(bundles)
             paths = sorted(p.parent for p in root.glob("*/kpis.json")) if not (root / "kpis.json").exists() \
@@ -746,9 +735,6 @@ class ScenarioPicker(_Panel):
 
     def update(self) -> Any:
         """Compare the selected bundles and redraw; returns the Comparison (None with fewer than two)."""
-        from landkit._errors import LandkitError
-        from landkit.scenario.compare import compare_runs, plot_comparison_pareto
-
         t0 = time.perf_counter()
         chosen = list(self.runs.value)
         if len(chosen) < 2:
