@@ -20,8 +20,9 @@ setup: $(STAMP)
 demo: setup        ## run the main job on the bundled 探沂镇 sample town
 	$(BIN)/landkit demo --out $(OUT)
 
-test: setup        ## lint + the whole test suite
+test: setup        ## lint, type check, the whole test suite
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the suite must never be empty" >&2; exit 1; fi; \
 	exit $$rc

@@ -18,6 +18,7 @@ from landkit._errors import (
     AccountError,
     ArgumentError,
     ArgumentTypeError,
+    CheckFailedError,
     ConflictError,
     CRSError,
     ExportError,
@@ -81,6 +82,7 @@ _LAZY: dict[str, str] = {
 
 __all__ = [
     "AccountError",
+    "CheckFailedError",
     "ArgumentError",
     "ArgumentTypeError",
     "ExportError",

@@ -9,8 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from landkit.validate import ValidationReport  # validate imports this module
 
 
 class LandkitError(Exception):
@@ -47,11 +51,16 @@ class Problem:
 class ValidationError(LandkitError, ValueError):
     """Input data or parameters failed validation.
 
-    All problems found in one pass are carried in :attr:`problems`; the message lists every one.
+    All problems found in one pass are carried in :attr:`problems`; the message lists every one. A
+    failed :func:`landkit.validate_parcels` attaches its :class:`~landkit.validate.ValidationReport` as
+    :attr:`report` (the checked frame and the repairs); otherwise it is None.
     """
 
-    def __init__(self, source: str, problems: Iterable[Problem | str], max_listed: int = 200) -> None:
+    def __init__(self, source: str, problems: Iterable[Problem | str], max_listed: int = 200, *,
+                 report: ValidationReport | None = None) -> None:
         self.source = source
+        self.report = report
+        self._max_listed = max_listed
         self.problems: list[Problem] = [
             p if isinstance(p, Problem) else Problem(where=source, reason=str(p)) for p in problems
         ]
@@ -60,6 +69,10 @@ class ValidationError(LandkitError, ValueError):
         if len(self.problems) > max_listed:
             lines.append(f"  ... and {len(self.problems) - max_listed} more (see .problems)")
         super().__init__("\n".join(lines))
+
+    def __reduce__(self) -> tuple[type[ValidationError], tuple[str, list[Problem], int], dict[str, object]]:
+        """Rebuilt from its source and problems (pickled across processes, copied); the report kept."""
+        return type(self), (self.source, self.problems, self._max_listed), {"report": self.report}
 
     def to_frame(self) -> pd.DataFrame:
         """The problems as a table (where, reason, hint, kind): one row each, ready to filter or export."""
@@ -117,6 +130,28 @@ class AccountError(LandkitError, RuntimeError):
     or quota unit used twice, a balance left negative, protected land built on. Nothing is published."""
 
 
+class CheckFailedError(AccountError):
+    """A model's solution fails the model's own independent checker: the solver and the checker disagree,
+    so the plan is never published.
+
+    Attributes
+    ----------
+    model : str
+        The model's name in words (``"reserve plan"``, ``"linkage plan"``, ``"farmland balance"``).
+    problems : list of str
+        Every invariant the checker found broken, in the checker's words.
+    """
+
+    def __init__(self, model: str, problems: Iterable[str]) -> None:
+        self.model = model
+        self.problems = list(problems)
+        super().__init__(f"{model} failed its independent check:\n" + "\n".join(self.problems))
+
+    def __reduce__(self) -> tuple[type[CheckFailedError], tuple[str, list[str]]]:
+        """Rebuilt from its model and problems (pickled across processes, copied)."""
+        return type(self), (self.model, self.problems)
+
+
 class ArgumentError(LandkitError, ValueError):
     """A function was called with a value it cannot use; the message says which and what is allowed."""
 
@@ -130,6 +165,22 @@ class NotFoundError(LandkitError, KeyError):
 
     def __str__(self) -> str:  # KeyError would show the message in quotes
         return str(self.args[0]) if self.args else ""
+
+
+def reject_unknown_keywords(function: str, given: Iterable[str], accepted: Iterable[str]) -> None:
+    """Refuse keywords a function does not take, as Python does for a signature without ``**kwargs``.
+
+    For a function whose rarely used options arrive as ``**options: Unpack[SomeTypedDict]``: the type
+    checker holds the call sites to the TypedDict, and this holds the calls it cannot see.
+
+    Raises
+    ------
+    ArgumentTypeError
+        Naming the first unknown keyword in sorted order.
+    """
+    unknown = sorted(set(given) - set(accepted))
+    if unknown:
+        raise ArgumentTypeError(f"{function}() got an unexpected keyword argument {unknown[0]!r}")
 
 
 class MissingFileError(LandkitError, FileNotFoundError):

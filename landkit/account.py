@@ -42,10 +42,14 @@ A run refuses to publish a bundle whose account breaks any of these (:func:`land
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:  # annotations only: landkit.scenario imports this module; landkit.town would add ~190 ms to it
+    from landkit.town import Town
 
 #: Kinds of claim.
 KINDS: tuple[str, ...] = ("parcel", "relocation", "construction_quota", "turnover_borrowed", "turnover_returned",
@@ -176,10 +180,8 @@ def _site_parcel_claims(result: Any) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True) if rows else empty_account()
 
 
-def site_parcels(town: Any, sites: Any) -> dict[str, list[str]]:
+def site_parcels(town: Town, sites: Any) -> dict[str, list[str]]:
     """The town's parcels inside each site polygon (by representative point), keyed by site id."""
-    import geopandas as gpd
-
     parcels = town.parcels
     pts = gpd.GeoDataFrame(geometry=parcels.geometry.representative_point(), crs=parcels.crs)
     hit = gpd.sjoin(pts, sites[["geometry"]].rename_axis("site").reset_index(), how="inner", predicate="within")
@@ -217,7 +219,7 @@ def farmland_claims(result: Any, unit_parcels: Mapping[str, Iterable[str]] | Non
 
 
 # --------------------------------------------------------------------------- the independent check
-def check_account(account: pd.DataFrame, town: Any, *, units: pd.DataFrame | None = None,
+def check_account(account: pd.DataFrame, town: Town, *, units: pd.DataFrame | None = None,
                   reclaimed_mu: float | None = None, quota_mu: Mapping[int, float] | None = None,
                   protected_allowed: Iterable[str] = ()) -> list[str]:
     """Every way the account breaks the town's rules, in words (empty when it holds).
@@ -248,7 +250,7 @@ def check_account(account: pd.DataFrame, town: Any, *, units: pd.DataFrame | Non
     return problems
 
 
-def _parcel_problems(account: pd.DataFrame, town: Any) -> list[str]:
+def _parcel_problems(account: pd.DataFrame, town: Town) -> list[str]:
     claims = account[account["kind"].isin(LAND_KINDS)]
     if claims.empty:
         return []
@@ -266,7 +268,7 @@ def _parcel_problems(account: pd.DataFrame, town: Any) -> list[str]:
     return out
 
 
-def _protected_problems(account: pd.DataFrame, town: Any, allowed: set[str]) -> list[str]:
+def _protected_problems(account: pd.DataFrame, town: Town, allowed: set[str]) -> list[str]:
     claims = account[(account["kind"] == "parcel") & account["model"].isin(BUILDERS) & ~account["model"].isin(allowed)]
     if claims.empty:
         return []

@@ -79,6 +79,7 @@ import xarray as xr
 from linopy.constants import TERM_DIM
 
 from landkit._errors import ArgumentError, ArgumentTypeError, Problem, ValidationError
+from landkit.optimize.scope import Scope
 
 #: The linearisations of the boundary term; "auto" picks one by size.
 BoundaryForm = Literal["auto", "difference", "product"]
@@ -91,7 +92,7 @@ EDGE_DIM = "edge"
 
 
 def boundary_penalty(
-    model: linopy.Model,
+    model: linopy.Model | Scope,
     z: linopy.Variable | linopy.LinearExpression,
     edges: pd.DataFrame,
     exposed: pd.Series | None = None,
@@ -105,7 +106,7 @@ def boundary_penalty(
 
     Parameters
     ----------
-    model : linopy.Model
+    model : linopy.Model or landkit.optimize.Scope
         The model to extend: adds variable ``<name>_y`` (product form) or ``<name>_d`` (difference
         form) over dimension ``edge`` (the row position in ``edges``; only edges with a non-zero
         weight) and the constraints each edge's sign needs.
@@ -209,8 +210,8 @@ class _Terms:
             self.coeffs = data["coeffs"].to_numpy()
             self.const = data["const"].to_numpy()
 
-    def add_rows(self, model: linopy.Model, edge: pd.Index, own: np.ndarray, parts: list[tuple[np.ndarray, float]],
-                 sign: str, rhs: float, *, name: str) -> None:
+    def add_rows(self, model: linopy.Model | Scope, edge: pd.Index, own: np.ndarray,
+                 parts: list[tuple[np.ndarray, float]], sign: str, rhs: float, *, name: str) -> None:
         """Add ``own[e] + sum(s * z[pos[e]] for pos, s in parts) <sign> rhs``, one row per edge, from arrays."""
         vars_ = [own[:, None]]
         coeffs = [np.ones((len(own), 1))]
@@ -222,7 +223,7 @@ class _Terms:
         ds = xr.Dataset({"coeffs": ((EDGE_DIM, TERM_DIM), np.hstack(coeffs)),
                          "vars": ((EDGE_DIM, TERM_DIM), np.hstack(vars_))}, coords={EDGE_DIM: edge})
         uniform = bool((bound == bound[0]).all())  # a scalar right-hand side spares an alignment
-        model.add_constraints(linopy.LinearExpression(ds, getattr(model, "model", model)), sign,
+        model.add_constraints(linopy.LinearExpression(ds, model.model if isinstance(model, Scope) else model), sign,
                               float(bound[0]) if uniform else xr.DataArray(bound, coords=[edge]), name=name)
 
 

@@ -22,18 +22,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from landkit._errors import ArgumentError, LandkitError, MissingFileError
-from landkit.atomic import atomic_dir, check_output_folder
-from landkit.io import read_layer, read_parcels
-from landkit.project import init_project
-from landkit.scenario import bundled_scenarios, compare_runs, load_scenario, run_scenario, sweep
-from landkit.scenario.schema import compose
-from landkit.store import SCHEMA_VERSION, open_store
-from landkit.store.schema import stored_version
-from landkit.town import load_sample
+from landkit._errors import LandkitError, MissingFileError
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from landkit.atomic import atomic_dir, check_output_folder
+    from landkit.scenario import bundled_scenarios, compare_runs, load_scenario, run_scenario
+    from landkit.scenario.schema import compose
+    from landkit.town import load_sample
+
     out = Path(args.out)
     check_output_folder(out, force=args.force)
     t0 = time.perf_counter()
@@ -69,12 +66,16 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
+    from landkit.io import read_parcels
+
     gdf = read_parcels(args.path, layer=args.layer, encoding=args.encoding, crs=args.crs, repair=args.repair)
     print(f"{args.path}: {len(gdf)} parcels, CRS {gdf.crs.to_string()}, no problems found")
     return 0
 
 
 def _run(args: argparse.Namespace) -> int:
+    from landkit.scenario import load_scenario, run_scenario
+
     sc = load_scenario(args.scenario)
     if args.solve:
         sc = sc.with_changes(solve=args.solve)
@@ -87,6 +88,8 @@ def _run(args: argparse.Namespace) -> int:
     print(f"wrote {out}/ (report.html, report.docx, results.gpkg, tables/, figures/, audit.json) "
           f"in {time.perf_counter() - t0:.1f} s")
     if args.store:
+        from landkit.store import open_store
+
         with open_store(args.store) as store:
             run_id = store.save_run(run)
             print(f"kept in {store.label} as run {run_id} (by {store.user})")
@@ -94,6 +97,8 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
+    from landkit.scenario import compare_runs
+
     cmp = compare_runs(args.runs, args.out, against=args.against, dpi=args.dpi, force=args.force, unit=args.unit)
     print(cmp.kpis.to_string())
     print()
@@ -103,6 +108,8 @@ def _compare(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    from landkit.scenario import load_scenario, sweep
+
     sc = load_scenario(args.scenario)
     out = Path(args.out) if args.out else Path("out") / f"{sc.name}_sweep"
     res = sweep(sc, args.samples, scheduler=args.scheduler, n_workers=args.workers, out=out,
@@ -119,8 +126,7 @@ _OUT_RULE = ("只写入新建或空文件夹, 或替换 landkit 以前写的成�
 
 
 def _app(args: argparse.Namespace) -> int:
-    # Voilà and the panels cost ~750 ms to import (measured with -X importtime): only `landkit app` pays it
-    from landkit.app import serve  # noqa: PLC0415
+    from landkit.app import serve
 
     return serve(scenario=args.scenario, runs=args.runs, port=args.port, open_browser=args.browser,
                  time_limit_s=args.time_limit)
@@ -133,6 +139,9 @@ def _layer_arg(text: str) -> str | tuple[str, str]:
 
 
 def _init(args: argparse.Namespace) -> int:
+    from landkit._errors import ArgumentError
+    from landkit.project import init_project
+
     zoning = {}
     for item in args.zoning or []:
         key, sep, spec = item.partition("=")
@@ -296,6 +305,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _store(args: argparse.Namespace) -> int:
+    from landkit.store import SCHEMA_VERSION, open_store
+    from landkit.store.schema import stored_version
+
     if args.action != "import" and "://" not in args.target and not Path(args.target).exists():
         raise MissingFileError(f"{args.target} does not exist (`landkit store import` or open_store make a new one)")
     if args.action == "upgrade":
@@ -303,6 +315,7 @@ def _store(args: argparse.Namespace) -> int:
             print(f"{store.label}: store schema version {store.schema_version} (this landkit: {SCHEMA_VERSION})")
         return 0
     if args.action == "import":
+        from landkit.io import read_layer, read_parcels
 
         if not args.source:
             raise MissingFileError("landkit store import TARGET SOURCE: name the file to import (SOURCE)")

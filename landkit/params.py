@@ -34,6 +34,7 @@ import pandas as pd
 import yaml
 
 from landkit._errors import LandkitError, Problem, ValidationError
+from landkit.param_labels import param_label, param_source
 
 TAGS: dict[str, str] = {
     "S": "sourced",
@@ -159,40 +160,58 @@ def _shape_problem(ref: Any, value: Any, where: str, *, any_length: bool = False
     if _kind(ref) != _kind(value):
         example = ref if not isinstance(ref, list | Mapping) else f"a {_kind(ref)} such as {ref!r}"[:80]
         return f"{where} is {value!r} ({_kind(value)}); landkit reads a {_kind(ref)} here, e.g. {example}"
-    if isinstance(ref, list) and ref and _is_years(ref):
-        bad = [x for x in value if not (isinstance(x, int) and not isinstance(x, bool) and 1900 <= x <= 2100)]
-        if bad:
-            return f"{where} holds {bad[0]!r}; landkit reads whole years here, e.g. {ref!r}"
+    if isinstance(ref, list):
+        return _list_problem(ref, value, where, any_length=any_length)
+    if isinstance(ref, Mapping):
+        return _table_problem(ref, value, where, any_length=any_length)
+    return None
+
+
+def _list_problem(ref: list[Any], value: list[Any], where: str, *, any_length: bool) -> str | None:
+    """Why the list ``value`` cannot stand for the list ``ref``: not years, not one number per class, an item."""
+    if not ref:
         return None
-    if isinstance(ref, list) and ref and all(_is_number(x) for x in ref) and len(value) != len(ref) \
-            and not any_length:
+    if _is_years(ref):
+        bad = [x for x in value if not (isinstance(x, int) and not isinstance(x, bool) and 1900 <= x <= 2100)]
+        return f"{where} holds {bad[0]!r}; landkit reads whole years here, e.g. {ref!r}" if bad else None
+    if all(_is_number(x) for x in ref) and len(value) != len(ref) and not any_length:
         return (f"{where} has {len(value)} values; landkit reads {len(ref)} here (one per class), "
                 f"e.g. {ref!r}"[:200])
-    if isinstance(ref, list) and ref and value:
-        kinds = {_kind(x) for x in ref}
-        if len(kinds) == 1:
-            for i, x in enumerate(value):
-                if _kind(x) not in kinds and not (isinstance(ref[0], list | Mapping)):
-                    return f"{where}[{i}] is {x!r} ({_kind(x)}); landkit reads a list of {kinds.pop()}s here"
-                if isinstance(ref[0], list | Mapping):
-                    why = _shape_problem(ref[0], x, f"{where}[{i}]", any_length=any_length)
-                    if why:
-                        return why
-    if isinstance(ref, Mapping):
-        named = [k for k in ref if not isinstance(k, int)]
-        missing = [k for k in named if k not in value]
-        if missing:  # a table by name (uses, groups, classes): every name landkit reads must be there
-            return f"{where} lacks {', '.join(map(str, missing))}; landkit reads {', '.join(map(str, named))} here"
-        kinds = {_kind(x) for x in ref.values()}
-        for k, x in value.items():
-            if k in ref:
-                why = _shape_problem(ref[k], x, f"{where}.{k}", any_length=any_length)
-            elif len(kinds) == 1 and _kind(x) not in kinds:
-                why = f"{where}.{k} is {x!r} ({_kind(x)}); landkit reads {kinds.pop()}s in this table"
-            else:
-                why = None
+    return _items_problem(ref, value, where, any_length=any_length) if value else None
+
+
+def _items_problem(ref: list[Any], value: list[Any], where: str, *, any_length: bool) -> str | None:
+    """Why an item of ``value`` cannot stand for the items of ``ref`` (all of one kind), or None."""
+    kinds = {_kind(x) for x in ref}
+    if len(kinds) != 1:
+        return None
+    nested = isinstance(ref[0], list | Mapping)
+    for i, x in enumerate(value):
+        if _kind(x) not in kinds and not nested:
+            return f"{where}[{i}] is {x!r} ({_kind(x)}); landkit reads a list of {kinds.pop()}s here"
+        if nested:
+            why = _shape_problem(ref[0], x, f"{where}[{i}]", any_length=any_length)
             if why:
                 return why
+    return None
+
+
+def _table_problem(ref: Mapping[Any, Any], value: Mapping[Any, Any], where: str, *, any_length: bool) -> str | None:
+    """Why the table ``value`` cannot stand for the table ``ref``: a name missing, or an entry of the wrong shape."""
+    named = [k for k in ref if not isinstance(k, int)]
+    missing = [k for k in named if k not in value]
+    if missing:  # a table by name (uses, groups, classes): every name landkit reads must be there
+        return f"{where} lacks {', '.join(map(str, missing))}; landkit reads {', '.join(map(str, named))} here"
+    kinds = {_kind(x) for x in ref.values()}
+    for k, x in value.items():
+        if k in ref:
+            why = _shape_problem(ref[k], x, f"{where}.{k}", any_length=any_length)
+        elif len(kinds) == 1 and _kind(x) not in kinds:
+            why = f"{where}.{k} is {x!r} ({_kind(x)}); landkit reads {kinds.pop()}s in this table"
+        else:
+            why = None
+        if why:
+            return why
     return None
 
 
@@ -477,8 +496,6 @@ class Parameters:
         *sections : str
             Only the parameters of these sections (``"funds"``, ``"revenue"`` ...); all when none is given.
         """
-        from landkit.param_labels import param_label, param_source
-
         t = self.table()
         if sections:
             t = t[t["key"].str.split(".").str[0].isin(sections)]

@@ -209,7 +209,7 @@ def resolve_planning(layer: Any, *, extra_codes: Mapping[str, str | None] | None
     return PlanningLayer(out, code_field, name_field, family)
 
 
-def town_planning(town: Town, *, layer: str = "GHYT") -> Any:
+def town_planning(town: Town, *, layer: str = "GHYT") -> gpd.GeoDataFrame | None:
     """The town's planning layer with ``planned_use`` resolved (:func:`resolve_planning`), or None."""
     frame = town.layers.get(layer)
     if frame is None or len(frame) == 0:

@@ -12,14 +12,17 @@ import glob
 import math
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack, cast
 
 import matplotlib as mpl
 import numpy as np
+import shapely
 from matplotlib import font_manager
+from matplotlib.collections import PathCollection
 from matplotlib.patches import Patch
+from matplotlib.path import Path as MplPath
 
-from landkit._errors import LandkitError
+from landkit._errors import LandkitError, reject_unknown_keywords
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -101,23 +104,41 @@ def use_cjk_font() -> str:
     return family
 
 
-def new_axes(figsize: tuple[float, float], ax: Axes | None = None) -> tuple[Figure, Axes]:
-    """A figure and axis with the CJK font set, detached from pyplot's list of open figures.
+def new_figure(figsize: tuple[float, float], *, ncols: int = 1) -> tuple[Figure, list[Axes]]:
+    """A figure with one row of ``ncols`` axes and the CJK font set, detached from pyplot's list of open figures.
 
     The figure is made by pyplot (so Jupyter's inline backend knows how to draw it) and closed at
     once: it is shown exactly once when a cell returns it (``town.plot()`` as the last line, or
     ``fig`` on its own line), never a second time by the backend, and figures do not pile up in
-    memory over a long session. ``fig.savefig`` works as usual. With ``ax`` given (a caller drawing
-    into its own figure), that axis and its figure are returned instead.
+    memory over a long session. ``fig.savefig`` works as usual.
     """
-    import matplotlib.pyplot as plt
+    # pyplot loads when the first figure is drawn, not with landkit.town (a sweep worker, `landkit validate`)
+    import matplotlib.pyplot as plt  # noqa: PLC0415  measured 220-280 ms import of matplotlib.pyplot
 
     use_cjk_font()
-    if ax is not None:
-        return ax.figure, ax
-    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    fig, axes = plt.subplots(1, ncols, figsize=figsize, layout="constrained", squeeze=False)
     plt.close(fig)
-    return fig, ax
+    return fig, list(axes[0])
+
+
+def close_figure(fig: Figure) -> None:
+    """Release a figure once it is written: drop it from pyplot's open figures (no-op for :func:`new_figure`'s)."""
+    import matplotlib.pyplot as plt  # noqa: PLC0415  as in new_figure: pyplot loads with the first figure
+
+    plt.close(fig)
+
+
+def new_axes(figsize: tuple[float, float], ax: Axes | None = None) -> tuple[Figure, Axes]:
+    """A figure and axis with the CJK font set, detached from pyplot's list of open figures (:func:`new_figure`).
+
+    With ``ax`` given (a caller drawing into its own figure), that axis and its figure are returned
+    instead.
+    """
+    if ax is None:
+        fig, axes = new_figure(figsize)
+        return fig, axes[0]
+    use_cjk_font()
+    return cast("Figure", ax.figure), ax  # get_figure(root=True) would need matplotlib 3.10
 
 
 def _nice_length(target_m: float) -> float:
@@ -167,9 +188,6 @@ def add_north_arrow(ax: Axes, *, location: tuple[float, float] = (0.94, 0.90)) -
 
 def polygon_paths(geoms: Any) -> list[Any]:
     """One matplotlib Path per polygon or multipolygon (holes kept), built without a Python loop over rings."""
-    import shapely
-    from matplotlib.path import Path as MplPath
-
     arr = shapely.orient_polygons(np.asarray(getattr(geoms, "array", geoms), dtype=object), exterior_cw=False)
     parts, part_geom = shapely.get_parts(arr, return_index=True)
     rings, ring_part = shapely.get_rings(parts, return_index=True)
@@ -192,8 +210,6 @@ def draw_polygons(ax: Axes, geoms: Any, *, facecolor: Any, edgecolor: Any = "non
     ``facecolor`` is one colour or one per geometry; empty and missing geometries are skipped.
     Returns the :class:`~matplotlib.collections.PathCollection` (no legend entry: add a Patch).
     """
-    from matplotlib.collections import PathCollection
-
     values = np.asarray(getattr(geoms, "array", geoms), dtype=object)
     keep = np.array([g is not None and not g.is_empty for g in values], dtype=bool)
     colours = facecolor
@@ -232,6 +248,17 @@ def finish_map(
     ax.set_aspect("equal")
 
 
+class MapExtras(TypedDict, total=False):
+    """What a :func:`category_map` may add to the classes: the town boundary, labelled points, the axis to
+    draw into and the figure size."""
+
+    boundary: gpd.GeoDataFrame | None
+    points: gpd.GeoDataFrame | None
+    point_label: str | None
+    ax: Axes | None
+    figsize: tuple[float, float]
+
+
 def category_map(
     gdf: gpd.GeoDataFrame,
     column: str,
@@ -240,19 +267,28 @@ def category_map(
     labels: Mapping[str, str],
     title: str,
     legend_title: str,
-    boundary: gpd.GeoDataFrame | None = None,
-    points: gpd.GeoDataFrame | None = None,
-    point_label: str | None = None,
-    ax: Axes | None = None,
-    figsize: tuple[float, float] = (11, 9),
+    **extras: Unpack[MapExtras],
 ) -> Figure:
     """A categorical map: one colour per class, a legend with the Chinese class names.
 
     Classes present in ``gdf[column]`` but absent from ``colours`` are drawn grey and still listed,
     so nothing disappears from the legend unnoticed.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+    column : str
+        The class of each row.
+    colours, labels : mapping of str to str
+        Colour and legend label of each class (a class without a label is listed by its value).
+    title, legend_title : str
+    **extras
+        :class:`MapExtras`: ``boundary`` (GeoDataFrame, drawn as 镇界), ``points`` and ``point_label``
+        (a point layer and the column whose text is written at each point), ``ax`` (draw into this
+        axis) and ``figsize`` (default ``(11, 9)``).
     """
-    use_cjk_font()
-    fig, ax = new_axes(figsize, ax=ax)
+    reject_unknown_keywords("category_map", extras, MapExtras.__optional_keys__)
+    fig, ax = new_axes(extras.get("figsize", (11, 9)), ax=extras.get("ax"))
     values = gdf[column].astype("string").fillna("<NA>")
     present = [c for c in colours if (values == c).any()]
     present += sorted(set(values.unique()) - set(colours))
@@ -262,9 +298,11 @@ def category_map(
         part = gdf[(values == cls).to_numpy()]
         draw_polygons(ax, part.geometry, facecolor=colour, edgecolor="#666666", linewidth=0.05)
         handles.append(Patch(facecolor=colour, edgecolor="#666666", label=labels.get(cls, cls)))
+    boundary = extras.get("boundary")
     if boundary is not None:
         boundary.boundary.plot(ax=ax, color="black", linewidth=1.2)
         handles.append(Patch(facecolor="none", edgecolor="black", label="镇界"))
+    points, point_label = extras.get("points"), extras.get("point_label")
     if points is not None and point_label is not None:
         for geom, text in zip(points.geometry, points[point_label], strict=True):
             ax.annotate(str(text), (geom.x, geom.y), fontsize=6.5, ha="center", va="center",

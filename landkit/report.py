@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, SupportsFloat, cast
 
 import numpy as np
 import pandas as pd
@@ -140,7 +140,7 @@ def cell_text(col: pd.Series) -> Callable[[object], str]:
         if isinstance(v, (bool, np.bool_)) or v is None or (not isinstance(v, (list, tuple, dict)) and pd.isna(v)):
             return _cell(v)
         try:
-            return _number(float(v), decimals, grouped=grouped)  # type: ignore[arg-type]
+            return _number(float(cast(SupportsFloat, v)), decimals, grouped=grouped)
         except (TypeError, ValueError):
             return str(v)
     return write

@@ -1315,7 +1315,7 @@ if __name__ == "__main__":
     raise SystemExit(main())
 
 
-def synthetic_town(n_parcels: int = 100_000, *, seed: int = 0, mean_area_m2: float = 5000.0) -> Any:
+def synthetic_town(n_parcels: int = 100_000, *, seed: int = 0, mean_area_m2: float = 5000.0) -> Town:
     """A synthetic :class:`~landkit.town.Town` of ``n_parcels`` parcels for benchmarks and tests.
 
     The parcels and zoning layers of :func:`write_synthetic` are written to a temporary folder, read

@@ -28,19 +28,24 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import rasterio
+from matplotlib.patches import Patch
+from rasterio.features import rasterize
+from rasterio.windows import Window
+from scipy.ndimage import distance_transform_edt
 
 from landkit._errors import Problem, ValidationError
 from landkit.atomic import atomic_path
-from landkit.io import GDAL_CACHEMAX_MB, slope_deg, zonal_mean
+from landkit.io import GDAL_CACHEMAX_MB, RasterInfo, read_raster, slope_deg, zonal_mean
 from landkit.params import Parameters
+from landkit.plot import finish_map, new_axes
+from landkit.town import Town
 
 if TYPE_CHECKING:
-    import geopandas as gpd
     from matplotlib.figure import Figure
-
-    from landkit.town import Town
 
 #: Saaty's random consistency index for n = 1..10.
 SAATY_RI: tuple[float, ...] = (0.0, 0.0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49)
@@ -222,9 +227,6 @@ def suitability_raster(factors: Mapping[str, str | os.PathLike[str]], standardis
         A raster whose non-zero cells are vetoed.
     block_rows : int
     """
-    import rasterio
-    from rasterio.windows import Window
-
     paths = dict(factors)
     if veto is not None:
         paths["__veto__"] = veto
@@ -302,8 +304,6 @@ class Suitability:
 
     def to_geotiff(self, path: str | os.PathLike[str]) -> None:
         """Write the score as a float32 GeoTIFF (nodata NaN), atomically."""
-        import rasterio
-
         h, w = self.score.shape
         with atomic_path(path) as tmp, rasterio.open(tmp, "w", driver="GTiff", height=h, width=w, count=1,
                                                       dtype="float32", crs=self.crs, transform=self.transform,
@@ -335,8 +335,6 @@ class Suitability:
         ValidationError
             Another suffix, or a GeoPackage without parcel geometry.
         """
-        import geopandas as gpd
-
         suffix = os.fspath(path).lower().rsplit(".", 1)[-1]
         table = self.parcel_scores()
         if suffix == "csv":
@@ -365,10 +363,6 @@ class Suitability:
 
         Cells outside the town (and without data) stay blank; only cells under a veto are drawn grey.
         """
-        from matplotlib.patches import Patch
-
-        from landkit.plot import finish_map, new_axes
-
         fig, ax = new_axes((9, 7))
         h, w = self.score.shape
         t = self.transform
@@ -401,6 +395,161 @@ def _factor_matrix(params: Parameters, ahp: Sequence[Sequence[float]] | None) ->
     return names, a
 
 
+def _weights(params: Parameters, ahp_matrix: Sequence[Sequence[float]] | None, park: str
+             ) -> tuple[list[str], dict[str, float], float]:
+    """Factor names, their weights and the consistency ratio (the provincial criteria for a chemical park)."""
+    # landkit.siting imports this module (siting.parks) before its rules are reachable from here
+    from landkit.siting.rules import criteria_weights  # noqa: PLC0415  cycle with landkit.siting (parks)
+
+    names, a = _factor_matrix(params, ahp_matrix)
+    w, cr = ahp_weights(a, random_index=params["siting.ahp_random_index"])
+    weights = dict(zip(names, (float(x) for x in w), strict=True))
+    if park == "chemical" and ahp_matrix is None:  # the provincial evaluation's five criteria
+        weights, cr = criteria_weights(params, names), 0.0
+    return names, weights, cr
+
+
+def _buffer(params: Parameters, buffer_m: float | None) -> float:
+    """The chemical park's buffer from housing and schools (m), checked."""
+    buffer = float(params["siting.chemical_buffer_housing"] if buffer_m is None else buffer_m)
+    if not np.isfinite(buffer) or buffer < 0:
+        raise ValidationError("suitability", [Problem("buffer_m", f"{buffer_m!r}", "give metres ≥ 0", "bad_buffer")])
+    return buffer
+
+
+def _town_dem(town: Town) -> tuple[np.ndarray, RasterInfo]:
+    """The town's own DEM as floats (NaN for nodata) and its grid; refused when the town has none."""
+    dem_path = getattr(town, "dem_path", None)
+    if dem_path is None:  # never another town's terrain: slope is a factor and the DEM is the grid
+        raise ValidationError("suitability", [Problem(
+            "dem", f"the town {getattr(town, 'name', '')} has no DEM", "give one (landkit init --dem, "
+            "Town.from_files(dem=...)): slope is a suitability factor and the DEM's grid is the surface's grid",
+            "missing")])
+    dem, info = read_raster(dem_path)
+    return np.ma.filled(np.ma.asarray(dem, dtype=float), np.nan), info
+
+
+@dataclass
+class _Grid:
+    """The town and its DEM grid, on which every factor and veto of :func:`town_suitability` is burnt;
+    ``notes`` collects the layers found missing."""
+
+    town: Town
+    shape: tuple[int, int]
+    transform: Any
+    notes: list[str] = field(default_factory=list)
+
+    def burn(self, geoms: Any, value: Any = 1, fill: float = 0, dtype: str = "uint8") -> np.ndarray:
+        """Rasterise ``geoms`` (one ``value`` or one per geometry) onto the grid."""
+        geoms = [g for g in geoms if g is not None and not g.is_empty]
+        if not geoms:
+            return np.full(self.shape, fill, dtype=dtype)
+        shapes = zip(geoms, value, strict=True) if np.ndim(value) else ((g, value) for g in geoms)
+        return np.asarray(rasterize(shapes, out_shape=self.shape, transform=self.transform, fill=fill, dtype=dtype))
+
+    def layer(self, key: str) -> gpd.GeoDataFrame | None:
+        """The town's layer ``key``, or None (noted) when it is missing or empty."""
+        lyr = self.town.layers.get(key)
+        if lyr is None or len(lyr) == 0:
+            self.notes.append(f"layer {key} missing: not used")
+            return None
+        return lyr
+
+    def distance(self, geoms: Any) -> np.ndarray:
+        """Metres from each cell to the nearest of ``geoms`` (inf without any)."""
+        hit = self.burn(geoms) > 0
+        if not hit.any():
+            return np.full(self.shape, np.inf)
+        return np.asarray(distance_transform_edt(~hit)) * float(abs(self.transform.a))
+
+    def distance_to(self, key: str) -> np.ndarray:
+        """Metres from each cell to layer ``key`` (inf when the layer is missing)."""
+        lyr = self.layer(key)
+        return np.full(self.shape, np.inf) if lyr is None else self.distance(lyr.geometry.to_numpy())
+
+
+def _linear(bounds: Sequence[float], *, increasing: bool) -> Linear:
+    """A :class:`Linear` score between the two ``siting.distance_ranges`` bounds."""
+    lo, hi = bounds
+    return Linear(lo, hi, increasing=increasing)
+
+
+def _factor_scores(grid: _Grid, p: Parameters, park: str, dem: tuple[np.ndarray, RasterInfo],
+                   d_settle: np.ndarray) -> dict[str, np.ndarray]:
+    """Every known factor's score 0–100 on the grid (``dem``: the elevations and their grid)."""
+    parcels = grid.town.parcels
+    ranges = p["siting.distance_ranges"]
+    groups = list(p["siting.landuse_scores"])
+    code = parcels["landuse_group"].map({g: i for i, g in enumerate(groups)}).fillna(-1).astype(int).to_numpy()
+    lu = grid.burn(parcels.geometry.to_numpy(), code, fill=-1, dtype="int16")
+    lu_scores = np.array([float(p["siting.landuse_scores"][g]) for g in groups] + [np.nan])
+    grade = parcels["farmland_grade"].to_numpy(dtype=float)
+    has = np.isfinite(grade)
+    grade_r = grid.burn(parcels.geometry.to_numpy()[has], grade[has], fill=np.nan, dtype="float64")
+    gt = p["siting.farmland_grade_scores"]
+    slope_tab = p["siting.slope_scores"]
+    return {
+        "slope": ClassTable(tuple(slope_tab["breaks_deg"]), tuple(slope_tab["scores"]))(slope_deg(dem[0], dem[1].res)),
+        "road": _linear(ranges["road"], increasing=False)(grid.distance_to("roads")),
+        "railway": _linear(ranges["railway"], increasing=False)(grid.distance_to("railway")),
+        "settlement": _linear(ranges["settlement"], increasing=park == "chemical")(d_settle),
+        "landuse": lu_scores[np.where(lu >= 0, lu, len(groups))],
+        "farmland_grade": np.where(np.isfinite(grade_r),
+                                   ClassTable(tuple(gt["breaks_grade"]), tuple(gt["scores"]))(grade_r),
+                                   float(gt["not_farmland"])),
+    }
+
+
+def _chosen_factors(std: dict[str, np.ndarray], names: list[str]) -> dict[str, np.ndarray]:
+    """The factors ``siting.suitability_factors`` names, in its order; an unknown name is refused."""
+    unknown = sorted(set(names) - set(std))
+    if unknown:
+        raise ValidationError("suitability", [Problem("siting.suitability_factors", f"unknown factors {unknown}",
+                                                      f"use some of {sorted(std)}", "unknown_factor")])
+    return {f: std[f] for f in names}
+
+
+#: Zoning layers whose land no park may take: veto key → town layer.
+_VETO_LAYERS: tuple[tuple[str, str], ...] = (
+    ("basic_farmland", "YJJBNTBHTB"), ("ecology", "STBHHX"), ("water_source", "YYSYDBHQ"),
+    ("agriculture_zone", "agri_zone"), ("tianyuan", "tianyuan"), ("flood", "flood_zone"), ("water", "river_area"),
+)
+
+
+def _grid_vetoes(grid: _Grid) -> dict[str, np.ndarray]:
+    """The zoning vetoes on the grid, one mask per :data:`_VETO_LAYERS` entry."""
+    vetoes: dict[str, np.ndarray] = {}
+    for key, layer_key in _VETO_LAYERS:
+        lyr = grid.layer(layer_key)
+        vetoes[key] = np.zeros(grid.shape, bool) if lyr is None else grid.burn(lyr.geometry.to_numpy()) > 0
+    return vetoes
+
+
+def _parcel_reasons(grid: _Grid) -> pd.DataFrame:
+    """Per parcel, the zoning vetoes it meets (any share of its area in a zone, water, the flood zone)."""
+    parcels = grid.town.parcels
+    reasons = pd.DataFrame(index=parcels.index)
+    reasons["basic_farmland"] = parcels["frac_YJJBNTBHTB"].to_numpy() > 0
+    reasons["ecology"] = parcels["frac_STBHHX"].to_numpy() > 0
+    reasons["water_source"] = parcels["frac_YYSYDBHQ"].to_numpy() > 0
+    reasons["agriculture_zone"] = (parcels.get("frac_agri_zone", 0.0) + parcels.get("frac_tianyuan", 0.0)
+                                   ).to_numpy() > 0
+    reasons["water"] = parcels["landuse_group"].eq("water").to_numpy()
+    flood = grid.layer("flood_zone")
+    reasons["flood"] = (parcels.intersects(flood.union_all()).to_numpy() if flood is not None
+                        else np.zeros(len(parcels), bool))
+    return reasons
+
+
+def _buffered(parcels: gpd.GeoDataFrame, fixed_geoms: list[Any], buffer: float) -> np.ndarray:
+    """Which parcels lie within ``buffer`` of a receptor that stays (a school, a village without mapped housing)."""
+    near = parcels.sindex.query(gpd.GeoSeries(fixed_geoms, crs=parcels.crs).buffer(buffer).to_numpy(),
+                                predicate="intersects")[1]
+    buf = np.zeros(len(parcels), bool)
+    buf[np.unique(near)] = True
+    return buf
+
+
 def town_suitability(town: Town, *, park: str = "chemical", ahp_matrix: Sequence[Sequence[float]] | None = None,
                      buffer_m: float | None = None, params: Parameters | None = None) -> Suitability:
     """Suitability of a town's land for a chemical park or the wood cluster, on the DEM grid.
@@ -417,146 +566,56 @@ def town_suitability(town: Town, *, park: str = "chemical", ahp_matrix: Sequence
     its area lies in 永久基本农田, 生态保护红线 or a water-source zone (the town's ``frac_*`` columns),
     it is water, it meets the flood zone, or (chemical) it lies within the buffer of housing or a school.
     """
-    import geopandas as gpd
-    from rasterio.features import rasterize
-    from scipy.ndimage import distance_transform_edt
-
-    from landkit.io import read_raster
-
     if park not in ("chemical", "wood"):
         raise ValidationError("suitability", [Problem("park", f"{park!r}", "use 'chemical' or 'wood'", "bad_park")])
-    from landkit.siting.rules import criteria_weights, park_rules
-
     p = params or getattr(town, "params", None) or Parameters.load()
-    names, a = _factor_matrix(p, ahp_matrix)
-    w, cr = ahp_weights(a, random_index=p["siting.ahp_random_index"])
-    weights = dict(zip(names, (float(x) for x in w), strict=True))
-    if park == "chemical" and ahp_matrix is None:  # the provincial evaluation's five criteria
-        weights, cr = criteria_weights(p, names), 0.0
-    buffer = float(p["siting.chemical_buffer_housing"] if buffer_m is None else buffer_m)
-    if not np.isfinite(buffer) or buffer < 0:
-        raise ValidationError("suitability", [Problem("buffer_m", f"{buffer_m!r}", "give metres ≥ 0", "bad_buffer")])
-    dem_path = getattr(town, "dem_path", None)
-    if dem_path is None:  # never another town's terrain: slope is a factor and the DEM is the grid
-        raise ValidationError("suitability", [Problem(
-            "dem", f"the town {getattr(town, 'name', '')} has no DEM", "give one (landkit init --dem, "
-            "Town.from_files(dem=...)): slope is a suitability factor and the DEM's grid is the surface's grid",
-            "missing")])
-    dem, info = read_raster(dem_path)
-    dem = np.ma.filled(np.ma.asarray(dem, dtype=float), np.nan)
-    transform, crs, shape = info.transform, info.crs, dem.shape
-    cell = abs(transform.a)
+    names, weights, cr = _weights(p, ahp_matrix, park)
+    buffer = _buffer(p, buffer_m)
+    dem, info = _town_dem(town)
+    grid = _Grid(town, dem.shape, info.transform)
     parcels = town.parcels
-    notes: list[str] = []
-
-    def burn(geoms: Any, value: Any = 1, fill: float = 0, dtype: str = "uint8") -> np.ndarray:
-        geoms = [g for g in geoms if g is not None and not g.is_empty]
-        if not geoms:
-            return np.full(shape, fill, dtype=dtype)
-        shapes = zip(geoms, value, strict=True) if np.ndim(value) else ((g, value) for g in geoms)
-        return rasterize(shapes, out_shape=shape, transform=transform, fill=fill, dtype=dtype)
-
-    def layer(key: str) -> gpd.GeoDataFrame | None:
-        lyr = town.layers.get(key)
-        if lyr is None or len(lyr) == 0:
-            notes.append(f"layer {key} missing: not used")
-            return None
-        return lyr
-
-    def distance(geoms: Any) -> np.ndarray:
-        hit = burn(geoms) > 0
-        if not hit.any():
-            return np.full(shape, np.inf)
-        return distance_transform_edt(~hit) * cell
-
-    def dist_of(key: str) -> np.ndarray:
-        lyr = layer(key)
-        return np.full(shape, np.inf) if lyr is None else distance(lyr.geometry.to_numpy())
-
-    inside = burn(parcels.geometry.to_numpy()) > 0
+    inside = grid.burn(parcels.geometry.to_numpy()) > 0
     housing_parcels = parcels[parcels["landuse_group"].isin(["homestead", "urban_residential"])]
-    vill = layer("villages")
-    settle_geoms = list(housing_parcels.geometry.to_numpy()) + (list(vill.geometry.to_numpy()) if vill is not None
-                                                               else [])
-    d_settle = distance(settle_geoms)
-    ranges = p["siting.distance_ranges"]
-    groups = list(p["siting.landuse_scores"])
-    code = parcels["landuse_group"].map({g: i for i, g in enumerate(groups)}).fillna(-1).astype(int).to_numpy()
-    lu = burn(parcels.geometry.to_numpy(), code, fill=-1, dtype="int16")
-    lu_scores = np.array([float(p["siting.landuse_scores"][g]) for g in groups] + [np.nan])
-    grade = parcels["farmland_grade"].to_numpy(dtype=float)
-    has = np.isfinite(grade)
-    grade_r = burn(parcels.geometry.to_numpy()[has], grade[has], fill=np.nan, dtype="float64")
-    gt = p["siting.farmland_grade_scores"]
-    slope_tab = p["siting.slope_scores"]
-    std: dict[str, np.ndarray] = {
-        "slope": ClassTable(tuple(slope_tab["breaks_deg"]), tuple(slope_tab["scores"]))(slope_deg(dem, info.res)),
-        "road": Linear(*ranges["road"], increasing=False)(dist_of("roads")),
-        "railway": Linear(*ranges["railway"], increasing=False)(dist_of("railway")),
-        "settlement": Linear(*ranges["settlement"], increasing=park == "chemical")(d_settle),
-        "landuse": lu_scores[np.where(lu >= 0, lu, len(groups))],
-        "farmland_grade": np.where(np.isfinite(grade_r),
-                                   ClassTable(tuple(gt["breaks_grade"]), tuple(gt["scores"]))(grade_r),
-                                   float(gt["not_farmland"])),
-    }
-    unknown = sorted(set(names) - set(std))
-    if unknown:
-        raise ValidationError("suitability", [Problem("siting.suitability_factors", f"unknown factors {unknown}",
-                                                      f"use some of {sorted(std)}", "unknown_factor")])
-    factors = {f: std[f] for f in names}
-    vetoes: dict[str, np.ndarray] = {}
-    for key, layer_key in (("basic_farmland", "YJJBNTBHTB"), ("ecology", "STBHHX"), ("water_source", "YYSYDBHQ"),
-                           ("agriculture_zone", "agri_zone"), ("tianyuan", "tianyuan"), ("flood", "flood_zone"),
-                           ("water", "river_area")):
-        lyr = layer(layer_key)
-        vetoes[key] = np.zeros(shape, bool) if lyr is None else burn(lyr.geometry.to_numpy()) > 0
-    schools = layer("schools")
+    vill = grid.layer("villages")
+    village_geoms = list(vill.geometry.to_numpy()) if vill is not None else []
+    d_settle = grid.distance(list(housing_parcels.geometry.to_numpy()) + village_geoms)
+    factors = _chosen_factors(_factor_scores(grid, p, park, (dem, info), d_settle), names)
+    vetoes = _grid_vetoes(grid)
+    schools = grid.layer("schools")
     # receptors that stay: schools, and village centres only where no housing parcel is mapped (houses
     # themselves can be relocated with the park, see _relocations)
     fixed_geoms = ([] if schools is None else list(schools.geometry.to_numpy())) + \
-        (list(vill.geometry.to_numpy()) if vill is not None and not len(housing_parcels) else [])
+        (village_geoms if not len(housing_parcels) else [])
     if park == "chemical":
-        vetoes["housing_buffer"] = distance(fixed_geoms) <= buffer
-        notes.append(f"chemical park: {buffer:g} m buffer from housing and schools (estimate, DOMAIN.md 100–300 m); "
-                     "houses within it are relocated with the park or the land next to them is not taken")
+        vetoes["housing_buffer"] = grid.distance(fixed_geoms) <= buffer
+        grid.notes.append(f"chemical park: {buffer:g} m buffer from housing and schools (estimate, DOMAIN.md "
+                          "100–300 m); houses within it are relocated with the park or the land next to them is not "
+                          "taken")
     veto_any = np.logical_or.reduce(list(vetoes.values())) | ~inside
     score = weighted_overlay(factors, weights, veto_any | ~np.isfinite(dem))
 
     # ---- per parcel
     table = pd.DataFrame(index=parcels.index)
-    full = weighted_overlay(factors, weights)
-    table["score"] = zonal_mean(parcels, full, transform=transform, crs=crs)
+    table["score"] = zonal_mean(parcels, weighted_overlay(factors, weights), transform=info.transform, crs=info.crs)
     for f in names:
-        table[f"s_{f}"] = zonal_mean(parcels, factors[f], transform=transform, crs=crs)
-    reasons = pd.DataFrame(index=parcels.index)
-    reasons["basic_farmland"] = parcels["frac_YJJBNTBHTB"].to_numpy() > 0
-    reasons["ecology"] = parcels["frac_STBHHX"].to_numpy() > 0
-    reasons["water_source"] = parcels["frac_YYSYDBHQ"].to_numpy() > 0
-    reasons["agriculture_zone"] = (parcels.get("frac_agri_zone", 0.0) + parcels.get("frac_tianyuan", 0.0)
-                                   ).to_numpy() > 0
-    reasons["water"] = parcels["landuse_group"].eq("water").to_numpy()
-    flood = layer("flood_zone")
-    reasons["flood"] = (parcels.intersects(flood.union_all()).to_numpy() if flood is not None
-                        else np.zeros(len(parcels), bool))
+        table[f"s_{f}"] = zonal_mean(parcels, factors[f], transform=info.transform, crs=info.crs)
+    reasons = _parcel_reasons(grid)
     requires = pd.DataFrame({"parcel": pd.Series(dtype=str), "requires": pd.Series(dtype=str)})
     if park == "chemical":
-        near = parcels.sindex.query(gpd.GeoSeries(fixed_geoms, crs=parcels.crs).buffer(buffer).to_numpy(),
-                                    predicate="intersects")[1]
-        buf = np.zeros(len(parcels), bool)
-        buf[np.unique(near)] = True
-        reasons["housing_buffer"] = buf
+        reasons["housing_buffer"] = _buffered(parcels, fixed_geoms, buffer)
         requires = _relocations(parcels, housing_parcels, buffer)
+    from landkit.siting.rules import park_rules  # noqa: PLC0415  cycle with landkit.siting (parks)
+
     rules, rule_labels, rule_notes = park_rules(town, park, p)
-    notes += rule_notes
+    notes = grid.notes + rule_notes
     reasons = pd.concat([reasons, rules], axis=1)
     labels = {**VETO_LABELS, **rule_labels}
     table["vetoed"] = reasons.any(axis=1)
     table["veto_reasons"] = reasons.apply(lambda r: "、".join(labels[k] for k in r.index[r.to_numpy()]), axis=1)
-    ruled = parcels.geometry.to_numpy()[rules.any(axis=1).to_numpy()]
-    vetoes["rules"] = burn(ruled) > 0
+    vetoes["rules"] = grid.burn(parcels.geometry.to_numpy()[rules.any(axis=1).to_numpy()]) > 0
     score = np.where(vetoes["rules"], np.nan, score)
     return Suitability(park=park, score=score, factors=factors, weights=weights, consistency_ratio=cr,
-                       vetoes=vetoes, transform=transform, crs=crs, parcels=table, notes=notes,
+                       vetoes=vetoes, transform=info.transform, crs=info.crs, parcels=table, notes=notes,
                        geometry=parcels.geometry, requires=requires)
 
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyproj
 import rasterio
 import shapely
 from matplotlib.patches import Patch
@@ -490,9 +491,10 @@ class Town:
 
     # ------------------------------------------------------------------ derived structure
     @property
-    def crs(self) -> Any:
-        """The town's projected CRS (a :class:`pyproj.CRS`)."""
-        return self.parcels.crs
+    def crs(self) -> pyproj.CRS:
+        """The town's projected CRS."""
+        crs: pyproj.CRS = self.parcels.crs
+        return crs
 
     @cached_property
     def adjacency(self) -> pd.DataFrame:

@@ -136,9 +136,7 @@ class ValidationReport:
     def raise_if_problems(self) -> None:
         """Raise :class:`landkit.ValidationError` listing every problem, if there is any."""
         if self.problems:
-            err = ValidationError(self.source, self.problems)
-            err.report = self  # type: ignore[attr-defined]
-            raise err
+            raise ValidationError(self.source, self.problems, report=self)
 
 
 class _Collector:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import signal
 import subprocess
 import sys
@@ -542,6 +543,53 @@ def test_every_deliberate_error_is_a_landkit_error() -> None:
     found = [f"{p.relative_to(REPO)}:{i}" for p in sorted((REPO / "landkit").rglob("*.py"))
              for i, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1) if builtin.search(line)]
     assert found == [], "raise a landkit error (landkit._errors) instead: " + ", ".join(found)
+
+
+@pytest.mark.parametrize(("package", "checker", "model"), [("reserve", "check_plan", "reserve plan"),
+                                                       ("quota", "check_linkage", "linkage plan"),
+                                                       ("farmland", "check_balance", "farmland balance")])
+def test_a_plan_its_checker_rejects_is_never_claimed(monkeypatch, package, checker, model) -> None:
+    # each adapter's accept: the solver's plan goes to the land account only if its own checker agrees
+    import importlib
+    from types import SimpleNamespace
+
+    from landkit import AccountError, CheckFailedError
+
+    adapter = importlib.import_module(f"landkit.{package}.adapter")
+    monkeypatch.setattr(adapter, checker, lambda res: ["planted: parcel 1 bought twice", "planted: cash < 0"])
+    claims: list[object] = []
+    ctx = SimpleNamespace(land=SimpleNamespace(add=claims.append))
+    rec = SimpleNamespace(record_outcome=lambda outcome: None)
+    with pytest.raises(CheckFailedError) as err:
+        adapter.accept(ctx, SimpleNamespace(outcome=None), rec)
+    assert err.value.model == model and err.value.problems == ["planted: parcel 1 bought twice",
+                                                                "planted: cash < 0"]
+    assert isinstance(err.value, AccountError) and isinstance(err.value, RuntimeError)
+    assert str(err.value).startswith(f"{model} failed its independent check:\nplanted: parcel 1")
+    assert claims == []
+    again = pickle.loads(pickle.dumps(err.value))  # crosses process boundaries (dask, multiprocessing) intact
+    assert isinstance(again, CheckFailedError) and again.problems == err.value.problems
+    assert str(again) == str(err.value)
+
+
+def test_an_unknown_keyword_is_refused_as_python_would() -> None:
+    # options passed as **Unpack[TypedDict] are checked at run time too: a misspelt option is never ignored
+    from landkit import ArgumentTypeError
+    from landkit.plot import category_map
+    from landkit.reserve.inputs import inputs_from_town
+    from landkit.scenario import sweep
+    from landkit.siting import site_parks
+
+    town = landkit.load_sample()
+    for call in (lambda: inputs_from_town(town, use_bond=False),
+                 lambda: sweep(SAMPLE_DIR / "scenarios" / "baseline.yaml", 2, time_limt_s=5),
+                 lambda: site_parks(town, [], perimeter_wieght=1.0),
+                 lambda: category_map(town.parcels, "landuse_group", colours={}, labels={}, title="", legend_title="",
+                                      figsze=(3, 3))):
+        misspelt = r"unexpected keyword argument '(use_bond|time_limt_s|perimeter_wieght|figsze)'"
+        with pytest.raises(TypeError, match=misspelt) as err:
+            call()
+        assert isinstance(err.value, ArgumentTypeError)
 
 
 def test_landkit_errors_are_still_what_callers_catch() -> None:

@@ -15,6 +15,7 @@ import html
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ def app_town(scenario: str | os.PathLike[str] | None = None) -> Town:
     return load_town(load_scenario(path)) if path else load_sample()
 
 
-def _runs_tab(runs: str | os.PathLike[str] | None) -> Any:
+def _runs_tab(runs: str | os.PathLike[str] | None) -> ScenarioPicker | w.HTML:
     """The comparison tab: a :class:`ScenarioPicker` on the bundles of ``runs``, or how to get some."""
     folder = runs or os.environ.get(RUNS_ENV)
     if folder and any(Path(folder).glob("*/kpis.json")):
@@ -50,7 +51,7 @@ def _runs_tab(runs: str | os.PathLike[str] | None) -> Any:
                   "<code>landkit app --runs out/demo/scenarios</code> 打开本页, 即可在此对比各情景。</p>")
 
 
-def _panel_or_reason(build: Any, title: str) -> Any:
+def _panel_or_reason(build: Callable[[], Any], title: str) -> Any:
     """The panel ``build`` makes, or a note saying why the town's data cannot give it (e.g. no tourism sites for
     the corridor): one missing layer does not take the whole page down."""
     try:

@@ -9,10 +9,12 @@ import pandas as pd
 
 from landkit.account import corridor_claims
 from landkit.corridor.plan import TourismCorridor
+from landkit.corridor.result import Route
 from landkit.landuse import ECOLOGICAL_GROUPS
 from landkit.scenario.checks import COMMON, Check, choice
 from landkit.scenario.context import ModelRecord, RunContext
 from landkit.scenario.registry import ModelAdapter
+from landkit.town import Town
 
 OPTIONS: dict[str, Check] = {
     **COMMON,
@@ -28,7 +30,7 @@ OPTIONS: dict[str, Check] = {
 CROSSING_HEADINGS = {"layer": "图层", "name": "保护区", "length_m": "穿越长度(m)", "area_mu": "占用面积(亩)"}
 
 
-def solve(ctx: RunContext, rec: ModelRecord) -> Any:
+def solve(ctx: RunContext, rec: ModelRecord) -> Route:
     """Route on the free land (protected land a barrier unless allowed) and claim its footprint."""
     town, land = ctx.town, ctx.land
     o = ctx.options("corridor")
@@ -39,13 +41,13 @@ def solve(ctx: RunContext, rec: ModelRecord) -> Any:
         route = corridor.route(o["order"], name=o.get("name"))
         rec.status, rec.summary = "given", "route order given in the scenario (no optimisation)"
     else:
+        solver = ctx.solve_options("corridor")
         choice_ = corridor.best_order(by=o.get("by", "length_m"), start=o.get("start"), end=o.get("end"),
-                                      **ctx.solve_options("corridor"))
+                                      time_limit_s=solver["time_limit_s"], mip_gap=solver["mip_gap"])
         route = corridor.route(choice_, name=o.get("name"))
         rec.solver, rec.status, rec.gap = "highs", choice_.status, choice_.gap
         rec.objective, rec.summary = float(choice_.objective), choice_.summary
         rec.notes.append("RouteChoice keeps no solver model or run time, so no MPS file is written for the corridor")
-    route.corridor = corridor  # type: ignore[attr-defined]
     if protected == "allow":
         crossings = route.protected_crossings()
         land.protected_allowed.add("corridor")
@@ -55,9 +57,12 @@ def solve(ctx: RunContext, rec: ModelRecord) -> Any:
     return route
 
 
-def write(ctx: RunContext, route: Any, rec: ModelRecord) -> None:
+def write(ctx: RunContext, route: Route, rec: ModelRecord) -> None:
     """Segments, headline figures, land to acquire, protected crossings, layers and the route map."""
-    w, town = ctx.writer, ctx.town
+    w, town, corridor = ctx.writer, ctx.town, route.corridor
+    if w is None:  # a run that writes nothing (a sweep's sample) has no writer
+        return
+    assert corridor is not None  # solve routes in a TourismCorridor, which every route it builds carries
     w.table("corridor", "廊道线路分段表", route.table())
     w.table("corridor", "廊道线路指标", pd.DataFrame([route.summary()]))
     w.table("corridor", "廊道用地征收表", route.acquisition_table())
@@ -66,10 +71,10 @@ def write(ctx: RunContext, route: Any, rec: ModelRecord) -> None:
     taken = route.parcels_taken()
     geo = town.parcels.geometry.reindex(taken["BSM"]).to_numpy()
     w.layer("corridor_parcels", gpd.GeoDataFrame(taken, geometry=geo, crs=town.crs))
-    w.figure("corridor", "廊道线路图", route.corridor.plot({route.name: route}))
+    w.figure("corridor", "廊道线路图", corridor.plot({route.name: route}))
 
 
-def kpis(route: Any, town: Any) -> dict[str, Any]:
+def kpis(route: Route, town: Town) -> dict[str, Any]:
     """Length and cost; households whose parcels the footprint touches (涉及, not counted as 搬迁), farmland
     and ecological land in the footprint."""
     cs = route.summary()

@@ -46,6 +46,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+from skimage.graph import MCP_Geometric
 
 from landkit._errors import ArgumentError, Problem, ValidationError
 
@@ -72,7 +75,8 @@ def knight_crossed(dr: int, dc: int) -> tuple[tuple[int, int], tuple[int, int]]:
 
 
 def _as_cost(cost: Any) -> np.ndarray:
-    arr = np.ma.filled(np.ma.asarray(cost, dtype="float64"), np.nan)
+    """The raster as float64, barriers (inf, NaN, masked) as inf; refused when not 2-D, empty or negative."""
+    arr: np.ndarray = np.ma.filled(np.ma.asarray(cost, dtype="float64"), np.nan)
     problems = []
     if arr.ndim != 2:
         problems.append(Problem("cost", f"has {arr.ndim} dimensions; give a 2-D raster (rows × columns)",
@@ -202,8 +206,7 @@ def _graph_edges(cost: np.ndarray, offsets: Iterable[tuple[int, int]], cellsize:
 
 def _dijkstra(n: int, edges: tuple[np.ndarray, np.ndarray, np.ndarray], sources: np.ndarray,
               shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import dijkstra
+    """Least costs and predecessors from the nearest source over the explicit cell graph."""
 
     head, tail, w = edges
     # explicit zeros are dropped by csr_matrix; a zero-cost move is a real edge, so lift it a hair
@@ -267,8 +270,6 @@ def cost_distance(
             "move the source off the barrier (ResistanceSurface.snap_cell finds the nearest passable cell)",
             "source_on_barrier")])
     if neighbours == 8:
-        from skimage.graph import MCP_Geometric
-
         mcp = MCP_Geometric(arr, fully_connected=True, sampling=(float(cellsize), float(cellsize)))
         ends = None if targets is None else [tuple(int(v) for v in rc) for rc in _as_cells(targets, arr.shape,
                                                                                              "targets")]
@@ -298,8 +299,6 @@ def cost_distances(
             yield cost_distance(cost, src, cellsize=cellsize, neighbours=neighbours,
                                 targets=None if targets is None else targets[k])
         return
-    from skimage.graph import MCP_Geometric
-
     first = True
     mcp = None
     arr = _as_cost(cost)
@@ -382,7 +381,7 @@ def walking_time(
         Knight's moves take the mean friction of the four cells they cross and the elevation
         change between their end cells.
     """
-    z = np.ma.filled(np.ma.asarray(dem, dtype="float64"), np.nan)
+    z: np.ndarray = np.ma.filled(np.ma.asarray(dem, dtype="float64"), np.nan)
     friction = np.ones_like(z) if resistance is None else _as_cost(resistance)
     if friction.shape != z.shape:
         raise ValidationError("walking_time", [Problem("resistance", f"has shape {friction.shape}, the DEM "
@@ -404,7 +403,7 @@ def walking_time(
             f2 = friction[rs.start + br:rs.stop + br, cs.start + bc:cs.stop + bc]
             f = 0.25 * (friction[s] + f1 + f2 + friction[d])
         with np.errstate(invalid="ignore"):
-            return (length / 1000.0) / tobler_speed_kmh(grad) * f
+            return np.asarray((length / 1000.0) / tobler_speed_kmh(grad) * f)
 
     offsets = OFFSETS_8 + (KNIGHT_OFFSETS if neighbours == 16 else ())
     edges = _graph_edges(friction, offsets, float(cellsize), weight=weight)

@@ -31,12 +31,15 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 import shapely
+from rasterio.features import shapes
+from scipy import ndimage
 
 from landkit._errors import Problem, ValidationError
 from landkit.corridor.costdist import cost_distance
 from landkit.corridor.resistance import ResistanceSurface, resistance_surface
 from landkit.corridor.result import Route, build_route, plot_routes
 from landkit.corridor.routes import PairwisePaths, RouteChoice, best_order, orienteering, pairwise_paths
+from landkit.town import Town
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -50,7 +53,7 @@ PROTECTED_BARRIERS: tuple[str, ...] = ("basic_farmland", "ecology")
 PROTECTED_LAYERS: dict[str, str] = {"YJJBNTBHTB": "永久基本农田", "STBHHX": "生态保护红线"}
 
 
-def _exclude_parcels(surf: ResistanceSurface, town: Any, excluded: list[str]) -> ResistanceSurface:
+def _exclude_parcels(surf: ResistanceSurface, town: Town, excluded: list[str]) -> ResistanceSurface:
     """The surface with parcels another model took as barriers, wide enough that no route's land take
     reaches them: each parcel grown by half the design width plus half the longest move (a knight's, √5
     cells), every touched cell a barrier. A point of a route lies within that half move of a passable cell's
@@ -62,7 +65,7 @@ def _exclude_parcels(surf: ResistanceSurface, town: Any, excluded: list[str]) ->
                                         f"(with {reach:.0f} m around them, so no land take reaches them)")
 
 
-def _sites_in_protected(town: Any, pts: gpd.GeoDataFrame) -> list[Problem]:
+def _sites_in_protected(town: Town, pts: gpd.GeoDataFrame) -> list[Problem]:
     """A problem for each site inside a protected layer (unreachable while protected land is a barrier)."""
     out = []
     for key, label in PROTECTED_LAYERS.items():
@@ -97,7 +100,7 @@ class TourismCorridor:
     neighbours : int
     """
 
-    town: Any
+    town: Town
     surface: ResistanceSurface
     sites: gpd.GeoDataFrame
     pairs: PairwisePaths
@@ -106,7 +109,7 @@ class TourismCorridor:
     _segments: dict[tuple[str, str], Route] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def from_town(cls, town: Any, *, sites: str | gpd.GeoDataFrame = "sites", neighbours: int = 8,
+    def from_town(cls, town: Town, *, sites: str | gpd.GeoDataFrame = "sites", neighbours: int = 8,
                   surface: ResistanceSurface | None = None, weights: Mapping[str, float] | None = None,
                   protected: Literal["barrier", "allow"] = "barrier", exclude_parcels: Iterable[str] = (),
                   ) -> TourismCorridor:
@@ -173,7 +176,7 @@ class TourismCorridor:
         if (a, b) not in self._segments:
             self._segments[(a, b)] = build_route(
                 f"{a}→{b}", self.surface, [(f"{a}→{b}", self.pairs.path(a, b))], self.town,
-                width_m=self.width_m, year=self.year, accumulated=[float(self.pairs.cost.at[a, b])])
+                width_m=self.width_m, year=self.year, accumulated=[float(self.pairs.cost.at[a, b])], corridor=self)
         return self._segments[(a, b)]
 
     @property
@@ -224,13 +227,11 @@ class TourismCorridor:
         stops = [(f"{a}→{b}", self.pairs.path(a, b)) for a, b in itertools.pairwise(seq)]
         acc = [float(self.pairs.cost.at[a, b]) for a, b in itertools.pairwise(seq)]
         return build_route(name or "—".join(seq), self.surface, stops, self.town, width_m=self.width_m,
-                           year=self.year, accumulated=acc)
+                           year=self.year, accumulated=acc, corridor=self)
 
     # ------------------------------------------------------------------ corridors
     def band(self, a: str, b: str, *, slack: float | None = None) -> shapely.Geometry:
         """The Linkage-Mapper corridor band between sites ``a`` and ``b`` (see the module docstring)."""
-        from rasterio.features import shapes
-
         sig = float(self.town.params["corridor.band_slack"]) if slack is None else float(slack)
         if sig < 0:
             raise ValidationError("band", [Problem("slack", f"is {sig}; give a share ≥ 0", "", "value")])
@@ -254,7 +255,7 @@ class TourismCorridor:
         if line.empty:
             raise ValidationError("riverside", [Problem("river", f"{river!r} is not in layer river",
                                                         f"rivers: {sorted(rivers['name'])}", "value")])
-        geom = shapely.line_merge(shapely.union_all(np.asarray(line.geometry.values)))
+        geom: shapely.Geometry = shapely.line_merge(shapely.union_all(np.asarray(line.geometry.values)))
         if "XZQ" in town.layers:
             geom = shapely.intersection(geom, shapely.union_all(np.asarray(town.layer("XZQ").geometry.values)))
         water = town.layers.get("river_area")
@@ -276,7 +277,6 @@ class TourismCorridor:
             raise ValidationError("riverside", [Problem(river, "no passable cell south of the river",
                                                         "widen band_width_m or relax barriers", "empty")])
         # 永久基本农田 may cut the band: follow the longest connected stretch (by east–west span)
-        from scipy import ndimage
 
         lab, n = ndimage.label(ok, structure=np.ones((3, 3), bool))
         spans = ndimage.maximum(cols, lab, index=np.arange(1, n + 1)) - ndimage.minimum(cols, lab,
@@ -290,10 +290,9 @@ class TourismCorridor:
         surf.notes.append(f"the band is cut into {n} stretch(es) by barriers; the route follows the longest, "
                           f"{covered / 1000:.1f} km of the river's {total / 1000:.1f} km east–west extent")
         label = f"{river}南岸西端→{river}南岸东端"
-        route = build_route(name or f"{river}南岸生态休闲廊道", surf, [(label, cd.path(east))], town,
-                            width_m=self.width_m, year=self.year, accumulated=[float(cd.accumulated[tuple(east)])])
-        route.surface = surf  # type: ignore[attr-defined]
-        return route
+        return build_route(name or f"{river}南岸生态休闲廊道", surf, [(label, cd.path(east))], town,
+                           width_m=self.width_m, year=self.year, accumulated=[float(cd.accumulated[tuple(east)])],
+                           corridor=self)
 
     # ------------------------------------------------------------------ reporting
     def compare(self, routes: Mapping[str, Route] | Sequence[Route]) -> pd.DataFrame:

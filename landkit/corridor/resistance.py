@@ -26,9 +26,13 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from rasterio.features import rasterize
 
 from landkit._errors import Problem, ValidationError
+from landkit.corridor.result import plot_routes
+from landkit.io import check_raster, read_raster, slope_deg
 from landkit.landuse import GROUP_LABELS
+from landkit.town import Town
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -80,7 +84,7 @@ class ResistanceSurface:
     @property
     def shape(self) -> tuple[int, int]:
         """(rows, columns)."""
-        return self.values.shape  # type: ignore[return-value]
+        return self.values.shape
 
     @property
     def cellsize(self) -> float:
@@ -145,16 +149,13 @@ class ResistanceSurface:
              routes: Mapping[str, gpd.GeoDataFrame] | None = None, title: str = "最小累积阻力面与线路",
              boundary: gpd.GeoDataFrame | None = None, figsize: tuple[float, float] = (11, 9)) -> Figure:
         """Map of the resistance surface with sites and routes: legend, scale bar, north arrow."""
-        from landkit.corridor.result import plot_routes
-
         return plot_routes(self, routes=routes or {}, sites=sites, boundary=boundary, ax=ax, title=title,
                            figsize=figsize)
 
 
 def _burn(geoms: Any, shape: tuple[int, int], transform: Any, *, all_touched: bool, values: Any = None,
           fill: float = 0, dtype: str = "uint8") -> np.ndarray:
-    from rasterio.features import rasterize
-
+    """Rasterise ``geoms`` (``values`` per geometry, default 1) onto a grid."""
     geoms = [g for g in np.asarray(geoms, dtype=object).ravel() if g is not None and not g.is_empty]
     if values is None:
         shapes = [(g, 1) for g in geoms]
@@ -162,11 +163,13 @@ def _burn(geoms: Any, shape: tuple[int, int], transform: Any, *, all_touched: bo
         shapes = list(zip(geoms, np.asarray(values).ravel(), strict=False))
     if not shapes:
         return np.full(shape, fill, dtype=dtype)
-    return rasterize(shapes, out_shape=shape, transform=transform, fill=fill, all_touched=all_touched, dtype=dtype)
+    return np.asarray(rasterize(shapes, out_shape=shape, transform=transform, fill=fill, all_touched=all_touched,
+                                dtype=dtype))
 
 
 def _classify(values: np.ndarray, breaks: Sequence[float], scores: Sequence[float]) -> np.ndarray:
-    return np.asarray(scores, dtype=float)[np.digitize(values, np.asarray(breaks, dtype=float))]
+    """The score of each value's class (``values < breaks[0]`` → ``scores[0]``, …)."""
+    return np.asarray(np.asarray(scores, dtype=float)[np.digitize(values, np.asarray(breaks, dtype=float))])
 
 
 def _check_tables(p: Mapping[str, Any]) -> None:
@@ -197,7 +200,7 @@ def _check_tables(p: Mapping[str, Any]) -> None:
 
 
 def resistance_surface(
-    town: Any,
+    town: Town,
     *,
     dem: Any = None,
     weights: Mapping[str, float] | None = None,
@@ -224,8 +227,6 @@ def resistance_surface(
     ValidationError
         No DEM, a DEM in another CRS, unknown barrier kinds, or bad parameter tables.
     """
-    from landkit.io import check_raster, read_raster, slope_deg
-
     par = town.params
     tables = {
         "slope": par["corridor.slope_resistance"], "landuse": par["corridor.landuse_resistance"],

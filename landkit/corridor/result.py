@@ -12,20 +12,26 @@ proportion to the share of its area taken, rounded up: a house cut by the road i
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from landkit.landuse import GROUP_LABELS
+from landkit.plot import finish_map, new_axes
+from landkit.town import Town
 from landkit.units import m2_to_mu
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
+    # both import this module: a runtime import would be a cycle
+    from landkit.corridor.plan import TourismCorridor
     from landkit.corridor.resistance import ResistanceSurface
 
 ROUTE_COLOURS = ("#d7191c", "#2c7bb6", "#1a9641", "#7b3294", "#ff7f00")
@@ -62,13 +68,19 @@ class Route:
         Design width of the land take.
     year : int
         Year of construction (for the farmland ledger).
+    surface : ResistanceSurface or None
+        The surface the route was searched on (its notes say what was assumed).
+    corridor : TourismCorridor or None
+        The corridor the route was chosen in (its sites and surface draw the route's map), if any.
     """
 
     name: str
     segments: gpd.GeoDataFrame
-    town: Any
+    town: Town
     width_m: float
     year: int
+    surface: ResistanceSurface | None = field(default=None, repr=False, compare=False)
+    corridor: TourismCorridor | None = field(default=None, repr=False, compare=False)
 
     @property
     def length_m(self) -> float:
@@ -126,8 +138,9 @@ class Route:
             if layer is None:
                 continue
             shape = shapely.union_all(np.asarray(layer.geometry.values)) if len(layer) else shapely.Polygon()
-            rows.append({"layer": key, "name": label, "length_m": round(float(line.intersection(shape).length), 1),
-                         "area_mu": round(float(m2_to_mu(foot.intersection(shape).area)), 2)})
+            rows.append({"layer": key, "name": label,
+                         "length_m": round(float(shapely.length(shapely.intersection(line, shape))), 1),
+                         "area_mu": round(float(m2_to_mu(shapely.area(shapely.intersection(foot, shape)))), 2)})
         return pd.DataFrame(rows, columns=["layer", "name", "length_m", "area_mu"])
 
     def occupations(self) -> pd.DataFrame:
@@ -150,7 +163,7 @@ class Route:
             "涉及户数": t["households"].to_numpy(), "占用耕地(亩)": t["farmland_mu"].round(3).to_numpy(),
         })
 
-    def summary(self) -> dict[str, float]:
+    def summary(self) -> dict[str, str | float]:
         """Headline figures: length (and the planned length ``corridor.artery_length``), cost, land take,
         farmland, households."""
         t = self.parcels_taken()
@@ -179,9 +192,11 @@ class Route:
         })
 
 
-def build_route(name: str, surface: ResistanceSurface, stops: list[tuple[str, np.ndarray]], town: Any, *,
-                width_m: float, year: int, accumulated: list[float]) -> Route:
-    """A :class:`Route` from consecutive cell paths: ``stops`` = [(label "A→B", cells), ...]."""
+def build_route(name: str, surface: ResistanceSurface, stops: list[tuple[str, np.ndarray]], town: Town, *,
+                width_m: float, year: int, accumulated: list[float], corridor: TourismCorridor | None = None
+                ) -> Route:
+    """A :class:`Route` from consecutive cell paths: ``stops`` = [(label "A→B", cells), ...], searched on
+    ``surface`` (in ``corridor``, when given)."""
     par = town.params
     build = float(par["corridor.road_build_cost"])
     upgrade = float(par["corridor.road_upgrade_cost"])
@@ -202,18 +217,13 @@ def build_route(name: str, surface: ResistanceSurface, stops: list[tuple[str, np
                      "landuse_crossed": text})
         geoms.append(line)
     gdf = gpd.GeoDataFrame(rows, geometry=geoms, crs=surface.crs)
-    return Route(name, gdf, town, float(width_m), int(year))
+    return Route(name, gdf, town, float(width_m), int(year), surface=surface, corridor=corridor)
 
 
 def plot_routes(surface: ResistanceSurface, *, routes: Mapping[str, Any], sites: gpd.GeoDataFrame | None = None,
                 boundary: gpd.GeoDataFrame | None = None, bands: Mapping[str, Any] | None = None, ax: Any = None,
                 title: str = "最小累积阻力面与线路", figsize: tuple[float, float] = (11, 9)) -> Figure:
     """The resistance surface (barriers white) with routes, corridor bands and sites; legend, scale, north."""
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
-    from landkit.plot import finish_map, new_axes
-
     fig, ax = new_axes(figsize, ax=ax)
     nrows, ncols = surface.shape
     t = surface.transform

@@ -49,11 +49,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import linopy
 import numpy as np
 import pandas as pd
+import xarray as xr
 
 from landkit._errors import NotFoundError, Problem, ValidationError
 from landkit.corridor.costdist import cost_distances
+from landkit.optimize import GroupSpec, solve
 
 DEPOT = "__depot__"
 
@@ -180,9 +183,7 @@ def _check_matrix(weights: pd.DataFrame, where: str) -> pd.DataFrame:
 
 
 def _arc_model(names: list[str]) -> tuple[Any, Any, Any, Any]:
-    import linopy
-    import xarray as xr
-
+    """The arc variables ``x_ij`` over the sites and the depot (no self-loops)."""
     nodes = [DEPOT, *names]
     i = xr.DataArray(nodes, dims="i", coords={"i": nodes})
     j = xr.DataArray(nodes, dims="j", coords={"j": nodes})
@@ -194,8 +195,7 @@ def _arc_model(names: list[str]) -> tuple[Any, Any, Any, Any]:
 
 
 def _weights_da(w: pd.DataFrame, nodes: list[str]) -> Any:
-    import xarray as xr
-
+    """The segment weights over the nodes (0 to and from the depot) as an (i, j) DataArray."""
     full = pd.DataFrame(0.0, index=nodes, columns=nodes)
     full.loc[w.index, w.columns] = w.to_numpy()
     arr = full.to_numpy(copy=True)
@@ -204,8 +204,7 @@ def _weights_da(w: pd.DataFrame, nodes: list[str]) -> Any:
 
 
 def _mtz(m: Any, x: Any, names: list[str], n: int, big: float) -> Any:
-    import xarray as xr
-
+    """Miller–Tucker–Zemlin positions ``u_i`` and rows (no sub-tour avoids the depot)."""
     u = m.add_variables(lower=1, upper=n, coords=[pd.Index(names, name="i")], name="position")
     ui = u
     uj = u.rename({"i": "j"})
@@ -227,8 +226,7 @@ def _walk(arc: pd.DataFrame) -> list[str]:
 
 
 def _solve(m: Any, solver: str, time_limit_s: float, mip_gap: float) -> Any:
-    from landkit.optimize import GroupSpec, solve
-
+    """Solve; an infeasible or failed solve raises, naming the budget or the fixed ends."""
     res = solve(m, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap)
     groups = {name: GroupSpec(label=label, unit=unit, weight=1.0) for name, (label, unit) in {
         "budget": ("route budget", "budget unit"), "fix_start": ("start at {j}", "arc"),
@@ -305,7 +303,6 @@ def orienteering(weights: pd.DataFrame, scores: Mapping[str, float], budget: flo
         problems.append(Problem("start", f"{start!r} is not a site", f"choose from {names}", "value"))
     if problems:
         raise ValidationError("orienteering", problems)
-    import xarray as xr
 
     m, x, _off, nodes = _arc_model(names)
     n = len(names)

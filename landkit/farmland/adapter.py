@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from landkit._errors import AccountError
+from landkit._errors import CheckFailedError
 from landkit.account import farmland_claims
 from landkit.farmland.candidates import candidate_unit_parcels, candidate_units
 from landkit.farmland.ledger import FarmlandLedger
 from landkit.farmland.model import FarmlandBalance
 from landkit.farmland.prices import regime_for
-from landkit.farmland.result import check_balance
+from landkit.farmland.result import FarmlandResult, check_balance
 from landkit.scenario.checks import BOOL, COMMON, YEAR, Check, choice
 from landkit.scenario.context import ModelRecord, RunContext
 from landkit.scenario.registry import ModelAdapter
+from landkit.town import Town
 
 OPTIONS: dict[str, Check] = {**COMMON, "base_year": YEAR, "regime": choice("auto", "per_project", "annual"),
                              "duals": BOOL}
@@ -36,7 +37,7 @@ def ledger_from_scenario(ctx: RunContext, rec: ModelRecord) -> FarmlandLedger:
     return ledger
 
 
-def solve(ctx: RunContext, rec: ModelRecord) -> Any:
+def solve(ctx: RunContext, rec: ModelRecord) -> FarmlandResult | None:
     """Balance the farmland the linked models take with units no other model uses; check and claim."""
     town, land = ctx.town, ctx.land
     o = ctx.options("farmland")
@@ -56,27 +57,31 @@ def solve(ctx: RunContext, rec: ModelRecord) -> Any:
         units = linkage.supplement_units()
         if len(units):
             ledger.add_units(units)
-    res = FarmlandBalance(ledger).solve(duals=bool(o.get("duals", True)), **ctx.solve_options("farmland"))
-    res.unit_parcels = candidate_unit_parcels(town, exclude_parcels=free)
+    opts = ctx.solve_options("farmland")
+    res = FarmlandBalance(ledger).solve(duals=bool(o.get("duals", True)), time_limit_s=opts["time_limit_s"],
+                                        mip_gap=opts["mip_gap"],
+                                        unit_parcels=candidate_unit_parcels(town, exclude_parcels=free))
     accept(ctx, res, rec)
     return res
 
 
-def accept(ctx: RunContext, res: Any, rec: ModelRecord) -> None:
+def accept(ctx: RunContext, res: FarmlandResult, rec: ModelRecord) -> None:
     """Record the outcome, check the balance independently, claim the units and their projects' parcels."""
     rec.record_outcome(res.outcome)
     problems = check_balance(res)
     if problems:
-        raise AccountError("farmland balance failed its independent check:\n" + "\n".join(problems))
+        raise CheckFailedError("farmland balance", problems)
     ctx.land.units = res.balance.ledger.units
     parcels = ctx.town.parcels
     area = parcels["area_mu"].astype(float).set_axis(parcels.index.astype(str))
     ctx.land.add(farmland_claims(res, res.unit_parcels, area))
 
 
-def write(ctx: RunContext, res: Any, rec: ModelRecord) -> None:
+def write(ctx: RunContext, res: FarmlandResult, rec: ModelRecord) -> None:
     """占补平衡核算表, 补充耕地核销清单, marginal costs, the figure and the MPS file."""
     w = ctx.writer
+    if w is None:  # a run that writes nothing (a sweep's sample) has no writer
+        return
     w.mps("farmland", res.outcome, rec)
     w.table("farmland", "占补平衡核算表", res.balance_sheet(), index=True)
     w.table("farmland", "补充耕地核销清单", res.units_cancelled())
@@ -85,7 +90,7 @@ def write(ctx: RunContext, res: Any, rec: ModelRecord) -> None:
     w.figure("farmland", "占补平衡图", res.plot())
 
 
-def kpis(res: Any, town: Any) -> dict[str, Any]:
+def kpis(res: FarmlandResult, town: Town) -> dict[str, Any]:
     """The balance's cost and the indicators bought."""
     t = res.units_cancelled()
     bought = t.loc[t["来源"] == "购买指标", "数量(亩)"].sum() if len(t) and "来源" in t else 0.0

@@ -36,6 +36,7 @@ from landkit.farmland.ledger import SupplementUnit, indicator
 from landkit.farmland.prices import capacity_kg_per_mu
 from landkit.glossary import SOURCE_LABELS
 from landkit.params import Parameters
+from landkit.town import Town, in_agriculture_zone
 from landkit.units import m2_to_mu
 
 #: Default purchasable indicators: (market, grade or None for the reference grade).
@@ -47,7 +48,7 @@ _MARKET_IDS = {"shandong_adjusted": "调剂", "shandong_pooled": "统筹", "nati
 
 
 def occupations_from_layer(
-    town: object, layer: str | gpd.GeoDataFrame, *, year: int, source: str, project: str | None = None,
+    town: Town, layer: str | gpd.GeoDataFrame, *, year: int, source: str, project: str | None = None,
     min_mu: float = 0.01,
 ) -> pd.DataFrame:
     """Farmland occupied by a planned site: ``source, id, project, year, area_mu, grade, paddy`` per parcel.
@@ -66,7 +67,7 @@ def occupations_from_layer(
     min_mu : float
         Overlaps smaller than this (亩) are slivers and dropped.
     """
-    layers = getattr(town, "layers", {})
+    layers = town.layers
     if isinstance(layer, str):
         if layer not in layers:
             raise ValidationError("occupations_from_layer", [Problem(f"layer {layer!r}", "is not in town.layers",
@@ -74,7 +75,7 @@ def occupations_from_layer(
         site = layers[layer]
     else:
         site = layer
-    parcels = town.parcels  # type: ignore[attr-defined]
+    parcels = town.parcels
     if site.crs is None or not site.crs.equals(parcels.crs):
         raise ValidationError("occupations_from_layer", [Problem("layer", f"CRS {site.crs} is not the town's "
                                                                  f"{parcels.crs}", "reproject it with to_crs()")])
@@ -92,12 +93,12 @@ def occupations_from_layer(
     })
 
 
-def _project_parcels(town: object, params: Parameters, exclude_parcels: Iterable[str]) -> dict[str, pd.DataFrame]:
+def _project_parcels(town: Town, params: Parameters, exclude_parcels: Iterable[str]) -> dict[str, pd.DataFrame]:
     """The parcels of each 自行垦造 / 工矿复垦 and 提质改造 project, keyed by the unit's 编号.
 
     One project per village and kind; ``exclude_parcels`` (taken by another model) are left out.
     """
-    p = town.parcels  # type: ignore[attr-defined]
+    p = town.parcels
     p = p[~p.index.astype(str).isin([str(b) for b in exclude_parcels])]
     f = "farmland."
     zone = np.zeros(len(p))
@@ -122,20 +123,20 @@ def _project_parcels(town: object, params: Parameters, exclude_parcels: Iterable
     return out
 
 
-def candidate_unit_parcels(town: object, *, exclude_parcels: Iterable[str] = (),
+def candidate_unit_parcels(town: Town, *, exclude_parcels: Iterable[str] = (),
                            params: Parameters | None = None) -> dict[str, list[str]]:
     """The parcels (BSM) of each candidate project unit of :func:`candidate_units`, keyed by 编号.
 
     A cancelled project takes these parcels (the land account); purchased indicators take none.
     """
-    params = params if params is not None else town.params  # type: ignore[attr-defined]
+    params = params if params is not None else town.params
     return {uid: [str(b) for b in part.index] for uid, part in _project_parcels(town, params, exclude_parcels).items()}
 
 
-def project_parcels(town: object, *, exclude_parcels: Iterable[str] = (),
+def project_parcels(town: Town, *, exclude_parcels: Iterable[str] = (),
                     params: Parameters | None = None) -> dict[str, pd.DataFrame]:
     """The parcels (rows of ``town.parcels``) of each candidate project of :func:`candidate_units`, by 编号."""
-    params = params if params is not None else town.params  # type: ignore[attr-defined]
+    params = params if params is not None else town.params
     return _project_parcels(town, params, exclude_parcels)
 
 
@@ -158,8 +159,6 @@ def project_unit(uid: str, part: pd.DataFrame, *, year: int, params: Parameters)
         cost = area * steps * float(params[f + "upgrade_cost_per_grade"])
         return SupplementUnit(uid, "upgrade", year, 0.0, float((part["area_mu"].to_numpy() * gain).sum()), 0.0,
                               cost, False, float("nan"), f"{village} {len(part)} 图斑 {area:.0f} 亩, 提升 {steps} 等")
-    from landkit.town import in_agriculture_zone
-
     grade = int(params[f + "reclaimed_grade"])
     zoned = in_agriculture_zone(part).to_numpy()
     grades = np.clip(grade - int(params[f + "agri_zone_grade_gain"]) * zoned, 1, None)
@@ -173,7 +172,7 @@ def project_unit(uid: str, part: pd.DataFrame, *, year: int, params: Parameters)
 
 
 def candidate_units(
-    town: object, *, base_year: int, markets: Sequence[tuple[str, int | None]] = DEFAULT_MARKETS,
+    town: Town, *, base_year: int, markets: Sequence[tuple[str, int | None]] = DEFAULT_MARKETS,
     params: Parameters | None = None, exclude_parcels: Iterable[str] = (),
 ) -> list[SupplementUnit]:
     """Candidate supplement units of a town by the rules of the module docstring.
@@ -191,7 +190,7 @@ def candidate_units(
         Parcels (BSM) another model of the scenario takes (acquired, built on, demolished): no
         project may use them (:func:`candidate_unit_parcels` gives each project's parcels).
     """
-    params = params if params is not None else town.params  # type: ignore[attr-defined]
+    params = params if params is not None else town.params
     f = "farmland."
     year = int(base_year) + int(params[f + "project_lead_years"])
     units: list[SupplementUnit] = []

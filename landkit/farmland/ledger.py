@@ -201,21 +201,50 @@ def indicator(
                           max_mu * price, True, float(g), note)
 
 
-def unit_table(units: Iterable[SupplementUnit] | pd.DataFrame) -> pd.DataFrame:
-    """Validate supplement units and return them as a table indexed by id (every problem reported at once)."""
+def _units_frame(units: Iterable[SupplementUnit] | pd.DataFrame) -> pd.DataFrame:
+    """Supplement units as a table with an ``id`` column (a list must hold only :class:`SupplementUnit`)."""
     if isinstance(units, pd.DataFrame):
         df = units.copy()
         if "id" not in df.columns:
             df = df.reset_index().rename(columns={df.index.name or "index": "id"})
-    else:
-        items = list(units)
-        bad = [i for i, u in enumerate(items) if not isinstance(u, SupplementUnit)]
-        if bad:
-            raise ValidationError("supplement units", [Problem(f"item {i}", "is not a SupplementUnit",
-                                                               "build units with reclamation(), upgrade(), ...")
-                                                       for i in bad])
-        df = pd.DataFrame([asdict(u) for u in items], columns=list(SupplementUnit.__dataclass_fields__))
-    problems: list[Problem] = []
+        return df
+    items = list(units)
+    bad = [i for i, u in enumerate(items) if not isinstance(u, SupplementUnit)]
+    if bad:
+        raise ValidationError("supplement units", [Problem(f"item {i}", "is not a SupplementUnit",
+                                                           "build units with reclamation(), upgrade(), ...")
+                                                   for i in bad])
+    return pd.DataFrame([asdict(u) for u in items], columns=list(SupplementUnit.__dataclass_fields__))
+
+
+def _unit_amount_problems(where: str, vals: Mapping[str, Any]) -> list[Problem]:
+    """Area, capacity, paddy and cost are finite numbers ≥ 0; the unit adds something; its paddy fits its area."""
+    problems = [Problem(where, f"{c} is {v!r}", "give a finite number ≥ 0", "bad_number") for c, v in vals.items()
+                if not (isinstance(v, (int, float, np.number)) and math.isfinite(float(v)) and float(v) >= 0)]
+    if all(isinstance(v, (int, float, np.number)) for v in vals.values()):
+        if float(vals["area_mu"]) + float(vals["capacity_kg"]) + float(vals["paddy_mu"]) <= 0:
+            problems.append(Problem(where, "adds no area, capacity or paddy", "drop it or fill in what it adds"))
+        if vals["area_mu"] > 0 and vals["paddy_mu"] > vals["area_mu"] + 1e-9:
+            problems.append(Problem(where, f"paddy {vals['paddy_mu']} 亩 exceeds its area {vals['area_mu']} 亩"))
+    return problems
+
+
+def _unit_problems(row: Any) -> list[Problem]:
+    """What is wrong with one supplement unit (a row of the table): its source, amounts and year."""
+    where = f"supplement unit {row.id!r}"
+    problems = []
+    if row.source not in SOURCES:
+        problems.append(Problem(where, f"source {row.source!r} is unknown", f"use one of {sorted(SOURCES)}"))
+    problems += _unit_amount_problems(where, {c: _py(getattr(row, c))
+                                              for c in ("area_mu", "capacity_kg", "paddy_mu", "cost_wan_yuan")})
+    if not (isinstance(row.year, (int, np.integer)) or (isinstance(row.year, float) and row.year == int(row.year))):
+        problems.append(Problem(where, f"year {_show(row.year)} is not a whole year", "", "bad_year"))
+    return problems
+
+
+def unit_table(units: Iterable[SupplementUnit] | pd.DataFrame) -> pd.DataFrame:
+    """Validate supplement units and return them as a table indexed by id (every problem reported at once)."""
+    df = _units_frame(units)
     required = ["id", "source", "year", "area_mu", "capacity_kg", "paddy_mu", "cost_wan_yuan"]
     missing = [c for c in required if c not in df.columns]
     if missing:
@@ -226,23 +255,9 @@ def unit_table(units: Iterable[SupplementUnit] | pd.DataFrame) -> pd.DataFrame:
             df[col] = default
     df["id"] = df["id"].astype(str)
     dup = df["id"][df["id"].duplicated()]
-    problems += [Problem(f"supplement unit {i!r}", "id is used twice", "give each unit its own 编号", "duplicate_id")
-                 for i in dup.unique()]
-    for row in df.itertuples(index=False):
-        where = f"supplement unit {row.id!r}"
-        if row.source not in SOURCES:
-            problems.append(Problem(where, f"source {row.source!r} is unknown", f"use one of {sorted(SOURCES)}"))
-        vals = {c: _py(getattr(row, c)) for c in ("area_mu", "capacity_kg", "paddy_mu", "cost_wan_yuan")}
-        for c, v in vals.items():
-            if not (isinstance(v, (int, float, np.number)) and math.isfinite(float(v)) and float(v) >= 0):
-                problems.append(Problem(where, f"{c} is {v!r}", "give a finite number ≥ 0", "bad_number"))
-        if all(isinstance(v, (int, float, np.number)) for v in vals.values()):
-            if float(vals["area_mu"]) + float(vals["capacity_kg"]) + float(vals["paddy_mu"]) <= 0:
-                problems.append(Problem(where, "adds no area, capacity or paddy", "drop it or fill in what it adds"))
-            if vals["area_mu"] > 0 and vals["paddy_mu"] > vals["area_mu"] + 1e-9:
-                problems.append(Problem(where, f"paddy {vals['paddy_mu']} 亩 exceeds its area {vals['area_mu']} 亩"))
-        if not (isinstance(row.year, (int, np.integer)) or (isinstance(row.year, float) and row.year == int(row.year))):
-            problems.append(Problem(where, f"year {_show(row.year)} is not a whole year", "", "bad_year"))
+    problems = [Problem(f"supplement unit {i!r}", "id is used twice", "give each unit its own 编号", "duplicate_id")
+                for i in dup.unique()]
+    problems += [problem for row in df.itertuples(index=False) for problem in _unit_problems(row)]
     if problems:
         raise ValidationError("supplement units", problems)
     df["year"] = df["year"].astype(int)
@@ -251,6 +266,87 @@ def unit_table(units: Iterable[SupplementUnit] | pd.DataFrame) -> pd.DataFrame:
         df[c] = df[c].astype(float)
     return df.set_index("id")[["source", "year", "area_mu", "capacity_kg", "paddy_mu", "cost_wan_yuan",
                                "divisible", "grade", "note"]]
+
+
+def _occupation_frame(data: Any) -> pd.DataFrame:
+    """Occupations as a table with ``source``, ``id``, ``year`` and ``area_mu`` and a way to their capacity and
+    paddy, or raise naming what is missing."""
+    if hasattr(data, "occupations") and callable(data.occupations):
+        data = data.occupations()
+    if not isinstance(data, pd.DataFrame):
+        raise ValidationError("occupations", [Problem("occupations", f"got {type(data).__name__}",
+                                                      "pass a DataFrame or ReserveResult.occupations()")])
+    df = data.copy().reset_index(drop=True)
+    if "id" not in df.columns and "parcel" in df.columns:
+        df = df.rename(columns={"parcel": "id"})
+    problems = [Problem(f"column {col}", "is missing", "occupations need source, id, year, area_mu", "missing_column")
+                for col in ("source", "id", "year", "area_mu") if col not in df.columns]
+    if "capacity_kg" not in df.columns and "grade" not in df.columns:
+        problems.append(Problem("column capacity_kg", "is missing and there is no grade to derive it from",
+                                "add capacity_kg or grade (国土 等别)", "missing_column"))
+    if "paddy_mu" not in df.columns and "paddy" not in df.columns:
+        problems.append(Problem("column paddy_mu", "is missing and there is no paddy flag", "add paddy_mu or paddy",
+                                "missing_column"))
+    if problems:
+        raise ValidationError("occupations", problems)
+    df["source"] = df["source"].astype(str)
+    df["id"] = df["id"].astype(str)
+    return df
+
+
+def _area_year_problems(df: pd.DataFrame, where: pd.Series, area: pd.Series, year: pd.Series) -> list[Problem]:
+    """Each occupation's area is > 0 and its year a whole year."""
+    problems = []
+    for i in df.index:
+        if not (np.isfinite(area[i]) and area[i] > 0):
+            problems.append(Problem(where[i], f"area_mu is {_show(df.at[i, 'area_mu'])}",
+                                    "give the area occupied in 亩 > 0"))
+        if not (np.isfinite(year[i]) and year[i] == round(year[i])):
+            problems.append(Problem(where[i], f"year is {_show(df.at[i, 'year'])}", "give a whole year such as 2025"))
+    return problems
+
+
+def _occupation_capacity(df: pd.DataFrame, where: pd.Series, area: pd.Series, grade: pd.Series,
+                         params: Parameters) -> tuple[pd.Series, list[Problem]]:
+    """Capacity occupied (given, else :math:`a\\,c(g)`), and the problems of grades and capacities."""
+    if "capacity_kg" in df.columns:
+        cap = pd.to_numeric(df["capacity_kg"], errors="coerce").astype(float)
+        need = cap.isna() & grade.notna() if "grade" in df else pd.Series(False, df.index)
+        cap[need] = area[need] * capacity_kg_per_mu(grade[need].to_numpy(), params)
+    else:
+        cap = area * capacity_kg_per_mu(grade.to_numpy(), params)
+    bad_grade = grade.notna() & ~np.isfinite(capacity_kg_per_mu(grade.to_numpy(), params))
+    problems = [Problem(where[i], f"grade {_show(df.at[i, 'grade'])} is not a 国土 等别 1–15", "use GDDB")
+                for i in df.index[bad_grade]]
+    bad_area = ~(np.isfinite(area) & (area > 0))
+    problems += [Problem(where[i], "capacity_kg is missing or negative", "give capacity_kg or grade")
+                 for i in df.index[~bad_grade & ~bad_area & ~(np.isfinite(cap) & (cap >= 0))]]
+    return cap, problems
+
+
+def _occupation_paddy(df: pd.DataFrame, where: pd.Series, area: pd.Series) -> tuple[pd.Series, list[Problem]]:
+    """Paddy occupied (``paddy_mu``, else the whole area of rows flagged ``paddy``), and its problems."""
+    problems = []
+    if "paddy_mu" in df.columns:
+        paddy = pd.to_numeric(df["paddy_mu"], errors="coerce").astype(float)
+    else:
+        flag = df["paddy"]
+        ok = flag.map(lambda v: isinstance(v, (bool, np.bool_)))
+        problems += [Problem(where[i], f"paddy is {flag[i]!r}", "give True (水田) or False") for i in df.index[~ok]]
+        paddy = pd.Series(np.where(ok & flag.where(ok, False).astype(bool), area, 0.0), index=df.index)
+    bad_area = ~(np.isfinite(area) & (area > 0))
+    problems += [Problem(where[i], f"paddy_mu {_show(paddy[i])} is not within 0..area_mu {_show(area[i])}")
+                 for i in df.index[~bad_area & (~(paddy >= 0) | (paddy > area + 1e-9))]]
+    return paddy, problems
+
+
+def _occupation_dates(df: pd.DataFrame, where: pd.Series, year: pd.Series) -> tuple[pd.Series, list[Problem]]:
+    """Each occupation's date (``date``, else 1 January of its year), and the dates that are not dates."""
+    if "date" not in df.columns:
+        return pd.to_datetime(year.fillna(1900).astype(int).astype(str) + "-01-01"), []
+    date = pd.to_datetime(df["date"], errors="coerce")
+    return date, [Problem(where[i], f"date {_show(df.at[i, 'date'])} is not a date", "e.g. 2025-03-31")
+                  for i in df.index[date.isna()]]
 
 
 def occupation_table(data: Any, params: Parameters | None = None, regime: str = "auto") -> pd.DataFrame:
@@ -271,69 +367,19 @@ def occupation_table(data: Any, params: Parameters | None = None, regime: str = 
     if regime not in ("auto", *REGIMES):
         raise ValidationError("occupations", [Problem("regime", f"{regime!r} is unknown",
                                                       "use 'auto', 'per_project' or 'annual'")])
-    if hasattr(data, "occupations") and callable(data.occupations):
-        data = data.occupations()
-    if not isinstance(data, pd.DataFrame):
-        raise ValidationError("occupations", [Problem("occupations", f"got {type(data).__name__}",
-                                                      "pass a DataFrame or ReserveResult.occupations()")])
-    df = data.copy().reset_index(drop=True)
-    if "id" not in df.columns and "parcel" in df.columns:
-        df = df.rename(columns={"parcel": "id"})
-    problems: list[Problem] = []
-    for col in ("source", "id", "year", "area_mu"):
-        if col not in df.columns:
-            problems.append(Problem(f"column {col}", "is missing", "occupations need source, id, year, area_mu",
-                                    "missing_column"))
-    if "capacity_kg" not in df.columns and "grade" not in df.columns:
-        problems.append(Problem("column capacity_kg", "is missing and there is no grade to derive it from",
-                                "add capacity_kg or grade (国土 等别)", "missing_column"))
-    if "paddy_mu" not in df.columns and "paddy" not in df.columns:
-        problems.append(Problem("column paddy_mu", "is missing and there is no paddy flag", "add paddy_mu or paddy",
-                                "missing_column"))
-    if problems:
-        raise ValidationError("occupations", problems)
-    df["source"] = df["source"].astype(str)
-    df["id"] = df["id"].astype(str)
+    df = _occupation_frame(data)
     where = "occupation " + df["source"] + ":" + df["id"]
     area = pd.to_numeric(df["area_mu"], errors="coerce").astype(float)
     year = pd.to_numeric(df["year"], errors="coerce").astype(float)
     grade = pd.to_numeric(df["grade"], errors="coerce").astype(float) if "grade" in df else pd.Series(np.nan, df.index)
-    for i in df.index:
-        if not (np.isfinite(area[i]) and area[i] > 0):
-            problems.append(Problem(where[i], f"area_mu is {_show(df.at[i, 'area_mu'])}",
-                                    "give the area occupied in 亩 > 0"))
-        if not (np.isfinite(year[i]) and year[i] == round(year[i])):
-            problems.append(Problem(where[i], f"year is {_show(df.at[i, 'year'])}", "give a whole year such as 2025"))
-    if "capacity_kg" in df.columns:
-        cap = pd.to_numeric(df["capacity_kg"], errors="coerce").astype(float)
-        need = cap.isna() & grade.notna() if "grade" in df else pd.Series(False, df.index)
-        cap[need] = area[need] * capacity_kg_per_mu(grade[need].to_numpy(), params)
-    else:
-        cap = area * capacity_kg_per_mu(grade.to_numpy(), params)
-    bad_grade = grade.notna() & ~np.isfinite(capacity_kg_per_mu(grade.to_numpy(), params))
-    for i in df.index[bad_grade]:
-        problems.append(Problem(where[i], f"grade {_show(df.at[i, 'grade'])} is not a 国土 等别 1–15", "use GDDB"))
-    bad_area = ~(np.isfinite(area) & (area > 0))
-    for i in df.index[~bad_grade & ~bad_area & ~(np.isfinite(cap) & (cap >= 0))]:
-        problems.append(Problem(where[i], "capacity_kg is missing or negative", "give capacity_kg or grade"))
-    if "paddy_mu" in df.columns:
-        paddy = pd.to_numeric(df["paddy_mu"], errors="coerce").astype(float)
-    else:
-        flag = df["paddy"]
-        ok = flag.map(lambda v: isinstance(v, (bool, np.bool_)))
-        for i in df.index[~ok]:
-            problems.append(Problem(where[i], f"paddy is {flag[i]!r}", "give True (水田) or False"))
-        paddy = pd.Series(np.where(ok & flag.where(ok, False).astype(bool), area, 0.0), index=df.index)
-    for i in df.index[~bad_area & (~(paddy >= 0) | (paddy > area + 1e-9))]:
-        problems.append(Problem(where[i], f"paddy_mu {_show(paddy[i])} is not within 0..area_mu {_show(area[i])}"))
+    problems = _area_year_problems(df, where, area, year)
+    cap, cap_problems = _occupation_capacity(df, where, area, grade, params)
+    paddy, paddy_problems = _occupation_paddy(df, where, area)
+    problems += cap_problems + paddy_problems
     dup = where[where.duplicated()]
     problems += [Problem(w, "listed twice", "each occupation once (source, id)", "duplicate_id") for w in dup.unique()]
-    if "date" in df.columns:
-        date = pd.to_datetime(df["date"], errors="coerce")
-        for i in df.index[date.isna()]:
-            problems.append(Problem(where[i], f"date {_show(df.at[i, 'date'])} is not a date", "e.g. 2025-03-31"))
-    else:
-        date = pd.to_datetime(year.fillna(1900).astype(int).astype(str) + "-01-01")
+    date, date_problems = _occupation_dates(df, where, year)
+    problems += date_problems
     if problems:
         raise ValidationError("occupations", problems)
     out = pd.DataFrame({

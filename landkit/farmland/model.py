@@ -49,21 +49,18 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import linopy
-import numpy as np
 import pandas as pd
 import xarray as xr
 
 from landkit._errors import Problem, ValidationError
 from landkit.farmland.ledger import FarmlandLedger, SupplementUnit
+from landkit.farmland.result import FarmlandResult, marginal_table  # noqa: F401  (marginal_table lived here)
 from landkit.glossary import status_text
 from landkit.optimize import GroupSpec, Scope, SolveResult, Status, solve
 from landkit.params import Parameters
-
-if TYPE_CHECKING:
-    from landkit.farmland.result import FarmlandResult
 
 #: How an impossible balance is explained: constraint -> GroupSpec (user units: 亩, 公斤).
 _MORE_UNITS = "add supplement units (自行垦造, 提质改造, 挂钩复垦), or allow more purchased indicators " \
@@ -158,6 +155,7 @@ class FarmlandBalance:
         time_limit_s: float | None = 60.0,
         mip_gap: float = 1e-4,
         duals: bool = True,
+        unit_parcels: Mapping[str, list[str]] | None = None,
     ) -> FarmlandResult:
         """Solve; raise :class:`~landkit.InfeasibleError` explaining each balance that cannot be met.
 
@@ -172,6 +170,9 @@ class FarmlandBalance:
         duals : bool
             Compute the marginal cost of each balance (for a MILP: a second, LP solve with the
             whole projects fixed).
+        unit_parcels : mapping of str to list of str, optional
+            The parcels (BSM) of each project unit (:func:`landkit.farmland.candidate_unit_parcels`), kept on
+            the result for the land account.
 
         Raises
         ------
@@ -181,8 +182,6 @@ class FarmlandBalance:
         SolverError
             No solution within the time limit, or a solver failure.
         """
-        from landkit.farmland.result import FarmlandResult
-
         began = time.perf_counter()  # the limit counts the build and the marginal-cost solve too
         model = self.build_model()
         outcome = solve(model, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap, started_at=began)
@@ -204,7 +203,7 @@ class FarmlandBalance:
             else:
                 dual_outcome = outcome
                 dual_note = "线性规划"
-        return FarmlandResult(self, outcome, dual_outcome, dual_note)
+        return FarmlandResult(self, outcome, dual_outcome, dual_note, unit_parcels=unit_parcels)
 
 
 @dataclass(frozen=True)
@@ -268,19 +267,3 @@ def define_balance(m: Scope, units: pd.DataFrame, demand: Mapping[str, Any], eli
             supply = supply + _DIM_SCALE[dim] * extra_supply[dim]
         m.add_constraints(supply - _DIM_SCALE[dim] * demand[dim] >= 0, name=dim)
     return BalanceTerms(total, share, build)
-
-
-def _shares(outcome: SolveResult) -> pd.DataFrame:
-    """unit × group shares from a solution, tiny values dropped."""
-    s = outcome.value("share").to_pandas().fillna(0.0)
-    return s.where(s > 1e-9, 0.0)
-
-
-def marginal_table(dual_outcome: SolveResult, groups: pd.Index) -> pd.DataFrame:
-    """Duals of the three balances per balancing unit, in 万元/亩, 万元/100公斤, 万元/亩."""
-    out = pd.DataFrame(index=pd.Index(groups.astype(str), name="平衡单元"))
-    labels = {"quantity": "数量(万元/亩)", "capacity": "产能(万元/100公斤)", "paddy": "水田(万元/亩)"}
-    for dim, label in labels.items():
-        d = dual_outcome.dual(dim).to_pandas()
-        out[label] = np.asarray(d.reindex(out.index), dtype=float)
-    return out

@@ -54,13 +54,12 @@ def _params(params: Parameters | None) -> Parameters:
 def check_grade(grade: object, where: str, params: Parameters | None = None) -> int:
     """Return ``grade`` as an int in 1..n (n = length of the capacity table), or raise naming ``where``."""
     n = len(_params(params)["farmland.capacity_by_grade"])
-    if isinstance(grade, np.generic):
-        grade = grade.item()
-    ok = isinstance(grade, (int, float, np.integer, np.floating)) and not isinstance(grade, bool)
-    if ok and np.isfinite(float(grade)) and float(grade) == int(grade) and 1 <= int(grade) <= n:  # type: ignore[arg-type]
-        return int(grade)  # type: ignore[arg-type]
+    value: object = grade.item() if isinstance(grade, np.generic) else grade  # numpy scalars as Python numbers
+    if isinstance(value, int | float) and not isinstance(value, bool) and np.isfinite(float(value)) \
+            and float(value) == int(value) and 1 <= int(value) <= n:
+        return int(value)
     raise ValidationError(
-        where, [Problem(where, f"国土 等别 {grade!r} is not a whole number from 1 to {n}", "give the 耕地等别 (GDDB)",
+        where, [Problem(where, f"国土 等别 {value!r} is not a whole number from 1 to {n}", "give the 耕地等别 (GDDB)",
                         "bad_grade")]
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -9,13 +10,29 @@ import pandas as pd
 
 from landkit._errors import ArgumentError
 from landkit.farmland.ledger import DIMENSIONS, SOURCES, FarmlandLedger
-from landkit.farmland.model import _shares, marginal_table
 from landkit.optimize import SolveResult, Status
+from landkit.plot import new_figure
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from landkit.farmland.model import FarmlandBalance
+
+
+def _shares(outcome: SolveResult) -> pd.DataFrame:
+    """unit × group shares from a solution, tiny values dropped."""
+    s = outcome.value("share").to_pandas().fillna(0.0)
+    return s.where(s > 1e-9, 0.0)
+
+
+def marginal_table(dual_outcome: SolveResult, groups: pd.Index) -> pd.DataFrame:
+    """Duals of the three balances per balancing unit, in 万元/亩, 万元/100公斤, 万元/亩."""
+    out = pd.DataFrame(index=pd.Index(groups.astype(str), name="平衡单元"))
+    labels = {"quantity": "数量(万元/亩)", "capacity": "产能(万元/100公斤)", "paddy": "水田(万元/亩)"}
+    for dim, label in labels.items():
+        d = dual_outcome.dual(dim).to_pandas()
+        out[label] = np.asarray(d.reindex(out.index), dtype=float)
+    return out
 
 
 class FarmlandResult:
@@ -31,18 +48,20 @@ class FarmlandResult:
         The LP whose duals are reported (the outcome itself for an LP).
     dual_note : str
         Where the duals come from.
+    unit_parcels : dict of str to list of str
+        The parcels (BSM) each 自行垦造/提质 project unit builds on: the land account's claims of a cancelled
+        unit (empty when the units were given without their parcels).
     ledger : FarmlandLedger
         A copy of the input ledger with the chosen units cancelled (核销).
     """
 
     def __init__(self, balance: FarmlandBalance, outcome: SolveResult, dual_outcome: SolveResult | None,
-                 dual_note: str) -> None:
+                 dual_note: str, *, unit_parcels: Mapping[str, list[str]] | None = None) -> None:
         self.balance = balance
         self.outcome = outcome
         self.dual_outcome = dual_outcome
         self.dual_note = dual_note
-        #: The parcels (BSM) of each project unit (the land account's claims); set by the scenario runner.
-        self.unit_parcels: dict[str, list[str]] = {}
+        self.unit_parcels: dict[str, list[str]] = dict(unit_parcels or {})
         self.shares = _shares(outcome)
         self.ledger = balance.ledger.copy()
         units = self.ledger.units
@@ -116,13 +135,7 @@ class FarmlandResult:
     # ------------------------------------------------------------------ figure
     def plot(self, *, figsize: tuple[float, float] = (12, 4.5)) -> Figure:
         """Bar chart per balance: occupied vs supplemented (stacked by kind of supplement) per balancing unit."""
-        import matplotlib.pyplot as plt
-
-        from landkit.plot import use_cjk_font
-
-        use_cjk_font()
-        fig, axes = plt.subplots(1, 3, figsize=figsize, layout="constrained")
-        plt.close(fig)
+        fig, axes = new_figure(figsize, ncols=3)
         groups = self.balance.groups()
         c = self.ledger.cancellations()
         units = self.ledger.units

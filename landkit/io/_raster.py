@@ -8,12 +8,15 @@ import os
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
+import rasterio
 import shapely
 from pyproj import CRS
+from rasterio.errors import NotGeoreferencedWarning
+from rasterio.windows import Window
 
 from landkit._errors import ArgumentError, CRSError, Problem, ValidationError
 from landkit.io._crs import CRS_HINT, crs_label, identify_crs, same_crs
@@ -68,9 +71,6 @@ class RasterInfo:
 
 def _open_raster(path: PathLike) -> Any:
     """Open a raster; a raster without any georeferencing is a CRSError, not a warning."""
-    import rasterio
-    from rasterio.errors import NotGeoreferencedWarning
-
     text = os.fspath(path)
     if not text.startswith("/vsi") and "://" not in text:
         check_exists(text)
@@ -104,16 +104,15 @@ def read_raster_info(path: PathLike) -> RasterInfo:
     -------
     RasterInfo
     """
-    import rasterio
-
     with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHEMAX_MB), _open_raster(path) as src:
         crs = CRS.from_user_input(src.crs.to_wkt()) if src.crs is not None else None
         if crs is not None:
             crs = identify_crs(crs)[0]
+        left, bottom, right, top = (float(b) for b in src.bounds)
         return RasterInfo(
             path=os.fspath(path), crs=crs, transform=src.transform, width=src.width, height=src.height,
             res=(float(src.res[0]), float(src.res[1])), nodata=src.nodata,
-            bounds=tuple(float(b) for b in src.bounds), dtype=str(src.dtypes[0]), count=src.count,
+            bounds=(left, bottom, right, top), dtype=str(src.dtypes[0]), count=src.count,
         )
 
 
@@ -196,8 +195,6 @@ def read_raster(path: PathLike, *, band: int = 1) -> tuple[np.ndarray, RasterInf
     Reads the whole band: meant for town-sized rasters (a 30 m DEM of 100 km² is ~110,000 cells).
     Use :func:`zonal_mean` for windowed statistics over large rasters.
     """
-    import rasterio
-
     info = read_raster_info(path)
     with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHEMAX_MB), _open_raster(path) as src:
         data = src.read(band, masked=True).astype("float64").filled(np.nan)
@@ -219,12 +216,16 @@ def slope_deg(dem_array: np.ndarray, res: float | tuple[float, float]) -> np.nda
     ndarray
         Slope in degrees, same shape.
     """
-    dem = np.ma.filled(np.ma.asarray(dem_array, dtype="float64"), np.nan)
-    rx, ry = (res, res) if np.isscalar(res) else (float(res[0]), float(res[1]))  # type: ignore[index]
+    dem: np.ndarray = np.ma.filled(np.ma.asarray(dem_array, dtype="float64"), np.nan)
+    if np.isscalar(res):
+        rx = ry = float(cast(float, res))
+    else:
+        pair = cast(tuple[float, float], res)
+        rx, ry = float(pair[0]), float(pair[1])
     if dem.shape[0] < 2 or dem.shape[1] < 2:
         return np.full(dem.shape, np.nan)
     dz_dy, dz_dx = np.gradient(dem, abs(ry), abs(rx))
-    slope = np.degrees(np.arctan(np.hypot(dz_dx, dz_dy)))
+    slope: np.ndarray = np.degrees(np.arctan(np.hypot(dz_dx, dz_dy)))
     slope[~np.isfinite(dem)] = np.nan
     return slope
 
@@ -356,8 +357,6 @@ def zonal_mean(
     ndarray
         One float per row of ``gdf``, in its order.
     """
-    import rasterio
-
     if gdf.crs is None:
         raise CRSError("zonal_mean", [Problem("polygons", "have no CRS", CRS_HINT, "missing_crs")])
     if isinstance(raster, np.ndarray):
@@ -376,10 +375,10 @@ def zonal_mean(
                 f"raster {os.fspath(raster)}", "is rotated; landkit needs north-up grids",
                 "gdalwarp it to a north-up grid", "raster_grid")])
         geoms = _geoms_in(gdf, src.crs.to_wkt())
-        from rasterio.windows import Window
 
         def read(r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
-            return src.read(band, window=Window(c0, r0, c1 - c0, r1 - r0))
+            block: np.ndarray = src.read(band, window=Window(c0, r0, c1 - c0, r1 - r0))
+            return block
 
         return _zonal_core(geoms, src.transform, (src.height, src.width), read, src.nodata, block_cells)
 

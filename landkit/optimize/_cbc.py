@@ -19,6 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+from pulp.apis.coin_api import PULP_CBC_CMD
 
 from landkit._errors import SolverError
 from landkit.optimize._highs import write_with_highs
@@ -45,12 +46,7 @@ def find_cbc() -> str:
     found = shutil.which("cbc")
     if found:
         return found
-    try:
-        from pulp.apis.coin_api import PULP_CBC_CMD
-
-        bundled = str(PULP_CBC_CMD.pulp_cbc_path)
-    except ImportError:  # pragma: no cover - pulp is a dependency
-        bundled = ""
+    bundled = str(PULP_CBC_CMD.pulp_cbc_path)
     if bundled and os.access(bundled, os.X_OK):
         return bundled
     raise SolverError("CBC not found: install pulp (which ships CBC), put `cbc` on PATH, or set LANDKIT_CBC")
@@ -121,18 +117,12 @@ def run_cbc(
         return raw
 
 
-def _parse(problem: LinearProblem, sol: Path, log_text: str, *, complete_only: bool) -> RawOutcome:
-    """Read CBC's solution file (objective and duals in the minimisation CBC solved)."""
-    text = read_text(sol)
-    lines = text.splitlines()
-    if not lines:
-        return RawOutcome(status=Status.ERROR, solver_status="no solution file", log_text=log_text)
-    head = lines[0].strip()
-    low = head.lower()
+def _read_values(problem: LinearProblem, lines: list[str]) -> tuple[np.ndarray, np.ndarray, int]:
+    """Column values and row duals from the solution file's lines, and how many columns it gave."""
     x = np.zeros(problem.n_cols)
     dual = np.zeros(problem.n_rows)
     seen_cols = 0
-    for line in lines[1:]:
+    for line in lines:
         parts = line.split()
         if parts and parts[0] == "**":
             parts = parts[1:]
@@ -147,6 +137,18 @@ def _parse(problem: LinearProblem, sol: Path, log_text: str, *, complete_only: b
             seen_cols += 1
         elif match.group(1) == "R" and index < problem.n_rows:
             dual[index] = float(parts[3])
+    return x, dual, seen_cols
+
+
+def _parse(problem: LinearProblem, sol: Path, log_text: str, *, complete_only: bool) -> RawOutcome:
+    """Read CBC's solution file (objective and duals in the minimisation CBC solved)."""
+    text = read_text(sol)
+    lines = text.splitlines()
+    if not lines:
+        return RawOutcome(status=Status.ERROR, solver_status="no solution file", log_text=log_text)
+    head = lines[0].strip()
+    low = head.lower()
+    x, dual, seen_cols = _read_values(problem, lines[1:])
     obj_match = _OBJ.search(head)
     objective = float(obj_match.group(1)) if obj_match else None
     raw = RawOutcome(status=Status.ERROR, solver_status=head, log_text=log_text)

@@ -32,7 +32,7 @@ _LIMITS = {
     _MS.kIterationLimit,
     _MS.kSolutionLimit,
     _MS.kInterrupt,
-    _MS.kHighsInterrupt,
+    _MS.kHighsInterrupt,  # type: ignore[attr-defined]  # highspy's stub omits it; present at runtime
     _MS.kObjectiveBound,
     _MS.kObjectiveTarget,
 }
@@ -60,7 +60,7 @@ def write_with_highs(
     """
     with job_dir("write") as jobdir:
         with open(jobdir / "problem.npz", "wb") as f:
-            np.savez(f, **problem.to_arrays(names=names))
+            np.savez(f, **problem.to_arrays(names=names))  # type: ignore[arg-type]  # stub: **kwds may fill allow_pickle (numpy ≥ 2.1); numpy 1.26 has none
         (jobdir / "job.json").write_text(json.dumps({"task": "write", "path": str(path)}), encoding="utf-8")
         outcome = run_worker(WORKER, jobdir, deadlines=deadlines or Deadlines(start=0.0, limit_s=None))
         if outcome.killed:
@@ -88,7 +88,7 @@ def run_highs(
     """
     with job_dir("highs") as jobdir:
         with open(jobdir / "problem.npz", "wb") as f:
-            np.savez(f, **problem.to_arrays())
+            np.savez(f, **problem.to_arrays())  # type: ignore[arg-type]  # as above
         if start is not None:
             with open(jobdir / "start.npz", "wb") as f:
                 np.savez(f, index=start.index.astype(np.int32), value=start.value.astype(float))

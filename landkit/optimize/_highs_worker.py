@@ -41,10 +41,14 @@ import shutil
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import highspy
 import numpy as np
+import numpy.typing as npt
+from highspy.highs import HighsCallbackEvent
 
 _PROGRESS_EVERY_S = 0.1
 _WATCH_EVERY_S = 0.2
@@ -75,22 +79,22 @@ def start_watchdog() -> None:
     threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True, name="landkit-watchdog").start()
 
 
-def _atomic_savez(path: Path, **arrays: object) -> None:
+def _atomic_savez(path: Path, **arrays: npt.ArrayLike) -> None:
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as f:
-        np.savez(f, **arrays)
+        np.savez(f, **arrays)  # type: ignore[arg-type]  # stub: **kwds may fill allow_pickle (numpy ≥ 2.1)
     os.replace(tmp, path)
 
 
-def _atomic_json(path: Path, obj: dict) -> None:
+def _atomic_json(path: Path, obj: dict[str, object]) -> None:
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(json.dumps(obj))
     os.replace(tmp, path)
 
 
-def build(data: dict, quiet: bool = True) -> highspy.Highs:
+def build(data: Mapping[str, np.ndarray], quiet: bool = True) -> highspy.Highs:
     """Build a HiGHS model from the arrays written by the parent."""
-    h = highspy.Highs()
+    h = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy's Highs.__init__ lacks '-> None'
     if quiet:
         h.setOptionValue("output_flag", False)
     n = int(data["lb"].shape[0])
@@ -133,7 +137,7 @@ def _set_start(h: highspy.Highs, path: Path) -> bool:
     return h.setSolution(int(index.size), index, value) != highspy.HighsStatus.kError
 
 
-def _solve(h: highspy.Highs, job: dict, jobdir: Path) -> None:
+def _solve(h: highspy.Highs, job: dict[str, Any], jobdir: Path) -> None:
     is_mip = bool(job["is_mip"])
     h.setOptionValue("output_flag", True)
     h.setOptionValue("log_to_console", False)
@@ -145,8 +149,8 @@ def _solve(h: highspy.Highs, job: dict, jobdir: Path) -> None:
     if is_mip:
         last = {"t": 0.0}
 
-        def on_incumbent(event: object) -> None:
-            out = event.data_out  # type: ignore[attr-defined]
+        def on_incumbent(event: HighsCallbackEvent) -> None:
+            out = event.data_out
             _atomic_savez(
                 jobdir / "incumbent.npz",
                 x=np.asarray(out.mip_solution, dtype=float),
@@ -154,11 +158,11 @@ def _solve(h: highspy.Highs, job: dict, jobdir: Path) -> None:
                 bound=float(out.mip_dual_bound),
             )
 
-        def on_interrupt_check(event: object) -> None:
+        def on_interrupt_check(event: HighsCallbackEvent) -> None:
             now = time.monotonic()
             if now - last["t"] >= _PROGRESS_EVERY_S:
                 last["t"] = now
-                out = event.data_out  # type: ignore[attr-defined]
+                out = event.data_out
                 _atomic_json(jobdir / "progress.json", {"bound": float(out.mip_dual_bound)})
 
         h.cbMipImprovingSolution.subscribe(on_incumbent)
@@ -178,7 +182,7 @@ def _solve(h: highspy.Highs, job: dict, jobdir: Path) -> None:
     solution = h.getSolution()
     primal_ok = int(info.primal_solution_status) == 2  # kSolutionStatusFeasible
     dual_ok = int(info.dual_solution_status) == 2
-    out: dict[str, object] = {
+    out: dict[str, npt.ArrayLike] = {
         "model_status": int(status),
         "model_status_text": h.modelStatusToString(status),
         "primal_feasible": primal_ok,
@@ -192,7 +196,7 @@ def _solve(h: highspy.Highs, job: dict, jobdir: Path) -> None:
         out["x"] = np.asarray(solution.col_value, dtype=float)
     if dual_ok and not is_mip:
         out["row_dual"] = np.asarray(solution.row_dual, dtype=float)
-    _atomic_savez(jobdir / "result.npz", **out)  # type: ignore[arg-type]
+    _atomic_savez(jobdir / "result.npz", **out)
 
 
 def main(jobdir_arg: str) -> int:

@@ -244,7 +244,7 @@ def _names(container: linopy.Variables | linopy.Constraints, labels: np.ndarray)
         flat_text = np.broadcast_to(text, lab.shape).ravel()
         keep = (flat_lab >= 0) & (flat_lab < size)
         lookup[flat_lab[keep]] = [_clean(t) for t in flat_text[keep]]
-    out = lookup[labels].astype(str)
+    out: np.ndarray = lookup[labels].astype(str)
     _, first = np.unique(out, return_index=True)
     if first.size != out.size:
         dup = np.ones(out.size, dtype=bool)
@@ -302,7 +302,8 @@ def start_vector(model: linopy.Model, problem: LinearProblem, start: Mapping[str
         by_label[labels[keep]] = scaled[keep]
     if problems:
         raise ValidationError("solve(start=...)", problems)
-    return by_label[problem.vlabels]
+    ordered: np.ndarray = by_label[problem.vlabels]
+    return ordered
 
 
 def assign_solution(

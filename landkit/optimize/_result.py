@@ -198,7 +198,8 @@ class SolveResult:
             message = f"{model_name} is infeasible: no plan satisfies all its constraints."
             diagnosis = None
             if diagnose:
-                from landkit.optimize.diagnose import diagnose_infeasibility
+                # landkit.optimize.diagnose -> _solve -> this module
+                from landkit.optimize.diagnose import diagnose_infeasibility  # noqa: PLC0415  cycle with diagnose
 
                 diagnosis = diagnose_infeasibility(self.model, groups, time_limit_s=diagnose_time_limit_s)
                 lead = " At least this must give way:" if diagnosis.relaxable else ""

@@ -30,11 +30,15 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 
 from landkit.atomic import pid_alive
 from landkit.optimize._status import Status
+
+#: What a child's stdin, stdout or stderr may be given as (binary streams).
+_Stream = int | IO[bytes] | None
 
 #: The solver's own time limit ends at this fraction of the user's limit (counted from the
 #: start of :func:`landkit.optimize.solve`), leaving room to stop, write and read results.
@@ -97,14 +101,15 @@ def _death_signal(sig: int) -> Callable[[], None] | None:
     return preexec
 
 
-def _popen(cmd: list[str], *, death_signal: int = signal.SIGKILL, **kwargs: object) -> subprocess.Popen:
+def _popen(cmd: list[str], *, death_signal: int = signal.SIGKILL, cwd: Path | str | None = None,
+           stdin: _Stream = None, stdout: _Stream = None, stderr: _Stream = None) -> subprocess.Popen[bytes]:
     """``subprocess.Popen`` in a new session, with the death signal armed where the platform has one.
 
     The HiGHS worker takes SIGTERM (its watchdog thread then removes the job folder and exits);
     programs without such a watchdog (CBC) take SIGKILL.
     """
-    return subprocess.Popen(  # type: ignore[call-overload]
-        cmd, start_new_session=True, preexec_fn=_death_signal(death_signal), **kwargs)
+    return subprocess.Popen(cmd, cwd=cwd, stdin=stdin, stdout=stdout, stderr=stderr, start_new_session=True,
+                            preexec_fn=_death_signal(death_signal))
 
 
 @dataclass(frozen=True)
@@ -245,13 +250,13 @@ class _WarmPool:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._idle: dict[Path, subprocess.Popen] = {}
+        self._idle: dict[Path, subprocess.Popen[bytes]] = {}
         self._owner = os.getpid()
 
     def _enabled(self) -> bool:
         return os.environ.get("LANDKIT_WARM_WORKER", "1") != "0" and os.getpid() == self._owner
 
-    def take(self, script: Path) -> subprocess.Popen | None:
+    def take(self, script: Path) -> subprocess.Popen[bytes] | None:
         if not self._enabled():
             return None
         with self._lock:
@@ -292,7 +297,7 @@ atexit.register(_POOL.shutdown)
 
 
 def supervise(
-    proc: subprocess.Popen,
+    proc: subprocess.Popen[bytes],
     *,
     deadlines: Deadlines,
     interrupt_signal: int | None,
@@ -337,7 +342,7 @@ def supervise(
 class _Waiter:
     """Wait for a child's exit with a timeout, waking at once when it exits (Linux pidfd)."""
 
-    def __init__(self, proc: subprocess.Popen) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes]) -> None:
         self.proc = proc
         self.fd: int | None = None
         if hasattr(os, "pidfd_open"):
@@ -364,7 +369,7 @@ class _Waiter:
             self.fd = None
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         if hasattr(os, "killpg"):
             os.killpg(proc.pid, signal.SIGKILL)  # the solver and any helpers it started

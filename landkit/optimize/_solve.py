@@ -96,6 +96,91 @@ def prepare_start(problem: LinearProblem, start: np.ndarray) -> MipStart:
                                    "solver to complete with the other columns or discard")
 
 
+@dataclass(frozen=True)
+class _Backend:
+    """One solver with the settings of one :func:`run`: call it on a problem to get its raw outcome."""
+
+    solver: str
+    deadlines: Deadlines
+    mip_gap: float
+    threads: int | None
+    lp_method: str
+
+    def __call__(self, problem: LinearProblem, *, log_to_console: bool, start: MipStart | None = None) -> RawOutcome:
+        """Solve ``problem`` with this solver (HiGHS takes ``start``; CBC is never given one)."""
+        if self.solver == "highs":
+            return run_highs(problem, deadlines=self.deadlines, mip_gap=self.mip_gap, threads=self.threads,
+                             lp_method=self.lp_method, log_to_console=log_to_console, start=start)
+        return run_cbc(problem, deadlines=self.deadlines, mip_gap=self.mip_gap, threads=self.threads,
+                       lp_method=self.lp_method, log_to_console=log_to_console)
+
+
+def _mip_start(problem: LinearProblem, solver: str, start: np.ndarray | None) -> tuple[MipStart | None, list[str]]:
+    """The MIP start handed to the solver (None: none) and the notes saying what was done with ``start``."""
+    if start is None:
+        return None, []
+    if not problem.is_mip:
+        return None, ["a start is used for MIPs only; this model has no integer variable"]
+    if solver != "highs":
+        return None, [f"the start is not used: only HiGHS takes a MIP start, not {solver}"]
+    mip_start = prepare_start(problem, start)
+    return (None if mip_start.index.size == 0 else mip_start), [mip_start.note]
+
+
+def _verify_solution(problem: LinearProblem, raw: RawOutcome) -> None:
+    """Round the solution's integers, recompute its objective and reject it if it violates the model."""
+    if raw.x is None:
+        return
+    raw.x = problem.round_integers(raw.x)
+    # the objective of the solution handed back, whatever the solver printed
+    raw.objective = problem.objective_value(raw.x)
+    violation = raw.max_violation = problem.max_violation(raw.x)
+    if violation > VIOLATION_TOL:
+        raw.notes.append(f"the solver's solution violates the model by {violation:.2g} (relative); rejected")
+        raw.status = Status.TIME_LIMIT_NO_SOLUTION if raw.status is Status.FEASIBLE else Status.ERROR
+        raw.x = raw.row_dual = raw.objective = None
+
+
+def _settle_unbounded(problem: LinearProblem, raw: RawOutcome, backend: _Backend) -> None:
+    """Tell unbounded from infeasible by a feasibility solve (objective zero) when time allows."""
+    if not raw.unbounded_or_infeasible:
+        return
+    if backend.deadlines.expired():
+        raw.notes.append("unbounded or infeasible: no time left to tell which")
+    else:
+        check = backend(problem.with_zero_objective(), log_to_console=False)
+        raw.log_text += "\n--- feasibility check (objective set to zero) ---\n" + check.log_text
+        if check.status in (Status.OPTIMAL, Status.FEASIBLE):
+            raw.status = Status.UNBOUNDED
+            raw.notes.append("feasibility check: the model is feasible, so it is unbounded")
+        elif check.status is Status.INFEASIBLE:
+            raw.status = Status.INFEASIBLE
+            raw.notes.append("feasibility check: the model is infeasible (not unbounded)")
+        else:
+            raw.notes.append("unbounded or infeasible: the feasibility check could not tell")
+    raw.x = raw.row_dual = raw.objective = raw.bound = None
+
+
+def _demote_outside_gap(problem: LinearProblem, raw: RawOutcome, mip_gap: float) -> bool:
+    """A MIP "optimal" whose gap exceeds ``mip_gap`` becomes FEASIBLE (with a note); True if it did."""
+    if raw.status is not Status.OPTIMAL or not problem.is_mip or raw.objective is None or raw.bound is None:
+        return False
+    gap = relative_gap(raw.objective, raw.bound)
+    if gap > mip_gap + 1e-9 and abs(raw.objective - raw.bound) > 1e-6:
+        raw.status = Status.FEASIBLE
+        raw.notes.append(f"the solver said optimal but the gap is {gap:.3g} > mip_gap")
+        return True
+    return False
+
+
+def _drop_unproven(problem: LinearProblem, raw: RawOutcome) -> None:
+    """No values without a solution, and duals only for an LP solved to optimality."""
+    if raw.status not in (Status.OPTIMAL, Status.FEASIBLE):
+        raw.x = raw.row_dual = raw.objective = raw.max_violation = None
+    if raw.status is not Status.OPTIMAL or problem.is_mip:
+        raw.row_dual = None
+
+
 def run(
     problem: LinearProblem,
     *,
@@ -115,69 +200,22 @@ def run(
     ``start`` (column values, NaN where not given) becomes a MIP start for HiGHS
     (:func:`prepare_start`); CBC and LPs do not use it, and a note says so.
     """
-    backend = run_highs if solver == "highs" else run_cbc
-    kwargs = dict(deadlines=deadlines, mip_gap=mip_gap, threads=threads, lp_method=lp_method)
-    start_notes: list[str] = []
-    mip_start = None
-    if start is not None:
-        if not problem.is_mip:
-            start_notes.append("a start is used for MIPs only; this model has no integer variable")
-        elif solver != "highs":
-            start_notes.append(f"the start is not used: only HiGHS takes a MIP start, not {solver}")
-        else:
-            mip_start = prepare_start(problem, start)
-            start_notes.append(mip_start.note)
-            if mip_start.index.size == 0:
-                mip_start = None
-    extra = {} if mip_start is None else {"start": mip_start}
-    raw = backend(problem, log_to_console=log_to_console, **kwargs, **extra)  # type: ignore[arg-type]
+    backend = _Backend(solver=solver, deadlines=deadlines, mip_gap=mip_gap, threads=threads, lp_method=lp_method)
+    mip_start, start_notes = _mip_start(problem, solver, start)
+    raw = backend(problem, log_to_console=log_to_console, start=mip_start)
     raw.notes[:0] = start_notes
-
-    if raw.x is not None:
-        raw.x = problem.round_integers(raw.x)
-        # the objective of the solution handed back, whatever the solver printed
-        raw.objective = problem.objective_value(raw.x)
-        violation = raw.max_violation = problem.max_violation(raw.x)
-        if violation > VIOLATION_TOL:
-            raw.notes.append(f"the solver's solution violates the model by {violation:.2g} (relative); rejected")
-            raw.status = Status.TIME_LIMIT_NO_SOLUTION if raw.status is Status.FEASIBLE else Status.ERROR
-            raw.x = raw.row_dual = raw.objective = None
-
-    if raw.unbounded_or_infeasible:
-        if deadlines.expired():
-            raw.notes.append("unbounded or infeasible: no time left to tell which")
-        else:
-            check = backend(problem.with_zero_objective(), log_to_console=False, **kwargs)  # type: ignore[arg-type]
-            raw.log_text += "\n--- feasibility check (objective set to zero) ---\n" + check.log_text
-            if check.status in (Status.OPTIMAL, Status.FEASIBLE):
-                raw.status = Status.UNBOUNDED
-                raw.notes.append("feasibility check: the model is feasible, so it is unbounded")
-            elif check.status is Status.INFEASIBLE:
-                raw.status = Status.INFEASIBLE
-                raw.notes.append("feasibility check: the model is infeasible (not unbounded)")
-            else:
-                raw.notes.append("unbounded or infeasible: the feasibility check could not tell")
-        raw.x = raw.row_dual = raw.objective = raw.bound = None
-
-    if raw.status is Status.OPTIMAL and problem.is_mip and raw.objective is not None:
-        if raw.bound is not None:
-            gap = relative_gap(raw.objective, raw.bound)
-            if gap > mip_gap + 1e-9 and abs(raw.objective - raw.bound) > 1e-6:
-                raw.status = Status.FEASIBLE
-                raw.notes.append(f"the solver said optimal but the gap is {gap:.3g} > mip_gap")
-                if mip_start is not None and not deadlines.expired():
-                    # HiGHS (1.16) can hand back the start itself as "optimal" after finding better in its
-                    # reduced space: solve again without the start in the time left
-                    cold = run(problem, solver=solver, deadlines=deadlines, mip_gap=mip_gap, threads=threads,
-                               lp_method=lp_method, log_to_console=log_to_console, start=None)
-                    cold.notes[:0] = [*raw.notes, "the solver returned the MIP start as optimal outside the gap: "
-                                      "solved again without the start"]
-                    cold.log_text = raw.log_text + "\n--- solved again without the MIP start ---\n" + cold.log_text
-                    return cold
-    if raw.status not in (Status.OPTIMAL, Status.FEASIBLE):
-        raw.x = raw.row_dual = raw.objective = raw.max_violation = None
-    if raw.status is not Status.OPTIMAL or problem.is_mip:
-        raw.row_dual = None
+    _verify_solution(problem, raw)
+    _settle_unbounded(problem, raw, backend)
+    if _demote_outside_gap(problem, raw, mip_gap) and mip_start is not None and not deadlines.expired():
+        # HiGHS (1.16) can hand back the start itself as "optimal" after finding better in its
+        # reduced space: solve again without the start in the time left
+        cold = run(problem, solver=solver, deadlines=deadlines, mip_gap=mip_gap, threads=threads,
+                   lp_method=lp_method, log_to_console=log_to_console, start=None)
+        cold.notes[:0] = [*raw.notes, "the solver returned the MIP start as optimal outside the gap: "
+                          "solved again without the start"]
+        cold.log_text = raw.log_text + "\n--- solved again without the MIP start ---\n" + cold.log_text
+        return cold
+    _drop_unproven(problem, raw)
     return raw
 
 

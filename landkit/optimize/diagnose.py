@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 import linopy
 import numpy as np
@@ -24,6 +24,7 @@ from linopy.scaling import constraint_scaling_lookup
 from landkit._errors import Problem, ValidationError
 from landkit.optimize._problem import LinearProblem, from_linopy
 from landkit.optimize._runner import Deadlines
+from landkit.optimize._solve import run
 from landkit.optimize._status import Status
 
 _SENSES = ("auto", "up", "down", "both")
@@ -136,7 +137,7 @@ def _with_unit(amount: str, unit: str) -> str:
     return f"{amount}{unit}" if ord(unit[0]) >= 0x2E80 else f"{amount} {unit}"
 
 
-class _Defaulting(dict):
+class _Defaulting(dict[str, Any]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
 
@@ -188,8 +189,6 @@ def diagnose_infeasibility(
         For a bad scale, weight or sense, a constraint in two groups, or (``strict``) a group
         naming a constraint the model does not have.
     """
-    from landkit.optimize._solve import run
-
     start = time.perf_counter()
     if groups is None:
         groups = {name: GroupSpec(constraint=name) for name in model.constraints}
@@ -231,8 +230,9 @@ def diagnose_infeasibility(
         amount_model = values[k] / row_scaling[label]
         if values[k] <= tolerance * (1 + abs(rhs)):
             continue
-        name, coords = model.constraints.get_label_position(label)
-        coords = {str(d): (v.item() if hasattr(v, "item") else v) for d, v in coords.items()}
+        # one integer label gives one (name, coords) pair
+        name, found = cast(tuple[str, dict[str, Any]], model.constraints.get_label_position(label))
+        coords = {str(d): (v.item() if hasattr(v, "item") else v) for d, v in found.items()}
         amount = amount_model * spec.scale
         if amount < DISPLAY_PRECISION:
             continue

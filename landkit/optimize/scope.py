@@ -8,7 +8,7 @@ group of variables and constraints each to a model they share.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import linopy
 
@@ -35,13 +35,16 @@ class Scope:
         """The full name of the part's variable or constraint ``name``."""
         return f"{self.prefix}{SEPARATOR}{name}" if self.prefix else name
 
-    def add_variables(self, *args: Any, name: str, **kwargs: Any) -> linopy.Variable:
-        """:meth:`linopy.Model.add_variables` under the part's prefix."""
-        return self.model.add_variables(*args, name=self.name(name), **kwargs)
+    def add_variables(self, *, name: str, **kwargs: Any) -> linopy.Variable:
+        """:meth:`linopy.Model.add_variables` (keyword arguments) under the part's prefix."""
+        return self.model.add_variables(name=self.name(name), **kwargs)
 
-    def add_constraints(self, *args: Any, name: str, **kwargs: Any) -> linopy.Constraint:
+    def add_constraints(self, lhs: Any, sign: Any = None, rhs: Any = None, *, name: str,
+                        **kwargs: Any) -> linopy.Constraint:
         """:meth:`linopy.Model.add_constraints` under the part's prefix."""
-        return self.model.add_constraints(*args, name=self.name(name), **kwargs)
+        added = self.model.add_constraints(lhs, sign, rhs, name=self.name(name), **kwargs)
+        # linopy types the result by its ``freeze`` argument; unfrozen (the default) it is a Constraint
+        return cast(linopy.Constraint, added)
 
 
 def unscoped(values: dict[str, Any], prefix: str) -> dict[str, Any]:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from landkit._errors import AccountError
+from landkit._errors import CheckFailedError
 from landkit.account import linkage_claims
 from landkit.quota.check import check_linkage
 from landkit.quota.linkage import LinkagePlan
+from landkit.quota.result import LinkageResult
 from landkit.scenario.checks import BOOL, COMMON, IDS, YEARS, Check, choice, is_names
 from landkit.scenario.context import ModelRecord, RunContext
 from landkit.scenario.registry import ModelAdapter
+from landkit.town import Town
 
 OPTIONS: dict[str, Check] = {
     **COMMON,
@@ -32,26 +34,29 @@ def plan_from_scenario(ctx: RunContext) -> LinkagePlan:
                                  homestead_exit=bool(o.get("homestead_exit", False)))
 
 
-def solve(ctx: RunContext, rec: ModelRecord) -> Any:
+def solve(ctx: RunContext, rec: ModelRecord) -> LinkageResult:
     """Solve, check the quota ledger independently, claim the plots, sites and quota flows."""
-    res = plan_from_scenario(ctx).solve(**ctx.solve_options("linkage"))
+    opts = ctx.solve_options("linkage")
+    res = plan_from_scenario(ctx).solve(time_limit_s=opts["time_limit_s"], mip_gap=opts["mip_gap"])
     accept(ctx, res, rec)
     return res
 
 
-def accept(ctx: RunContext, res: Any, rec: ModelRecord) -> None:
+def accept(ctx: RunContext, res: LinkageResult, rec: ModelRecord) -> None:
     """Record the outcome, check the quota ledger independently, claim the plots, sites and quota flows."""
     rec.record_outcome(res.outcome)
     problems = check_linkage(res)
     if problems:
-        raise AccountError("linkage plan failed its independent check:\n" + "\n".join(problems))
+        raise CheckFailedError("linkage plan", problems)
     ctx.land.add(linkage_claims(res))
     ctx.land.reclaimed_mu = float(res.ledger()["复垦验收(亩)"].sum())  # plots and exited homesteads, accepted in time
 
 
-def write(ctx: RunContext, res: Any, rec: ModelRecord) -> None:
+def write(ctx: RunContext, res: LinkageResult, rec: ModelRecord) -> None:
     """The 增减挂钩台账, costs, plots and sites layers, map and MPS file."""
     w = ctx.writer
+    if w is None:  # a run that writes nothing (a sweep's sample) has no writer
+        return
     w.mps("linkage", res.outcome, rec)
     w.table("linkage", "增减挂钩台账", res.ledger(), index=True)
     w.table("linkage", "增减挂钩成本", res.costs(), index=True)
@@ -63,7 +68,7 @@ def write(ctx: RunContext, res: Any, rec: ModelRecord) -> None:
     w.figure("linkage", "增减挂钩项目区图", res.plot_map())
 
 
-def kpis(res: Any, town: Any) -> dict[str, Any]:
+def kpis(res: LinkageResult, town: Town) -> dict[str, Any]:
     """Households moved and the 节余 used in town or sold."""
     q = res.kpis()
     return {"households_moved": int(q["households"]), "surplus_used_mu": q["surplus_used_mu"],

@@ -40,17 +40,19 @@ household; the farmland, paddy and grain capacity a site occupies per 亩 are it
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
-from typing import Any
+from typing import Any, SupportsFloat, cast
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from landkit._errors import Problem, ValidationError
 from landkit.params import Parameters
-from landkit.town import CLOSED_TO_CONSTRUCTION, in_agriculture_zone
+from landkit.planning import town_planning
+from landkit.town import CLOSED_TO_CONSTRUCTION, Town, in_agriculture_zone
 
 #: Columns of the 拆旧 candidate table (units in the names).
 PLOT_COLUMNS: dict[str, str] = {
@@ -149,59 +151,111 @@ class LinkageInputs:
 
     def check(self) -> LinkageInputs:
         """Collect every problem in the inputs and raise one :class:`ValidationError` naming them."""
-        problems: list[Problem] = []
-        p, s = self.plots, self.sites
-        years = list(self.years)
-        if not years or years != list(range(years[0], years[0] + len(years))):
-            problems.append(Problem("years", f"{years} are not consecutive years", "e.g. 2019, …, 2025", "years"))
-        for name, frame, cols in (("plots", p, PLOT_COLUMNS), ("sites", s, SITE_COLUMNS)):
-            missing = [c for c in cols if c not in frame.columns]
-            if missing:
-                problems.append(Problem(name, f"missing columns {missing}", f"see {name.upper()[:-1]}_COLUMNS",
-                                        "column"))
-            if frame.index.has_duplicates:
-                dup = frame.index[frame.index.duplicated()].unique().tolist()[:20]
-                problems.append(Problem(name, f"duplicate ids {dup}", "ids must be unique", "duplicate"))
-            for c in [c for c in cols if c in frame.columns and c not in ("kind", "village")]:
-                values = pd.to_numeric(frame[c], errors="coerce")
-                bad = frame.index[values.isna() | (values < 0)]
-                if len(bad):
-                    problems.append(Problem(f"{name} column {c}", f"negative or missing for {list(bad[:10])}",
-                                            "areas, costs, households and shares are ≥ 0", "value"))
-        if {"reclaim_mu", "area_mu", "paddy_mu"} <= set(p.columns):
-            over = p.index[p["reclaim_mu"] > p["area_mu"] + 1e-9]
-            if len(over):
-                problems.append(Problem("plots", f"reclaimable area above plot area for {list(over[:10])}",
-                                        "reclaim_mu ≤ area_mu", "value"))
-            over = p.index[p["paddy_mu"] > p["reclaim_mu"] + 1e-9]
-            if len(over):
-                problems.append(Problem("plots", f"paddy above reclaimable area for {list(over[:10])}",
-                                        "paddy_mu ≤ reclaim_mu", "value"))
-        for c in ("farmland_share", "paddy_share"):
-            if c in s.columns and (s[c] > 1 + 1e-9).any():
-                problems.append(Problem(f"sites column {c}", "share above 1", "give a share in [0, 1]", "value"))
-        for name in ("max_households", "town_use_value_wan_per_mu", "sale_price_wan_per_mu", "town_use_cap_mu",
-                     "sale_cap_mu"):
-            series = getattr(self, name)
-            absent = [y for y in years if y not in series.index]
-            if absent:
-                problems.append(Problem(name, f"no value for years {absent}", "give one per plan year", "years"))
-            elif (series.reindex(years) < 0).any():
-                problems.append(Problem(name, "negative values", "give values ≥ 0", "value"))
-        if self.return_years < 1:
-            problems.append(Problem("return_years", f"{self.return_years} < 1", "周转指标 are returned within ≥ 1 year",
-                                    "value"))
-        if self.reclamation_lag_years < 0:
-            problems.append(Problem("reclamation_lag_years", "must be ≥ 0", "", "value"))
-        if self.land_per_household_mu <= 0:
-            problems.append(Problem("land_per_household_mu", "must be > 0", "e.g. 0.25 亩/户", "value"))
-        if not 0 <= self.discount_rate < 1:
-            problems.append(Problem("discount_rate", f"{self.discount_rate} outside [0, 1)", "", "value"))
-        if not 0 <= self.farmer_share <= 1:
-            problems.append(Problem("farmer_share", f"{self.farmer_share} outside [0, 1]", "", "value"))
+        problems = [problem for invariant in _INVARIANTS for problem in invariant(self)]
         if problems:
             raise ValidationError("linkage plan inputs", problems)
         return self
+
+
+# ---------------------------------------------------------------------- the invariants of LinkageInputs
+def _consecutive_years(inp: LinkageInputs) -> list[Problem]:
+    """The plan years are consecutive."""
+    years = list(inp.years)
+    if not years or years != list(range(years[0], years[0] + len(years))):
+        return [Problem("years", f"{years} are not consecutive years", "e.g. 2019, …, 2025", "years")]
+    return []
+
+
+def _table_problems(name: str, frame: pd.DataFrame, cols: Mapping[str, str]) -> list[Problem]:
+    """A plot or site table: every column present, ids unique, numbers ≥ 0."""
+    problems: list[Problem] = []
+    missing = [c for c in cols if c not in frame.columns]
+    if missing:
+        problems.append(Problem(name, f"missing columns {missing}", f"see {name.upper()[:-1]}_COLUMNS", "column"))
+    if frame.index.has_duplicates:
+        dup = frame.index[frame.index.duplicated()].unique().tolist()[:20]
+        problems.append(Problem(name, f"duplicate ids {dup}", "ids must be unique", "duplicate"))
+    for c in [c for c in cols if c in frame.columns and c not in ("kind", "village")]:
+        values = pd.to_numeric(frame[c], errors="coerce")
+        bad = frame.index[values.isna() | (values < 0)]
+        if len(bad):
+            problems.append(Problem(f"{name} column {c}", f"negative or missing for {list(bad[:10])}",
+                                    "areas, costs, households and shares are ≥ 0", "value"))
+    return problems
+
+
+def _tables(inp: LinkageInputs) -> list[Problem]:
+    """The plot table, then the site table."""
+    return _table_problems("plots", inp.plots, PLOT_COLUMNS) + _table_problems("sites", inp.sites, SITE_COLUMNS)
+
+
+def _plot_areas(inp: LinkageInputs) -> list[Problem]:
+    """Reclaimable area within the plot's area, paddy within the reclaimable area."""
+    p = inp.plots
+    if not {"reclaim_mu", "area_mu", "paddy_mu"} <= set(p.columns):
+        return []
+    problems: list[Problem] = []
+    over = p.index[p["reclaim_mu"] > p["area_mu"] + 1e-9]
+    if len(over):
+        problems.append(Problem("plots", f"reclaimable area above plot area for {list(over[:10])}",
+                                "reclaim_mu ≤ area_mu", "value"))
+    over = p.index[p["paddy_mu"] > p["reclaim_mu"] + 1e-9]
+    if len(over):
+        problems.append(Problem("plots", f"paddy above reclaimable area for {list(over[:10])}",
+                                "paddy_mu ≤ reclaim_mu", "value"))
+    return problems
+
+
+def _site_shares(inp: LinkageInputs) -> list[Problem]:
+    """A site's farmland and paddy shares at most 1."""
+    s = inp.sites
+    return [Problem(f"sites column {c}", "share above 1", "give a share in [0, 1]", "value")
+            for c in ("farmland_share", "paddy_share") if c in s.columns and (s[c] > 1 + 1e-9).any()]
+
+
+def _yearly_series(inp: LinkageInputs) -> list[Problem]:
+    """Every yearly series has a value ≥ 0 for each plan year."""
+    years = list(inp.years)
+    problems: list[Problem] = []
+    for name in ("max_households", "town_use_value_wan_per_mu", "sale_price_wan_per_mu", "town_use_cap_mu",
+                 "sale_cap_mu"):
+        series = getattr(inp, name)
+        absent = [y for y in years if y not in series.index]
+        if absent:
+            problems.append(Problem(name, f"no value for years {absent}", "give one per plan year", "years"))
+        elif (series.reindex(years) < 0).any():
+            problems.append(Problem(name, "negative values", "give values ≥ 0", "value"))
+    return problems
+
+
+#: The numbers of :class:`LinkageInputs` with a rule: field -> (is it wrong, what is wrong, hint).
+_NUMBER_RULES: dict[str, tuple[Callable[[float], bool], Callable[[float], str], str]] = {
+    "return_years": (lambda v: v < 1, lambda v: f"{v} < 1", "周转指标 are returned within ≥ 1 year"),
+    "reclamation_lag_years": (lambda v: v < 0, lambda v: "must be ≥ 0", ""),
+    "land_per_household_mu": (lambda v: v <= 0, lambda v: "must be > 0", "e.g. 0.25 亩/户"),
+    "discount_rate": (lambda v: not 0 <= v < 1, lambda v: f"{v} outside [0, 1)", ""),
+    "farmer_share": (lambda v: not 0 <= v <= 1, lambda v: f"{v} outside [0, 1]", ""),
+}
+
+
+def _numbers(inp: LinkageInputs) -> list[Problem]:
+    """The rules of :data:`_NUMBER_RULES`, in order."""
+    return [Problem(name, what(getattr(inp, name)), hint, "value")
+            for name, (wrong, what, hint) in _NUMBER_RULES.items() if wrong(getattr(inp, name))]
+
+
+def _exit_participation(inp: LinkageInputs) -> list[Problem]:
+    """An exit programme says how many of each village's households leave at each offer level."""
+    if inp.exits is not None and len(inp.exits) and inp.exit_offers and inp.exit_participation is None:
+        return [Problem("exit_participation", "missing while exits are given",
+                        "give each exit village's share of households leaving at each offer level", "value")]
+    return []
+
+
+#: The invariants :meth:`LinkageInputs.check` runs, in the order their problems are listed.
+_INVARIANTS: tuple[Callable[[LinkageInputs], list[Problem]], ...] = (
+    _consecutive_years, _tables, _plot_areas, _site_shares, _yearly_series, _numbers, _exit_participation,
+)
 
 
 # ---------------------------------------------------------------------- from a Town
@@ -210,17 +264,15 @@ def by_year(value: object, years: Sequence[int], key: str) -> pd.Series:
     if isinstance(value, Mapping):
         return pd.Series({y: float(value[y]) if y in value else float(value.get(str(y), np.nan)) for y in years},
                          name=key, dtype=float)
-    return pd.Series({y: float(value) for y in years}, name=key, dtype=float)  # type: ignore[arg-type]
+    return pd.Series({y: float(cast(SupportsFloat, value)) for y in years}, name=key, dtype=float)
 
 
-def reclaimed_quality(plots: Any, town: Any) -> pd.DataFrame:
+def reclaimed_quality(plots: gpd.GeoDataFrame, town: Town) -> pd.DataFrame:
     """Grade, paddy flag and grain capacity per 亩 of farmland reclaimed from ``plots`` (the module rule).
 
     Returns a DataFrame indexed like ``plots`` with ``grade`` (国土 等别 1–15), ``is_paddy`` (bool),
     ``capacity_kg_per_mu`` and ``nearest_farmland_m`` (distance to the farmland whose grade was taken).
     """
-    import geopandas as gpd
-
     params: Parameters = town.params
     parcels = town.parcels
     farmland = parcels[parcels["is_farmland"].astype(bool) & parcels["farmland_grade"].notna()]
@@ -248,7 +300,7 @@ def reclaimed_quality(plots: Any, town: Any) -> pd.DataFrame:
                          "nearest_farmland_m": near["dist_m"].to_numpy(dtype=float)}, index=plots.index)
 
 
-def villages_in_areas(town: Any, areas: Iterable[str]) -> list[str]:
+def villages_in_areas(town: Town, areas: Iterable[str]) -> list[str]:
     """Village names (ZLDWMC) whose ``area_name`` in the layer ``villages`` is one of ``areas``."""
     layer = town.layers.get("villages")
     areas = list(areas)
@@ -263,8 +315,8 @@ def villages_in_areas(town: Any, areas: Iterable[str]) -> list[str]:
     return sorted(layer.loc[layer["area_name"].isin(areas), "ZLDWMC"].astype(str))
 
 
-def plots_from_town(town: Any, villages: Iterable[str], whole_villages: Iterable[str],
-                    exclude_parcels: Iterable[str] = ()) -> Any:
+def plots_from_town(town: Town, villages: Iterable[str], whole_villages: Iterable[str],
+                    exclude_parcels: Iterable[str] = ()) -> gpd.GeoDataFrame:
     """The 拆旧 candidates of a town, costed, as a GeoDataFrame (see the module docstring).
 
     ``exclude_parcels`` (BSM) are taken by another model of the scenario (the land account) and are
@@ -317,12 +369,8 @@ def plots_from_town(town: Any, villages: Iterable[str], whole_villages: Iterable
     return out
 
 
-def site_candidate_parcels(town: Any, exclude_parcels: Iterable[str] = ()) -> Any:
+def site_candidate_parcels(town: Town, exclude_parcels: Iterable[str] = ()) -> gpd.GeoDataFrame:
     """The parcels that may hold 建新 resettlement (see the module docstring), less ``exclude_parcels``."""
-    import geopandas as gpd
-
-    from landkit.planning import town_planning
-
     params: Parameters = town.params
     parcels = town.parcels
     planning = town_planning(town)
@@ -344,14 +392,12 @@ def site_candidate_parcels(town: Any, exclude_parcels: Iterable[str] = ()) -> An
     return cand.loc[cand.index.isin(inside)]
 
 
-def sites_from_town(town: Any, exclude_parcels: Iterable[str] = ()) -> Any:
+def sites_from_town(town: Town, exclude_parcels: Iterable[str] = ()) -> gpd.GeoDataFrame:
     """The 建新 resettlement sites of a town as a GeoDataFrame (see the module docstring).
 
     A site is the candidate parcels of one village (:func:`site_candidate_parcels`), less
     ``exclude_parcels`` (taken by another model of the scenario).
     """
-    import geopandas as gpd
-
     params: Parameters = town.params
     parcels = town.parcels
     cand = site_candidate_parcels(town, exclude_parcels)
@@ -392,7 +438,7 @@ EXIT_COLUMNS: tuple[str, ...] = ("households", "homestead_mu", "reclaim_mu", "ca
                                  "reclamation_cost_wan_per_mu")
 
 
-def exits_from_town(town: Any, plots: pd.DataFrame, exclude_parcels: Iterable[str] = ()) -> tuple[
+def exits_from_town(town: Town, plots: pd.DataFrame, exclude_parcels: Iterable[str] = ()) -> tuple[
         pd.DataFrame, pd.DataFrame, dict[str, list[str]]]:
     """Villages offered 宅基地有偿退出: homesteads (DLBM 0702) outside the 城镇开发边界 and the 生态保护红线, of
     villages whose homesteads are not already 拆旧 plots (a village's mining plot does not count), on land no
@@ -444,18 +490,18 @@ def exits_from_town(town: Any, plots: pd.DataFrame, exclude_parcels: Iterable[st
 
 
 def linkage_inputs_from_town(
-    town: Any,
+    town: Town,
     *,
     years: Iterable[int] | None = None,
     villages: Iterable[str] | None = None,
     whole_villages: Iterable[str] | None = None,
-    sites: Any = None,
+    sites: gpd.GeoDataFrame | None = None,
     sale_price_wan_per_mu: float | Mapping[int, float] | None = None,
     town_use_value_wan_per_mu: float | Mapping[int, float] | None = None,
     max_households: float | Mapping[int, float] | None = None,
     exclude_parcels: Iterable[str] = (),
     homestead_exit: bool = False,
-) -> tuple[LinkageInputs, Any, Any]:
+) -> tuple[LinkageInputs, gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """Costed 拆旧 plots and 建新 sites of a town, with the quota rules, from its parameters.
 
     Returns ``(inputs, plots_gdf, sites_gdf)``: the validated inputs and the geometries of the

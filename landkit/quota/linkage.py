@@ -77,8 +77,9 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
+import geopandas as gpd
 import linopy
 import numpy as np
 import pandas as pd
@@ -86,10 +87,9 @@ import xarray as xr
 
 from landkit._errors import Problem, ValidationError
 from landkit.optimize import GroupSpec, Scope, solve
-from landkit.quota.inputs import LinkageInputs, by_year
-
-if TYPE_CHECKING:
-    from landkit.quota.result import LinkageResult
+from landkit.quota.inputs import LinkageInputs, by_year, linkage_inputs_from_town
+from landkit.quota.result import LinkageResult
+from landkit.town import Town
 
 Objective = Literal["max_value", "min_cost"]
 
@@ -132,12 +132,12 @@ def _define_exits(m: Scope, inp: LinkageInputs, T: pd.Index) -> _Exits | None:
     plots' cost per 亩) and, accepted :math:`L` years later, joins the 挂钩 stock with its paddy and capacity;
     the rest stays collective construction land. Choosing among the levels makes the curve exact in a MILP.
     """
-    ex = inp.exits
-    if ex is None or not len(ex) or not inp.exit_offers:
+    ex, part = inp.exits, inp.exit_participation
+    if ex is None or part is None or not len(ex) or not inp.exit_offers:
         return None
     V = pd.Index(ex.index.astype(str), name="village")
     K = pd.Index(range(len(inp.exit_offers)), name="level")
-    share = xr.DataArray(inp.exit_participation.reindex(ex.index).to_numpy(dtype=float), coords=[V, K])
+    share = xr.DataArray(part.reindex(ex.index).to_numpy(dtype=float), coords=[V, K])
     offer = m.add_variables(binary=True, coords=[V, K, T], name="exit_offer")
     m.add_constraints(offer.sum(["level", "year"]) <= 1, name="exit_once")
 
@@ -184,6 +184,128 @@ class LinkageTerms:
     exit_offer: linopy.Variable | None = None
 
 
+@dataclass(frozen=True)
+class _Sets:
+    """The plan's index sets (plots, sites, years) and its data as arrays over them."""
+
+    inp: LinkageInputs
+    P: pd.Index
+    S: pd.Index
+    T: pd.Index
+
+    @classmethod
+    def of(cls, inp: LinkageInputs) -> _Sets:
+        """The sets of ``inp``."""
+        return cls(inp, pd.Index(inp.plots.index.astype(str), name="unit"),
+                   pd.Index(inp.sites.index.astype(str), name="site"), pd.Index(list(inp.years), name="year"))
+
+    def pcol(self, name: str) -> xr.DataArray:
+        """A plot column over ``unit``."""
+        return xr.DataArray(self.inp.plots[name].to_numpy(dtype=float), coords=[self.P])
+
+    def scol(self, name: str) -> xr.DataArray:
+        """A site column over ``site``."""
+        return xr.DataArray(self.inp.sites[name].to_numpy(dtype=float), coords=[self.S])
+
+    def yearly(self, series: pd.Series) -> xr.DataArray:
+        """A yearly series over ``year``."""
+        return xr.DataArray(series.reindex(self.T).to_numpy(dtype=float), coords=[self.T])
+
+
+@dataclass(frozen=True)
+class _Decisions:
+    """The plan's decisions: demolish, open, rehouse, and the yearly quota flows (亩)."""
+
+    x: linopy.Variable
+    open: linopy.Variable
+    rehoused: linopy.Variable
+    borrow: linopy.Variable
+    repay: linopy.Variable
+    direct: linopy.Variable
+    use: linopy.Variable
+    sell: linopy.Variable
+
+
+@dataclass(frozen=True)
+class _Balance:
+    """Accepted reclamation and 建新 land by year: area (亩), paddy (亩) and capacity (kg)."""
+
+    rec: linopy.LinearExpression
+    rec_paddy: linopy.LinearExpression
+    rec_cap: linopy.LinearExpression
+    build: linopy.LinearExpression
+    build_paddy: linopy.LinearExpression
+    build_cap: linopy.LinearExpression
+
+
+def _add_households(m: Scope, sets: _Sets, d: _Decisions) -> None:
+    """Plots demolished once (whole villages all or none), households within the cap, rehoused at opened sites."""
+    p, x = sets.inp.plots, d.x
+    m.add_constraints(x.sum("year") <= 1, name="once")
+    if "block" in p and p["block"].notna().any():
+        blk = p["block"].dropna().astype(str)
+        B = pd.Index(sorted(set(blk)), name="block")
+        z = m.add_variables(binary=True, coords=[B], name="village")
+        members = pd.Index(blk.index.astype(str), name="unit")
+        zb = z.sel(block=xr.DataArray(blk.to_numpy(), coords=[members]))
+        m.add_constraints(x.sel(unit=members).sum("year") - zb == 0, name="whole_village")
+    moved = (sets.pcol("households") * x).sum("unit")
+    m.add_constraints(moved <= sets.yearly(sets.inp.max_households), name="households")
+    m.add_constraints(d.rehoused.sum("site") - moved == 0, name="rehouse")
+    m.add_constraints(d.open.sum("year") <= 1, name="site_once")
+    m.add_constraints(d.rehoused.cumsum("year") - sets.scol("capacity_households") * d.open.cumsum("year") <= 0,
+                      name="site_capacity")
+
+
+def _balance(m: Scope, sets: _Sets, d: _Decisions) -> tuple[_Balance, _Exits | None]:
+    """Reclamation accepted ``L`` years after demolition (plots and exited homesteads) and the 建新 land by year."""
+    L = sets.inp.reclamation_lag_years
+
+    def accepted(col: str) -> linopy.LinearExpression:
+        flow = (sets.pcol(col) * d.x).sum("unit")
+        return flow.shift(year=L).fillna(0) if L > 0 else flow
+
+    rec, rec_paddy, rec_cap = accepted("reclaim_mu"), accepted("paddy_mu"), accepted("capacity_kg")
+    exits = _define_exits(m, sets.inp, sets.T)
+    if exits is not None:  # reclaimed exited homesteads are accepted like any 拆旧 plot
+        lagged = exits.reclaimed.shift(year=L).fillna(0) if L > 0 else exits.reclaimed
+        rec = rec + lagged.sum("village")
+        rec_paddy = rec_paddy + (exits.paddy_share * lagged).sum("village")
+        rec_cap = rec_cap + (exits.capacity_kg_per_mu * lagged).sum("village")
+    a_h, h = sets.inp.land_per_household_mu, d.rehoused
+    build = a_h * h.sum("site")
+    build_paddy = (a_h * sets.scol("paddy_share") * h).sum("site")
+    build_cap = (a_h * sets.scol("capacity_kg_per_mu") * h).sum("site")
+    return _Balance(rec, rec_paddy, rec_cap, build, build_paddy, build_cap), exits
+
+
+def _add_quota_rules(m: Scope, sets: _Sets, d: _Decisions, b: _Balance,
+                     extra: Mapping[str, linopy.LinearExpression]) -> None:
+    """建新 covered, stock and 周转指标 never negative, returned within ``N`` years, paddy and capacity balanced."""
+    N, T = sets.inp.return_years, sets.T
+    m.add_constraints(d.borrow + d.direct - b.build == 0, name="build")
+    rec_paddy = b.rec_paddy - extra["paddy"] if "paddy" in extra else b.rec_paddy
+    rec_cap = b.rec_cap - extra["capacity"] if "capacity" in extra else b.rec_cap
+    taken = b.rec - d.repay - d.direct - d.use - d.sell
+    stock = (taken - extra["area"] if "area" in extra else taken).cumsum("year")
+    m.add_constraints(stock >= 0, name="stock")
+    outstanding = (d.borrow - d.repay).cumsum("year")
+    m.add_constraints(outstanding >= 0, name="outstanding")
+    if len(T) > N:
+        due_years = T[N:]
+        due = d.borrow.cumsum("year").shift(year=N).fillna(0).sel(year=due_years)
+        m.add_constraints(d.repay.cumsum("year").sel(year=due_years) - due >= 0, name="repay_due")
+        m.add_constraints(rec_paddy.cumsum("year").sel(year=due_years)
+                          - b.build_paddy.cumsum("year").shift(year=N).fillna(0).sel(year=due_years) >= 0,
+                          name="paddy_due")
+        m.add_constraints(rec_cap.cumsum("year").sel(year=due_years)
+                          - b.build_cap.cumsum("year").shift(year=N).fillna(0).sel(year=due_years) >= 0,
+                          name="capacity_due")
+    m.add_constraints(outstanding.sel(year=T[-1]) <= 0, name="close_out")
+    m.add_constraints((rec_paddy - b.build_paddy).sum("year") >= 0, name="paddy_close")
+    m.add_constraints((rec_cap - b.build_cap).sum("year") >= 0, name="capacity_close")
+
+
 class LinkagePlan:
     """A 增减挂钩 project-area plan (see the module docstring for the maths).
 
@@ -199,6 +321,10 @@ class LinkagePlan:
         Plots (or whole-village blocks, by village name) demolished in a given year.
     excluded : iterable of str, optional
         Plots or blocks that must not be demolished.
+    town : Town, optional
+        The town the inputs were derived from (for maps and the land account; :meth:`from_town` sets it).
+    plots_gdf, sites_gdf : GeoDataFrame, optional
+        The 拆旧 candidates and 建新 sites with their geometry (likewise).
 
     Examples
     --------
@@ -208,10 +334,6 @@ class LinkagePlan:
     >>> result.ledger()                                       # doctest: +SKIP
     """
 
-    town: Any = None
-    plots_gdf: Any = None
-    sites_gdf: Any = None
-
     def __init__(
         self,
         inputs: LinkageInputs,
@@ -220,6 +342,9 @@ class LinkagePlan:
         required_mu: float | Mapping[int, float] | None = None,
         fixed: Mapping[str, int] | None = None,
         excluded: Iterable[str] = (),
+        town: Town | None = None,
+        plots_gdf: gpd.GeoDataFrame | None = None,
+        sites_gdf: gpd.GeoDataFrame | None = None,
     ) -> None:
         self.inputs = inputs.check()
         problems: list[Problem] = []
@@ -249,16 +374,19 @@ class LinkagePlan:
         if problems:
             raise ValidationError("LinkagePlan", problems)
         self.objective: Objective = objective
+        self.town = town  # for maps and the land account
+        self.plots_gdf = plots_gdf
+        self.sites_gdf = sites_gdf
 
     @classmethod
     def from_town(
         cls,
-        town: Any,
+        town: Town,
         *,
         years: Iterable[int] | None = None,
         villages: Iterable[str] | None = None,
         whole_villages: Iterable[str] | None = None,
-        sites: Any = None,
+        sites: gpd.GeoDataFrame | None = None,
         objective: Objective = "max_value",
         required_mu: float | Mapping[int, float] | None = None,
         fixed: Mapping[str, int] | None = None,
@@ -270,13 +398,10 @@ class LinkagePlan:
         ``kwargs`` go to :func:`landkit.quota.linkage_inputs_from_town` (``sale_price_wan_per_mu``,
         ``town_use_value_wan_per_mu``, ``max_households``).
         """
-        from landkit.quota.inputs import linkage_inputs_from_town
-
         inputs, plots, site_gdf = linkage_inputs_from_town(town, years=years, villages=villages,
                                                            whole_villages=whole_villages, sites=sites, **kwargs)
-        plan = cls(inputs, objective=objective, required_mu=required_mu, fixed=fixed, excluded=excluded)
-        plan.town, plan.plots_gdf, plan.sites_gdf = town, plots, site_gdf  # for maps and the land account
-        return plan
+        return cls(inputs, objective=objective, required_mu=required_mu, fixed=fixed, excluded=excluded,
+                   town=town, plots_gdf=plots, sites_gdf=site_gdf)
 
     # ------------------------------------------------------------------ build
     def discount(self) -> xr.DataArray:
@@ -309,91 +434,35 @@ class LinkagePlan:
         stock, ``"paddy"`` (亩) and ``"capacity"`` (kg) leave what the plan's own 挂钩水田 and 挂钩产能
         balances may count (the same reclaimed land is not counted twice).
         """
-        inp = self.inputs
-        p, st = inp.plots, inp.sites
-        P = pd.Index(p.index.astype(str), name="unit")
-        S = pd.Index(st.index.astype(str), name="site")
-        T = pd.Index(list(inp.years), name="year")
-        L, N = inp.reclamation_lag_years, inp.return_years
+        sets = _Sets.of(self.inputs)
+        d = self._add_decisions(m, sets)
+        _add_households(m, sets, d)
+        balance, exits = _balance(m, sets, d)
+        _add_quota_rules(m, sets, d, balance, dict(extra_use or {}))
+        self._add_choices(m, sets, d)
+        return self._terms(sets, d, exits, value_town_use=value_town_use)
 
-        def pcol(name: str) -> xr.DataArray:
-            return xr.DataArray(p[name].to_numpy(dtype=float), coords=[P])
-
-        def scol(name: str) -> xr.DataArray:
-            return xr.DataArray(st[name].to_numpy(dtype=float), coords=[S])
-
-        def yearly(series: pd.Series) -> xr.DataArray:
-            return xr.DataArray(series.reindex(T).to_numpy(dtype=float), coords=[T])
-
+    def _add_decisions(self, m: Scope, sets: _Sets) -> _Decisions:
+        """The variables: demolish, open, rehouse; borrowed, returned, drawn, used in town and sold quota."""
+        inp, P, S, T = self.inputs, sets.P, sets.S, sets.T
         x = m.add_variables(binary=True, coords=[P, T], name="x")
         o = m.add_variables(binary=True, coords=[S, T], name="open")
         h = m.add_variables(lower=0, integer=True, coords=[S, T], name="rehoused")
         borrow = m.add_variables(lower=0, coords=[T], name="borrow")
         repay = m.add_variables(lower=0, coords=[T], name="repay")
         direct = m.add_variables(lower=0, coords=[T], name="direct")
-        use = m.add_variables(lower=0, upper=yearly(inp.town_use_cap_mu) if self.objective == "max_value" else np.inf,
-                              coords=[T], name="use")
-        sell_cap = yearly(inp.sale_cap_mu) if self.objective == "max_value" else xr.zeros_like(yearly(inp.sale_cap_mu))
+        valued = self.objective == "max_value"
+        use = m.add_variables(lower=0, upper=sets.yearly(inp.town_use_cap_mu) if valued else np.inf, coords=[T],
+                              name="use")
+        sell_cap = sets.yearly(inp.sale_cap_mu) if valued else xr.zeros_like(sets.yearly(inp.sale_cap_mu))
         sell = m.add_variables(lower=0, upper=sell_cap, coords=[T], name="sell")
+        return _Decisions(x, o, h, borrow, repay, direct, use, sell)
 
-        m.add_constraints(x.sum("year") <= 1, name="once")
-        if "block" in p and p["block"].notna().any():
-            blk = p["block"].dropna().astype(str)
-            B = pd.Index(sorted(set(blk)), name="block")
-            z = m.add_variables(binary=True, coords=[B], name="village")
-            members = pd.Index(blk.index.astype(str), name="unit")
-            zb = z.sel(block=xr.DataArray(blk.to_numpy(), coords=[members]))
-            m.add_constraints(x.sel(unit=members).sum("year") - zb == 0, name="whole_village")
-        moved = (pcol("households") * x).sum("unit")
-        m.add_constraints(moved <= yearly(inp.max_households), name="households")
-        m.add_constraints(h.sum("site") - moved == 0, name="rehouse")
-        m.add_constraints(o.sum("year") <= 1, name="site_once")
-        m.add_constraints(h.cumsum("year") - scol("capacity_households") * o.cumsum("year") <= 0,
-                          name="site_capacity")
-
-        def accepted(col: str) -> linopy.LinearExpression:
-            flow = (pcol(col) * x).sum("unit")
-            return flow.shift(year=L).fillna(0) if L > 0 else flow
-
-        rec, rec_paddy, rec_cap = accepted("reclaim_mu"), accepted("paddy_mu"), accepted("capacity_kg")
-        exits = _define_exits(m, inp, T)
-        if exits is not None:  # reclaimed exited homesteads are accepted like any 拆旧 plot
-            lagged = exits.reclaimed.shift(year=L).fillna(0) if L > 0 else exits.reclaimed
-            rec = rec + lagged.sum("village")
-            rec_paddy = rec_paddy + (exits.paddy_share * lagged).sum("village")
-            rec_cap = rec_cap + (exits.capacity_kg_per_mu * lagged).sum("village")
-        a_h = inp.land_per_household_mu
-        build = a_h * h.sum("site")
-        build_paddy = (a_h * scol("paddy_share") * h).sum("site")
-        build_cap = (a_h * scol("capacity_kg_per_mu") * h).sum("site")
-        m.add_constraints(borrow + direct - build == 0, name="build")
-        extra = dict(extra_use or {})
-        if "paddy" in extra:
-            rec_paddy = rec_paddy - extra["paddy"]
-        if "capacity" in extra:
-            rec_cap = rec_cap - extra["capacity"]
-        taken = rec - repay - direct - use - sell
-        stock = (taken - extra["area"] if "area" in extra else taken).cumsum("year")
-        m.add_constraints(stock >= 0, name="stock")
-        outstanding = (borrow - repay).cumsum("year")
-        m.add_constraints(outstanding >= 0, name="outstanding")
-        last = T[-1]
-        if len(T) > N:
-            due_years = T[N:]
-            due = borrow.cumsum("year").shift(year=N).fillna(0).sel(year=due_years)
-            m.add_constraints(repay.cumsum("year").sel(year=due_years) - due >= 0, name="repay_due")
-            m.add_constraints(rec_paddy.cumsum("year").sel(year=due_years)
-                              - build_paddy.cumsum("year").shift(year=N).fillna(0).sel(year=due_years) >= 0,
-                              name="paddy_due")
-            m.add_constraints(rec_cap.cumsum("year").sel(year=due_years)
-                              - build_cap.cumsum("year").shift(year=N).fillna(0).sel(year=due_years) >= 0,
-                              name="capacity_due")
-        m.add_constraints(outstanding.sel(year=last) <= 0, name="close_out")
-        m.add_constraints((rec_paddy - build_paddy).sum("year") >= 0, name="paddy_close")
-        m.add_constraints((rec_cap - build_cap).sum("year") >= 0, name="capacity_close")
-
+    def _add_choices(self, m: Scope, sets: _Sets, d: _Decisions) -> None:
+        """The user's choices: the required 节余 (min_cost), fixed demolitions and excluded plots."""
+        P, T, x = sets.P, sets.T, d.x
         if self.objective == "min_cost":
-            m.add_constraints(use >= yearly(self.required), name="required")
+            m.add_constraints(d.use >= sets.yearly(self.required), name="required")
         if self.fixed:
             fix = xr.DataArray(np.zeros((len(P), len(T))), coords=[P, T])
             for key, year in self.fixed.items():
@@ -403,19 +472,22 @@ class LinkagePlan:
             units = sorted({u for key in self.excluded for u in self._members(key)})
             m.add_constraints(x.sel(unit=units).sum("year") == 0, name="excluded")
 
+    def _terms(self, sets: _Sets, d: _Decisions, exits: _Exits | None, *, value_town_use: bool) -> LinkageTerms:
+        """The discounted objective (value minus cost, or cost) and the decisions other parts link to."""
+        inp, P, S, T = self.inputs, sets.P, sets.S, sets.T
         delta = self.discount()
-        cost = ((xr.DataArray(inp.plot_cost_wan_yuan.to_numpy(dtype=float), coords=[P]) * x).sum("unit")
-                + (scol("fixed_cost_wan_yuan") * o).sum("site")
-                + inp.site_cost_per_household_wan_yuan * h.sum("site"))
+        cost = ((xr.DataArray(inp.plot_cost_wan_yuan.to_numpy(dtype=float), coords=[P]) * d.x).sum("unit")
+                + (sets.scol("fixed_cost_wan_yuan") * d.open).sum("site")
+                + inp.site_cost_per_household_wan_yuan * d.rehoused.sum("site"))
         if exits is not None:
             cost = cost + exits.cost
+        offer = exits.offer if exits is not None else None
         if self.objective == "max_value":
-            value = yearly(inp.sale_price_wan_per_mu) * sell
+            value = sets.yearly(inp.sale_price_wan_per_mu) * d.sell
             if value_town_use:
-                value = value + yearly(inp.town_use_value_wan_per_mu) * use
-            return LinkageTerms((delta * (value - cost)).sum(), "max", x, o, use, P, S, T,
-                                exits.offer if exits is not None else None)
-        return LinkageTerms((delta * cost).sum(), "min", x, o, use, P, S, T, exits.offer if exits is not None else None)
+                value = value + sets.yearly(inp.town_use_value_wan_per_mu) * d.use
+            return LinkageTerms((delta * (value - cost)).sum(), "max", d.x, d.open, d.use, P, S, T, offer)
+        return LinkageTerms((delta * cost).sum(), "min", d.x, d.open, d.use, P, S, T, offer)
 
     # ------------------------------------------------------------------ solve
     def diagnosis_groups(self) -> dict[str, GroupSpec]:
@@ -436,8 +508,6 @@ class LinkagePlan:
         The diagnosis says which rule cannot be met and by how much, e.g. ``周转指标 due for
         return by 2022 (borrowed ≥ 3 years earlier) short by 60亩``.
         """
-        from landkit.quota.result import LinkageResult
-
         began = time.perf_counter()  # the limit counts the build too
         model = self.build()
         outcome = solve(model, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads,

@@ -41,7 +41,7 @@ from __future__ import annotations
 import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import linopy
 import numpy as np
@@ -51,6 +51,11 @@ import xarray as xr
 from landkit._errors import Problem, ValidationError
 from landkit.optimize import Status, solve
 from landkit.params import Parameters
+from landkit.plot import new_axes, use_cjk_font
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 Kind = Literal["cleared", "state_priced", "sealed_bid"]
 
@@ -149,6 +154,16 @@ def _frame(data: Any, role: str, value_col: str) -> pd.DataFrame:
     frame["quantity_mu"] = frame["quantity_mu"].astype(float)
     frame[value_col] = frame[value_col].astype(float)
     return frame
+
+
+@dataclass(frozen=True)
+class _Allocation:
+    """What each seller sold and each buyer bought (亩), and at what price (万元/亩, per participant)."""
+
+    sold: pd.Series
+    bought: pd.Series
+    seller_price: pd.Series
+    buyer_price: pd.Series
 
 
 class QuotaMarket:
@@ -250,13 +265,14 @@ class QuotaMarket:
     def _clear_lp(self, solver: str, time_limit_s: float | None) -> MarketResult:
         outcome = solve(self.build(), solver=solver, time_limit_s=time_limit_s)
         outcome.raise_for_status()
-        sold = outcome.value("sell").to_pandas().clip(lower=0.0).round(9)
-        bought = outcome.value("buy").to_pandas().clip(lower=0.0).round(9)
+        sold = cast(pd.Series, outcome.value("sell").to_pandas()).clip(lower=0.0).round(9)
+        bought = cast(pd.Series, outcome.value("buy").to_pandas()).clip(lower=0.0).round(9)
         volume = float(sold.sum())
         price = float(outcome.dual("balance").item()) if volume > 1e-9 else float("nan")
         seller_price = pd.Series(price, index=self.sellers.index)
         buyer_price = pd.Series(price, index=self.buyers.index)
-        return self._result(sold, bought, seller_price, buyer_price, price, outcome.status, outcome.solver,
+        return self._result(_Allocation(sold, bought, seller_price, buyer_price), price, outcome.status,
+                            outcome.solver,
                             notes=("price = dual of the balance constraint (d objective / d rhs, ≥ 0)",))
 
     def _ration(self) -> MarketResult:
@@ -271,7 +287,7 @@ class QuotaMarket:
         sold = offer * (volume / offer.sum()) if offer.sum() > 0 else offer * 0.0
         bought = bid * (volume / bid.sum()) if bid.sum() > 0 else bid * 0.0
         spread = float((bought * pay_in).sum() - (sold * pay_out).sum())
-        return self._result(sold, bought, pay_out, pay_in, float("nan"), Status.OPTIMAL, "rule",
+        return self._result(_Allocation(sold, bought, pay_out, pay_in), float("nan"), Status.OPTIMAL, "rule",
                             notes=(f"state prices, rationed pro rata; the state keeps {spread:,.1f} 万元",))
 
     def _auction(self) -> MarketResult:
@@ -303,13 +319,13 @@ class QuotaMarket:
         buyer_price = self.buyers["wtp_wan_per_mu"].where(bought > 0, np.nan)
         volume = float(sold.sum())
         avg = float(revenue.sum() / volume) if volume > 0 else float("nan")
-        return self._result(sold, bought, seller_price, buyer_price, avg, Status.OPTIMAL, "rule",
+        return self._result(_Allocation(sold, bought, seller_price, buyer_price), avg, Status.OPTIMAL, "rule",
                             pairs=pairs, notes=("pay-as-bid; price = volume-weighted average winning bid",))
 
     # ------------------------------------------------------------------ results
-    def _result(self, sold: pd.Series, bought: pd.Series, seller_price: pd.Series, buyer_price: pd.Series,
-                price: float, status: Status, solver: str, *, pairs: list[tuple[str, str, float, float]] | None = None,
-                notes: tuple[str, ...] = ()) -> MarketResult:
+    def _result(self, alloc: _Allocation, price: float, status: Status, solver: str, *,
+                pairs: list[tuple[str, str, float, float]] | None = None, notes: tuple[str, ...] = ()) -> MarketResult:
+        sold, bought, seller_price, buyer_price = alloc.sold, alloc.bought, alloc.seller_price, alloc.buyer_price
         share = float(self.params["linkage.farmer_share"])
         rows = []
         for name, q in sold.items():
@@ -327,9 +343,9 @@ class QuotaMarket:
                          "farmer_share_wan_yuan": np.nan})
         participants = pd.DataFrame(rows)
         if pairs is None:
-            pairs = self._match(sold, bought, seller_price, buyer_price)
+            pairs = self._match(alloc)
         lot = self.max_per_transaction_mu
-        trades = []
+        trades: list[dict[str, Any]] = []
         for s, b, q, pr in pairs:
             n = max(1, int(np.ceil(q / lot - 1e-9))) if lot else 1
             for k in range(n):
@@ -340,9 +356,9 @@ class QuotaMarket:
                                                   "price_wan_per_mu", "value_wan_yuan"])
         return MarketResult(self.regime, self.date, price, trades_df, participants, status, solver, notes)
 
-    def _match(self, sold: pd.Series, bought: pd.Series, seller_price: pd.Series,
-               buyer_price: pd.Series) -> list[tuple[str, str, float, float]]:
+    def _match(self, alloc: _Allocation) -> list[tuple[str, str, float, float]]:
         """Pair sellers and buyers in merit order (cheapest seller with the highest bidder)."""
+        sold, bought, buyer_price = alloc.sold, alloc.bought, alloc.buyer_price
         left_s = sold[sold > 1e-9].copy()
         left_b = bought[bought > 1e-9].copy()
         order_s = self.sellers.loc[left_s.index].sort_values("cost_wan_per_mu", kind="stable").index
@@ -420,10 +436,8 @@ class MarketResult:
         return (f"{self.regime.label} ({self.date.isoformat()}): 成交 {self.volume_mu:,.1f} 亩, 价格 {price}, "
                 f"总剩余 {self.total_surplus_wan_yuan:,.1f} 万元")
 
-    def plot(self, market: QuotaMarket, *, ax: Any = None) -> Any:
+    def plot(self, market: QuotaMarket, *, ax: Axes | None = None) -> Figure:
         """Supply and demand steps with the clearing price and volume."""
-        from landkit.plot import new_axes, use_cjk_font
-
         use_cjk_font()
         fig, ax = new_axes((7, 4.5), ax=ax)
         for frame, col, asc, colour, label in ((market.sellers, "cost_wan_per_mu", True, "#2ca02c", "供给 (边际成本)"),

@@ -7,17 +7,21 @@ assumptions; :func:`landkit.quota.check_linkage` re-derives them independently.
 from __future__ import annotations
 
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+import geopandas as gpd
+import matplotlib as mpl
 import numpy as np
 import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from landkit._errors import ArgumentError
+from landkit.plot import draw_polygons, finish_map, new_axes, use_cjk_font
 from landkit.quota.inputs import KIND_LABELS
 from landkit.results import ModelResult
 
 if TYPE_CHECKING:
-    import geopandas as gpd
     from matplotlib.figure import Figure
 
     from landkit.quota.linkage import LinkagePlan
@@ -53,7 +57,8 @@ class LinkageResult(ModelResult):
 
     def flow(self, name: str) -> pd.Series:
         """A yearly quota flow in 亩: ``borrow``, ``repay``, ``direct``, ``use`` or ``sell``."""
-        return self.outcome.value(name).to_pandas().clip(lower=0.0).reindex(list(self.plan.inputs.years))
+        values = cast(pd.Series, self.outcome.value(name).to_pandas())
+        return values.clip(lower=0.0).reindex(list(self.plan.inputs.years))
 
     # ------------------------------------------------------------------ tables
     @cached_property
@@ -112,11 +117,11 @@ class LinkageResult(ModelResult):
         cols = ["村", "年度", "补偿标准(万元/户)", "退出比例", "退出户数(户)", "退出宅基地(亩)", "补偿支出(万元)",
                 "复垦(亩)", "复垦验收年度", "复垦产能(公斤)", "复垦费用(万元)", "保留集体建设用地(亩)"]
         sol = self.outcome.solution()
-        if inp.exits is None or "exit_offer" not in sol:
+        ex, part = inp.exits, inp.exit_participation
+        if ex is None or part is None or "exit_offer" not in sol:
             return pd.DataFrame(columns=cols)
         offer = sol["exit_offer"].to_series()
         reclaim = sol["exit_reclaim"].to_series()
-        ex, part = inp.exits, inp.exit_participation
         rows = []
         for village, level, year in offer.index[(offer > 0.5).to_numpy()]:
             share = float(part.at[village, level])
@@ -143,15 +148,18 @@ class LinkageResult(ModelResult):
         out = pd.DataFrame(0.0, index=years, columns=["households", "pay", "reclaim", "paddy", "capacity",
                                                       "reclaim_cost"])
         sol = self.outcome.solution()
+        exits, part = inp.exits, inp.exit_participation
+        if exits is None or part is None:  # no exit programme: the model has no exit decisions
+            return out
         if "exit_offer" in sol:
             offer = sol["exit_offer"].to_series()
             for village, level, year in offer.index[(offer > 0.5).to_numpy()]:
-                n = float(inp.exits.at[village, "households"]) * float(inp.exit_participation.at[village, level])
+                n = float(exits.at[village, "households"]) * float(part.at[village, level])
                 out.loc[year, "households"] += n
                 out.loc[year, "pay"] += n * inp.exit_offers[int(level)]
         if "exit_reclaim" in sol:
-            rec = sol["exit_reclaim"].to_pandas().clip(lower=0.0)
-            ex = inp.exits.reindex(rec.index)
+            rec = cast(pd.DataFrame, sol["exit_reclaim"].to_pandas()).clip(lower=0.0)
+            ex = exits.reindex(rec.index)
             out["reclaim"] = rec.sum().reindex(years).fillna(0.0).to_numpy()
             out["paddy"] = rec.mul(ex["paddy_share"], axis=0).sum().reindex(years).fillna(0.0).to_numpy()
             out["capacity"] = rec.mul(ex["capacity_kg_per_mu"], axis=0).sum().reindex(years).fillna(0.0).to_numpy()
@@ -327,8 +335,6 @@ class LinkageResult(ModelResult):
     # ------------------------------------------------------------------ geometry and figures
     def plots_gdf(self) -> gpd.GeoDataFrame:
         """The demolished plots with geometry (needs a plan built from a town)."""
-        import geopandas as gpd
-
         if self.plan.plots_gdf is None:
             raise ArgumentError("this plan was not built from a Town, so it has no geometry")
         p = self.plots
@@ -338,8 +344,6 @@ class LinkageResult(ModelResult):
 
     def sites_gdf(self) -> gpd.GeoDataFrame:
         """The opened resettlement sites with geometry (needs a plan built from a town)."""
-        import geopandas as gpd
-
         if self.plan.sites_gdf is None or "geometry" not in self.plan.sites_gdf:
             raise ArgumentError("this plan's sites have no geometry")
         s = self.sites
@@ -348,20 +352,14 @@ class LinkageResult(ModelResult):
 
     def plot_map(self, *, ax: Any = None) -> Figure:
         """Map: plots demolished by year, resettlement sites, candidates, villages and the town boundary."""
-        import matplotlib as mpl
-        from matplotlib.lines import Line2D
-        from matplotlib.patches import Patch
-
-        from landkit.plot import draw_polygons, finish_map, new_axes, use_cjk_font
-
         use_cjk_font()
-        town = self.plan.town
-        if town is None:
+        town, candidates = self.plan.town, self.plan.plots_gdf
+        if town is None or candidates is None:
             raise ArgumentError("this plan was not built from a Town, so there is nothing to map")
         fig, ax = new_axes((11, 9), ax=ax)
         draw_polygons(ax, town.parcels.geometry, facecolor="#eeeeee", linewidth=0.05, edgecolor="#cccccc")
         handles: list[Any] = []
-        self.plan.plots_gdf.plot(ax=ax, color="#d9c9a3", linewidth=0.1, edgecolor="#999999")
+        candidates.plot(ax=ax, color="#d9c9a3", linewidth=0.1, edgecolor="#999999")
         handles.append(Patch(facecolor="#d9c9a3", edgecolor="#999999", label="拆旧候选地块"))
         if self.plan.sites_gdf is not None and "geometry" in self.plan.sites_gdf:
             self.plan.sites_gdf.plot(ax=ax, facecolor="none", edgecolor="#1f77b4", linewidth=0.6, linestyle=":")
@@ -400,8 +398,6 @@ class LinkageResult(ModelResult):
 
     def plot_ledger(self, *, ax: Any = None) -> Figure:
         """Chart of the ledger by year: accepted reclamation, 建新, outstanding 周转指标 and surplus stock (亩)."""
-        from landkit.plot import new_axes, use_cjk_font
-
         use_cjk_font()
         led = self.ledger()
         fig, ax = new_axes((9, 5), ax=ax)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from landkit._errors import AccountError, Problem, ValidationError
+from landkit._errors import CheckFailedError, Problem, ValidationError
 from landkit.account import reserve_claims
 from landkit.landuse import ECOLOGICAL_GROUPS
 from landkit.reserve.check import check_plan
 from landkit.reserve.model import ReservePlan
+from landkit.reserve.result import ReserveResult
 from landkit.scenario.checks import BOOL, COMMON, IDS, NON_NEGATIVE, YEARS, Check, choice, is_int, is_number
 from landkit.scenario.context import ModelRecord, RunContext
 from landkit.scenario.registry import ModelAdapter
+from landkit.town import Town
 
 _BUDGET: Check = (
     lambda v: (is_number(v) and v >= 0) or (isinstance(v, dict) and all(
@@ -68,30 +70,33 @@ def plan_from_scenario(ctx: RunContext, *, budget: Any = None, price_change: flo
     return plan, notes
 
 
-def solve(ctx: RunContext, rec: ModelRecord) -> Any:
+def solve(ctx: RunContext, rec: ModelRecord) -> ReserveResult:
     """Build on the free land (with the 挂钩 节余 when linked), solve, check and claim."""
     linkage = ctx.results.get("linkage")
     surplus = linkage.surplus_by_year() if linkage is not None and ctx.linked("linkage.surplus -> reserve.quota") \
         else None
     plan, notes = plan_from_scenario(ctx, linkage_surplus_mu=surplus)
     rec.notes += notes
-    res = plan.solve(**ctx.solve_options("reserve"))
+    opts = ctx.solve_options("reserve")
+    res = plan.solve(time_limit_s=opts["time_limit_s"], mip_gap=opts["mip_gap"])
     accept(ctx, res, rec)
     return res
 
 
-def accept(ctx: RunContext, res: Any, rec: ModelRecord) -> None:
+def accept(ctx: RunContext, res: ReserveResult, rec: ModelRecord) -> None:
     """Record the outcome, check the plan independently and add its claims to the land account."""
     rec.record_outcome(res.outcome)
     problems = check_plan(res)
     if problems:  # the independent checker disagrees with the solver: never publish such a plan
-        raise AccountError("reserve plan failed its independent check:\n" + "\n".join(problems))
+        raise CheckFailedError("reserve plan", problems)
     ctx.land.add(reserve_claims(res))
 
 
-def write(ctx: RunContext, res: Any, rec: ModelRecord) -> None:
+def write(ctx: RunContext, res: ReserveResult, rec: ModelRecord) -> None:
     """The plan's tables (年度土地储备计划表, 资金平衡表 ...), map, cash-flow figure, layer and MPS file."""
     w = ctx.writer
+    if w is None:  # a run that writes nothing (a sweep's sample) has no writer
+        return
     w.mps("reserve", res.outcome, rec)
     w.table("reserve", "年度土地储备计划表", res.plan_table())
     w.table("reserve", "年度储备计划汇总", res.annual_plan(), index=True)
@@ -110,7 +115,7 @@ def write(ctx: RunContext, res: Any, rec: ModelRecord) -> None:
     w.figure("reserve", "资金平衡图", res.plot_cashflow())
 
 
-def kpis(res: Any, town: Any) -> dict[str, Any]:
+def kpis(res: ReserveResult, town: Town) -> dict[str, Any]:
     """NPV, cost, area, demand gap, cash and debt; households, farmland and ecological land taken."""
     rk = res.kpis()
     s = res.schedule

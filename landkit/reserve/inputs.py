@@ -44,16 +44,20 @@ is not a candidate at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any, TypedDict, Unpack
 
 import numpy as np
 import pandas as pd
 
-from landkit._errors import Problem, ValidationError
+from landkit._errors import Problem, ValidationError, reject_unknown_keywords
 from landkit.params import Parameters
-from landkit.town import CLOSED_TO_CONSTRUCTION
-from landkit.units import yuan_per_m2_to_wan_per_mu
+from landkit.planning import planned_use_by_overlap, town_planning
+from landkit.reserve.people import people_demand
+from landkit.reserve.people import people_link as entitlement
+from landkit.town import CLOSED_TO_CONSTRUCTION, Town, subset_boundary
+from landkit.units import M2_PER_MU, yuan_per_m2_to_wan_per_mu
 
 USES: tuple[str, ...] = ("industrial", "commercial", "residential", "public")
 USE_LABELS: dict[str, str] = {"industrial": "工业", "commercial": "商服", "residential": "住宅", "public": "公共(划拨)"}
@@ -315,111 +319,193 @@ class ReserveInputs:
             return pd.Series(np.nan, index=p.index)
         return pd.to_numeric(p["held_since"], errors="coerce").astype(float)
 
-    def with_changes(self, **changes: object) -> ReserveInputs:
+    def with_changes(self, **changes: Any) -> ReserveInputs:
         """A validated copy with some fields replaced."""
-        new = replace(self, **changes)  # type: ignore[arg-type]
+        new = replace(self, **changes)
         new.check()
         return new
 
     # ------------------------------------------------------------------ validation
     def check(self) -> ReserveInputs:
-        """Collect every problem in the inputs and raise one :class:`ValidationError` naming them."""
-        problems: list[Problem] = []
-        p = self.parcels
-        missing = [c for c in PARCEL_COLUMNS if c not in p.columns]
-        if missing:
-            problems.append(Problem("parcels", f"missing columns {missing}", "see PARCEL_COLUMNS", "column"))
-        if p.index.has_duplicates:
-            dup = p.index[p.index.duplicated()].unique().tolist()[:20]
-            problems.append(Problem("parcels", f"duplicate parcel ids {dup}", "ids must be unique", "duplicate"))
-        years = list(self.years)
-        if not years or years != list(range(years[0], years[0] + len(years))):
-            problems.append(Problem("years", f"{years} are not consecutive years", "e.g. 2019, 2020, 2021", "years"))
-        for col in [c for c in PARCEL_COLUMNS if c in p.columns and c != "planned_use"]:
-            values = pd.to_numeric(p[col], errors="coerce")
-            bad = p.index[values.isna() | (values < 0)]
-            if len(bad):
-                problems.append(Problem(f"column {col}", f"negative or missing for parcels {list(bad[:10])}",
-                                        "costs, areas and households are ≥ 0", "value"))
-        if "planned_use" in p.columns:
-            bad = p.index[~p["planned_use"].isin(USES)]
-            if len(bad):
-                problems.append(Problem("column planned_use", f"unknown use for parcels {list(bad[:10])}: "
-                                        f"{sorted(set(p.loc[bad, 'planned_use'].astype(str)))}",
-                                        f"use one of {list(USES)}", "value"))
-        if not self.revenue_gross.index.equals(p.index) or [int(c) for c in self.revenue_gross.columns] != years:
-            problems.append(Problem("revenue_gross", "must be parcel × year with the parcels' index and the plan "
-                                    "years", "", "shape"))
-        for d in self.deductions:
-            if d.base not in DEDUCTION_BASES or not 0 <= d.share <= 1:
-                problems.append(Problem(f"deduction {d.name}", f"share {d.share}, base {d.base!r}",
-                                        f"a share in [0, 1] of one of {list(DEDUCTION_BASES)}", "value"))
-        if sum(d.share for d in self.deductions) > 1:
-            problems.append(Problem("deductions", "shares add up to more than 1", "lower them", "value"))
-        if not (np.isfinite(self.industrial_reward_wan_per_mu) and self.industrial_reward_wan_per_mu >= 0):
-            problems.append(Problem("industrial_reward_wan_per_mu", f"{self.industrial_reward_wan_per_mu}",
-                                    "万元/亩 ≥ 0", "value"))
-        if not 0 <= self.enterprise_support_share <= 1:
-            problems.append(Problem("enterprise_support_share", f"{self.enterprise_support_share} outside [0, 1]",
-                                    "", "value"))
-        if not 0 <= self.returned_share <= 1:
-            problems.append(Problem("returned_share", f"{self.returned_share} outside [0, 1]", "", "value"))
-        if self.debt_at_end not in DEBT_AT_END:
-            problems.append(Problem("debt_at_end", f"{self.debt_at_end!r}", f"one of {list(DEBT_AT_END)}", "value"))
-        if not 0 <= self.stock_value_share <= 1:
-            problems.append(Problem("stock_value_share", f"{self.stock_value_share} outside [0, 1]",
-                                    "a conservative share of the stock's cost", "value"))
-        for name, series in (("funds_wan_yuan", self.funds_wan_yuan), ("quota_mu", self.quota_mu),
-                             ("resettlement_households", self.resettlement_households)):
-            absent = [y for y in years if y not in series.index]
-            if absent:
-                problems.append(Problem(name, f"no value for years {absent}", "give one per plan year", "years"))
-        unknown_uses = sorted(set(self.demand_mu.index) - set(USES))
-        if unknown_uses:
-            problems.append(Problem("demand_mu", f"unknown uses {unknown_uses}", f"use {list(USES)}", "value"))
-        if "locked_in" in p and "locked_out" in p:
-            both = p.index[p["locked_in"].astype(bool) & p["locked_out"].astype(bool)]
-            if len(both):
-                problems.append(Problem("locks", f"parcels both locked in and locked out: {list(both[:10])}",
-                                        "choose one", "lock"))
-        if self.supply_lag_years < 0:
-            problems.append(Problem("supply_lag_years", "must be ≥ 0", "", "value"))
-        if "held_since" in p and years:
-            since = pd.to_numeric(p["held_since"], errors="coerce")
-            late = p.index[since.notna() & (since > years[0])]
-            if len(late):
-                problems.append(Problem("column held_since", f"parcels {list(late[:10])} held from a year after the "
-                                        f"plan's first year {years[0]}", "start the plan in the year of the ledger "
-                                        "or later", "value"))
-            for column, what in (("locked_out", "locked out"), ("locked_in", "locked in (they are in already)")):
-                if column in p:
-                    both = p.index[since.notna() & p[column].astype(bool)]
-                    if len(both):
-                        problems.append(Problem("locks", f"parcels already held cannot be {what}: {list(both[:10])}",
-                                                "remove the lock", "lock"))
-            if "bundle" in p:
-                bundled = p.index[since.notna() & p["bundle"].notna()]
-                if len(bundled):
-                    problems.append(Problem("bundle", f"parcels already held cannot be in a bundle: "
-                                            f"{list(bundled[:10])}", "bundle only parcels still to acquire", "lock"))
-        if not 0 <= self.discount_rate < 1:
-            problems.append(Problem("discount_rate", f"{self.discount_rate} outside [0, 1)", "", "value"))
-        for src in self.finance:
-            if src.rate < 0 or src.term_years < 1 or src.max_debt_wan_yuan < 0:
-                problems.append(Problem(f"finance {src.name}", "rate ≥ 0, term ≥ 1 year, ceiling ≥ 0 required",
-                                        "", "value"))
+        """Collect every problem in the inputs and raise one :class:`ValidationError` naming them.
+
+        The problems are those of each rule of :data:`INPUT_RULES`, in order.
+        """
+        problems = [problem for rule in INPUT_RULES for problem in rule(self)]
         if problems:
             raise ValidationError("reserve plan inputs", problems)
         return self
 
 
+# ---------------------------------------------------------------------- validation rules
+def _table_problems(inp: ReserveInputs) -> list[Problem]:
+    """The parcel table has every column of :data:`PARCEL_COLUMNS` and unique ids."""
+    p = inp.parcels
+    problems = []
+    missing = [c for c in PARCEL_COLUMNS if c not in p.columns]
+    if missing:
+        problems.append(Problem("parcels", f"missing columns {missing}", "see PARCEL_COLUMNS", "column"))
+    if p.index.has_duplicates:
+        dup = p.index[p.index.duplicated()].unique().tolist()[:20]
+        problems.append(Problem("parcels", f"duplicate parcel ids {dup}", "ids must be unique", "duplicate"))
+    return problems
+
+
+def _years_problems(inp: ReserveInputs) -> list[Problem]:
+    """The plan years are consecutive."""
+    years = list(inp.years)
+    if not years or years != list(range(years[0], years[0] + len(years))):
+        return [Problem("years", f"{years} are not consecutive years", "e.g. 2019, 2020, 2021", "years")]
+    return []
+
+
+def _value_problems(inp: ReserveInputs) -> list[Problem]:
+    """Costs, areas and households are numbers ≥ 0; every planned use is one of :data:`USES`."""
+    p = inp.parcels
+    problems = []
+    for col in [c for c in PARCEL_COLUMNS if c in p.columns and c != "planned_use"]:
+        values = pd.to_numeric(p[col], errors="coerce")
+        bad = p.index[values.isna() | (values < 0)]
+        if len(bad):
+            problems.append(Problem(f"column {col}", f"negative or missing for parcels {list(bad[:10])}",
+                                    "costs, areas and households are ≥ 0", "value"))
+    if "planned_use" in p.columns:
+        bad = p.index[~p["planned_use"].isin(USES)]
+        if len(bad):
+            problems.append(Problem("column planned_use", f"unknown use for parcels {list(bad[:10])}: "
+                                    f"{sorted(set(p.loc[bad, 'planned_use'].astype(str)))}",
+                                    f"use one of {list(USES)}", "value"))
+    return problems
+
+
+def _revenue_problems(inp: ReserveInputs) -> list[Problem]:
+    """The revenue table is parcel × plan year."""
+    gross = inp.revenue_gross
+    if not gross.index.equals(inp.parcels.index) or [int(c) for c in gross.columns] != list(inp.years):
+        return [Problem("revenue_gross", "must be parcel × year with the parcels' index and the plan years", "",
+                        "shape")]
+    return []
+
+
+def _deduction_problems(inp: ReserveInputs) -> list[Problem]:
+    """Each 计提 is a share in [0, 1] of a known base, and the shares add up to at most 1."""
+    problems = [Problem(f"deduction {d.name}", f"share {d.share}, base {d.base!r}",
+                        f"a share in [0, 1] of one of {list(DEDUCTION_BASES)}", "value")
+                for d in inp.deductions if d.base not in DEDUCTION_BASES or not 0 <= d.share <= 1]
+    if sum(d.share for d in inp.deductions) > 1:
+        problems.append(Problem("deductions", "shares add up to more than 1", "lower them", "value"))
+    return problems
+
+
+def _money_problems(inp: ReserveInputs) -> list[Problem]:
+    """The reward, the shares of the fund and the end-of-plan rule for debt are in range."""
+    problems = []
+    if not (np.isfinite(inp.industrial_reward_wan_per_mu) and inp.industrial_reward_wan_per_mu >= 0):
+        problems.append(Problem("industrial_reward_wan_per_mu", f"{inp.industrial_reward_wan_per_mu}",
+                                "万元/亩 ≥ 0", "value"))
+    if not 0 <= inp.enterprise_support_share <= 1:
+        problems.append(Problem("enterprise_support_share", f"{inp.enterprise_support_share} outside [0, 1]",
+                                "", "value"))
+    if not 0 <= inp.returned_share <= 1:
+        problems.append(Problem("returned_share", f"{inp.returned_share} outside [0, 1]", "", "value"))
+    if inp.debt_at_end not in DEBT_AT_END:
+        problems.append(Problem("debt_at_end", f"{inp.debt_at_end!r}", f"one of {list(DEBT_AT_END)}", "value"))
+    if not 0 <= inp.stock_value_share <= 1:
+        problems.append(Problem("stock_value_share", f"{inp.stock_value_share} outside [0, 1]",
+                                "a conservative share of the stock's cost", "value"))
+    return problems
+
+
+def _by_year_problems(inp: ReserveInputs) -> list[Problem]:
+    """Funds, quota and resettlement capacity have a value for every plan year."""
+    problems = []
+    for name, series in (("funds_wan_yuan", inp.funds_wan_yuan), ("quota_mu", inp.quota_mu),
+                         ("resettlement_households", inp.resettlement_households)):
+        absent = [y for y in inp.years if y not in series.index]
+        if absent:
+            problems.append(Problem(name, f"no value for years {absent}", "give one per plan year", "years"))
+    return problems
+
+
+def _demand_problems(inp: ReserveInputs) -> list[Problem]:
+    """Demand is only for uses of :data:`USES`."""
+    unknown_uses = sorted(set(inp.demand_mu.index) - set(USES))
+    if unknown_uses:
+        return [Problem("demand_mu", f"unknown uses {unknown_uses}", f"use {list(USES)}", "value")]
+    return []
+
+
+def _lock_problems(inp: ReserveInputs) -> list[Problem]:
+    """No parcel is both locked in and locked out."""
+    p = inp.parcels
+    if "locked_in" in p and "locked_out" in p:
+        both = p.index[p["locked_in"].astype(bool) & p["locked_out"].astype(bool)]
+        if len(both):
+            return [Problem("locks", f"parcels both locked in and locked out: {list(both[:10])}", "choose one",
+                            "lock")]
+    return []
+
+
+def _lag_problems(inp: ReserveInputs) -> list[Problem]:
+    """The supply lag is ≥ 0."""
+    return [Problem("supply_lag_years", "must be ≥ 0", "", "value")] if inp.supply_lag_years < 0 else []
+
+
+def _held_problems(inp: ReserveInputs) -> list[Problem]:
+    """Parcels held at the start were acquired by the plan's first year, and are neither locked nor bundled."""
+    p = inp.parcels
+    if "held_since" not in p or not inp.years:
+        return []
+    problems = []
+    first = inp.years[0]
+    since = pd.to_numeric(p["held_since"], errors="coerce")
+    late = p.index[since.notna() & (since > first)]
+    if len(late):
+        problems.append(Problem("column held_since", f"parcels {list(late[:10])} held from a year after the "
+                                f"plan's first year {first}", "start the plan in the year of the ledger "
+                                "or later", "value"))
+    for column, what in (("locked_out", "locked out"), ("locked_in", "locked in (they are in already)")):
+        if column in p:
+            both = p.index[since.notna() & p[column].astype(bool)]
+            if len(both):
+                problems.append(Problem("locks", f"parcels already held cannot be {what}: {list(both[:10])}",
+                                        "remove the lock", "lock"))
+    if "bundle" in p:
+        bundled = p.index[since.notna() & p["bundle"].notna()]
+        if len(bundled):
+            problems.append(Problem("bundle", f"parcels already held cannot be in a bundle: "
+                                    f"{list(bundled[:10])}", "bundle only parcels still to acquire", "lock"))
+    return problems
+
+
+def _rate_problems(inp: ReserveInputs) -> list[Problem]:
+    """The discount rate is in [0, 1)."""
+    if not 0 <= inp.discount_rate < 1:
+        return [Problem("discount_rate", f"{inp.discount_rate} outside [0, 1)", "", "value")]
+    return []
+
+
+def _finance_problems(inp: ReserveInputs) -> list[Problem]:
+    """Each finance source has a rate ≥ 0, a term of at least a year and a ceiling ≥ 0."""
+    return [Problem(f"finance {src.name}", "rate ≥ 0, term ≥ 1 year, ceiling ≥ 0 required", "", "value")
+            for src in inp.finance if src.rate < 0 or src.term_years < 1 or src.max_debt_wan_yuan < 0]
+
+
+#: The rules :meth:`ReserveInputs.check` applies, in the order their problems are listed.
+INPUT_RULES: tuple[Callable[[ReserveInputs], list[Problem]], ...] = (
+    _table_problems, _years_problems, _value_problems, _revenue_problems, _deduction_problems, _money_problems,
+    _by_year_problems, _demand_problems, _lock_problems, _lag_problems, _held_problems, _rate_problems,
+    _finance_problems,
+)
+
+
 # ---------------------------------------------------------------------- costing from a Town
-def _by_year(value: object, years: Sequence[int], key: str) -> pd.Series:
+def _by_year(value: float | Mapping[Any, float], years: Sequence[int], key: str) -> pd.Series:
     """A scalar or {year: value} parameter as a Series over ``years``."""
     if isinstance(value, Mapping):
         return pd.Series({y: float(value[y]) if y in value else float(value.get(str(y), np.nan)) for y in years},
                          name=key)
-    return pd.Series({y: float(value) for y in years}, name=key)  # type: ignore[arg-type]
+    return pd.Series({y: float(value) for y in years}, name=key)
 
 
 def candidate_mask(parcels: pd.DataFrame, params: Parameters) -> pd.Series:
@@ -445,8 +531,6 @@ def planned_use_of(parcels: pd.DataFrame, planning: pd.DataFrame | None, default
     the parcels whose largest overlap is land not for sale (roads, green space, 留白 ...), and notes
     saying these, and which parcels are split between uses.
     """
-    from landkit.planning import planned_use_by_overlap
-
     out = pd.Series(default, index=parcels.index, dtype="string")
     if planning is None or len(planning) == 0:
         return out, parcels.index, parcels.index[:0], [
@@ -656,13 +740,11 @@ def revenue_table(
 URBAN_CZCS: tuple[str, ...] = ("201", "202", "201A", "202A")
 
 
-def boundary_note(town: object, params: Parameters) -> str | None:
+def boundary_note(town: Town, params: Parameters) -> str | None:
     """How the 城镇开发边界 compares with ``reserve.development_boundary_factor`` × the existing urban
     construction land (construction parcels whose 城镇村属性码 CZCSXM is 201/202), or None without the layer."""
-    from landkit.units import M2_PER_MU
-
-    layers = town.layers  # type: ignore[attr-defined]
-    parcels: pd.DataFrame = town.parcels  # type: ignore[attr-defined]
+    layers = town.layers
+    parcels: pd.DataFrame = town.parcels
     czk = layers.get("CZKFBJ")
     if czk is None or not len(czk):
         return None
@@ -719,31 +801,190 @@ def county_quota(params: Parameters, years: Sequence[int], *, people_link: bool 
     """The town's 新增建设用地 quota by year (亩) before any 挂钩 节余: ``reserve.new_construction_quota``, or the
     人地挂钩 entitlement (:func:`landkit.reserve.people.people_link`) with ``people_link``."""
     if people_link:
-        from landkit.reserve.people import people_link as entitlement
-
         return entitlement(params, years)["entitlement_mu"].rename("quota").astype(float)
     return _by_year(params["reserve.new_construction_quota"], years, "quota")
 
 
+class TownOptions(TypedDict, total=False):
+    """Further keyword options of :func:`inputs_from_town` and :meth:`landkit.reserve.ReservePlan.from_town`.
+
+    Attributes
+    ----------
+    use_bonds, use_company : bool
+        Allow special bonds and financing-company borrowing (default True).
+    linkage_surplus_mu : mapping of int to float or None
+        挂钩 surplus added to the 新增建设用地 quota by year.
+    lock_in, lock_out : iterable of str
+        Parcels that must, or must not, be acquired.
+    bundles : mapping of str to iterable of str, or None
+        Parcels acquired together or not at all, by bundle name.
+    planned_use : Series or None
+        Planned use by parcel; from the planning layer when not given.
+    held : mapping of str to int or None
+        Parcels the centre already holds, with the year each was acquired.
+    supplied, undeveloped : iterable of str
+        Parcels already supplied; held parcels whose 前期开发 is still to do.
+    people_link : bool
+        Quota and demand from 人地挂钩 (default False).
+    market_entry : bool
+        Allow 入市 (default True).
+    """
+
+    use_bonds: bool
+    use_company: bool
+    linkage_surplus_mu: Mapping[int, float] | None
+    lock_in: Iterable[str]
+    lock_out: Iterable[str]
+    bundles: Mapping[str, Iterable[str]] | None
+    planned_use: pd.Series | None
+    held: Mapping[str, int] | None
+    supplied: Iterable[str]
+    undeveloped: Iterable[str]
+    people_link: bool
+    market_entry: bool
+
+
+@dataclass(frozen=True)
+class _Ledger:
+    """The parcels a user or the reserve ledger names: locks, parcels held, supplied and still undeveloped."""
+
+    lock_in: list[str]
+    lock_out: list[str]
+    held: dict[str, int]
+    supplied: list[str]
+    undeveloped: list[str]
+
+    @classmethod
+    def of(cls, options: TownOptions) -> _Ledger:
+        """The names in ``options``, as the costing reads them."""
+        return cls(list(options.get("lock_in", ())), list(options.get("lock_out", ())),
+                   {str(k): int(v) for k, v in (options.get("held") or {}).items()},
+                   [str(b) for b in options.get("supplied", ())], [str(b) for b in options.get("undeveloped", ())])
+
+    @property
+    def locked_in(self) -> list[str]:
+        """The parcels locked in that are not held already (a held parcel is already in: no lock needed)."""
+        return [b for b in self.lock_in if b not in self.held]
+
+    def problems(self, parcels: pd.DataFrame, mask: pd.Series, params: Parameters) -> list[Problem]:
+        """Names that are not parcels of the town, or that contradict each other or the candidate rule."""
+        problems = [Problem(f"parcel {b}", "not a parcel of the town", "check the BSM", "unknown_id")
+                    for b in self.lock_in + self.lock_out + list(self.held) + self.supplied if b not in parcels.index]
+        problems += [Problem(f"parcel {b}", "both held and already supplied", "check the reserve ledger", "ledger")
+                     for b in self.held if b in self.supplied]
+        problems += [Problem(f"parcel {b}", "named undeveloped but not held", "name only parcels in held", "ledger")
+                     for b in self.undeveloped if b not in self.held]
+        problems += [_not_candidate(b, parcels, params) for b in self.locked_in if b in parcels.index and not mask[b]]
+        return problems
+
+
+def _not_candidate(b: str, parcels: pd.DataFrame, params: Parameters) -> Problem:
+    """The problem of parcel ``b``, locked in but not a candidate, saying which exclusion zones it lies in."""
+    limit = float(params["reserve.partial_zone_rule"])
+    reasons = [f"{label} {parcels.at[b, f'frac_{k}']:.0%}" for k, label in EXCLUSION_LAYERS.items()
+               if f"frac_{k}" in parcels and parcels.at[b, f"frac_{k}"] > limit]
+    return Problem(f"parcel {b}", "locked in but not a candidate"
+                   + (f" (inside {', '.join(reasons)})" if reasons else
+                      " (outside the 城镇开发边界 or a land use the centre does not acquire)"),
+                   "remove it from lock_in", "lock")
+
+
+def _with_planned_use(town: Town, cand: pd.DataFrame, planned_use: pd.Series | None, ledger: _Ledger,
+                      default: str) -> tuple[pd.DataFrame, pd.Index, list[str]]:
+    """The candidates with their planned use (given, else from the planning layer, dropping land not for sale),
+    the candidates given ``default``, and notes."""
+    if planned_use is not None:
+        given = planned_use.reindex(cand.index)
+        defaulted = cand.index[given.isna().to_numpy()]
+        cand["planned_use"] = given.fillna(default)
+        notes = [f"{len(defaulted)} candidates have no planned use given and are taken as {default} "
+                 "(reserve.planned_use_default)"] if len(defaulted) else []
+        return cand, defaulted, notes
+    use, defaulted, not_for_sale, notes = planned_use_of(cand, town_planning(town), default)
+    fixed = [b for b in not_for_sale if b in ledger.locked_in or b in ledger.held]
+    if fixed:
+        raise ValidationError("reserve plan", [Problem(
+            f"parcel {b}", "is locked in or held, but the planning layer plans it as land not for sale",
+            "remove it from lock_in, or check the planning layer", "planning") for b in fixed])
+    cand = cand.drop(index=not_for_sale)
+    cand["planned_use"] = use.reindex(cand.index)
+    return cand, defaulted, notes
+
+
+def _market_entry_notes(table: pd.DataFrame, cand: pd.DataFrame, params: Parameters, allowed: bool) -> list[str]:
+    """Mark the 入市 candidates in ``table`` (column ``market_entry``); a note saying how many there are."""
+    table["market_entry"] = market_entry_mask(cand, table, params) & allowed
+    if not table["market_entry"].any():
+        return []
+    return [f"{int(table['market_entry'].sum())} candidates are collective 经营性建设用地: from "
+            f"{int(params['reserve.collective_market_from'])} their collective may supply them (入市) "
+            f"for a 土地增值收益调节金 of {float(params['revenue.adjustment_fund_rate']):.0%} of the 增值收益"]
+
+
+def _ledger_notes(table: pd.DataFrame, ledger: _Ledger, defaulted: pd.Index) -> list[str]:
+    """Mark defaulted uses, locks, bundles (none yet) and parcels held in ``table``; notes on the ledger's parcels."""
+    table["planned_use_default"] = table.index.isin(defaulted)
+    table["locked_in"] = table.index.isin(ledger.locked_in)
+    table["locked_out"] = table.index.isin(ledger.lock_out)
+    table["bundle"] = pd.Series(pd.NA, index=table.index, dtype="string")
+    notes = []
+    if ledger.held:
+        table["held_since"] = pd.array([ledger.held.get(b) for b in table.index], dtype="Int64")
+        table["prep_pending"] = table.index.isin(ledger.undeveloped)
+        notes.append(f"{len(ledger.held)} parcels already held at the start (reserve ledger): acquisition cost sunk")
+    if ledger.supplied:
+        notes.append(f"{len(ledger.supplied)} parcels already supplied (reserve ledger) are no longer candidates")
+    return notes
+
+
+def _debt_at_end(params: Parameters) -> str:
+    """``financing.debt_at_horizon_end``, one of :data:`DEBT_AT_END`."""
+    debt_at_end = str(params["financing.debt_at_horizon_end"])
+    if debt_at_end not in DEBT_AT_END:
+        raise ValidationError(params.source, [Problem("financing.debt_at_horizon_end", f"is {debt_at_end!r}",
+                                                      f"write one of {', '.join(DEBT_AT_END)}", "value")])
+    return debt_at_end
+
+
+def _finance_notes(finance: Sequence[FinanceSource], debt_at_end: str, years: Sequence[int]) -> list[str]:
+    """A note for each source that may not repay early and so cannot borrow in the plan's last years."""
+    return [f"{f.label}: a {f.term_years}-year term may not be repaid early, and all debt is repaid by "
+            f"{years[-1]}, so none is borrowed in {years[max(0, len(years) - f.term_years)]}–{years[-1]} "
+            "(set financing.debt_at_horizon_end: cover, or allow early repayment, to use it)"
+            for f in finance if not f.early_repayment and debt_at_end == "repay" and f.max_debt_wan_yuan > 0
+            and f.max_new_per_year_wan_yuan > 0 and f.term_years >= 1]
+
+
+def _quota_and_demand(params: Parameters, years: Sequence[int], options: TownOptions
+                      ) -> tuple[pd.Series, pd.DataFrame, list[str]]:
+    """The 新增建设用地 quota (with any 挂钩 surplus) and the demand by use and year, and notes on where they come
+    from."""
+    people_link = options.get("people_link", False)
+    linkage_surplus_mu = options.get("linkage_surplus_mu")
+    quota = county_quota(params, years, people_link=people_link)
+    notes = []
+    if people_link:
+        notes.append("新增建设用地 quota and demand from 人地挂钩 (people.*), not reserve.new_construction_quota and "
+                     "reserve.demand")
+    if linkage_surplus_mu:
+        quota = quota + _by_year(linkage_surplus_mu, years, "surplus").fillna(0.0)
+        notes.append("增减挂钩 surplus added to the 新增建设用地 quota")
+    if people_link:
+        demand = people_demand(params, years, USES)
+    else:
+        demand_raw = params["reserve.demand"]
+        demand = pd.DataFrame({y: {u: float(demand_raw.get(u, {}).get(y, 0.0)) for u in USES} for y in years})
+    return quota, demand, notes
+
+
 def inputs_from_town(
-    town: object,
+    town: Town,
     *,
     years: Iterable[int] | None = None,
     budget_wan_yuan: float | Mapping[int, float] | None = None,
     price_change: float = 0.0,
-    use_bonds: bool = True,
-    use_company: bool = True,
-    linkage_surplus_mu: Mapping[int, float] | None = None,
-    lock_in: Iterable[str] = (),
-    lock_out: Iterable[str] = (),
-    bundles: Mapping[str, Iterable[str]] | None = None,
-    planned_use: pd.Series | None = None,
     compactness: bool = True,
-    held: Mapping[str, int] | None = None,
-    supplied: Iterable[str] = (),
-    undeveloped: Iterable[str] = (),
-    people_link: bool = False,
-    market_entry: bool = True,
+    **options: Unpack[TownOptions],
 ) -> ReserveInputs:
     """Candidate parcels of a town, costed and priced, with money, quotas and demand.
 
@@ -761,111 +1002,56 @@ def inputs_from_town(
     rule says now, see ``held_since`` in :class:`ReserveInputs`); ``supplied`` names parcels already
     supplied, which are no longer candidates; ``undeveloped`` names held parcels whose 前期开发 is
     still to do (``prep_pending``).
+
+    Parameters
+    ----------
+    town : Town
+    years : iterable of int, optional
+        Plan years (default ``town.plan_years``).
+    budget_wan_yuan : float or mapping of int to float, optional
+    price_change : float
+        Relative change of every transfer price (−0.2 = prices fall 20 %).
+    compactness : bool
+        Compute the shared boundaries of the candidates (for the boundary penalty).
+    **options
+        :class:`TownOptions`: ``use_bonds``, ``use_company``, ``linkage_surplus_mu``, ``lock_in``, ``lock_out``,
+        ``bundles``, ``planned_use``, ``held``, ``supplied``, ``undeveloped``, ``people_link``, ``market_entry``.
     """
-    params: Parameters = town.params  # type: ignore[attr-defined]
-    parcels: pd.DataFrame = town.parcels  # type: ignore[attr-defined]
+    reject_unknown_keywords("inputs_from_town", options, TownOptions.__optional_keys__)
+    params = town.params
+    parcels = town.parcels
     years_t = tuple(int(y) for y in (years if years is not None else params["town.plan_years"]))
     params.check_in_force(DATED_KEYS, years_t)
-    lock_in, lock_out = list(lock_in), list(lock_out)
-    held = {str(k): int(v) for k, v in (held or {}).items()}
-    supplied = [str(b) for b in supplied]
-    problems = [Problem(f"parcel {b}", "not a parcel of the town", "check the BSM", "unknown_id")
-                for b in lock_in + lock_out + list(held) + supplied if b not in parcels.index]
-    problems += [Problem(f"parcel {b}", "both held and already supplied", "check the reserve ledger", "ledger")
-                 for b in held if b in supplied]
-    undeveloped = [str(b) for b in undeveloped]
-    problems += [Problem(f"parcel {b}", "named undeveloped but not held", "name only parcels in held", "ledger")
-                 for b in undeveloped if b not in held]
+    ledger = _Ledger.of(options)
     mask = candidate_mask(parcels, params)
-    lock_in = [b for b in lock_in if b not in held]  # a held parcel is already in: no lock needed
-    for b in lock_in:
-        if b in parcels.index and not mask[b]:
-            limit = float(params["reserve.partial_zone_rule"])
-            reasons = [f"{label} {parcels.at[b, f'frac_{k}']:.0%}" for k, label in EXCLUSION_LAYERS.items()
-                       if f"frac_{k}" in parcels and parcels.at[b, f"frac_{k}"] > limit]
-            problems.append(Problem(f"parcel {b}", "locked in but not a candidate"
-                                    + (f" (inside {', '.join(reasons)})" if reasons else
-                                       " (outside the 城镇开发边界 or a land use the centre does not acquire)"),
-                                    "remove it from lock_in", "lock"))
+    problems = ledger.problems(parcels, mask, params)
     if problems:
         raise ValidationError("reserve plan", problems)
-    mask = (mask | parcels.index.isin(list(held))) & ~parcels.index.isin(supplied)
-    cand = parcels[mask].copy()
-    default = str(params["reserve.planned_use_default"])
-    if planned_use is not None:
-        given = planned_use.reindex(cand.index)
-        defaulted = cand.index[given.isna().to_numpy()]
-        cand["planned_use"] = given.fillna(default)
-        use_notes: list[str] = [f"{len(defaulted)} candidates have no planned use given and are taken as {default} "
-                                "(reserve.planned_use_default)"] if len(defaulted) else []
-    else:
-        from landkit.planning import town_planning
-
-        use, defaulted, not_for_sale, use_notes = planned_use_of(cand, town_planning(town), default)
-        fixed = [b for b in not_for_sale if b in lock_in or b in held]
-        if fixed:
-            raise ValidationError("reserve plan", [Problem(
-                f"parcel {b}", "is locked in or held, but the planning layer plans it as land not for sale",
-                "remove it from lock_in, or check the planning layer", "planning") for b in fixed])
-        cand = cand.drop(index=not_for_sale)
-        cand["planned_use"] = use.reindex(cand.index)
+    mask = (mask | parcels.index.isin(list(ledger.held))) & ~parcels.index.isin(ledger.supplied)
+    cand, defaulted, use_notes = _with_planned_use(town, parcels[mask].copy(), options.get("planned_use"), ledger,
+                                                   str(params["reserve.planned_use_default"]))
     inside = cand["frac_CZKFBJ"] if "frac_CZKFBJ" in cand else pd.Series(1.0, index=cand.index)
-    inside = inside.where(~cand.index.isin(list(held)), 1.0)  # a parcel the centre holds is in the plan whole
+    inside = inside.where(~cand.index.isin(list(ledger.held)), 1.0)  # a parcel the centre holds is in the plan whole
     table, gross, notes = cost_parcels(cand, params, years_t, price_change=price_change, inside_share=inside)
     deductions = deductions_from(params)
     bnote = boundary_note(town, params)
     notes = [*use_notes, *([bnote] if bnote else []), *notes, "计提 on each year's totals: " + ", ".join(
         f"{d.label} {d.share:.0%} of {DEDUCTION_BASES[d.base]}" for d in deductions),
         f"新增建设用地土地有偿使用费 {land_use_fee_wan_per_mu(params, years_t):.2f} 万元/亩 of 农用地转用"]
-    table["market_entry"] = market_entry_mask(cand, table, params) & market_entry
-    if table["market_entry"].any():
-        notes.append(f"{int(table['market_entry'].sum())} candidates are collective 经营性建设用地: from "
-                     f"{int(params['reserve.collective_market_from'])} their collective may supply them (入市) "
-                     f"for a 土地增值收益调节金 of {float(params['revenue.adjustment_fund_rate']):.0%} of the 增值收益")
-    table["planned_use_default"] = table.index.isin(defaulted)
-    table["locked_in"] = table.index.isin(lock_in)
-    table["locked_out"] = table.index.isin(lock_out)
-    table["bundle"] = pd.Series(pd.NA, index=table.index, dtype="string")
-    if held:
-        table["held_since"] = pd.array([held.get(b) for b in table.index], dtype="Int64")
-        table["prep_pending"] = table.index.isin(undeveloped)
-        notes.append(f"{len(held)} parcels already held at the start (reserve ledger): acquisition cost sunk")
-    if supplied:
-        notes.append(f"{len(supplied)} parcels already supplied (reserve ledger) are no longer candidates")
-    finance = finance_sources(params, use_bonds=use_bonds, use_company=use_company)
-    debt_at_end = str(params["financing.debt_at_horizon_end"])
-    if debt_at_end not in DEBT_AT_END:
-        raise ValidationError(params.source, [Problem("financing.debt_at_horizon_end", f"is {debt_at_end!r}",
-                                                      f"write one of {', '.join(DEBT_AT_END)}", "value")])
-    notes += [f"{f.label}: a {f.term_years}-year term may not be repaid early, and all debt is repaid by "
-              f"{years_t[-1]}, so none is borrowed in {years_t[max(0, len(years_t) - f.term_years)]}–{years_t[-1]} "
-              "(set financing.debt_at_horizon_end: cover, or allow early repayment, to use it)"
-              for f in finance if not f.early_repayment and debt_at_end == "repay" and f.max_debt_wan_yuan > 0
-              and f.max_new_per_year_wan_yuan > 0 and f.term_years >= 1]
-    for name, members in (bundles or {}).items():
-        members = [m for m in members if m in table.index]
-        table.loc[members, "bundle"] = name
+    market_entry = options.get("market_entry", True)
+    notes += _market_entry_notes(table, cand, params, market_entry)
+    notes += _ledger_notes(table, ledger, defaulted)
+    finance = finance_sources(params, use_bonds=options.get("use_bonds", True),
+                              use_company=options.get("use_company", True))
+    debt_at_end = _debt_at_end(params)
+    notes += _finance_notes(finance, debt_at_end, years_t)
+    for name, members in (options.get("bundles") or {}).items():
+        table.loc[[m for m in members if m in table.index], "bundle"] = name
     funds = _by_year(budget_wan_yuan if budget_wan_yuan is not None else params["funds.county_special_funds"],
                      years_t, "funds")
-    quota = county_quota(params, years_t, people_link=people_link)
-    if people_link:
-        from landkit.reserve.people import people_demand
-
-        notes.append("新增建设用地 quota and demand from 人地挂钩 (people.*), not reserve.new_construction_quota and "
-                     "reserve.demand")
-    if linkage_surplus_mu:
-        quota = quota + _by_year(linkage_surplus_mu, years_t, "surplus").fillna(0.0)
-        notes.append("增减挂钩 surplus added to the 新增建设用地 quota")
-    if people_link:
-        demand = people_demand(params, years_t, USES)
-    else:
-        demand_raw = params["reserve.demand"]
-        demand = pd.DataFrame({y: {u: float(demand_raw.get(u, {}).get(y, 0.0)) for u in USES} for y in years_t})
-    edges = exposed = None
-    if compactness:
-        from landkit.town import subset_boundary
-
-        edges, exposed = subset_boundary(cand, town.adjacency)  # type: ignore[attr-defined]
+    quota, demand, quota_notes = _quota_and_demand(params, years_t, options)
+    notes += quota_notes
+    edges, exposed = subset_boundary(cand, town.adjacency) if compactness else (None, None)
     inputs = ReserveInputs(
         parcels=table,
         revenue_gross=gross,
@@ -889,7 +1075,7 @@ def inputs_from_town(
         shortfall_penalty_wan_per_mu=float(params["reserve.shortfall_penalty"]),
         edges=edges,
         exposed_m=exposed,
-        people_link=people_link,
+        people_link=options.get("people_link", False),
         adjustment_fund_rate=float(params["revenue.adjustment_fund_rate"]),
         market_entry_from=int(params["reserve.collective_market_from"]) if market_entry else None,
         notes=tuple(notes),

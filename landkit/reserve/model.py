@@ -107,7 +107,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, Unpack
 
 import linopy
 import numpy as np
@@ -117,10 +117,9 @@ import xarray as xr
 from landkit._errors import InfeasibleError, ValidationError
 from landkit.boundary import boundary_penalty
 from landkit.optimize import GroupSpec, Scope, solve
-from landkit.reserve.inputs import USES, ReserveInputs
-
-if TYPE_CHECKING:
-    from landkit.reserve.result import ReserveResult
+from landkit.reserve.inputs import USES, ReserveInputs, TownOptions, inputs_from_town
+from landkit.reserve.result import ReserveResult
+from landkit.town import Town
 
 Objective = Literal["npv", "min_cost"]
 
@@ -154,7 +153,7 @@ DIAGNOSIS_GROUPS: dict[str, GroupSpec] = {
 }
 
 
-def _returned_revenue(m: linopy.Model, inp: ReserveInputs, s: linopy.Variable, cost: xr.DataArray,
+def _returned_revenue(m: Scope, inp: ReserveInputs, s: linopy.Variable, cost: xr.DataArray,
                       P: pd.Index, T: pd.Index) -> linopy.LinearExpression:
     r"""Land revenue returned to the fund by year: :math:`\rho (\sum_p G_{pt} s_{pt} - \sum_b d_{bt})`.
 
@@ -177,7 +176,7 @@ def _returned_revenue(m: linopy.Model, inp: ReserveInputs, s: linopy.Variable, c
     return inp.returned_share * (gross - ded.sum("base"))
 
 
-def _define_finance(m: linopy.Model, inp: ReserveInputs, K: pd.Index, T: pd.Index,
+def _define_finance(m: Scope, inp: ReserveInputs, K: pd.Index, T: pd.Index,
                     stock_cost_end: linopy.LinearExpression) -> tuple[linopy.LinearExpression,
                                                                        linopy.LinearExpression]:
     r"""Borrowing, repayment, interest and the end-of-plan rule; returns (interest, net financing flow) by year.
@@ -279,8 +278,175 @@ class ReserveTerms:
 
 @dataclass(frozen=True)
 class _Caps:
+    """Caps on households relocated and farmland converted over the plan (None: no cap)."""
+
     households: float | None = None
     farmland_mu: float | None = None
+
+
+@dataclass(frozen=True)
+class _Sets:
+    """The plan's index sets (parcel, year, use, finance source) and its data as arrays over them."""
+
+    inp: ReserveInputs
+    P: pd.Index
+    T: pd.Index
+    U: pd.Index
+    K: pd.Index
+
+    @classmethod
+    def of(cls, inp: ReserveInputs) -> _Sets:
+        """The sets of ``inp``."""
+        return cls(inp, pd.Index(inp.parcels.index.astype(str), name="parcel"), pd.Index(list(inp.years), name="year"),
+                   pd.Index(list(USES), name="use"), pd.Index([f.name for f in inp.finance], name="source"))
+
+    def col(self, name: str) -> xr.DataArray:
+        """A column of the parcel table over the parcels."""
+        return xr.DataArray(self.inp.parcels[name].to_numpy(dtype=float), coords=[self.P])
+
+    def by_year(self, series: pd.Series) -> xr.DataArray:
+        """A series by year over the plan years."""
+        return xr.DataArray(series.reindex(self.T).to_numpy(dtype=float), coords=[self.T])
+
+
+@dataclass(frozen=True)
+class _Schedule:
+    """Acquisition and supply decisions, the stock held at the end of each year, and the parcels held at the start."""
+
+    x: linopy.Variable
+    s: linopy.Variable
+    held: linopy.LinearExpression
+    held0: np.ndarray
+
+
+def _acquire_upper(sets: _Sets, held0: np.ndarray) -> xr.DataArray:
+    """Upper bound of ``x``: 0 for a parcel already held, and in the last ``lag`` years for one free of locks."""
+    inp, T = sets.inp, sets.T
+    p, lag = inp.parcels, inp.supply_lag_years
+    # a parcel bought in the last `lag` years cannot be supplied within the plan: it only costs, so
+    # it is fixed to 0 unless the user's locks or bundles may need it (presolve misses this)
+    free = ~p.get("locked_in", pd.Series(False, index=p.index)).to_numpy(dtype=bool)
+    if "bundle" in p:
+        free &= p["bundle"].isna().to_numpy()
+    late = np.asarray(T) > T[-1] - lag
+    upper = np.where(free[:, None] & late[None, :] & (lag > 0), 0.0, 1.0)
+    return xr.DataArray(np.where(held0[:, None], 0.0, upper), coords=[sets.P, T])
+
+
+def _define_schedule(m: Scope, sets: _Sets) -> _Schedule:
+    """``x`` and ``s`` with ``acquire_once``, ``supply_once`` and ``supply_after_lag`` (parcels held at the start
+    enter as an opening stock, never acquired again)."""
+    inp, P, T = sets.inp, sets.P, sets.T
+    lag = inp.supply_lag_years
+    since = inp.held_since.to_numpy(dtype=float)
+    held0 = ~np.isnan(since)  # already held at the start: never acquired again
+    x = m.add_variables(lower=0, upper=_acquire_upper(sets, held0), coords=[P, T], name="x", integer=True)
+    s = m.add_variables(binary=True, coords=[P, T], name="s")
+    h0 = xr.DataArray(held0.astype(float), coords=[P])
+    with np.errstate(invalid="ignore"):
+        ready = held0[:, None] & (np.asarray(T)[None, :] >= since[:, None] + lag)
+    ready0 = xr.DataArray(ready.astype(float), coords=[P, T])
+    acquired_by = x.cumsum("year")
+    held = acquired_by + h0 - s.cumsum("year")
+    m.add_constraints(x.sum("year") <= 1, name="acquire_once")
+    m.add_constraints(s.sum("year") - x.sum("year") <= h0, name="supply_once")
+    available = acquired_by.shift(year=lag).fillna(0) if lag > 0 else acquired_by
+    m.add_constraints(s - available <= ready0, name="supply_after_lag")
+    return _Schedule(x, s, held, held0)
+
+
+@dataclass(frozen=True)
+class _Money:
+    """The plan's money by year: spending, holding cost, revenue returned and interest; and its 入市 terms."""
+
+    spend: linopy.LinearExpression
+    holding: linopy.LinearExpression
+    revenue: linopy.LinearExpression
+    interest: linopy.LinearExpression | None
+    market: _MarketEntry | None
+
+
+def _define_money(m: Scope, sets: _Sets, sched: _Schedule, cost: xr.DataArray) -> _Money:
+    """Spending, holding, revenue (less 以奖代补, plus the 入市 调节金), borrowing, and ``cash`` ≥ 0 every year."""
+    inp, P, T = sets.inp, sets.P, sets.T
+    # site preparation still owed on held parcels is paid in the first year (a constant)
+    owed = xr.DataArray([inp.pending_prep_wan_yuan if t == T[0] else 0.0 for t in T], coords=[T])
+    spend = (cost * sched.x).sum("parcel") + owed
+    holding = (sets.col("holding_cost_wan_yuan_per_year") * sched.held).sum("parcel")
+    revenue = _returned_revenue(m, inp, sched.s, cost, P, T)
+    if inp.industrial_reward_wan_per_mu > 0:  # 以奖代补 to firms on the industrial land supplied
+        reward = xr.DataArray(inp.reward_wan_yuan.to_numpy(dtype=float), coords=[P])
+        revenue = revenue - (reward * sched.s).sum("parcel")
+    market = _define_market_entry(m, inp, sched.x, T)
+    if market is not None:
+        revenue = revenue + market.fund
+    flow = revenue - spend - holding
+    interest = None
+    if len(sets.K):
+        interest, financing = _define_finance(m, inp, sets.K, T, cost * sched.held.sel(year=T[-1]))
+        flow = flow + financing
+    cash = (flow + sets.by_year(inp.land_funds_wan_yuan())).cumsum("year") + inp.opening_cash_wan_yuan
+    m.add_constraints(cash >= 0, name="cash")
+    return _Money(spend, holding, revenue, interest, market)
+
+
+def _define_capacity(m: Scope, sets: _Sets, x: linopy.Variable, extra_quota: linopy.LinearExpression | None) -> None:
+    """``quota`` (新增建设用地, plus ``extra_quota``) and ``resettlement`` capacity by year."""
+    inp = sets.inp
+    converted = (sets.col("agricultural_mu") * x).sum("parcel")
+    if extra_quota is not None:
+        converted = converted - extra_quota
+    m.add_constraints(converted <= sets.by_year(inp.quota_mu), name="quota")
+    m.add_constraints((sets.col("households") * x).sum("parcel") <= sets.by_year(inp.resettlement_households),
+                      name="resettlement")
+
+
+def _define_demand(m: Scope, sets: _Sets, s: linopy.Variable, market: _MarketEntry | None, *,
+                   hard: bool) -> linopy.Variable:
+    """``demand`` met (or its ``shortfall``, fixed to 0 when ``hard``) and the ``market`` cap, by use and year."""
+    inp, P, T, U = sets.inp, sets.P, sets.T, sets.U
+    p = inp.parcels
+    use = xr.DataArray(p["planned_use"].astype(str).to_numpy(), coords=[P], name="use")
+    supplied = (sets.col("area_mu") * s).groupby(use).sum()
+    if market is not None:  # land the collectives supply (入市) meets the same demand
+        supplied = supplied + (market.area_by_use * market.entry).sum("parcel")
+    demand = xr.DataArray(inp.demand_mu.reindex(index=U, columns=T).fillna(0.0).to_numpy(dtype=float),
+                          coords=[U, T])
+    short = m.add_variables(lower=0, upper=0 if hard else np.inf, coords=[U, T], name="shortfall")
+    uses_present = set(p["planned_use"].astype(str))
+    present = [u for u in U if u in uses_present]
+    absent = [u for u in U if u not in uses_present]
+    if present:
+        sup = supplied.sel(use=present)
+        m.add_constraints(sup + short.sel(use=present) >= demand.sel(use=present), name="demand")
+        m.add_constraints(sup <= inp.market_absorption * demand.sel(use=present), name="market")
+    if absent:  # no candidate has this use: whatever demand there is stays unserved
+        m.add_constraints(short.sel(use=absent) >= demand.sel(use=absent), name="demand_unserved")
+    return short
+
+
+def _define_locks(m: Scope, p: pd.DataFrame, x: linopy.Variable, P: pd.Index) -> None:
+    """``locked_in`` parcels acquired, ``locked_out`` ones not, and each ``bundle`` acquired together."""
+    if "locked_in" in p and p["locked_in"].any():
+        locked = list(P[p["locked_in"].to_numpy(dtype=bool)])
+        m.add_constraints(x.sel(parcel=locked).sum("year") == 1, name="locked_in")
+    if "locked_out" in p and p["locked_out"].any():
+        locked = list(P[p["locked_out"].to_numpy(dtype=bool)])
+        m.add_constraints(x.sel(parcel=locked).sum("year") == 0, name="locked_out")
+    if "bundle" in p and p["bundle"].notna().any():
+        _define_bundles(m, p, x)
+
+
+def _define_bundles(m: Scope, p: pd.DataFrame, x: linopy.Variable) -> None:
+    """``bundle``: each member acquired in the same year as its bundle's first parcel (its leader)."""
+    b = p["bundle"].dropna().astype(str)
+    leaders = b.groupby(b).transform(lambda g: g.index[0])
+    members = leaders[leaders.index != leaders.to_numpy()]
+    if len(members):
+        xm = x.sel(parcel=list(members.index.astype(str)))
+        xl = x.sel(parcel=list(members.to_numpy().astype(str))).assign_coords(
+            parcel=list(members.index.astype(str)))
+        m.add_constraints(xm - xl == 0, name="bundle")
 
 
 class ReservePlan:
@@ -297,6 +463,9 @@ class ReservePlan:
     max_households, max_farmland_mu : float, optional
         Caps on households relocated and farmland converted over the plan (the epsilon
         constraints of :meth:`pareto`).
+    town : Town, optional
+        The town the inputs were costed from (:meth:`from_town` sets it): the result's maps and the
+        independent check of its zones need it.
 
     Examples
     --------
@@ -314,6 +483,7 @@ class ReservePlan:
         compactness_wan_yuan_per_km: float = 0.0,
         max_households: float | None = None,
         max_farmland_mu: float | None = None,
+        town: Town | None = None,
     ) -> None:
         if objective not in ("npv", "min_cost"):
             raise ValidationError("ReservePlan", [f"objective {objective!r} is not one of 'npv', 'min_cost'"])
@@ -323,52 +493,45 @@ class ReservePlan:
         self.objective: Objective = objective
         self.compactness_wan_yuan_per_km = float(compactness_wan_yuan_per_km)
         self.caps = _Caps(max_households, max_farmland_mu)
+        #: The town the plan was costed from (:meth:`from_town`), for maps and the independent check; None for
+        #: inputs built by hand.
+        self.town: Town | None = town
 
     @classmethod
     def from_town(
         cls,
-        town: Any,
+        town: Town,
         *,
         years: Iterable[int] | None = None,
         budget_wan_yuan: float | Mapping[int, float] | None = None,
         objective: Objective = "npv",
         price_change: float = 0.0,
         compactness_wan_yuan_per_km: float | None = None,
-        **kwargs: Any,
+        **kwargs: Unpack[TownOptions],
     ) -> ReservePlan:
         """Validate and cost a town's candidates, then set up the plan.
 
         ``kwargs`` go to :func:`landkit.reserve.inputs_from_town` (``use_bonds``, ``use_company``,
-        ``lock_in``, ``lock_out``, ``bundles``, ``planned_use``, ``linkage_surplus_mu``).
+        ``lock_in``, ``lock_out``, ``bundles``, ``planned_use``, ``linkage_surplus_mu``, ...: :class:`TownOptions`).
         ``compactness_wan_yuan_per_km`` defaults to ``reserve.boundary_penalty`` of the parameters.
         """
-        from landkit.reserve.inputs import inputs_from_town
-
         weight = (float(town.params.get("reserve.boundary_penalty", 0.0))
                   if compactness_wan_yuan_per_km is None else compactness_wan_yuan_per_km)
         inputs = inputs_from_town(town, years=years, budget_wan_yuan=budget_wan_yuan, price_change=price_change,
                                   compactness=weight > 0, **kwargs)
-        plan = cls(inputs, objective=objective, compactness_wan_yuan_per_km=weight)
-        plan.town = town
-        return plan
-
-    town: Any = None
+        return cls(inputs, objective=objective, compactness_wan_yuan_per_km=weight, town=town)
 
     def with_inputs(self, **changes: Any) -> ReservePlan:
         """The same plan with some inputs replaced (e.g. ``funds_wan_yuan=...``)."""
-        plan = ReservePlan(self.inputs.with_changes(**changes), objective=self.objective,
+        return ReservePlan(self.inputs.with_changes(**changes), objective=self.objective,
                            compactness_wan_yuan_per_km=self.compactness_wan_yuan_per_km,
-                           max_households=self.caps.households, max_farmland_mu=self.caps.farmland_mu)
-        plan.town = self.town
-        return plan
+                           max_households=self.caps.households, max_farmland_mu=self.caps.farmland_mu, town=self.town)
 
     def with_caps(self, *, max_households: float | None = None, max_farmland_mu: float | None = None) -> ReservePlan:
         """The same plan with caps on households relocated and farmland converted."""
-        plan = ReservePlan(self.inputs, objective=self.objective,
+        return ReservePlan(self.inputs, objective=self.objective,
                            compactness_wan_yuan_per_km=self.compactness_wan_yuan_per_km,
-                           max_households=max_households, max_farmland_mu=max_farmland_mu)
-        plan.town = self.town
-        return plan
+                           max_households=max_households, max_farmland_mu=max_farmland_mu, town=self.town)
 
     # ------------------------------------------------------------------ build
     def discount(self) -> xr.DataArray:
@@ -391,129 +554,48 @@ class ReservePlan:
         节余 used in town when the plans are decided together) adds to the 新增建设用地 quota.
         """
         inp = self.inputs
-        p = inp.parcels
-        P = pd.Index(p.index.astype(str), name="parcel")
-        T = pd.Index(list(inp.years), name="year")
-        U = pd.Index(list(USES), name="use")
-        K = pd.Index([f.name for f in inp.finance], name="source")
-        lag = inp.supply_lag_years
+        sets = _Sets.of(inp)
+        sched = _define_schedule(m, sets)
+        cost = xr.DataArray(inp.cost_wan_yuan.to_numpy(dtype=float), coords=[sets.P])
+        money = _define_money(m, sets, sched, cost)
+        _define_capacity(m, sets, sched.x, extra_quota)
+        short = _define_demand(m, sets, sched.s, money.market, hard=self.objective == "min_cost")
+        _define_locks(m, inp.parcels, sched.x, sets.P)
+        z = sched.x.sum("year")
+        self._define_caps(m, sets, z)
+        obj = self._objective(m, money, short, z)
+        constant = float(obj.const.sum()) if sched.held0.any() else 0.0  # holding the opening stock (see above)
+        return ReserveTerms(obj, "max" if self.objective == "npv" else "min", constant, sched.x, sets.P, sets.T,
+                            money.market.entry if money.market is not None else None)
 
-        def col(name: str) -> xr.DataArray:
-            return xr.DataArray(p[name].to_numpy(dtype=float), coords=[P])
-
-        def by_year(series: pd.Series) -> xr.DataArray:
-            return xr.DataArray(series.reindex(T).to_numpy(dtype=float), coords=[T])
-
-        # a parcel bought in the last `lag` years cannot be supplied within the plan: it only costs, so
-        # it is fixed to 0 unless the user's locks or bundles may need it (presolve misses this)
-        free = ~p.get("locked_in", pd.Series(False, index=p.index)).to_numpy(dtype=bool)
-        if "bundle" in p:
-            free &= p["bundle"].isna().to_numpy()
-        late = np.asarray(T) > T[-1] - lag
-        since = inp.held_since.to_numpy(dtype=float)
-        held0 = ~np.isnan(since)  # already held at the start: never acquired again
-        upper = np.where(free[:, None] & late[None, :] & (lag > 0), 0.0, 1.0)
-        upper = xr.DataArray(np.where(held0[:, None], 0.0, upper), coords=[P, T])
-        x = m.add_variables(lower=0, upper=upper, coords=[P, T], name="x", integer=True)
-        s = m.add_variables(binary=True, coords=[P, T], name="s")
-        cost = xr.DataArray(inp.cost_wan_yuan.to_numpy(dtype=float), coords=[P])
-        hold = col("holding_cost_wan_yuan_per_year")
-        delta = self.discount()
-
-        h0 = xr.DataArray(held0.astype(float), coords=[P])
-        with np.errstate(invalid="ignore"):
-            ready = held0[:, None] & (np.asarray(T)[None, :] >= since[:, None] + lag)
-        ready0 = xr.DataArray(ready.astype(float), coords=[P, T])
-        acquired_by = x.cumsum("year")
-        held = acquired_by + h0 - s.cumsum("year")
-        m.add_constraints(x.sum("year") <= 1, name="acquire_once")
-        m.add_constraints(s.sum("year") - x.sum("year") <= h0, name="supply_once")
-        available = acquired_by.shift(year=lag).fillna(0) if lag > 0 else acquired_by
-        m.add_constraints(s - available <= ready0, name="supply_after_lag")
-
-        # site preparation still owed on held parcels is paid in the first year (a constant)
-        owed = xr.DataArray([inp.pending_prep_wan_yuan if t == T[0] else 0.0 for t in T], coords=[T])
-        spend = (cost * x).sum("parcel") + owed
-        holding = (hold * held).sum("parcel")
-        revenue = _returned_revenue(m, inp, s, cost, P, T)
-        if inp.industrial_reward_wan_per_mu > 0:  # 以奖代补 to firms on the industrial land supplied
-            reward = xr.DataArray(inp.reward_wan_yuan.to_numpy(dtype=float), coords=[P])
-            revenue = revenue - (reward * s).sum("parcel")
-        market = _define_market_entry(m, inp, x, T)
-        if market is not None:
-            revenue = revenue + market.fund
-        flow = revenue - spend - holding
-        interest_total = None
-        if len(K):
-            interest_total, financing = _define_finance(m, inp, K, T, cost * held.sel(year=T[-1]))
-            flow = flow + financing
-        cash = (flow + by_year(inp.land_funds_wan_yuan())).cumsum("year") + inp.opening_cash_wan_yuan
-        m.add_constraints(cash >= 0, name="cash")
-
-        converted = (col("agricultural_mu") * x).sum("parcel")
-        if extra_quota is not None:
-            converted = converted - extra_quota
-        m.add_constraints(converted <= by_year(inp.quota_mu), name="quota")
-        m.add_constraints((col("households") * x).sum("parcel") <= by_year(inp.resettlement_households),
-                          name="resettlement")
-
-        use = xr.DataArray(p["planned_use"].astype(str).to_numpy(), coords=[P], name="use")
-        supplied = (col("area_mu") * s).groupby(use).sum()
-        if market is not None:  # land the collectives supply (入市) meets the same demand
-            supplied = supplied + (market.area_by_use * market.entry).sum("parcel")
-        demand = xr.DataArray(inp.demand_mu.reindex(index=U, columns=T).fillna(0.0).to_numpy(dtype=float),
-                              coords=[U, T])
-        hard = self.objective == "min_cost"
-        short = m.add_variables(lower=0, upper=0 if hard else np.inf, coords=[U, T], name="shortfall")
-        uses_present = set(p["planned_use"].astype(str))
-        present = [u for u in U if u in uses_present]
-        absent = [u for u in U if u not in uses_present]
-        if present:
-            sup = supplied.sel(use=present)
-            m.add_constraints(sup + short.sel(use=present) >= demand.sel(use=present), name="demand")
-            m.add_constraints(sup <= inp.market_absorption * demand.sel(use=present), name="market")
-        if absent:  # no candidate has this use: whatever demand there is stays unserved
-            m.add_constraints(short.sel(use=absent) >= demand.sel(use=absent), name="demand_unserved")
-
-        if "locked_in" in p and p["locked_in"].any():
-            locked = list(P[p["locked_in"].to_numpy(dtype=bool)])
-            m.add_constraints(x.sel(parcel=locked).sum("year") == 1, name="locked_in")
-        if "locked_out" in p and p["locked_out"].any():
-            locked = list(P[p["locked_out"].to_numpy(dtype=bool)])
-            m.add_constraints(x.sel(parcel=locked).sum("year") == 0, name="locked_out")
-        if "bundle" in p and p["bundle"].notna().any():
-            b = p["bundle"].dropna().astype(str)
-            leaders = b.groupby(b).transform(lambda g: g.index[0])
-            members = leaders[leaders.index != leaders.to_numpy()]
-            if len(members):
-                xm = x.sel(parcel=list(members.index.astype(str)))
-                xl = x.sel(parcel=list(members.to_numpy().astype(str))).assign_coords(
-                    parcel=list(members.index.astype(str)))
-                m.add_constraints(xm - xl == 0, name="bundle")
-
-        z = x.sum("year")
+    def _define_caps(self, m: Scope, sets: _Sets, z: linopy.LinearExpression) -> None:
+        """The epsilon constraints: households relocated and farmland converted within the caps."""
         if self.caps.households is not None:
-            m.add_constraints((col("households") * z).sum() <= self.caps.households, name="eps_households")
+            m.add_constraints((sets.col("households") * z).sum() <= self.caps.households, name="eps_households")
         if self.caps.farmland_mu is not None:
-            m.add_constraints((col("farmland_mu") * z).sum() <= self.caps.farmland_mu, name="eps_farmland")
+            m.add_constraints((sets.col("farmland_mu") * z).sum() <= self.caps.farmland_mu, name="eps_farmland")
 
+    def _objective(self, m: Scope, money: _Money, short: linopy.Variable,
+                   z: linopy.LinearExpression) -> linopy.LinearExpression:
+        """The NPV less the shortfall penalty and the boundary penalty, or the discounted cost (``min_cost``)."""
+        inp = self.inputs
         boundary = None
         if self.compactness_wan_yuan_per_km > 0 and inp.edges is not None and inp.exposed_m is not None:
-            boundary = boundary_penalty(m, z, inp.edges, inp.exposed_m.reindex(p.index).fillna(0.0),
+            boundary = boundary_penalty(m, z, inp.edges, inp.exposed_m.reindex(inp.parcels.index).fillna(0.0),
                                         dim="parcel", name="shared")
-        discounted_cost = (delta * (spend + holding)).sum()
-        if interest_total is not None:
-            discounted_cost = discounted_cost + (delta * interest_total).sum()
+        delta = self.discount()
+        discounted_cost = (delta * (money.spend + money.holding)).sum()
+        if money.interest is not None:
+            discounted_cost = discounted_cost + (delta * money.interest).sum()
         w = self.compactness_wan_yuan_per_km / 1000.0
         if self.objective == "npv":
-            obj = (delta * revenue).sum() - discounted_cost - inp.shortfall_penalty_wan_per_mu * (delta * short).sum()
+            penalty = inp.shortfall_penalty_wan_per_mu * (delta * short).sum()
+            obj = (delta * money.revenue).sum() - discounted_cost - penalty
             if boundary is not None:
                 obj = obj - w * boundary
         else:
             obj = discounted_cost + (w * boundary if boundary is not None else 0)
-        constant = float(obj.const.sum()) if held0.any() else 0.0  # holding the opening stock (see above)
-        return ReserveTerms(obj, "max" if self.objective == "npv" else "min", constant, x, P, T,
-                            market.entry if market is not None else None)
+        return obj
 
     # ------------------------------------------------------------------ solve
     def diagnosis_groups(self, relax: Iterable[str] | None = None) -> dict[str, GroupSpec]:
@@ -554,8 +636,6 @@ class ReservePlan:
         longer fits these inputs is completed or dropped by the solver. It usually, not always,
         shortens the solve (a good incumbent from the first moment).
         """
-        from landkit.reserve.result import ReserveResult
-
         began = time.perf_counter()  # the limit counts the build too
         model = self.build()
         start = None

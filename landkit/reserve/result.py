@@ -12,15 +12,20 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import geopandas as gpd
+import matplotlib as mpl
 import numpy as np
 import pandas as pd
+from matplotlib.patches import Patch
 
 from landkit._errors import ArgumentError, ValidationError
+from landkit.plot import draw_polygons, finish_map, new_axes, use_cjk_font
 from landkit.reserve.inputs import USE_LABELS, USES
+from landkit.reserve.people import FIRST_USES, people_table
 from landkit.results import ModelResult
+from landkit.siting.rules import control_indicators
 
 if TYPE_CHECKING:
-    import geopandas as gpd
     from matplotlib.figure import Figure
 
     from landkit.reserve.model import ReservePlan
@@ -77,7 +82,8 @@ class ReserveResult(ModelResult):
         inp = self.plan.inputs
         if not inp.finance:
             return pd.DataFrame(0.0, index=[], columns=list(inp.years))
-        return self.outcome.value(name).to_pandas().clip(lower=0.0)
+        values: pd.DataFrame = self.outcome.value(name).to_pandas()
+        return values.clip(lower=0.0)
 
     # ------------------------------------------------------------------ tables
     @cached_property
@@ -304,10 +310,8 @@ class ReserveResult(ModelResult):
         The table says whether the plan's quota and demand came from it (``people_link``) or from the flat
         ``reserve.*`` estimates.
         """
-        from landkit.reserve.people import FIRST_USES, people_table
-
-        town = getattr(self.plan, "town", None)
-        params = getattr(town, "params", None)
+        town = self.plan.town
+        params = town.params if town is not None else None
         if params is None or "people.seat_residents" not in params:
             return None
         inp = self.plan.inputs
@@ -359,8 +363,6 @@ class ReserveResult(ModelResult):
         processing (``wood``: 容积率 ≥ 0.8, the stricter of the two, and the wood zone's sourced 189 万元/亩
         invested, 9.4 万元/亩 of tax a year); the table's 说明 says so.
         """
-        from landkit.siting.rules import control_indicators
-
         d = self.demand_table()
         supplied = d[d["规划用途"] == USE_LABELS["industrial"]].set_index("年度")["供应(亩)"]
         rows = []
@@ -490,8 +492,6 @@ class ReserveResult(ModelResult):
     # ------------------------------------------------------------------ geometry and figures
     def schedule_gdf(self) -> gpd.GeoDataFrame:
         """The schedule with parcel geometry (needs a plan built from a town)."""
-        import geopandas as gpd
-
         town = self.plan.town
         if town is None:
             raise ArgumentError("this plan was not built from a Town, so it has no geometry")
@@ -502,13 +502,10 @@ class ReserveResult(ModelResult):
 
     def plot_map(self, *, ax: Any = None) -> Figure:
         """Map of the parcels acquired, coloured by year, over the town (legend, scale bar, north arrow)."""
-        import matplotlib as mpl
-        from matplotlib.patches import Patch
-
-        from landkit.plot import draw_polygons, finish_map, new_axes, use_cjk_font
-
-        use_cjk_font()
         town = self.plan.town
+        if town is None:
+            raise ArgumentError("this plan was not built from a Town, so it has no geometry")
+        use_cjk_font()
         fig, ax = new_axes((11, 9), ax=ax)
         draw_polygons(ax, town.parcels.geometry, facecolor="#eeeeee", linewidth=0.05, edgecolor="#bbbbbb")
         cand = town.parcels.loc[self.plan.inputs.parcels.index]
@@ -542,8 +539,6 @@ class ReserveResult(ModelResult):
 
     def plot_cashflow(self, *, ax: Any = None) -> Figure:
         """Stacked bars of sources (up) and uses (down) by year, with the year-end balance and debt."""
-        from landkit.plot import new_axes, use_cjk_font
-
         use_cjk_font()
         cf = self.cashflow()
         fig, ax = new_axes((9, 5.5), ax=ax)
@@ -595,8 +590,6 @@ def plot_pareto(front: pd.DataFrame, *, ax: Any = None) -> Figure:
     Each point is one solve at one cap; points whose solve was not proven optimal are drawn hollow
     and labelled with their status, so an unproven point is never mistaken for the true front.
     """
-    from landkit.plot import new_axes, use_cjk_font
-
     use_cjk_font()
     key = "households" if "households" in front.columns else "farmland_mu"
     xlabel = "搬迁户数(户)" if key == "households" else "占用耕地(亩)"

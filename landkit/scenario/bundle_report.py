@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -18,12 +21,16 @@ from landkit.glossary import (
     status_text,
 )
 from landkit.param_labels import param_label
+from landkit.params import Parameters
 from landkit.report import Block, Figure, Heading, PageBreak, Paragraph, Table, write_docx, write_html
+from landkit.scenario.context import ModelRecord, Writer
 from landkit.scenario.registry import adapter, adapters
-from landkit.scenario.run import model_kpis
+from landkit.scenario.run import ScenarioRun, model_kpis
 
 #: Figures that count people or households: written as whole numbers.
 COUNT_KPIS: frozenset[str] = frozenset(k for k in KPI_LABELS if k.endswith("households") or k == "households_moved")
+#: A headline figure as text with its unit (``fig("households_moved", "户")``), as the 摘要 shows it.
+_Figure = Callable[[str, str], str]
 
 
 def _shown(key: str, v: Any) -> str:
@@ -37,13 +44,13 @@ def _shown(key: str, v: Any) -> str:
     return f"{v:,.2f}"
 
 
-def estimated_keys(params: Any) -> list[str]:
+def estimated_keys(params: Parameters) -> list[str]:
     """Estimated parameters (tag E) that the run read."""
     t = params.table()
     return sorted(set(t.loc[t["tag"] == "E", "key"]) & set(params.keys_read()))
 
 
-def _lead(run: Any) -> list[str]:
+def _lead(run: ScenarioRun) -> list[str]:
     """The 摘要's first lines: the recommendation (or what an assumption run shows), and what was checked."""
     sc = run.scenario
     title = sc.title or sc.name
@@ -61,7 +68,7 @@ def _lead(run: Any) -> list[str]:
     return [lead, check + "。"]
 
 
-def _crossings(run: Any) -> str | None:
+def _crossings(run: ScenarioRun) -> str | None:
     """The corridor's crossings of protected land, when the scenario allowed them."""
     route = run.results.get("corridor")
     if route is None or not hasattr(route, "protected_crossings"):
@@ -74,7 +81,7 @@ def _crossings(run: Any) -> str | None:
     return f"注意：情景允许廊道穿越保护区，线路穿越{parts}（廊道穿越保护区表），须依法论证并报批。"
 
 
-def _farmland_line(run: Any, fig: Any) -> str | None:
+def _farmland_line(run: ScenarioRun, fig: _Figure) -> str | None:
     """What the 占补平衡 balanced, what it left out (a model not linked to its ledger), or that it did not run."""
     k = run.kpis
     if k.get("farmland_taken_mu") is None:
@@ -95,7 +102,7 @@ def _farmland_line(run: Any, fig: Any) -> str | None:
             f"（其中水田 {fig('paddy_taken_mu', '亩')}）。")
 
 
-def _households_line(run: Any, fig: Any) -> str | None:
+def _households_line(run: ScenarioRun, fig: _Figure) -> str | None:
     """Households moved, in all and by the model that moves them."""
     if run.kpis.get("households_moved") is None:
         return None
@@ -108,7 +115,7 @@ def _households_line(run: Any, fig: Any) -> str | None:
     return f"搬迁：各项建设合计搬迁 {fig('households_moved', '户')}{detail}。"
 
 
-def summary_blocks(run: Any) -> list[Block]:
+def summary_blocks(run: ScenarioRun) -> list[Block]:
     """The one-page 摘要: what the plan recommends first, its headline figures, how sure they are.
 
     A figure computed from estimated parameters (:func:`landkit.glossary.estimated_basis`) or from an
@@ -177,8 +184,8 @@ def summary_blocks(run: Any) -> list[Block]:
     return out
 
 
-def run_blocks(run: Any, tables: dict[str, list[tuple[str, pd.DataFrame]]],
-               figures: dict[str, list[tuple[str, Any]]]) -> list[Block]:
+def run_blocks(run: ScenarioRun, tables: dict[str, list[tuple[str, pd.DataFrame]]],
+               figures: dict[str, list[tuple[str, Path]]]) -> list[Block]:
     """The report's blocks: scenario, KPIs, one section per model, parameters and the solver record."""
     sc = run.scenario
     blocks: list[Block] = [Heading(f"情景报告：{sc.title or sc.name}", 0), *summary_blocks(run)]
@@ -254,11 +261,9 @@ def run_blocks(run: Any, tables: dict[str, list[tuple[str, pd.DataFrame]]],
     return blocks
 
 
-def source_blocks(root: Any) -> list[Block]:
+def source_blocks(root: str | os.PathLike[str]) -> list[Block]:
     """数据来源: the bundle's own files (paths relative to the bundle folder), as they are when the report is
     written; ``audit.json`` (written last) records the inputs' hashes, every parameter and the solver runs."""
-    from pathlib import Path
-
     base = Path(root)
     files = sorted(str(p.relative_to(base)) for p in base.rglob("*") if p.is_file() and not p.name.startswith("."))
     groups: dict[str, list[str]] = {}
@@ -272,7 +277,7 @@ def source_blocks(root: Any) -> list[Block]:
     return [Heading("数据来源", 1), *(Paragraph(line) for line in lines)]
 
 
-def _solve_line(rec: Any) -> str:
+def _solve_line(rec: ModelRecord) -> str:
     """``求解：最优（差距 0.18%）；目标值 6,819.96；求解 3.7 秒`` for a model's record."""
     parts = [f"求解：{status_text(rec.status, rec.gap)}"]
     if rec.objective is not None:
@@ -335,7 +340,7 @@ def joint_blocks(tables: dict[str, list[tuple[str, pd.DataFrame]]]) -> list[Bloc
             Table("联合与顺序求解对比", t)]
 
 
-def write_run_report(run: Any, writer: Any, *, unit: str | None = None) -> None:
+def write_run_report(run: ScenarioRun, writer: Writer, *, unit: str | None = None) -> None:
     """Write ``report.html`` and ``report.docx`` of ``run`` into the writer's folder; ``unit`` is the 编制单位 on
     the cover (default the town's name)."""
     blocks = run_blocks(run, writer.tables, writer.figures) + source_blocks(writer.root)

@@ -13,20 +13,43 @@ The text is generated from the numbers only; it states no fact that is not in th
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import geopandas as gpd
+import matplotlib as mpl
+import numpy as np
 import pandas as pd
+import pyogrio
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
 from landkit._errors import Problem, ValidationError
 from landkit.atomic import atomic_dir, check_output_folder
 from landkit.glossary import labelled
+from landkit.plot import add_north_arrow, add_scale_bar, close_figure, new_axes
+from landkit.report import (
+    Figure,
+    Heading,
+    PageBreak,
+    Paragraph,
+    Table,
+    write_docx,
+    write_html,
+)
 from landkit.scenario.schema import BASE_ASSUMPTION
+
+if TYPE_CHECKING:  # for annotations only: importing them costs `landkit --help` 65-180 ms each
+    from matplotlib.artist import Artist
+    from matplotlib.figure import Figure as MplFigure
+
+    from landkit.report import Block
 
 NPV = "净现值NPV(万元)"
 #: A model solved to a proven gap above this is marked wherever its figures appear (share).
@@ -356,8 +379,8 @@ def recommend(kpis: pd.DataFrame, pareto: pd.DataFrame, *, against: str = "house
     parts = [best(among(vals(NPV)), "净现值", " 万元", True), best(among(vals(col)), col.split("(")[0], unit, False)]
     if against != "farmland":
         parts.append(best(among(vals("占用耕地(亩)")), "占用耕地", " 亩", False))
-    parts = [p for p in parts if p]
-    text = "；".join(parts) + "。" if parts else ""
+    found = [p for p in parts if p is not None and p]
+    text = "；".join(found) + "。" if found else ""
     front = pareto_table(kpis[keep], against=against) if len(keep) < len(runs) else pareto
     eff = front.index[front["pareto_efficient"].fillna(False).astype(bool)].tolist()
     dom = front.index[front["pareto_efficient"].eq(False)].tolist()
@@ -373,12 +396,8 @@ def recommend(kpis: pd.DataFrame, pareto: pd.DataFrame, *, against: str = "house
     return text.strip()
 
 
-def _plot_maps(bundles: list[dict[str, Any]]) -> Any:
-    import geopandas as gpd
-    import pyogrio
-
-    from landkit.plot import add_north_arrow, add_scale_bar, new_axes
-
+def _plot_maps(bundles: list[dict[str, Any]]) -> MplFigure:
+    """The bundles' layouts side by side, on one extent, with one legend."""
     n = len(bundles)
     cols = min(n, MAP_COLUMNS)
     rows = -(-n // cols)
@@ -396,10 +415,6 @@ def _plot_maps(bundles: list[dict[str, Any]]) -> Any:
         got = {name: gpd.read_file(gpkg, layer=name) for name in MAP_LAYERS if name in have}
         layers.append(got)
         bounds += [g.total_bounds for g in got.values() if len(g)]
-    import matplotlib as mpl
-    from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
-
     years = sorted({int(y) for got in layers if "reserve_parcels" in got
                     for y in got["reserve_parcels"]["year_acquired"].dropna()})
     cmap = mpl.colormaps["autumn"].resampled(max(len(years), 2))
@@ -426,8 +441,6 @@ def _plot_maps(bundles: list[dict[str, Any]]) -> Any:
         ax.set_xlabel("")
         ax.set_ylabel("")
     if bounds:
-        import numpy as np
-
         arr = np.array(bounds)
         pad = 0.03 * max(arr[:, 2].max() - arr[:, 0].min(), arr[:, 3].max() - arr[:, 1].min())
         for ax in axes:
@@ -435,7 +448,7 @@ def _plot_maps(bundles: list[dict[str, Any]]) -> Any:
             ax.set_ylim(arr[:, 1].min() - pad, arr[:, 3].max() + pad)
             add_scale_bar(ax)
             add_north_arrow(ax)
-    handles = [Patch(facecolor=colour[y], label=f"{y} 年收储地块") for y in years]
+    handles: list[Artist] = [Patch(facecolor=colour[y], label=f"{y} 年收储地块") for y in years]
     handles += [Patch(facecolor="#8fbc8f", label="增减挂钩拆旧地块"),
                 Patch(facecolor="#7b3294", edgecolor="#3f0f5c", alpha=0.55, label="园区"),
                 Line2D([0], [0], color="#1f4e9c", linewidth=1.4, label="旅游廊道"),
@@ -445,10 +458,8 @@ def _plot_maps(bundles: list[dict[str, Any]]) -> Any:
     return fig
 
 
-def plot_comparison_pareto(pareto: pd.DataFrame, against: str) -> Any:
+def plot_comparison_pareto(pareto: pd.DataFrame, against: str) -> MplFigure:
     """Pareto chart of compared runs: NPV against households moved or farmland occupied (one point per run)."""
-    from landkit.plot import new_axes
-
     col = AGAINST[against]
     fig, ax = new_axes((7, 5))
     ok = pareto.dropna(subset=[NPV, col])
@@ -522,10 +533,6 @@ def compare_runs(runs: list[str | os.PathLike[str]], out: str | os.PathLike[str]
     cmp = Comparison(kpis=kpis, pareto=pareto, recommendation=text, matrix=values, criteria=criteria)
     if out is None:
         return cmp
-    import matplotlib.pyplot as plt
-
-    from landkit.report import Figure, Heading, PageBreak, Paragraph, Table, write_docx, write_html
-
     target = Path(out)
     with atomic_dir(target, kind="comparison", force=force) as tmp:
         kpis.to_csv(tmp / "情景对比表.csv", encoding="utf-8-sig")
@@ -536,11 +543,14 @@ def compare_runs(runs: list[str | os.PathLike[str]], out: str | os.PathLike[str]
         # the layouts differ between alternatives, not assumption sets: one panel per alternative as planned
         fig = _plot_maps([b for b, n in zip(bundles, names, strict=True) if n in base] or bundles)
         fig.savefig(tmp / "布局对比图.png", dpi=dpi, bbox_inches="tight")
-        plt.close(fig)
+        close_figure(fig)
         fig = plot_comparison_pareto(pareto, against)
         fig.savefig(tmp / "帕累托图.png", dpi=dpi, bbox_inches="tight")
-        plt.close(fig)
+        close_figure(fig)
         shown = kpis.map(lambda v: "—" if v is None or (isinstance(v, float) and math.isnan(v)) else v)
+        matrix_blocks: list[Block]
+        summary: list[Block]
+        blocks: list[Block]
         matrix_blocks = [Heading("决策矩阵: 方案 × 假设", 1), Paragraph(
             "全口径净值 (万元) = 土地收储净现值 − 园区征收成本 − 廊道建设费用 − 占补平衡费用; 行为可选方案, 列为假设 "
             f"(不可选择的条件); 标 * 者求解差距超过 {GAP_FLAG:.0%}。"),
@@ -562,8 +572,7 @@ def compare_runs(runs: list[str | os.PathLike[str]], out: str | os.PathLike[str]
                         max_rows=200)]
         write_html(blocks, tmp / "compare.html", title="情景对比报告")
         write_docx(blocks, tmp / "compare.docx", title="情景对比报告", unit=unit or _town_name(bundles))
-    cmp.path = target
-    return cmp
+    return dataclasses.replace(cmp, path=target)
 
 
 __all__ = [

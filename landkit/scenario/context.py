@@ -11,13 +11,21 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from landkit.account import LAND_KINDS
+from landkit.account import LAND_KINDS, empty_account
 from landkit.glossary import mark_estimates
+from landkit.optimize import export_model
+from landkit.plot import close_figure
 from landkit.scenario.schema import Scenario
+from landkit.town import Town
+
+if TYPE_CHECKING:  # for annotations only: importing them costs `landkit --help` 0.1-1 s (see Writer)
+    from matplotlib.figure import Figure
+
+    from landkit.optimize import SolveResult
 
 
 @dataclass
@@ -39,7 +47,7 @@ class ModelRecord:
         """Plain data for ``audit.json``."""
         return dict(self.__dict__)
 
-    def record_outcome(self, outcome: Any) -> None:
+    def record_outcome(self, outcome: SolveResult) -> None:
         """Copy solver, status, gap, objective, time and summary from a :class:`~landkit.optimize.SolveResult`."""
         self.solver = outcome.solver
         self.status = outcome.status.value
@@ -72,8 +80,6 @@ class LandState:
 
     def account(self) -> pd.DataFrame:
         """Every claim so far (:data:`landkit.account.CLAIM_COLUMNS`)."""
-        from landkit.account import empty_account
-
         parts = [c for c in self.claims if len(c)]
         return pd.concat(parts, ignore_index=True) if parts else empty_account()
 
@@ -129,13 +135,11 @@ class Writer:
         frame.to_csv(self.root / "tables" / f"{name}.csv", index=index, encoding="utf-8-sig")
         self.tables.setdefault(model, []).append((name, frame))
 
-    def figure(self, model: str, name: str, fig: Any) -> None:
+    def figure(self, model: str, name: str, fig: Figure) -> None:
         """``figures/<name>.png`` at the bundle's resolution; the figure is closed."""
-        import matplotlib.pyplot as plt
-
         path = self.root / "figures" / f"{name}.png"
         fig.savefig(path, dpi=self.dpi, bbox_inches="tight", metadata={"Software": None})
-        plt.close(fig)
+        close_figure(fig)
         self.figures.setdefault(model, []).append((name, path))
 
     def layer(self, name: str, gdf: Any) -> None:
@@ -143,10 +147,8 @@ class Writer:
         if gdf is not None and len(gdf):
             plain_layer(gdf).to_file(self.root / "results.gpkg", layer=name, driver="GPKG")
 
-    def mps(self, model: str, outcome: Any, record: ModelRecord) -> None:
+    def mps(self, model: str, outcome: SolveResult, record: ModelRecord) -> None:
         """``models/<model>.mps``: the solved model, for audit."""
-        from landkit.optimize import export_model
-
         done = self._exported.get(id(outcome.model))
         if done is not None and done[0] is outcome.model:  # one model held several models' parts: written once
             record.mps = done[1]
@@ -162,7 +164,7 @@ class RunContext:
     """What a model's adapter sees: the scenario, the town, the account so far, earlier results, the writer."""
 
     scenario: Scenario
-    town: Any
+    town: Town
     writer: Writer | None
     land: LandState
     results: dict[str, Any] = field(default_factory=dict)

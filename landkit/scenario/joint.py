@@ -41,17 +41,34 @@ import copy
 import dataclasses
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict, cast
 
 import linopy
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from landkit._errors import Problem, ValidationError
+from landkit._errors import LandkitError, Problem, ValidationError
+from landkit.account import site_parcels
+from landkit.farmland.candidates import candidate_units, project_parcels, project_unit
+from landkit.farmland.ledger import FarmlandLedger, SupplementUnit, occupation_table, unit_table
+from landkit.farmland.model import BalanceTerms, FarmlandBalance, define_balance
+from landkit.farmland.prices import regime_for
+from landkit.farmland.result import FarmlandResult
 from landkit.glossary import status_text
-from landkit.optimize import Scope, solve, unscoped
+from landkit.optimize import Scope, SolveResult, solve, unscoped
+from landkit.params import Parameters
+from landkit.quota.adapter import plan_from_scenario as linkage_plan
+from landkit.quota.linkage import LinkagePlan, LinkageTerms
+from landkit.quota.result import LinkageResult
+from landkit.reserve.adapter import plan_from_scenario as reserve_plan
+from landkit.reserve.model import ReservePlan, ReserveTerms
+from landkit.reserve.result import ReserveResult
+from landkit.scenario.context import ModelRecord, RunContext
+from landkit.scenario.registry import adapter
+from landkit.town import Town
 
 #: The models a joint solve decides together, in the order they run in sequence.
 JOINT_MODELS: tuple[str, ...] = ("linkage", "reserve", "farmland")
@@ -106,14 +123,12 @@ class FarmlandPart:
         return occ.groupby("group")[cols].sum().reindex(self.groups.index, fill_value=0.0)
 
 
-def _groups(years: list[int], fixed: list[pd.DataFrame], regime: str, params: Any) -> tuple[pd.DataFrame,
-                                                                                              pd.Series]:
+def _groups(years: list[int], fixed: list[pd.DataFrame], regime: str,
+            params: Parameters) -> tuple[pd.DataFrame, pd.Series]:
     """Balancing units of the reserve plan's years and of the fixed occupations, named as the ledger names them.
 
     Returns the groups (``year, credit_year, regime``) and the reserve plan's group by year.
     """
-    from landkit.farmland.ledger import occupation_table
-
     rows = list(fixed)
     reserve_group = pd.Series(dtype=str)
     if years:
@@ -129,15 +144,14 @@ def _groups(years: list[int], fixed: list[pd.DataFrame], regime: str, params: An
 
 
 def _split_projects(units: pd.DataFrame, project_parcels: dict[str, pd.DataFrame], contested: set[str],
-                    unit_of: Any) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+                    unit_of: Callable[[str, pd.DataFrame], SupplementUnit]) -> tuple[pd.DataFrame,
+                                                                                     dict[str, list[str]]]:
     """Projects whose parcels another pool may take, split into the rest and one part per such parcel.
 
     Every row gets ``project`` (the project it belongs to). Each part is the project's unit on its own
     parcels (``unit_of(uid, parcels)``, :func:`landkit.farmland.candidates.project_unit`): every figure
     of a project is a sum over its parcels, so the parts built add up to the project on those parcels.
     """
-    from dataclasses import asdict
-
     rows, parcels = [], {}
     units = units.assign(project=units.index.astype(str))
     for uid, u in units.iterrows():
@@ -145,14 +159,14 @@ def _split_projects(units: pd.DataFrame, project_parcels: dict[str, pd.DataFrame
         members = [] if part is None else [str(b) for b in part.index]
         own = [p for p in members if p in contested]
         parcels[str(uid)] = members
-        if not own:
+        if part is None or not own:  # (no parcels: none of them contested)
             rows.append(u)
             continue
         rest = [p for p in members if p not in contested]
         ids = part.index.astype(str)
         del parcels[str(uid)]
         for key, chosen in ([(str(uid), rest)] if rest else []) + [(f"{uid}{_SUB}{p}", [p]) for p in own]:
-            made = pd.Series(asdict(unit_of(str(uid), part[ids.isin(chosen)])))
+            made = pd.Series(dataclasses.asdict(unit_of(str(uid), part[ids.isin(chosen)])))
             row = u.copy()
             for col in ("year", "area_mu", "capacity_kg", "paddy_mu", "cost_wan_yuan", "note"):
                 row[col] = made[col]
@@ -162,13 +176,9 @@ def _split_projects(units: pd.DataFrame, project_parcels: dict[str, pd.DataFrame
     return pd.DataFrame(rows), parcels
 
 
-def _farmland_part(ctx: Any, reserve: Any, linkage: Any, reserve_linked: bool,
+def _farmland_part(ctx: RunContext, reserve: ReservePlan, linkage: LinkagePlan | None, reserve_linked: bool,
                    fixed_from: list[str]) -> FarmlandPart:
     """The balance's data as the farmland adapter would set it up: regime, base year, units on the free land."""
-    from landkit.farmland.candidates import candidate_units, project_parcels, project_unit
-    from landkit.farmland.ledger import occupation_table, unit_table
-    from landkit.farmland.prices import regime_for
-
     sc, town = ctx.scenario, ctx.town
     o = ctx.options("farmland")
     regime = o.get("regime") or sc.policy.get("farmland_regime", "auto")
@@ -196,6 +206,16 @@ def _farmland_part(ctx: Any, reserve: Any, linkage: Any, reserve_linked: bool,
 
 
 # --------------------------------------------------------------------------- the plan
+class _Terms(TypedDict, total=False):
+    """What each part of the joint model adds that the others link to (``gg_share``: the 挂钩 plots cancelled
+    as supplement, None when there are none)."""
+
+    gg_share: linopy.Variable | None
+    linkage: LinkageTerms
+    reserve: ReserveTerms
+    farmland: BalanceTerms
+
+
 @dataclass
 class JointPlan:
     """The reserve plan, the 挂钩 plan and the 占补平衡 of a scenario as one model (module docstring).
@@ -203,20 +223,17 @@ class JointPlan:
     Build it with :meth:`from_context` (the scenario's options, on the land the earlier models left).
     """
 
-    reserve: Any
-    linkage: Any | None
+    reserve: ReservePlan
+    linkage: LinkagePlan | None
     farmland: FarmlandPart | None
-    town: Any
+    town: Town
     notes: list[str] = field(default_factory=list)
     #: ``linkage.surplus -> reserve.quota``: the 节余 used in town adds to the reserve's quota (and is valued by it).
     quota_linked: bool = True
 
     @classmethod
-    def from_context(cls, ctx: Any) -> JointPlan:
+    def from_context(cls, ctx: RunContext) -> JointPlan:
         """The scenario's three models on the land still free (parks and corridor run before)."""
-        from landkit.quota.adapter import plan_from_scenario as linkage_plan
-        from landkit.reserve.adapter import plan_from_scenario as reserve_plan
-
         sc, town = ctx.scenario, ctx.town
         if sc.options("reserve").get("objective", "npv") != "npv":
             raise ValidationError(f"scenario {sc.name}", [Problem(
@@ -233,24 +250,22 @@ class JointPlan:
                    quota_linked=linkage is not None and ctx.linked("linkage.surplus -> reserve.quota"))
 
     # ------------------------------------------------------------------ build
-    def build(self) -> tuple[linopy.Model, dict[str, Any]]:
+    def build(self) -> tuple[linopy.Model, _Terms]:
         """The joint linopy model and each part's terms (``reserve``, ``linkage``, ``farmland``)."""
-        from landkit.farmland.model import define_balance
-
         m = linopy.Model()
-        terms: dict[str, Any] = {}
+        terms: _Terms = {}
         lk, fp = self.linkage, self.farmland
         gg = terms["gg_share"] = self._gg_share(m)
         if lk is not None:
             terms["linkage"] = lk.define(Scope(m, "linkage"), value_town_use=not self.quota_linked,
                                          extra_use=self._gg_use(gg))
             if gg is not None:
-                self._gg_rules(m, terms)
+                self._gg_rules(m, gg, terms["linkage"])
         terms["reserve"] = self.reserve.define(Scope(m, "reserve"),
                                                extra_quota=self._used_in_town(terms) if self.quota_linked else None)
         if fp is not None:
             terms["farmland"] = define_balance(Scope(m, "farmland"), **self._balance_inputs(m, terms))
-            self._whole_projects(m, terms)
+            self._whole_projects(m, terms, fp)
         self._one_fate(m, terms)
         objective = terms["reserve"].objective
         if lk is not None:  # the 挂钩 plan's value (its cost, negated, when it minimises cost)
@@ -262,7 +277,7 @@ class JointPlan:
         m.add_objective(objective - constant if constant else objective, sense="max")
         return m, terms
 
-    def _balance_inputs(self, m: linopy.Model, terms: dict[str, Any]) -> dict[str, Any]:
+    def _balance_inputs(self, m: linopy.Model, terms: _Terms) -> dict[str, Any]:
         """Units, the demand the reserve's decisions make, eligibility and, when linked, the 挂钩 supply."""
         fp = self.farmland
         assert fp is not None
@@ -282,29 +297,24 @@ class JointPlan:
         elig = xr.DataArray((units["year"].to_numpy()[:, None] <= fp.groups["credit_year"].to_numpy()[None, :])
                             .astype(float), coords=[pd.Index(units.index.astype(str), name="unit"), gidx])
         out: dict[str, Any] = {"units": units, "demand": demand, "eligible": elig}
-        gg = terms.get("gg_share")
-        if gg is not None:
-            plots = self.linkage.inputs.plots.loc[list(gg.indexes["unit"])]
+        gg, lk = terms.get("gg_share"), self.linkage
+        if gg is not None and lk is not None:  # (a share only with a 挂钩 plan)
+            plots = lk.inputs.plots.loc[list(gg.indexes["unit"])]
             out["extra_supply"] = {dim: (xr.DataArray(plots[col].to_numpy(dtype=float), coords=[gg.indexes["unit"]])
                                          * gg).sum("unit") for dim, col in _GG_COLUMNS.items()}
         return out
 
-    def _gg_credit(self) -> np.ndarray:
-        """Each group's credit year within the 挂钩 plan's years (reclamation is accepted within them)."""
-        ly = self.linkage.inputs.years
-        return self.farmland.groups["credit_year"].clip(lower=ly[0], upper=ly[-1]).to_numpy()
-
-    def _gg_use(self, gg: Any) -> dict[str, Any] | None:
+    def _gg_use(self, gg: linopy.Variable | None) -> dict[str, linopy.LinearExpression] | None:
         """What the 挂钩 plots cancelled as supplement take from the 挂钩 plan, by year: area, paddy, capacity.
 
         A cancellation against a group leaves the stock in the group's credit year (the 挂钩 plan's last
         year for a group credited after it).
         """
-        if gg is None:
+        lk, fp = self.linkage, self.farmland
+        if gg is None or lk is None or fp is None:  # (a share only with a 挂钩 plan and a balance)
             return None
-        lk = self.linkage
         plots = lk.inputs.plots.loc[list(gg.indexes["unit"])]
-        at = xr.DataArray(np.equal.outer(self._gg_credit(), np.asarray(lk.inputs.years)).astype(float),
+        at = xr.DataArray(np.equal.outer(_gg_credit(lk, fp), np.asarray(lk.inputs.years)).astype(float),
                           coords=[gg.indexes["group"], pd.Index(list(lk.inputs.years), name="year")])
         out = {}
         for key, col in (("area", "reclaim_mu"), ("paddy", "paddy_mu"), ("capacity", "capacity_kg")):
@@ -312,7 +322,7 @@ class JointPlan:
             out[key] = ((amount * gg).sum("unit") * at).sum("group")
         return out
 
-    def _used_in_town(self, terms: dict[str, Any]) -> Any:
+    def _used_in_town(self, terms: _Terms) -> linopy.LinearExpression | None:
         """The 挂钩 节余 used in town in each reserve plan year (亩; none in a year the 挂钩 plan lacks)."""
         if self.linkage is None:
             return None
@@ -322,7 +332,7 @@ class JointPlan:
                           coords=[pd.Index(ly, name="linkage_year"), pd.Index(ry, name="year")])
         return (use * at).sum("linkage_year")
 
-    def _gg_share(self, m: linopy.Model) -> Any:
+    def _gg_share(self, m: linopy.Model) -> linopy.Variable | None:
         """``gg_share[unit, group]``: the share of a 挂钩 plot's reclamation cancelled against a group."""
         lk, fp = self.linkage, self.farmland
         if lk is None or fp is None or not fp.linkage_units:
@@ -334,21 +344,22 @@ class JointPlan:
         gidx = pd.Index(fp.groups.index.astype(str), name="group")
         return m.add_variables(lower=0, upper=1, coords=[ids, gidx], name="farmland:gg_share")
 
-    def _gg_rules(self, m: linopy.Model, terms: dict[str, Any]) -> None:
+    def _gg_rules(self, m: linopy.Model, gg: linopy.Variable, lt: LinkageTerms) -> None:
         """``gg_once``: a plot's reclamation is cancelled once at most; ``gg_in_time``: only when accepted by
         the group's credit year (demolished the reclamation lag before) and within the 挂钩 plan."""
-        gg, lt = terms["gg_share"], terms["linkage"]
+        lk, fp = self.linkage, self.farmland
+        assert lk is not None and fp is not None  # a share exists only with a 挂钩 plan and a balance
         ids = list(gg.indexes["unit"])
         years = np.asarray(lt.years)
         gidx = gg.indexes["group"]
-        lag = self.linkage.inputs.reclamation_lag_years
-        by = xr.DataArray((years[:, None] <= self._gg_credit()[None, :] - lag).astype(float),
+        lag = lk.inputs.reclamation_lag_years
+        by = xr.DataArray((years[:, None] <= _gg_credit(lk, fp)[None, :] - lag).astype(float),
                           coords=[lt.years, gidx])  # accepted by the credit year and within the 挂钩 plan
         demolished = lt.x.sel(unit=ids)
         m.add_constraints(gg.sum("group") - demolished.sum("year") <= 0, name="farmland:gg_once")
         m.add_constraints(gg - (demolished * by).sum("year") <= 0, name="farmland:gg_in_time")
 
-    def _one_fate(self, m: linopy.Model, terms: dict[str, Any]) -> None:
+    def _one_fate(self, m: linopy.Model, terms: _Terms) -> None:
         """``one_fate_<a>_<b>``: a parcel two pools may take is taken by one at most."""
         pools = self._pools(terms)
         names = list(pools)
@@ -364,7 +375,7 @@ class JointPlan:
                        + eb.sel(key=xr.DataArray(pairs["key_b"].to_numpy(), coords=[idx])).drop_vars("key"))
                 m.add_constraints(lhs <= 1, name=f"one_fate_{a}_{b}")
 
-    def _pools(self, terms: dict[str, Any]) -> dict[str, tuple[pd.DataFrame, Any]]:
+    def _pools(self, terms: _Terms) -> dict[str, tuple[pd.DataFrame, Any]]:
         """Each pool's parcels (``parcel, key``) and its 0/1 "taken" expression over dimension ``key``."""
         pools: dict[str, tuple[pd.DataFrame, Any]] = {}
         rt = terms["reserve"]
@@ -404,7 +415,7 @@ class JointPlan:
             outcome.raise_for_status(model_name="联合求解 (收储、挂钩与占补平衡)", diagnose_time_limit_s=10.0)
         return JointResult(self, outcome, terms)
 
-    def _whole_projects(self, m: linopy.Model, terms: dict[str, Any]) -> None:
+    def _whole_projects(self, m: linopy.Model, terms: _Terms, fp: FarmlandPart) -> None:
         r"""A split project is built whole on the parcels no other model takes, as when run in sequence.
 
         ``project[v]`` builds project :math:`v`; its remaining part (if any) is built with it
@@ -413,7 +424,7 @@ class JointPlan:
         built and no other model takes :math:`p` (``project_free``: :math:`b_{vp} + z_p \ge B_v`, with
         :math:`z_p` the other pools' 0/1 on :math:`p`).
         """
-        units = self.farmland.units
+        units = fp.units
         built = terms["farmland"].build
         parts = units[units.index.astype(str) != units["project"].astype(str)]
         if parts.empty or built is None:
@@ -431,7 +442,7 @@ class JointPlan:
         of = project.to_linexpr().sel(project=xr.DataArray(parts["project"].astype(str).to_numpy(),
                                                            coords=[pidx])).drop_vars("project")
         m.add_constraints(own - of <= 0, name="farmland:project_part")
-        taken = self._taken_elsewhere(terms, pidx, [self.farmland.unit_parcels[k][0] for k in pidx])
+        taken = self._taken_elsewhere(terms, pidx, [fp.unit_parcels[k][0] for k in pidx])
         if taken is None:
             m.add_constraints(own - of >= 0, name="farmland:project_free")
             return
@@ -442,7 +453,7 @@ class JointPlan:
         if len(rest):  # held by no other pool (not expected: every part is on a contested parcel)
             m.add_constraints(own.sel(part=list(rest)) - of.sel(part=list(rest)) >= 0, name="farmland:project_alone")
 
-    def _taken_elsewhere(self, terms: dict[str, Any], pidx: pd.Index, parcel_of: list[str]) -> Any:
+    def _taken_elsewhere(self, terms: _Terms, pidx: pd.Index, parcel_of: list[str]) -> Any:
         """Over ``part``: the sum of the other pools' 0/1 on each part's parcel (None if no pool has any).
 
         Every part lies on a contested parcel, so some pool holds it; the terms of all pools are laid
@@ -467,10 +478,15 @@ class JointPlan:
         return stacked.groupby(by_part).sum()
 
 
-def _site_parcels(linkage: Any) -> dict[str, list[str]]:
-    """The parcels of each 建新 site (by representative point), empty without site polygons."""
-    from landkit.account import site_parcels
+def _gg_credit(lk: LinkagePlan, fp: FarmlandPart) -> np.ndarray:
+    """Each group's credit year within the 挂钩 plan's years (reclamation is accepted within them)."""
+    ly = lk.inputs.years
+    credit: np.ndarray = fp.groups["credit_year"].clip(lower=ly[0], upper=ly[-1]).to_numpy()
+    return credit
 
+
+def _site_parcels(linkage: LinkagePlan) -> dict[str, list[str]]:
+    """The parcels of each 建新 site (by representative point), empty without site polygons."""
     sites = linkage.sites_gdf
     if linkage.town is None or sites is None or "geometry" not in sites or not len(sites):
         return {}
@@ -478,7 +494,7 @@ def _site_parcels(linkage: Any) -> dict[str, list[str]]:
 
 
 # --------------------------------------------------------------------------- the result
-def _part(outcome: Any, values: dict[str, xr.DataArray], objective: float, note: str) -> Any:
+def _part(outcome: SolveResult, values: dict[str, xr.DataArray], objective: float, note: str) -> SolveResult:
     """One model's share of the joint solution, as if it had been solved alone (gap and status: the joint's)."""
     return dataclasses.replace(outcome, _values=values, objective=objective, best_bound=None,
                                notes=(*outcome.notes, note))
@@ -506,16 +522,13 @@ class JointResult:
         The town's objective by part (万元): ``reserve``, ``linkage``, ``farmland`` (a cost, positive).
     """
 
-    def __init__(self, plan: JointPlan, outcome: Any, terms: dict[str, Any]) -> None:
-        from landkit.quota.result import LinkageResult
-        from landkit.reserve.result import ReserveResult
-
+    def __init__(self, plan: JointPlan, outcome: SolveResult, terms: _Terms) -> None:
         self.plan, self.outcome = plan, outcome
         self.constant = float(terms["reserve"].constant)  # the solver's objective leaves it out
         sol = outcome.solution()
         note = "decided jointly with the other models of the scenario: status, gap and bound are the joint model's"
         self.parts = {"reserve": _value(terms["reserve"].objective) - terms["reserve"].constant}
-        self.linkage = None
+        self.linkage: LinkageResult | None = None
         use = pd.Series(0.0, index=list(plan.reserve.inputs.years))
         if plan.linkage is not None:
             lt = terms["linkage"]
@@ -529,7 +542,7 @@ class JointResult:
         reserve_plan = plan.reserve.with_inputs(quota_mu=quota)
         self.reserve = ReserveResult(reserve_plan, _part(outcome, unscoped(sol, "reserve"), self.parts["reserve"],
                                                          note))
-        self.farmland = None
+        self.farmland: FarmlandResult | None = None
         if plan.farmland is not None:
             self.farmland = _farmland_result(plan, outcome, sol, self.reserve, self.linkage, note)
             self.parts["farmland"] = self.farmland.cost_wan_yuan if self.farmland is not None else 0.0
@@ -545,8 +558,8 @@ class JointResult:
         return {k: v for k, v in out.items() if v is not None}
 
 
-def _farmland_result(plan: JointPlan, outcome: Any, sol: dict[str, xr.DataArray], reserve: Any, linkage: Any,
-                     note: str) -> Any:
+def _farmland_result(plan: JointPlan, outcome: SolveResult, sol: dict[str, xr.DataArray], reserve: ReserveResult,
+                     linkage: LinkageResult | None, note: str) -> FarmlandResult | None:
     """The balance's share of the joint solution as a :class:`~landkit.farmland.FarmlandResult` on its own ledger.
 
     The ledger holds the occupations of the reserve plan as solved and the units the joint model
@@ -555,11 +568,9 @@ def _farmland_result(plan: JointPlan, outcome: Any, sol: dict[str, xr.DataArray]
     ledger: a share cancelled against one (a whole project's spare) moves to another group the unit
     serves, so nothing is lost.
     """
-    from landkit.farmland.ledger import FarmlandLedger, unit_table
-    from landkit.farmland.model import FarmlandBalance
-    from landkit.farmland.result import FarmlandResult
-
     fp = plan.farmland
+    if fp is None:  # (called only for a plan with a balance)
+        return None
     occ = reserve.occupations() if fp.reserve_linked else pd.DataFrame()
     if occ.empty and not fp.fixed:
         return None
@@ -573,7 +584,7 @@ def _farmland_result(plan: JointPlan, outcome: Any, sol: dict[str, xr.DataArray]
         off = build.index[build < 0.5]
         share.loc[share.index.intersection(off)] = 0.0
     units, share, build, parcels = _merge_projects(fp.units, share, build, fp.unit_parcels)
-    if "gg_share" in own:
+    if "gg_share" in own and linkage is not None:  # (a share only with a 挂钩 plan)
         gg, gg_units = _linkage_units(own["gg_share"].to_pandas().fillna(0.0), linkage)
         units = pd.concat([units, gg_units])
         share = pd.concat([share, gg])
@@ -587,10 +598,8 @@ def _farmland_result(plan: JointPlan, outcome: Any, sol: dict[str, xr.DataArray]
                                                                                      name="unit")])
     used = share.sum(axis=1)
     cost = float((units["cost_wan_yuan"].reindex(used.index).to_numpy() * used.to_numpy()).sum())
-    res = FarmlandResult(FarmlandBalance(ledger), _part(outcome, values, cost, note), None,
-                         "无边际成本：占补平衡与土地收储、增减挂钩联合决策")
-    res.unit_parcels = parcels
-    return res
+    return FarmlandResult(FarmlandBalance(ledger), _part(outcome, values, cost, note), None,
+                          "无边际成本：占补平衡与土地收储、增减挂钩联合决策", unit_parcels=parcels)
 
 
 def _merge_projects(units: pd.DataFrame, share: pd.DataFrame, build: pd.Series,
@@ -629,7 +638,7 @@ def _merge_projects(units: pd.DataFrame, share: pd.DataFrame, build: pd.Series,
     return merged, pd.concat(out_share).fillna(0.0), pd.concat(out_build), out_parcels
 
 
-def _linkage_units(gg: pd.DataFrame, linkage: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _linkage_units(gg: pd.DataFrame, linkage: LinkageResult) -> tuple[pd.DataFrame, pd.DataFrame]:
     """挂钩 plots cancelled: shares of unit ``GG-<plot>`` (its area = what was cancelled) and the units."""
     plots = linkage.plots
     accepted = plots.index[plots["year_accepted"].notna()].astype(str)
@@ -696,14 +705,14 @@ def sequential_start(plan: JointPlan, seq: dict[str, Any], seq_taken: set[str]) 
     return start
 
 
-def linkage_net_wan_yuan(res: Any) -> float:
+def linkage_net_wan_yuan(res: LinkageResult) -> float:
     """The 挂钩 plan's objective without the shadow value of 节余 used in town (万元, discounted)."""
     inp = res.plan.inputs
     if res.plan.objective != "max_value":
         return -float(res.objective)
     use = res.flow("use").reindex(list(inp.years)).fillna(0.0)
     value = inp.town_use_value_wan_per_mu.reindex(list(inp.years)).fillna(0.0)
-    delta = res.plan.discount().to_pandas().reindex(list(inp.years))
+    delta = cast(pd.Series, res.plan.discount().to_pandas()).reindex(list(inp.years))  # one dimension: a Series
     return float(res.objective) - float((delta * value * use).sum())
 
 
@@ -750,16 +759,13 @@ def comparison(seq: dict[str, Any], seq_time_s: float, joint: JointResult, joint
     return pd.DataFrame(rows)
 
 
-def solve_jointly(ctx: Any, records: dict[str, Any]) -> dict[str, Any]:
+def solve_jointly(ctx: RunContext, records: dict[str, ModelRecord]) -> dict[str, Any]:
     """Run the scenario's 挂钩, reserve and 占补平衡 plans as one model; return each model's result.
 
     Solves them in sequence first on a copy of the land account (the start and the comparison), then
     jointly; each model's share is accepted (checked and claimed) by its adapter and its record notes
     the joint solve. The comparison table (联合与顺序求解对比) goes to the bundle's summary tables.
     """
-    from landkit.scenario.context import ModelRecord
-    from landkit.scenario.registry import adapter
-
     sc = ctx.scenario
     group = [m for m in JOINT_MODELS if sc.enabled(m)]
     t0 = time.perf_counter()
@@ -780,7 +786,8 @@ def solve_jointly(ctx: Any, records: dict[str, Any]) -> dict[str, Any]:
     plan = JointPlan.from_context(ctx)
     options = [ctx.solve_options(m) for m in group]
     limits = [o.get("time_limit_s") for o in options]
-    limit = None if any(v is None for v in limits) else float(sum(limits))
+    known = [v for v in limits if v is not None]
+    limit = float(sum(known)) if len(known) == len(limits) else None
     joint = plan.solve(time_limit_s=limit, mip_gap=float(ctx.solve_options("reserve").get("mip_gap", 0.005)),
                        start=sequential_start(plan, seq, seq_taken))
     joint_time = time.perf_counter() - t1
@@ -792,7 +799,10 @@ def solve_jointly(ctx: Any, records: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for m, res in chosen.items():
         rec = records.setdefault(m, ModelRecord(m))
-        adapter(m).accept(ctx, res, rec)
+        accept = adapter(m).accept
+        if accept is None:  # every model of JOINT_MODELS has one
+            raise LandkitError(f"model {m} cannot be decided jointly: its adapter has no accept step")
+        accept(ctx, res, rec)
         rec.notes.append(f"decided jointly with {', '.join(group)} (solve: joint): {joint.outcome.summary()}"
                          if use_joint else
                          f"solve: joint ended below the sequential plan ({joint.town_value_wan_yuan:,.1f} against "

@@ -17,10 +17,15 @@ import importlib.util
 import pkgutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import landkit
 from landkit._errors import LandkitError, NotFoundError
 from landkit.scenario.checks import Check
+
+if TYPE_CHECKING:  # cycle: landkit.scenario.context -> schema -> this module
+    from landkit.scenario.context import ModelRecord, RunContext
+    from landkit.town import Town
 
 
 @dataclass(frozen=True)
@@ -67,20 +72,18 @@ class ModelAdapter:
     label: str
     title: str
     options: Mapping[str, Check]
-    solve: Callable[[Any, Any], Any]
-    write: Callable[[Any, Any, Any], None]
-    kpis: Callable[[Any, Any], Mapping[str, Any]]
+    solve: Callable[[RunContext, ModelRecord], Any]
+    write: Callable[[RunContext, Any, ModelRecord], None]
+    kpis: Callable[[Any, Town], Mapping[str, Any]]
     links: Mapping[str, str] = field(default_factory=dict)
     report_tables: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
-    accept: Callable[[Any, Any, Any], None] | None = None
+    accept: Callable[[RunContext, Any, ModelRecord], None] | None = None
 
 
 @functools.cache
 def adapters() -> tuple[ModelAdapter, ...]:
     """Every registered adapter, in run order: the ``ADAPTER`` of each ``landkit.<package>.adapter`` module."""
-    import landkit
-
     found = []
     for info in pkgutil.iter_modules(landkit.__path__):
         if not info.ispkg or importlib.util.find_spec(f"landkit.{info.name}.adapter") is None:

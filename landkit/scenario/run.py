@@ -32,13 +32,18 @@ from typing import Any
 
 import pandas as pd
 import yaml
+from tqdm.auto import tqdm
 
 from landkit._errors import AccountError, Problem, ValidationError
+from landkit.account import check_account
 from landkit.atomic import atomic_dir, check_output_folder
 from landkit.glossary import KPI_LABELS, combine_kpis, labelled
+from landkit.params import SAMPLE_DIR, Parameters
+from landkit.reserve.inputs import county_quota
 from landkit.scenario.context import LandState, ModelRecord, RunContext, Writer, jsonable
 from landkit.scenario.registry import adapter, adapters
 from landkit.scenario.schema import Scenario, load_scenario
+from landkit.town import Town, load_sample
 
 VERSIONED = ("landkit", "numpy", "pandas", "scipy", "xarray", "linopy", "highspy", "pulp", "geopandas", "pyogrio",
              "shapely", "pyproj", "rasterio", "scikit-image", "matplotlib", "pyyaml", "python-docx")
@@ -67,7 +72,7 @@ class ScenarioRun:
     """
 
     scenario: Scenario
-    town: Any
+    town: Town
     results: dict[str, Any] = field(default_factory=dict)
     records: dict[str, ModelRecord] = field(default_factory=dict)
     kpis: dict[str, Any] = field(default_factory=dict)
@@ -101,8 +106,6 @@ def sha256_file(path: str | os.PathLike[str]) -> str:
 
 def input_files(scenario: Scenario) -> list[tuple[str, Path]]:
     """Every input file of a scenario as ``(role, path)``: the scenario, parcels, DEM, parameters."""
-    from landkit.params import SAMPLE_DIR
-
     files: list[tuple[str, Path]] = []
     if scenario.path is not None:
         files.append(("scenario", Path(scenario.path)))
@@ -119,11 +122,8 @@ def input_files(scenario: Scenario) -> list[tuple[str, Path]]:
     return files
 
 
-def load_town(scenario: Scenario) -> Any:
+def load_town(scenario: Scenario) -> Town:
     """The scenario's town with its parameter file and overrides (provenance ``情景 <title>``)."""
-    from landkit.params import Parameters
-    from landkit.town import Town, load_sample
-
     data = scenario.data
     if data["source"] == "sample":
         town = load_sample()
@@ -151,13 +151,14 @@ def _versions() -> dict[str, str | None]:
 
 
 # --------------------------------------------------------------------------- run
-def _run_models(ctx: RunContext, run: ScenarioRun, steps: list[str], bar: Any) -> None:
+def _run_models(ctx: RunContext, run: ScenarioRun, steps: list[str], bar: tqdm[Any]) -> None:
     """Run each enabled model through its adapter, in order, recording time, status and result.
 
     With ``solve: joint`` the 挂钩, reserve and 占补平衡 plans are solved as one model when the first
     of them is reached (:func:`landkit.scenario.joint.solve_jointly`); each is written as in sequence.
     """
-    from landkit.scenario.joint import JOINT_MODELS, solve_jointly
+    # landkit.reserve.adapter -> landkit.scenario (package) -> this module -> joint -> landkit.reserve.adapter
+    from landkit.scenario.joint import JOINT_MODELS, solve_jointly  # noqa: PLC0415  cycle with landkit.reserve.adapter
 
     joint = ctx.scenario.solve == "joint" and "reserve" in steps
     solved_jointly = False
@@ -188,7 +189,7 @@ def _run_models(ctx: RunContext, run: ScenarioRun, steps: list[str], bar: Any) -
 
 def model_kpis(run: ScenarioRun) -> dict[str, dict[str, Any]]:
     """Each model's own headline figures (its adapter's ``kpis``)."""
-    return {m: adapter(m).kpis(res, run.town) for m, res in run.results.items()}
+    return {m: dict(adapter(m).kpis(res, run.town)) for m, res in run.results.items()}
 
 
 def scenario_kpis(run: ScenarioRun) -> dict[str, Any]:
@@ -235,8 +236,6 @@ def run_scenario(scenario: Scenario | str | os.PathLike[str], out: str | os.Path
         A model fails its independent check, or the town's land account does not hold (a parcel or
         quota unit used twice, a balance negative, protected land built on); no bundle is written.
     """
-    from tqdm.auto import tqdm
-
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     target = Path(out) if out is not None else Path("out") / sc.name
     check_output_folder(target, force=force)
@@ -249,8 +248,8 @@ def run_scenario(scenario: Scenario | str | os.PathLike[str], out: str | os.Path
         run = ScenarioRun(scenario=sc, town=town, load_time_s=time.perf_counter() - t0)
         bar.update()
         with atomic_dir(target, kind="run bundle", force=force) as tmp:
-            ctx = RunContext(scenario=sc, town=town, writer=Writer(tmp, dpi, estimated=town.estimates), land=run.land)
-            w = ctx.writer
+            w = Writer(tmp, dpi, estimated=town.estimates)
+            ctx = RunContext(scenario=sc, town=town, writer=w, land=run.land)
             _run_models(ctx, run, steps, bar)
             if ctx.joint_comparison is not None:
                 w.table("summary", "联合与顺序求解对比", ctx.joint_comparison)
@@ -271,7 +270,8 @@ def run_scenario(scenario: Scenario | str | os.PathLike[str], out: str | os.Path
                                                encoding="utf-8")
             bar.set_postfix_str("报告 report")
             if report:
-                from landkit.scenario.bundle_report import write_run_report
+                # bundle_report imports model_kpis from this module
+                from landkit.scenario.bundle_report import write_run_report  # noqa: PLC0415  cycle with bundle_report
 
                 write_run_report(run, w, unit=unit)
             bar.update()
@@ -283,14 +283,11 @@ def run_scenario(scenario: Scenario | str | os.PathLike[str], out: str | os.Path
         bar.close()
 
 
-def _checked_account(sc: Scenario, town: Any, land: LandState) -> pd.DataFrame:
+def _checked_account(sc: Scenario, town: Town, land: LandState) -> pd.DataFrame:
     """The scenario's land account, checked independently from the claims; an error if it does not hold."""
-    from landkit.account import check_account
-
     account = land.account()
     quota = None
     if sc.enabled("reserve"):  # the county's allocation (or the 人地挂钩 entitlement), before any 挂钩 节余
-        from landkit.reserve.inputs import county_quota
 
         o = sc.options("reserve")
         years = o.get("years") or town.params["town.plan_years"]
@@ -306,7 +303,7 @@ def _checked_account(sc: Scenario, town: Any, land: LandState) -> pd.DataFrame:
     return account
 
 
-def _refuse_unread_overrides(sc: Scenario, params: Any) -> None:
+def _refuse_unread_overrides(sc: Scenario, params: Parameters) -> None:
     """Refuse a run in which a parameter override was read by no model: it would be recorded as if it counted."""
     unread = sorted(set(sc.parameters) - params.keys_read())
     if unread:

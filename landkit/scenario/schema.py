@@ -61,7 +61,10 @@ from typing import Any
 import yaml
 
 from landkit._errors import Problem, ValidationError
-from landkit.scenario.checks import GAP, POSITIVE, is_int, is_number
+from landkit.params import SAMPLE_DIR, Parameters
+from landkit.scenario import registry
+from landkit.scenario.checks import GAP, POSITIVE, Check, is_int, is_number
+from landkit.scenario.registry import ModelAdapter, adapters
 
 #: Reserved links (a later model): named so that a scenario using them is told why.
 RESERVED_LINKS: dict[str, str] = {
@@ -85,21 +88,24 @@ _NAME = re.compile(r"^[^\W_][\w\-]*$")
 SUPERSEDED: dict[str, tuple[str, str]] = {
     "funds.county_special_funds": ("reserve", "budget_wan_yuan"),
 }
-_SOLVE = {"time_limit_s": "number > 0", "mip_gap": "number in [0, 1)"}
+#: The solver settings of every model (``solver:``, and per model) and their defaults.
+_SOLVER_CHECKS: dict[str, Check] = {"time_limit_s": POSITIVE, "mip_gap": GAP}
+_SOLVER_DEFAULTS: dict[str, float] = {"time_limit_s": 60.0, "mip_gap": 0.005}
+#: The counts of a sweep.
+_SWEEP_CHECKS: dict[str, Check] = {"seed": (lambda v: is_int(v) and v >= 0, "a whole number ≥ 0"),
+                                   "samples": (lambda v: is_int(v) and v > 0, "a whole number > 0")}
+_SWEEP_KEYS = ("seed", "samples", "distributions")
+_FARMLAND_REGIMES = ("auto", "per_project", "annual")
 
 
 def model_order() -> tuple[str, ...]:
     """The models a scenario can run, in the order they run (:mod:`landkit.scenario.registry`)."""
-    from landkit.scenario.registry import model_order as order
-
-    return order()
+    return registry.model_order()
 
 
 def known_links() -> dict[str, str]:
     """The links a scenario may declare, with what each does (from the models' adapters)."""
-    from landkit.scenario.registry import links
-
-    return links()
+    return registry.links()
 
 
 def default_links() -> tuple[str, ...]:
@@ -187,8 +193,6 @@ class Scenario:
 
         Not re-validated, except ``solve``, which must be one of :data:`SOLVE_MODES`.
         """
-        from dataclasses import replace
-
         if solve is not None and solve not in SOLVE_MODES:
             raise ValidationError(f"scenario {self.name}", [Problem("solve", f"is {solve!r}",
                                                                     f"one of {', '.join(SOLVE_MODES)}", "value")])
@@ -238,8 +242,6 @@ def _layer_specs(spec: Any, base: Path, where: str) -> tuple[dict[str, list[str]
 
 def _override_problems(overrides: Mapping[str, Any], params_file: str | None, models: Any) -> list[Problem]:
     """Problems with the parameter overrides: the file's own, unknown keys, bad values, superseded keys."""
-    from landkit.params import Parameters
-
     problems: list[Problem] = []
     models = models if isinstance(models, Mapping) else {}
     for key, (model, option) in SUPERSEDED.items():
@@ -262,6 +264,237 @@ def _override_problems(overrides: Mapping[str, Any], params_file: str | None, mo
     return problems
 
 
+@dataclass
+class _Reader:
+    """A scenario tree being read: where relative paths start, and the problems found so far (in order)."""
+
+    tree: Mapping[str, Any]
+    base: Path
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, where: str, reason: str, hint: str = "", kind: str = "value") -> None:
+        """Record one problem."""
+        self.problems.append(Problem(where, reason, hint, kind))
+
+    def section(self, key: str) -> dict[str, Any]:
+        """The mapping under ``key`` (empty if absent); a problem if it is not a mapping."""
+        val = self.tree.get(key) or {}
+        if not isinstance(val, Mapping):
+            self.add(key, f"must be a mapping, got {type(val).__name__}")
+            return {}
+        return dict(val)
+
+    def existing_file(self, where: str, name: str, hint: str) -> str:
+        """``name`` resolved against the scenario's folder; a problem if no such file exists."""
+        path = (self.base / name).resolve()
+        if not path.exists():
+            self.add(where, f"file {path} not found", hint, "missing_file")
+        return str(path)
+
+    def checked(self, where: str, given: Mapping[str, Any], checks: Mapping[str, Check],
+                hint: str = "{}") -> dict[str, Any]:
+        """The values of ``given`` that pass their check (keys of ``checks`` only); a problem for each that
+        fails, its hint ``hint`` filled with the check's text."""
+        out: dict[str, Any] = {}
+        for key, (ok, text) in checks.items():
+            if key not in given:
+                continue
+            if ok(given[key]):
+                out[key] = given[key]
+            else:
+                self.add(f"{where}{key}", f"is {given[key]!r}", hint.format(text))
+        return out
+
+
+def _read_name(r: _Reader) -> str:
+    """The scenario's name (``"scenario"`` when it is not a valid folder name)."""
+    name = r.tree.get("name")
+    if not isinstance(name, str) or not _NAME.match(name):
+        r.add("name", f"is {name!r}", "give a folder name of letters (Chinese too), digits, _ and - (e.g. baseline, "
+              "基准情景)")
+        return "scenario"
+    return name
+
+
+def _read_data(r: _Reader) -> dict[str, Any]:
+    """``data:``: the source, layer, DEM, parameter file and extra layers, paths resolved."""
+    data = r.section("data")
+    r.problems += _unknown("data.", data, DATA_KEYS)
+    src = data.get("source", "sample")
+    out: dict[str, Any] = {"source": "sample"}
+    if not isinstance(src, str):
+        r.add("data.source", f"is {src!r}", "'sample' or the path of a 三调 file")
+    elif src != "sample":
+        out["source"] = r.existing_file("data.source", src, "'sample' or an existing .gpkg/.shp/.gdb")
+    for key in ("dem", "params"):
+        if data.get(key) is not None:
+            out[key] = r.existing_file(f"data.{key}", str(data[key]), "give an existing file")
+    if data.get("layer") is not None:
+        out["layer"] = str(data["layer"])
+    for key in ("zoning", "context"):
+        layers, layer_problems = _layer_specs(data.get(key), r.base, f"data.{key}")
+        r.problems += layer_problems
+        if layers:
+            out[key] = layers
+    return out
+
+
+def _read_parameters(r: _Reader, params_file: str | None) -> dict[str, Any]:
+    """``parameters:``: dotted keys with values, checked against the parameter file."""
+    params = r.section("parameters")
+    for k, v in params.items():
+        if not isinstance(k, str) or "." not in k:
+            r.add(f"parameters.{k}", "is not a dotted parameter key",
+                  "e.g. funds.county_special_funds (see data/tanyi/parameters.yaml)", "key")
+        elif v is None:
+            r.add(f"parameters.{k}", "has no value", "give the new value")
+    r.problems += _override_problems(params, params_file, r.tree.get("models"))
+    return params
+
+
+def _read_policy(r: _Reader) -> dict[str, Any]:
+    """``policy:``: the date (ISO text) and the 占补平衡 regime."""
+    policy = r.section("policy")
+    r.problems += _unknown("policy.", policy, POLICY_KEYS)
+    out: dict[str, Any] = {"farmland_regime": "auto"}
+    if "date" in policy:
+        d = policy["date"]
+        try:
+            out["date"] = (d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))).isoformat()
+        except ValueError:
+            r.add("policy.date", f"is {d!r}", "an ISO date, e.g. '2021-06-30'")
+    reg = policy.get("farmland_regime", "auto")
+    if reg not in _FARMLAND_REGIMES:
+        r.add("policy.farmland_regime", f"is {reg!r}", "one of 'auto', 'per_project', 'annual'")
+    else:
+        out["farmland_regime"] = reg
+    return out
+
+
+def _read_solver(r: _Reader) -> dict[str, float]:
+    """``solver:``: the solver settings every model starts from."""
+    solver = r.section("solver")
+    r.problems += _unknown("solver.", solver, list(_SOLVER_CHECKS))
+    given = r.checked("solver.", solver, _SOLVER_CHECKS, "give {}")
+    return {**_SOLVER_DEFAULTS, **{k: float(v) for k, v in given.items()}}
+
+
+def _model_options(r: _Reader, a: ModelAdapter, models_in: Mapping[str, Any],
+                   defaults: Mapping[str, float]) -> dict[str, Any]:
+    """One model's options under ``models:``: ``enabled``, its checked options and its solver settings."""
+    m = a.name
+    opts = models_in.get(m)
+    if opts is None:
+        opts = {}
+    if isinstance(opts, bool):
+        opts = {"enabled": opts}
+    if not isinstance(opts, Mapping):
+        r.add(f"models.{m}", f"must be a mapping or true/false, got {opts!r}")
+        opts = {}
+    allowed = a.options
+    r.problems += _unknown(f"models.{m}.", opts, list(allowed))
+    clean: dict[str, Any] = {"enabled": m in models_in}
+    for key, val in opts.items():
+        if key not in allowed:
+            continue
+        ok, text = allowed[key]
+        if not ok(val):
+            r.add(f"models.{m}.{key}", f"is {val!r}", f"allowed: {text}")
+        else:
+            clean[key] = copy.deepcopy(val)
+    for key in a.required:
+        if clean.get("enabled") and key not in opts:
+            r.add(f"models.{m}.{key}", "is missing", f"give {allowed[key][1]}")
+    clean.setdefault("time_limit_s", defaults["time_limit_s"])
+    clean.setdefault("mip_gap", defaults["mip_gap"])
+    return clean
+
+
+def _read_models(r: _Reader, defaults: Mapping[str, float]) -> dict[str, dict[str, Any]]:
+    """``models:``: every registered model's options, in run order."""
+    models_in = r.section("models")
+    r.problems += _unknown("models.", models_in, list(model_order()))
+    return {a.name: _model_options(r, a, models_in, defaults) for a in adapters()}
+
+
+def _link_problem(i: int, link: Any, text: str, taken: list[str]) -> Problem | None:
+    """What is wrong with ``links[i]`` (normalised to ``text``), or None."""
+    allowed = f"allowed links: {'; '.join(known_links())}"
+    if text in RESERVED_LINKS:
+        return Problem(f"links[{i}]", f"{link!r} needs landkit.siting, not available yet", allowed, "reserved")
+    if text not in known_links():
+        return Problem(f"links[{i}]", f"{link!r} is not a known link", allowed, "value")
+    if text in taken:
+        return Problem(f"links[{i}]", f"{link!r} is listed twice", "list each link once", "value")
+    return None
+
+
+def _read_links(r: _Reader) -> tuple[str, ...]:
+    """``links:``: the known links, normalised to ``a.b -> c.d``, in the order given."""
+    links_in = r.tree.get("links", list(default_links()))
+    if not isinstance(links_in, list):
+        r.add("links", f"must be a list, got {links_in!r}", f"allowed links: {'; '.join(known_links())}")
+        links_in = []
+    links: list[str] = []
+    for i, link in enumerate(links_in):
+        text = re.sub(r"\s*(->|→)\s*", " -> ", str(link).strip())
+        problem = _link_problem(i, link, text, links)
+        if problem is not None:
+            r.problems.append(problem)
+        else:
+            links.append(text)
+    return tuple(links)
+
+
+def _read_distribution(r: _Reader, var: str, spec: Any) -> dict[str, Any] | None:
+    """One sweep distribution (None if its ``dist`` is not one of :data:`DISTRIBUTIONS`)."""
+    where = f"sweep.distributions.{var}"
+    if not isinstance(spec, Mapping) or spec.get("dist") not in DISTRIBUTIONS:
+        r.add(f"{where}.dist", f"is {spec.get('dist') if isinstance(spec, Mapping) else spec!r}",
+              f"one of {', '.join(DISTRIBUTIONS)}")
+        return None
+    need = DISTRIBUTIONS[spec["dist"]]
+    allowed_keys = ("dist", *need, *(("low", "high") if spec["dist"] == "normal" else ()))
+    r.problems += _unknown(f"{where}.", spec, allowed_keys)
+    for k in need:
+        if not is_number(spec.get(k)):
+            r.add(f"{where}.{k}", f"is {spec.get(k)!r}", "a number")
+    return dict(spec)
+
+
+def _read_sweep(r: _Reader) -> dict[str, Any]:
+    """``sweep:``: seed, samples and the distributions of the sampled quantities."""
+    sweep_in = r.section("sweep")
+    r.problems += _unknown("sweep.", sweep_in, list(_SWEEP_KEYS))
+    sweep: dict[str, Any] = {"seed": 0, "distributions": {}}
+    sweep.update(r.checked("sweep.", sweep_in, _SWEEP_CHECKS))
+    dists = sweep_in.get("distributions") or {}
+    if not isinstance(dists, Mapping):
+        r.add("sweep.distributions", "must be a mapping")
+        dists = {}
+    r.problems += _unknown("sweep.distributions.", dists, list(SWEEP_VARIABLES))
+    for var, spec in dists.items():
+        if var not in SWEEP_VARIABLES:
+            continue
+        parsed = _read_distribution(r, var, spec)
+        if parsed is not None:
+            sweep["distributions"][var] = parsed
+    return sweep
+
+
+def _read_text(r: _Reader, name: str) -> tuple[str, str, str]:
+    """``solve``, ``title`` (default: the name) and ``description``."""
+    solve = r.tree.get("solve", "sequential")
+    if solve not in SOLVE_MODES:
+        r.add("solve", f"is {solve!r}", f"one of {', '.join(SOLVE_MODES)}")
+    title = r.tree.get("title", name)
+    desc = r.tree.get("description", "")
+    for key, val in (("title", title), ("description", desc)):
+        if not isinstance(val, str):
+            r.add(key, f"must be text, got {val!r}")
+    return str(solve), str(title), str(desc)
+
+
 def scenario_from_dict(tree: Any, *, source: str = "<scenario>", base_dir: str | os.PathLike[str] | None = None,
                        path: Path | None = None) -> Scenario:
     """Validate a parsed scenario (a mapping) and return a :class:`Scenario`.
@@ -269,193 +502,24 @@ def scenario_from_dict(tree: Any, *, source: str = "<scenario>", base_dir: str |
     Every problem is collected before :class:`landkit.ValidationError` is raised; each names the key
     and the allowed keys or values.
     """
-    base = Path(base_dir) if base_dir is not None else Path.cwd()
     if not isinstance(tree, Mapping):
         raise ValidationError(source, [Problem(source, "top level must be a mapping of sections",
                                                f"allowed keys: {', '.join(TOP_KEYS)}", "yaml")])
-    problems = _unknown("", tree, TOP_KEYS)
-    name = tree.get("name")
-    if not isinstance(name, str) or not _NAME.match(name):
-        problems.append(Problem("name", f"is {name!r}", "give a folder name of letters (Chinese too), digits, _ "
-                                "and - (e.g. baseline, 基准情景)", "value"))
-        name = "scenario"
-
-    def section(key: str) -> dict[str, Any]:
-        val = tree.get(key) or {}
-        if not isinstance(val, Mapping):
-            problems.append(Problem(key, f"must be a mapping, got {type(val).__name__}", "", "value"))
-            return {}
-        return dict(val)
-
-    # data
-    data = section("data")
-    problems += _unknown("data.", data, DATA_KEYS)
-    src = data.get("source", "sample")
-    out_data: dict[str, Any] = {"source": "sample"}
-    if not isinstance(src, str):
-        problems.append(Problem("data.source", f"is {src!r}", "'sample' or the path of a 三调 file", "value"))
-    elif src != "sample":
-        p = (base / src).resolve()
-        if not p.exists():
-            problems.append(Problem("data.source", f"file {p} not found", "'sample' or an existing .gpkg/.shp/.gdb",
-                                    "missing_file"))
-        out_data["source"] = str(p)
-    for key in ("dem", "params"):
-        if data.get(key) is not None:
-            p = (base / str(data[key])).resolve()
-            if not p.exists():
-                problems.append(Problem(f"data.{key}", f"file {p} not found", "give an existing file", "missing_file"))
-            out_data[key] = str(p)
-    if data.get("layer") is not None:
-        out_data["layer"] = str(data["layer"])
-    for key in ("zoning", "context"):
-        layers, layer_problems = _layer_specs(data.get(key), base, f"data.{key}")
-        problems += layer_problems
-        if layers:
-            out_data[key] = layers
-
-    # parameters
-    params = section("parameters")
-    for k, v in params.items():
-        if not isinstance(k, str) or "." not in k:
-            problems.append(Problem(f"parameters.{k}", "is not a dotted parameter key",
-                                    "e.g. funds.county_special_funds (see data/tanyi/parameters.yaml)", "key"))
-        elif v is None:
-            problems.append(Problem(f"parameters.{k}", "has no value", "give the new value", "value"))
-    problems += _override_problems(params, out_data.get("params"), tree.get("models"))
-
-    # policy
-    policy = section("policy")
-    problems += _unknown("policy.", policy, POLICY_KEYS)
-    out_policy: dict[str, Any] = {"farmland_regime": "auto"}
-    if "date" in policy:
-        d = policy["date"]
-        try:
-            out_policy["date"] = (d if isinstance(d, dt.date) else dt.date.fromisoformat(str(d))).isoformat()
-        except ValueError:
-            problems.append(Problem("policy.date", f"is {d!r}", "an ISO date, e.g. '2021-06-30'", "value"))
-    reg = policy.get("farmland_regime", "auto")
-    if reg not in ("auto", "per_project", "annual"):
-        problems.append(Problem("policy.farmland_regime", f"is {reg!r}", "one of 'auto', 'per_project', 'annual'",
-                                "value"))
-    else:
-        out_policy["farmland_regime"] = reg
-
-    # solver defaults
-    solver = section("solver")
-    problems += _unknown("solver.", solver, list(_SOLVE))
-    defaults = {"time_limit_s": 60.0, "mip_gap": 0.005}
-    for key, (ok, text) in (("time_limit_s", POSITIVE), ("mip_gap", GAP)):
-        if key in solver:
-            if ok(solver[key]):
-                defaults[key] = float(solver[key])
-            else:
-                problems.append(Problem(f"solver.{key}", f"is {solver[key]!r}", f"give {text}", "value"))
-
-    # models
-    from landkit.scenario.registry import adapters
-
-    models_in = section("models")
-    problems += _unknown("models.", models_in, list(model_order()))
-    models: dict[str, dict[str, Any]] = {}
-    for a in adapters():
-        m = a.name
-        opts = models_in.get(m)
-        if opts is None:
-            opts = {}
-        if isinstance(opts, bool):
-            opts = {"enabled": opts}
-        if not isinstance(opts, Mapping):
-            problems.append(Problem(f"models.{m}", f"must be a mapping or true/false, got {opts!r}", "", "value"))
-            opts = {}
-        allowed = a.options
-        problems += _unknown(f"models.{m}.", opts, list(allowed))
-        clean: dict[str, Any] = {"enabled": m in models_in}
-        for key, val in opts.items():
-            if key not in allowed:
-                continue
-            ok, text = allowed[key]
-            if not ok(val):
-                problems.append(Problem(f"models.{m}.{key}", f"is {val!r}", f"allowed: {text}", "value"))
-            else:
-                clean[key] = copy.deepcopy(val)
-        for key in a.required:
-            if clean.get("enabled") and key not in opts:
-                problems.append(Problem(f"models.{m}.{key}", "is missing", f"give {allowed[key][1]}", "value"))
-        clean.setdefault("time_limit_s", defaults["time_limit_s"])
-        clean.setdefault("mip_gap", defaults["mip_gap"])
-        models[m] = clean
-
-    # links
-    links_in = tree.get("links", list(default_links()))
-    links: list[str] = []
-    if not isinstance(links_in, list):
-        problems.append(Problem("links", f"must be a list, got {links_in!r}",
-                                f"allowed links: {'; '.join(known_links())}",
-                                "value"))
-        links_in = []
-    for i, link in enumerate(links_in):
-        text = re.sub(r"\s*(->|→)\s*", " -> ", str(link).strip())
-        if text in RESERVED_LINKS:
-            problems.append(Problem(f"links[{i}]", f"{link!r} needs landkit.siting, not available yet",
-                                    f"allowed links: {'; '.join(known_links())}", "reserved"))
-        elif text not in known_links():
-            problems.append(Problem(f"links[{i}]", f"{link!r} is not a known link",
-                                    f"allowed links: {'; '.join(known_links())}", "value"))
-        elif text in links:
-            problems.append(Problem(f"links[{i}]", f"{link!r} is listed twice", "list each link once", "value"))
-        else:
-            links.append(text)
-
-    # sweep
-    sweep_in = section("sweep")
-    problems += _unknown("sweep.", sweep_in, ["seed", "samples", "distributions"])
-    sweep: dict[str, Any] = {"seed": 0, "distributions": {}}
-    if "seed" in sweep_in:
-        if is_int(sweep_in["seed"]) and sweep_in["seed"] >= 0:
-            sweep["seed"] = sweep_in["seed"]
-        else:
-            problems.append(Problem("sweep.seed", f"is {sweep_in['seed']!r}", "a whole number ≥ 0", "value"))
-    if "samples" in sweep_in:
-        if is_int(sweep_in["samples"]) and sweep_in["samples"] > 0:
-            sweep["samples"] = sweep_in["samples"]
-        else:
-            problems.append(Problem("sweep.samples", f"is {sweep_in['samples']!r}", "a whole number > 0", "value"))
-    dists = sweep_in.get("distributions") or {}
-    if not isinstance(dists, Mapping):
-        problems.append(Problem("sweep.distributions", "must be a mapping", "", "value"))
-        dists = {}
-    problems += _unknown("sweep.distributions.", dists, list(SWEEP_VARIABLES))
-    for var, spec in dists.items():
-        if var not in SWEEP_VARIABLES:
-            continue
-        where = f"sweep.distributions.{var}"
-        if not isinstance(spec, Mapping) or spec.get("dist") not in DISTRIBUTIONS:
-            problems.append(Problem(f"{where}.dist", f"is {spec.get('dist') if isinstance(spec, Mapping) else spec!r}",
-                                    f"one of {', '.join(DISTRIBUTIONS)}", "value"))
-            continue
-        need = DISTRIBUTIONS[spec["dist"]]
-        allowed_keys = ("dist", *need, *(("low", "high") if spec["dist"] == "normal" else ()))
-        problems += _unknown(f"{where}.", spec, allowed_keys)
-        for k in need:
-            if not is_number(spec.get(k)):
-                problems.append(Problem(f"{where}.{k}", f"is {spec.get(k)!r}", "a number", "value"))
-        sweep["distributions"][var] = dict(spec)
-
-    kind, assume, weight, matrix = _decision_keys(tree, problems)
-    solve = tree.get("solve", "sequential")
-    if solve not in SOLVE_MODES:
-        problems.append(Problem("solve", f"is {solve!r}", f"one of {', '.join(SOLVE_MODES)}", "value"))
-    title = tree.get("title", name)
-    desc = tree.get("description", "")
-    for key, val in (("title", title), ("description", desc)):
-        if not isinstance(val, str):
-            problems.append(Problem(key, f"must be text, got {val!r}", "", "value"))
-    if problems:
-        raise ValidationError(source, problems)
-    return Scenario(name=name, title=str(title), description=str(desc), data=out_data, parameters=params,
-                    policy=out_policy, models=models, links=tuple(links), sweep=sweep, path=path, kind=kind,
-                    assume=assume, weight=weight, matrix=matrix, solve=str(solve))
+    r = _Reader(tree, Path(base_dir) if base_dir is not None else Path.cwd(), _unknown("", tree, TOP_KEYS))
+    name = _read_name(r)
+    data = _read_data(r)
+    params = _read_parameters(r, data.get("params"))
+    policy = _read_policy(r)
+    models = _read_models(r, _read_solver(r))
+    links = _read_links(r)
+    sweep = _read_sweep(r)
+    kind, assume, weight, matrix = _decision_keys(tree, r.problems)
+    solve, title, desc = _read_text(r, name)
+    if r.problems:
+        raise ValidationError(source, r.problems)
+    return Scenario(name=name, title=title, description=desc, data=data, parameters=params, policy=policy,
+                    models=models, links=links, sweep=sweep, path=path, kind=kind, assume=assume, weight=weight,
+                    matrix=matrix, solve=solve)
 
 
 def _decision_keys(tree: Mapping[str, Any], problems: list[Problem]) -> tuple[str, dict[str, Any], float,
@@ -539,8 +603,6 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
 
 def bundled_scenarios() -> list[Path]:
     """The scenario files shipped in ``data/tanyi/scenarios`` (sorted by name)."""
-    from landkit.params import SAMPLE_DIR
-
     return sorted((Path(SAMPLE_DIR) / "scenarios").glob("*.yaml"))
 
 

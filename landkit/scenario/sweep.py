@@ -24,16 +24,32 @@ import json
 import math
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, TypeGuard, Unpack
 
+import matplotlib as mpl
 import numpy as np
 import pandas as pd
+from matplotlib.patches import Patch
+from tqdm.auto import tqdm
 
-from landkit._errors import Problem, ValidationError
+from landkit._errors import InfeasibleError, LandkitError, Problem, ValidationError, reject_unknown_keywords
+from landkit.atomic import atomic_dir, check_output_folder
+from landkit.plot import close_figure, draw_polygons, finish_map, new_axes, use_cjk_font
+from landkit.report import Figure, Heading, Paragraph, Table, write_html
+from landkit.scenario.context import LandState, ModelRecord, RunContext
+from landkit.scenario.registry import adapter, adapters
+from landkit.scenario.run import load_town
 from landkit.scenario.schema import DISTRIBUTIONS, SWEEP_VARIABLES, Scenario, load_scenario, scenario_from_dict
+from landkit.town import Town
+
+if TYPE_CHECKING:  # for annotations only: importing them costs `landkit --help` 65-180 ms each
+    from distributed import Client, LocalCluster
+    from matplotlib.figure import Figure as MplFigure
+
+    from landkit.report import Block
 
 #: Quantiles of the NPV reported (and written to ``npv_quantiles.csv``).
 QUANTILES: tuple[float, ...] = (0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95)
@@ -46,6 +62,99 @@ _MAX_REJECT = 10_000
 
 
 # --------------------------------------------------------------------------- distributions
+def _finite(v: object) -> TypeGuard[int | float]:
+    """A finite int or float (not a bool)."""
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(float(v))
+
+
+def _outside_support(var: str, value: float) -> bool:
+    """True if ``value`` is below the values ``var`` can take (:data:`_SUPPORT`)."""
+    floor, strict = _SUPPORT[var]
+    return value < floor or (strict and value == floor)
+
+
+def _support_hint(var: str) -> str:
+    floor, strict = _SUPPORT[var]
+    return f"a number {'>' if strict else '≥'} {floor}"
+
+
+# Each check of one distribution takes (where, var, spec) and returns its problems. The gates run first, in
+# order, and the first that finds a problem ends the distribution's checks; then every shape check runs.
+def _unknown_variable(where: str, var: str, spec: Mapping[str, Any]) -> list[Problem]:
+    if var in SWEEP_VARIABLES:
+        return []
+    return [Problem(where, "unknown variable", f"allowed: {', '.join(SWEEP_VARIABLES)}", "unknown_key")]
+
+
+def _unknown_dist(where: str, var: str, spec: Mapping[str, Any]) -> list[Problem]:
+    dist = spec.get("dist")
+    if dist in DISTRIBUTIONS:
+        return []
+    return [Problem(f"{where}.dist", f"is {dist!r}", f"one of {', '.join(DISTRIBUTIONS)}", "value")]
+
+
+def _missing_numbers(where: str, var: str, spec: Mapping[str, Any]) -> list[Problem]:
+    return [Problem(f"{where}.{k}", f"is {spec.get(k)!r}", "a number", "value")
+            for k in DISTRIBUTIONS[spec["dist"]] if not _finite(spec.get(k))]
+
+
+def _normal_shape(where: str, var: str, spec: Mapping[str, Any]) -> list[Problem]:
+    if spec["dist"] != "normal":
+        return []
+    problems = []
+    if float(spec["sd"]) <= 0:
+        problems.append(Problem(f"{where}.sd", f"is {spec['sd']!r}", "a number > 0", "value"))
+    for k in ("low", "high"):
+        if k in spec and not _finite(spec[k]):
+            problems.append(Problem(f"{where}.{k}", f"is {spec[k]!r}", "a number (truncation bound)", "value"))
+    lo, hi = spec.get("low"), spec.get("high")
+    if _finite(lo) and _finite(hi) and float(lo) >= float(hi):
+        problems.append(Problem(f"{where}.high", f"is {hi!r}, not above low {lo!r}", "high > low", "value"))
+    return problems
+
+
+def _bounded_shape(where: str, var: str, spec: Mapping[str, Any]) -> list[Problem]:
+    if spec["dist"] == "normal":
+        return []
+    problems = []
+    lo, hi = spec["low"], spec["high"]
+    if float(lo) >= float(hi):
+        problems.append(Problem(f"{where}.high", f"is {hi!r}, not above low {lo!r}", "high > low", "value"))
+    if spec["dist"] == "triangular" and not float(lo) <= float(spec["mode"]) <= float(hi):
+        problems.append(Problem(f"{where}.mode", f"is {spec['mode']!r}, outside [{lo}, {hi}]",
+                                "low ≤ mode ≤ high", "value"))
+    return problems
+
+
+def _low_support(where: str, var: str, spec: Mapping[str, Any]) -> list[Problem]:
+    lo = spec.get("low")
+    if not (_finite(lo) and _outside_support(var, float(lo))):
+        return []
+    return [Problem(f"{where}.low", f"is {lo!r}, outside the values {var} can take", _support_hint(var), "value")]
+
+
+def _high_support(where: str, var: str, spec: Mapping[str, Any]) -> list[Problem]:
+    hi = spec.get("high")
+    if not (spec["dist"] == "normal" and _finite(hi) and _outside_support(var, float(hi))):
+        return []
+    return [Problem(f"{where}.high", f"is {hi!r}, outside the values {var} can take", _support_hint(var), "value")]
+
+
+_DistributionCheck = Callable[[str, str, Mapping[str, Any]], list[Problem]]
+_GATES: tuple[_DistributionCheck, ...] = (_unknown_variable, _unknown_dist, _missing_numbers)
+_SHAPE_CHECKS: tuple[_DistributionCheck, ...] = (_normal_shape, _bounded_shape, _low_support, _high_support)
+
+
+def _distribution_problems(var: str, spec: Mapping[str, Any]) -> list[Problem]:
+    """The problems of one distribution: the first gate that fails, else every shape check's."""
+    where = f"sweep.distributions.{var}"
+    for gate in _GATES:
+        found = gate(where, var, spec)
+        if found:
+            return found
+    return [p for check in _SHAPE_CHECKS for p in check(where, var, spec)]
+
+
 def check_distributions(distributions: Mapping[str, Mapping[str, Any]]) -> None:
     """Check the sweep distributions beyond the schema (ordering of bounds, sd, the variable's support).
 
@@ -59,47 +168,9 @@ def check_distributions(distributions: Mapping[str, Mapping[str, Any]]) -> None:
         problems.append(Problem("sweep.distributions", "is empty: nothing to sample",
                                 f"declare at least one of {', '.join(SWEEP_VARIABLES)}", "value"))
     for var, spec in distributions.items():
-        where = f"sweep.distributions.{var}"
-        if var not in SWEEP_VARIABLES:
-            problems.append(Problem(where, "unknown variable", f"allowed: {', '.join(SWEEP_VARIABLES)}",
-                                    "unknown_key"))
-            continue
-        dist = spec.get("dist")
-        if dist not in DISTRIBUTIONS:
-            problems.append(Problem(f"{where}.dist", f"is {dist!r}", f"one of {', '.join(DISTRIBUTIONS)}", "value"))
-            continue
-        bad = [k for k in DISTRIBUTIONS[dist] if not _finite(spec.get(k))]
-        if bad:
-            problems += [Problem(f"{where}.{k}", f"is {spec.get(k)!r}", "a number", "value") for k in bad]
-            continue
-        floor, strict = _SUPPORT[var]
-        lo, hi = spec.get("low"), spec.get("high")
-        if dist == "normal":
-            if float(spec["sd"]) <= 0:
-                problems.append(Problem(f"{where}.sd", f"is {spec['sd']!r}", "a number > 0", "value"))
-            for k in ("low", "high"):
-                if k in spec and not _finite(spec[k]):
-                    problems.append(Problem(f"{where}.{k}", f"is {spec[k]!r}", "a number (truncation bound)", "value"))
-            if _finite(lo) and _finite(hi) and float(lo) >= float(hi):
-                problems.append(Problem(f"{where}.high", f"is {hi!r}, not above low {lo!r}", "high > low", "value"))
-        else:
-            if float(lo) >= float(hi):
-                problems.append(Problem(f"{where}.high", f"is {hi!r}, not above low {lo!r}", "high > low", "value"))
-            if dist == "triangular" and not float(lo) <= float(spec["mode"]) <= float(hi):
-                problems.append(Problem(f"{where}.mode", f"is {spec['mode']!r}, outside [{lo}, {hi}]",
-                                        "low ≤ mode ≤ high", "value"))
-        if _finite(lo) and (float(lo) < floor or (strict and float(lo) == floor)):
-            problems.append(Problem(f"{where}.low", f"is {lo!r}, outside the values {var} can take",
-                                    f"a number {'>' if strict else '≥'} {floor}", "value"))
-        if dist == "normal" and _finite(hi) and (float(hi) < floor or (strict and float(hi) == floor)):
-            problems.append(Problem(f"{where}.high", f"is {hi!r}, outside the values {var} can take",
-                                    f"a number {'>' if strict else '≥'} {floor}", "value"))
+        problems += _distribution_problems(var, spec)
     if problems:
         raise ValidationError("sweep", problems)
-
-
-def _finite(v: Any) -> bool:
-    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(float(v))
 
 
 def _draw_one(rng: np.random.Generator, var: str, spec: Mapping[str, Any]) -> float:
@@ -139,8 +210,8 @@ def draw_samples(distributions: Mapping[str, Mapping[str, Any]], n: int, seed: i
 
 
 # --------------------------------------------------------------------------- worker side
-_TOWNS: dict[str, Any] = {}
-_BEFORE: dict[str, Any] = {}
+_TOWNS: dict[str, Town] = {}
+_BEFORE: dict[str, RunContext] = {}
 
 
 def _town_key(sc: dict[str, Any]) -> str:
@@ -153,12 +224,9 @@ def _scale(value: Any, factor: float) -> Any:
     return float(value) * factor
 
 
-def _before_reserve(sc: Scenario, town: Any, solve: dict[str, float]) -> Any:
+def _before_reserve(sc: Scenario, town: Town, solve: dict[str, float]) -> RunContext:
     """The run context after the models that run before the reserve plan (parks, corridor, 挂钩): the
     land they take and their results, as :func:`landkit.scenario.run_scenario` has it (nothing written)."""
-    from landkit.scenario.context import LandState, ModelRecord, RunContext
-    from landkit.scenario.registry import adapter, adapters
-
     ctx = RunContext(scenario=sc, town=town, writer=None, land=LandState())
     limit = adapter("reserve").order
     for a in adapters():
@@ -198,9 +266,8 @@ def evaluate_sample(scenario: Mapping[str, Any], sample: Mapping[str, Any], *, t
 
     The town is loaded once per worker process and reused for every later sample of the same data.
     """
-    from landkit._errors import InfeasibleError, LandkitError
-    from landkit.reserve.adapter import plan_from_scenario
-    from landkit.scenario.run import load_town
+    # landkit.reserve.adapter -> landkit.scenario.context -> landkit.scenario (package) -> this module
+    from landkit.reserve.adapter import plan_from_scenario  # noqa: PLC0415  cycle with landkit.reserve.adapter
 
     t0 = time.perf_counter()
     sc = scenario_from_dict(dict(scenario))
@@ -248,7 +315,8 @@ def evaluate_sample(scenario: Mapping[str, Any], sample: Mapping[str, Any], *, t
             else None
         ctx = dataclasses.replace(ctx, town=town)  # this sample's parameters, the land as the earlier models left it
         plan, _ = plan_from_scenario(ctx, budget=budget, price_change=price_change, linkage_surplus_mu=surplus)
-        res = plan.solve(**solve, diagnose_time_limit_s=solve["time_limit_s"])
+        res = plan.solve(time_limit_s=solve["time_limit_s"], mip_gap=solve["mip_gap"],
+                         diagnose_time_limit_s=solve["time_limit_s"])
         k = res.kpis()
         min_cash = float(k["min_cash_wan_yuan"])
         out.update(status=str(k["status"]), gap=k["gap"], npv_wan_yuan=float(k["npv_wan_yuan"]),
@@ -310,9 +378,17 @@ class SweepResult:
                 f"parcels acquired in ≥ 1 sample: {len(self.frequency)}")
 
 
-def _client(scheduler: str | None, n_workers: int) -> tuple[Any, Any]:
-    import dask
-    from distributed import Client, LocalCluster
+class SolverSettings(TypedDict, total=False):
+    """Solver settings of every sample of a sweep (default: the scenario's reserve options)."""
+
+    time_limit_s: float | None
+    mip_gap: float | None
+
+
+def _client(scheduler: str | None, n_workers: int) -> tuple[Client, LocalCluster | None]:
+    """A client of the scheduler at ``scheduler``, or of a new local cluster (returned too, to be closed)."""
+    import dask  # noqa: PLC0415  measured 40 ms; landkit.scenario imports this module, only a sweep runs dask
+    from distributed import Client, LocalCluster  # noqa: PLC0415  measured 130 ms; landkit.scenario imports this module, only a sweep runs dask
 
     if scheduler:
         return Client(scheduler), None
@@ -320,14 +396,15 @@ def _client(scheduler: str | None, n_workers: int) -> tuple[Any, Any]:
     # are still made non-daemonic so that nothing multiprocessing-based is refused inside a task.
     # dashboard_address ":0" takes a free port, so two sweeps (or a user's cluster) never clash on 8787.
     with dask.config.set({"distributed.worker.daemon": False}):
-        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=True, dashboard_address=":0")
+        cluster = LocalCluster(n_workers=n_workers, threads_per_worker=1,
+                               processes=True, dashboard_address=":0")
     return Client(cluster), cluster
 
 
 def sweep(scenario: Scenario | str | os.PathLike[str], samples: int | None = None, *, scheduler: str | None = None,
-          n_workers: int = 2, out: str | os.PathLike[str] | None = None, time_limit_s: float | None = None,
-          mip_gap: float | None = None, seed: int | None = None, progress: bool = False,
-          dpi: int = 110, force: bool = False) -> SweepResult:
+          n_workers: int = 2, out: str | os.PathLike[str] | None = None, seed: int | None = None,
+          progress: bool = False, dpi: int = 110, force: bool = False,
+          **solver: Unpack[SolverSettings]) -> SweepResult:
     """Solve the scenario's reserve plan for ``samples`` draws of its ``sweep:`` distributions on Dask.
 
     Parameters
@@ -345,8 +422,6 @@ def sweep(scenario: Scenario | str | os.PathLike[str], samples: int | None = Non
         Folder written atomically (:func:`landkit.atomic.atomic_dir`): ``samples.csv``,
         ``parcel_frequency.csv``, ``npv_quantiles.csv``, ``summary.json``, ``收储频率图.png``,
         ``净现值分布.png``, ``sweep.html``.
-    time_limit_s, mip_gap : float, optional
-        Solver settings of every sample; default the scenario's reserve options.
     seed : int, optional
         Overrides ``sweep.seed``.
     progress : bool
@@ -356,6 +431,9 @@ def sweep(scenario: Scenario | str | os.PathLike[str], samples: int | None = Non
     force : bool
         Replace an earlier sweep folder at ``out`` even if files were added to it (checked before
         any sample is solved; a folder landkit did not write is never replaced).
+    **solver : float, optional
+        ``time_limit_s`` and ``mip_gap`` (:class:`SolverSettings`): solver settings of every sample;
+        default the scenario's reserve options.
 
     Returns
     -------
@@ -380,9 +458,7 @@ def sweep(scenario: Scenario | str | os.PathLike[str], samples: int | None = Non
     ``feasible``) that acquire it. NPV quantiles are over the same samples. Each sample's status and
     gap are kept: a ``feasible`` sample stopped at the time limit with a larger gap than asked.
     """
-    from landkit.atomic import check_output_folder
-    from landkit.scenario.run import load_town
-
+    reject_unknown_keywords("sweep", solver, SolverSettings.__optional_keys__)
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     if out is not None:
         check_output_folder(out, force=force)
@@ -397,16 +473,15 @@ def sweep(scenario: Scenario | str | os.PathLike[str], samples: int | None = Non
     tasks = [{"sample": int(i), **{k: float(v) for k, v in row.items()}} for i, row in draws.iterrows()]
     client, cluster = _client(scheduler, n_workers)
     try:
-        from distributed import as_completed
+        from distributed import as_completed  # noqa: PLC0415  as above: a sweep only
 
-        futures = [client.submit(evaluate_sample, sc_dict, t, time_limit_s=time_limit_s, mip_gap=mip_gap,
+        futures = [client.submit(evaluate_sample, sc_dict, t, time_limit_s=solver.get("time_limit_s"),
+                                 mip_gap=solver.get("mip_gap"),
                                  key=f"landkit-sweep-{sc.name}-{t['sample']}-{time.time_ns()}", pure=False)
                    for t in tasks]
         results: list[dict[str, Any]] = []
         bar = None
         if progress:
-            from tqdm.auto import tqdm
-
             bar = tqdm(total=len(futures), desc=f"sweep {sc.name}", unit="sample")
         for fut in as_completed(futures):
             results.append(fut.result())
@@ -450,12 +525,8 @@ def _collect(sc: Scenario, draws: pd.DataFrame, results: Sequence[dict[str, Any]
                                "acquired": acquired})
 
 
-def _plot_frequency_map(result: SweepResult, town: Any) -> Any:
-    import matplotlib as mpl
-    from matplotlib.patches import Patch
-
-    from landkit.plot import draw_polygons, finish_map, new_axes, use_cjk_font
-
+def _plot_frequency_map(result: SweepResult, town: Town) -> MplFigure:
+    """The map of how often each parcel is acquired."""
     use_cjk_font()
     fig, ax = new_axes((11, 9))
     parcels = town.parcels
@@ -480,9 +551,8 @@ def _plot_frequency_map(result: SweepResult, town: Any) -> Any:
     return fig
 
 
-def _plot_npv(result: SweepResult) -> Any:
-    from landkit.plot import new_axes, use_cjk_font
-
+def _plot_npv(result: SweepResult) -> MplFigure:
+    """The histogram of the samples' NPV with the P5, P50 and P95 lines."""
     use_cjk_font()
     fig, ax = new_axes((8, 5))
     npv = result.samples["npv_wan_yuan"].dropna().astype(float)
@@ -499,14 +569,9 @@ def _plot_npv(result: SweepResult) -> Any:
     return fig
 
 
-def write_sweep(result: SweepResult, out: str | os.PathLike[str], *, town: Any, dpi: int = 110,
+def write_sweep(result: SweepResult, out: str | os.PathLike[str], *, town: Town, dpi: int = 110,
                 force: bool = False) -> Path:
     """Write the sweep's tables, figures and ``sweep.html`` into ``out`` atomically; returns ``out``."""
-    import matplotlib.pyplot as plt
-
-    from landkit.atomic import atomic_dir
-    from landkit.report import Figure, Heading, Paragraph, Table, write_html
-
     out = Path(out)
     sc = result.scenario
     with atomic_dir(out, kind="sweep", force=force) as tmp:
@@ -538,12 +603,12 @@ def write_sweep(result: SweepResult, out: str | os.PathLike[str], *, town: Any, 
         figs = {"收储频率图.png": _plot_frequency_map(result, town), "净现值分布.png": _plot_npv(result)}
         for name, fig in figs.items():
             fig.savefig(tmp / name, dpi=dpi, bbox_inches="tight")
-            plt.close(fig)
+            close_figure(fig)
         dists = "; ".join(f"{k}: {json.dumps(v, ensure_ascii=False)}" for k, v in
                           sc.sweep.get("distributions", {}).items())
         qt = pd.DataFrame({"分位数": [f"P{round(p * 100)}" for p in result.npv_quantiles.index],
                            "净现值(万元)": result.npv_quantiles.to_numpy()})
-        blocks = [
+        blocks: list[Block] = [
             Heading(f"不确定性分析 {sc.title or sc.name}", 0),
             Paragraph(f"{len(samples)} 个样本 (seed {sc.sweep.get('seed', 0)}), 分布: {dists}. "
                       f"求解状态: {summary['status_counts']}."),

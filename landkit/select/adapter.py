@@ -15,7 +15,9 @@ from landkit.landuse import GROUP_LABELS
 from landkit.scenario.checks import BOOL, COMMON, NON_NEGATIVE, YEAR, Check, is_number
 from landkit.scenario.context import ModelRecord, RunContext
 from landkit.scenario.registry import ModelAdapter
+from landkit.select.result import SelectionResult
 from landkit.select.town import feature_label, from_town, plot_selection, riverside_parcels
+from landkit.town import Town
 
 OPTIONS: dict[str, Check] = {
     **COMMON,
@@ -30,7 +32,7 @@ OPTIONS: dict[str, Check] = {
 }
 
 
-def solve(ctx: RunContext, rec: ModelRecord) -> Any:
+def solve(ctx: RunContext, rec: ModelRecord) -> SelectionResult:
     """Select on the free parcels of the study area, check the targets, claim the parcels."""
     town, land = ctx.town, ctx.land
     o = ctx.options("ecological_selection")
@@ -45,7 +47,8 @@ def solve(ctx: RunContext, rec: ModelRecord) -> Any:
     targets = {feature_label(g): float(s) for g, s in o["targets"].items()}
     problem = from_town(town, parcels=free, groups=tuple(o["targets"]), blm=float(o.get("blm", 0.0)),
                         locked_out=locked_out).with_min_set(targets, relative=True)
-    res = problem.solve(**ctx.solve_options("ecological_selection"))
+    opts = ctx.solve_options("ecological_selection")
+    res = problem.solve(time_limit_s=opts["time_limit_s"], mip_gap=opts["mip_gap"])
     rec.record_outcome(res.solve_result)
     if not res.has_solution():
         res.solve_result.raise_for_status(model_name="生态保护地块选择 (SelectionProblem)")
@@ -67,9 +70,11 @@ COVERAGE_HEADINGS = {"total": "总量(亩)", "target": "目标(亩)", "held": "�
                      "met": "达标"}
 
 
-def write(ctx: RunContext, res: Any, rec: ModelRecord) -> None:
+def write(ctx: RunContext, res: SelectionResult, rec: ModelRecord) -> None:
     """Targets met, the parcels selected with their cost, the layer and the map."""
     w, town = ctx.writer, ctx.town
+    if w is None:  # a run that writes nothing (a sweep's sample) has no writer
+        return
     cover = res.target_coverage().rename(columns=COVERAGE_HEADINGS)
     cover.index = [GROUP_LABELS.get(str(f), str(f)) for f in cover.index]
     cover.index.name = "保护对象"
@@ -83,7 +88,7 @@ def write(ctx: RunContext, res: Any, rec: ModelRecord) -> None:
     w.figure("ecological_selection", "生态保护地块图", plot_selection(town, res))
 
 
-def kpis(res: Any, town: Any) -> dict[str, Any]:
+def kpis(res: SelectionResult, town: Town) -> dict[str, Any]:
     """Area and cost of the protected parcels."""
     ev = res.evaluation
     area = float(town.parcels.loc[res.selected, "area_mu"].sum())

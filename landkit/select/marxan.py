@@ -18,7 +18,9 @@ import io
 import os
 import re
 from collections.abc import Hashable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -27,8 +29,6 @@ from landkit._errors import ArgumentError, LandkitError, Problem, ValidationErro
 from landkit.atomic import atomic_dir
 from landkit.select._inputs import MinSet
 from landkit.select.problem import SelectionProblem
-
-_DEFAULT_NAMES = {"PUNAME": "pu.dat", "SPECNAME": "spec.dat", "PUVSPRNAME": "puvspr.dat"}
 
 #: Marxan keeps unit ids in a C ``int``: larger ids (18-digit 三调 BSM codes) or text ids are renumbered.
 MARXAN_MAX_ID = 2**31 - 1
@@ -128,7 +128,7 @@ def read_marxan_table(path: str | os.PathLike[str]) -> pd.DataFrame:
 
 
 def _numbers(table: pd.DataFrame, column: str, path: Path, problems: list[Problem]) -> np.ndarray:
-    values = pd.to_numeric(table[column], errors="coerce").to_numpy(float)
+    values: np.ndarray = pd.to_numeric(table[column], errors="coerce").to_numpy(float)
     for k in np.flatnonzero(~np.isfinite(values))[:50]:
         problems.append(Problem(f"{path.name} line {k + 2}", f"{column} {table[column].iloc[k]!r} is not a number",
                                 "fix the value", "bad_number"))
@@ -138,13 +138,15 @@ def _numbers(table: pd.DataFrame, column: str, path: Path, problems: list[Proble
 def _ids(table: pd.DataFrame, column: str, path: Path, problems: list[Problem]) -> np.ndarray:
     parsed = pd.to_numeric(table[column], errors="coerce")
     if parsed.notna().all() and pd.api.types.is_integer_dtype(parsed):
-        return parsed.to_numpy(np.int64)  # exact, however many digits (no detour through float)
+        exact: np.ndarray = parsed.to_numpy(np.int64)  # exact, however many digits (no detour through float)
+        return exact
     values = _numbers(table, column, path, problems)
     ok = np.isfinite(values)
     if ok.all() and np.all(values == np.round(values)) and np.all(np.abs(values) < 2.0**53):
         return values.astype(np.int64)
     problems.append(Problem(f"{path.name} column {column}", "ids must be whole numbers", "", "bad_id"))
-    return table[column].to_numpy()
+    given: np.ndarray = table[column].to_numpy()
+    return given
 
 
 def _require(table: pd.DataFrame, columns: tuple[str, ...], path: Path, problems: list[Problem]) -> bool:
@@ -272,150 +274,235 @@ def from_marxan(folder: str | os.PathLike[str]) -> SelectionProblem:
     ValidationError
         When a required file or column is missing or a table cannot be read.
     """
-    folder = Path(folder)
-    notes: list[str] = []
-    input_dat, params, inputdir = _project(folder)
-    if input_dat is None:
-        notes.append("no input.dat: default file names and BLM 0 used")
+    proj = _open_project(Path(folder))
+    tables = _read_tables(proj)
+    units, status = _read_units(proj, tables["PUNAME"])
+    labels, spec_ids = _feature_labels(proj, tables["SPECNAME"])
+    long = _read_amounts(proj, tables["PUVSPRNAME"], spec_ids, labels)
+    absent = labels.difference(pd.Index(long["feature"].unique()))
+    boundary = _read_boundary(proj)
+    blm = _read_settings(proj, boundary)
+    spec = tables["SPECNAME"].frame
+    targets, relative = _targets(proj, spec, labels, long)
+    occurrence = _occurrence(spec, labels)
+    for column, what in _IGNORED_SPEC_COLUMNS.items():
+        if column in spec.columns and pd.to_numeric(spec[column], errors="coerce").fillna(0).any():
+            proj.notes.append(f"{what} are not modelled and were ignored")
+    metadata = {"marxan_input": proj.params, "marxan_folder": str(proj.folder)}
+    if "spf" in spec.columns:
+        metadata["marxan_spf"] = pd.Series(pd.to_numeric(spec["spf"], errors="coerce").to_numpy(), index=labels)
+    if len(absent):
+        proj.notes.append(f"{len(absent)} features have no amounts in puvspr.dat: {list(absent[:10])}")
+    _restore_ids(proj, units, long, boundary)
 
-    problems: list[Problem] = []
+    problem = SelectionProblem(
+        units, long, cost="cost", boundary=boundary, blm=blm, feature_names=labels,
+        locked_in=units.index[status == 2], locked_out=units.index[status == 3], notes=proj.notes, metadata=metadata,
+    )
+    problem = problem._replace(_data_problems=(*problem._data_problems, *proj.problems))
+    return problem.with_min_set(targets, relative=relative, occurrence=occurrence)
+
+
+#: The tables of a Marxan project that landkit reads: ``input.dat`` key -> (default file name, required columns).
+_TABLES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "PUNAME": ("pu.dat", ("id",)),
+    "SPECNAME": ("spec.dat", ("id",)),
+    "PUVSPRNAME": ("puvspr.dat", ("species", "pu", "amount")),
+}
+#: ``spec.dat`` columns of targets landkit does not model: column -> what they are.
+_IGNORED_SPEC_COLUMNS: dict[str, str] = {"target2": "clump size targets (target2)",
+                                         "sepnum": "separation targets (sepnum)"}
+#: The planning-unit statuses Marxan knows (0 free, 1 initial include, 2 locked in, 3 locked out).
+_STATUSES = (0, 1, 2, 3)
+
+
+@dataclass
+class _Reading:
+    """A Marxan project being read: where it is, its parameters, and the problems and notes found so far."""
+
+    folder: Path
+    input_dat: Path | None
+    params: dict[str, str]
+    inputdir: Path
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def fail(self) -> NoReturn:
+        """Raise the problems found so far."""
+        raise ValidationError(str(self.folder), self.problems)
+
+
+class _Table(NamedTuple):
+    """A table read from the project, and the file it came from."""
+
+    frame: pd.DataFrame
+    path: Path
+
+
+def _open_project(folder: Path) -> _Reading:
+    """The project's ``input.dat``, parameters and ``INPUTDIR`` (:func:`_project`)."""
+    input_dat, params, inputdir = _project(folder)
+    reading = _Reading(folder, input_dat, params, inputdir)
+    if input_dat is None:
+        reading.notes.append("no input.dat: default file names and BLM 0 used")
+    return reading
+
+
+def _read_tables(proj: _Reading) -> dict[str, _Table]:
+    """The tables of :data:`_TABLES`: every file found, then every table with its required columns."""
     paths: dict[str, Path] = {}
-    for key, default in _DEFAULT_NAMES.items():
-        name = params.get(key, default)
-        found = _find(inputdir, name)
+    for key, (default, _) in _TABLES.items():
+        name = proj.params.get(key, default)
+        found = _find(proj.inputdir, name)
         if found is None:
-            problems.append(Problem(str(inputdir / name), f"{key} file not found", "check input.dat and INPUTDIR",
-                                    "missing_file"))
+            proj.problems.append(Problem(str(proj.inputdir / name), f"{key} file not found",
+                                         "check input.dat and INPUTDIR", "missing_file"))
         else:
             paths[key] = found
-    if problems:
-        raise ValidationError(str(folder), problems)
-
-    pu_path, spec_path, puvspr_path = paths["PUNAME"], paths["SPECNAME"], paths["PUVSPRNAME"]
-    pu = read_marxan_table(pu_path)
-    spec = read_marxan_table(spec_path)
-    puvspr = read_marxan_table(puvspr_path)
-    ok = _require(pu, ("id",), pu_path, problems)
-    ok &= _require(spec, ("id",), spec_path, problems)
-    ok &= _require(puvspr, ("species", "pu", "amount"), puvspr_path, problems)
+    if proj.problems:
+        proj.fail()
+    tables = {key: _Table(read_marxan_table(path), path) for key, path in paths.items()}
+    ok = True
+    for key, (_, required) in _TABLES.items():
+        ok &= _require(tables[key].frame, required, tables[key].path, proj.problems)
     if not ok:
-        raise ValidationError(str(folder), problems)
+        proj.fail()
+    return tables
 
-    # planning units
-    pu_ids = _ids(pu, "id", pu_path, problems)
-    units = pd.DataFrame({c: _numeric_if_possible(pu[c]) for c in pu.columns if c != "id"})
+
+def _read_units(proj: _Reading, pu: _Table) -> tuple[pd.DataFrame, np.ndarray]:
+    """The planning units (indexed by Marxan id, ``cost`` numeric) and their status."""
+    table, path = pu
+    pu_ids = _ids(table, "id", path, proj.problems)
+    units = pd.DataFrame({c: _numeric_if_possible(table[c]) for c in table.columns if c != "id"})
     units.index = pd.Index(pu_ids, name="id")
     if "cost" not in units.columns:
         units["cost"] = 1.0
-        notes.append("pu.dat has no cost column: every unit costs 1")
+        proj.notes.append("pu.dat has no cost column: every unit costs 1")
     units["cost"] = pd.to_numeric(units["cost"], errors="coerce")
-    status = (pd.to_numeric(pu["status"], errors="coerce").to_numpy(float) if "status" in pu.columns
-              else np.zeros(len(pu)))
-    for k in np.flatnonzero(~np.isin(status, (0, 1, 2, 3)))[:50]:
-        problems.append(Problem(f"{pu_path.name} unit {pu_ids[k]!r}", f"status {pu['status'].iloc[k]!r} is not "
-                                "0, 1, 2 or 3", "use 2 to lock in and 3 to lock out", "bad_status"))
+    status: np.ndarray = (pd.to_numeric(table["status"], errors="coerce").to_numpy(float)
+                          if "status" in table.columns else np.zeros(len(table)))
+    for k in np.flatnonzero(~np.isin(status, _STATUSES))[:50]:
+        proj.problems.append(Problem(f"{path.name} unit {pu_ids[k]!r}", f"status {table['status'].iloc[k]!r} is not "
+                                     "0, 1, 2 or 3", "use 2 to lock in and 3 to lock out", "bad_status"))
     if (status == 1).any():
-        notes.append(f"{int((status == 1).sum())} units with status 1 (initial include) are free to choose: "
-                     "the exact solver needs no starting selection")
+        proj.notes.append(f"{int((status == 1).sum())} units with status 1 (initial include) are free to choose: "
+                          "the exact solver needs no starting selection")
+    return units, status
 
-    # features
-    spec_ids = _ids(spec, "id", spec_path, problems)
-    names = spec["name"].fillna("").astype(str).to_numpy() if "name" in spec.columns else None
+
+def _feature_labels(proj: _Reading, spec: _Table) -> tuple[pd.Index, np.ndarray]:
+    """Feature labels (``name`` when every feature has a distinct one, else the id) and the feature ids."""
+    table, path = spec
+    spec_ids = _ids(table, "id", path, proj.problems)
+    names = table["name"].fillna("").astype(str).to_numpy() if "name" in table.columns else None
     if names is not None and all(names) and len(set(names)) == len(names):
         labels = pd.Index(names, name="feature")
     else:
         labels = pd.Index(spec_ids, name="feature")
         if names is not None:
-            notes.append("spec.dat names are missing or repeated: features are labelled by id")
+            proj.notes.append("spec.dat names are missing or repeated: features are labelled by id")
     if pd.Index(spec_ids).has_duplicates:
         repeated = pd.Index(spec_ids)[pd.Index(spec_ids).duplicated()].unique()
-        problems.append(Problem(spec_path.name, f"feature ids repeated: {list(repeated[:10])}",
-                                "give each feature one row", "duplicate_id"))
-        raise ValidationError(str(folder), problems)
-    sp_ids = _ids(puvspr, "species", puvspr_path, problems)
-    sp_pu = _ids(puvspr, "pu", puvspr_path, problems)
-    amount = _numbers(puvspr, "amount", puvspr_path, problems)
+        proj.problems.append(Problem(path.name, f"feature ids repeated: {list(repeated[:10])}",
+                                     "give each feature one row", "duplicate_id"))
+        proj.fail()
+    return labels, spec_ids
+
+
+def _read_amounts(proj: _Reading, puvspr: _Table, spec_ids: np.ndarray, labels: pd.Index) -> pd.DataFrame:
+    """The amounts in long form (``unit``, ``feature``, ``amount``), rows of species not in spec.dat left out."""
+    table, path = puvspr
+    sp_ids = _ids(table, "species", path, proj.problems)
+    sp_pu = _ids(table, "pu", path, proj.problems)
+    amount = _numbers(table, "amount", path, proj.problems)
     pos = pd.Index(spec_ids).get_indexer(sp_ids)
     unknown = pos < 0
     if unknown.any():
-        notes.append(f"puvspr.dat: {int(unknown.sum())} rows of {len(pd.unique(sp_ids[unknown]))} species not in "
-                     "spec.dat were left out (they have no target)")
-    long = pd.DataFrame({"unit": sp_pu[~unknown], "feature": labels[pos[~unknown]], "amount": amount[~unknown]})
-    absent = labels.difference(pd.Index(long["feature"].unique()))
+        proj.notes.append(f"puvspr.dat: {int(unknown.sum())} rows of {len(pd.unique(sp_ids[unknown]))} species not "
+                          "in spec.dat were left out (they have no target)")
+    return pd.DataFrame({"unit": sp_pu[~unknown], "feature": labels[pos[~unknown]], "amount": amount[~unknown]})
 
-    # boundary: the file named by BOUNDNAME, or bound.dat when there is no input.dat
-    boundary = None
-    bound_name = params.get("BOUNDNAME") or ("bound.dat" if input_dat is None else "")
-    if bound_name:
-        bound_path = _find(inputdir, bound_name)
-        if bound_path is None and input_dat is not None:
-            notes.append(f"bound file {bound_name!r} named in input.dat was not found: no boundary")
-        elif bound_path is not None:
-            boundary = read_marxan_bound(bound_path, problems, notes)
-    blm = float(params.get("BLM", "0") or 0)
+
+def _read_boundary(proj: _Reading) -> pd.DataFrame | None:
+    """The boundary: the file named by ``BOUNDNAME``, or ``bound.dat`` when there is no ``input.dat``."""
+    bound_name = proj.params.get("BOUNDNAME") or ("bound.dat" if proj.input_dat is None else "")
+    if not bound_name:
+        return None
+    bound_path = _find(proj.inputdir, bound_name)
+    if bound_path is None:
+        if proj.input_dat is not None:
+            proj.notes.append(f"bound file {bound_name!r} named in input.dat was not found: no boundary")
+        return None
+    return read_marxan_bound(bound_path, proj.problems, proj.notes)
+
+
+def _read_settings(proj: _Reading, boundary: pd.DataFrame | None) -> float:
+    """The BLM; notes on the ``input.dat`` keys not used and on ``MISSLEVEL``."""
+    blm = float(proj.params.get("BLM", "0") or 0)
     if blm and boundary is None:
-        notes.append(f"BLM {blm:g} has no effect: there is no boundary file")
-    _report_keys(params, notes)
-    missing_levels = float(params.get("MISSLEVEL", "1") or 1)
+        proj.notes.append(f"BLM {blm:g} has no effect: there is no boundary file")
+    _report_keys(proj.params, proj.notes)
+    missing_levels = float(proj.params.get("MISSLEVEL", "1") or 1)
     if missing_levels != 1:
-        notes.append(f"MISSLEVEL {missing_levels:g} ignored: every target is met in full")
+        proj.notes.append(f"MISSLEVEL {missing_levels:g} ignored: every target is met in full")
+    return blm
 
-    # targets
+
+def _spec_column(spec: pd.DataFrame, column: str) -> np.ndarray | None:
+    """A numeric ``spec.dat`` column (missing values 0), None when the column is absent."""
+    if column not in spec.columns:
+        return None
+    values: np.ndarray = pd.to_numeric(spec[column], errors="coerce").fillna(0.0).to_numpy()
+    return values
+
+
+def _targets(proj: _Reading, spec: pd.DataFrame, labels: pd.Index, long: pd.DataFrame) -> tuple[pd.Series, bool]:
+    """The targets and whether they are relative: ``prop`` alone, else absolute (the larger of ``target`` and
+    ``prop`` x the feature's total)."""
     total = long.groupby("feature", sort=False)["amount"].sum().reindex(labels).fillna(0.0).to_numpy()
-    prop = pd.to_numeric(spec["prop"], errors="coerce").fillna(0.0).to_numpy() if "prop" in spec.columns else None
-    target = (pd.to_numeric(spec["target"], errors="coerce").fillna(0.0).to_numpy()
-              if "target" in spec.columns else None)
+    prop, target = _spec_column(spec, "prop"), _spec_column(spec, "target")
     if prop is not None and (target is None or not target.any()):
-        targets, relative = pd.Series(prop, index=labels), True
-    else:
-        absolute = target if target is not None else np.zeros(len(labels))
-        if prop is not None:
-            from_prop = prop * total
-            both = (prop > 0) & (absolute > 0)
-            if both.any():
-                larger = ["prop" if a < b else "target" for a, b in zip(absolute[both], from_prop[both], strict=True)]
-                notes.append("features with both prop and target take the larger requirement: " + ", ".join(
-                    f"{f} ({w})" for f, w in zip(labels[both], larger, strict=True)))
-            absolute = np.maximum(absolute, from_prop)
-        targets, relative = pd.Series(absolute, index=labels), False
-    occurrence = None
-    if "targetocc" in spec.columns:
-        occ = pd.to_numeric(spec["targetocc"], errors="coerce").fillna(0.0).to_numpy()
-        if occ.any():
-            occurrence = pd.Series(occ, index=labels)
-    for column, what in (("target2", "clump size targets (target2)"), ("sepnum", "separation targets (sepnum)")):
-        if column in spec.columns and pd.to_numeric(spec[column], errors="coerce").fillna(0).any():
-            notes.append(f"{what} are not modelled and were ignored")
-    metadata = {"marxan_input": params, "marxan_folder": str(folder)}
-    if "spf" in spec.columns:
-        metadata["marxan_spf"] = pd.Series(pd.to_numeric(spec["spf"], errors="coerce").to_numpy(), index=labels)
-    if len(absent):
-        notes.append(f"{len(absent)} features have no amounts in puvspr.dat: {list(absent[:10])}")
+        return pd.Series(prop, index=labels), True
+    absolute = target if target is not None else np.zeros(len(labels))
+    if prop is not None:
+        from_prop = prop * total
+        both = (prop > 0) & (absolute > 0)
+        if both.any():
+            larger = ["prop" if a < b else "target" for a, b in zip(absolute[both], from_prop[both], strict=True)]
+            proj.notes.append("features with both prop and target take the larger requirement: " + ", ".join(
+                f"{f} ({w})" for f, w in zip(labels[both], larger, strict=True)))
+        absolute = np.maximum(absolute, from_prop)
+    return pd.Series(absolute, index=labels), False
 
-    lookup_path = _find(inputdir, ID_LOOKUP)
-    lookup = _read_lookup(lookup_path, problems) if lookup_path is not None else None
-    if lookup is not None and lookup_path is not None:  # written by to_marxan: give the units their own ids
-        missing = pd.Index(units.index).difference(lookup.index)
-        if len(missing):
-            problems.append(Problem(lookup_path.name, f"{len(missing)} units of pu.dat are not in it, e.g. "
-                                    f"{list(missing[:5])}", f"delete {ID_LOOKUP} to keep Marxan's ids", "bad_id"))
-        else:
-            def restore(ids: np.ndarray) -> np.ndarray:
-                return lookup.reindex(ids).to_numpy()
 
-            units.index = pd.Index(restore(units.index.to_numpy()), name="id")
-            long["unit"] = restore(long["unit"].to_numpy())
-            if boundary is not None:
-                boundary["id1"], boundary["id2"] = restore(boundary["id1"].to_numpy()), restore(
-                    boundary["id2"].to_numpy())
-            notes.append(f"unit ids restored from {lookup_path.name} (Marxan's ids are 1..n)")
+def _occurrence(spec: pd.DataFrame, labels: pd.Index) -> pd.Series | None:
+    """The occurrence targets (``targetocc``), None when there are none."""
+    occ = _spec_column(spec, "targetocc")
+    return pd.Series(occ, index=labels) if occ is not None and occ.any() else None
 
-    problem = SelectionProblem(
-        units, long, cost="cost", boundary=boundary, blm=blm, feature_names=labels,
-        locked_in=units.index[status == 2], locked_out=units.index[status == 3], notes=notes, metadata=metadata,
-    )
-    problem._data_problems = (*problem._data_problems, *problems)
-    return problem.with_min_set(targets, relative=relative, occurrence=occurrence)
+
+def _restore_ids(proj: _Reading, units: pd.DataFrame, long: pd.DataFrame, boundary: pd.DataFrame | None) -> None:
+    """Give the units their own ids again (in place) when ``INPUTDIR`` holds the lookup :func:`to_marxan` wrote."""
+    lookup_path = _find(proj.inputdir, ID_LOOKUP)
+    lookup = _read_lookup(lookup_path, proj.problems) if lookup_path is not None else None
+    if lookup is None or lookup_path is None:
+        return
+    missing = pd.Index(units.index).difference(lookup.index)
+    if len(missing):
+        proj.problems.append(Problem(lookup_path.name, f"{len(missing)} units of pu.dat are not in it, e.g. "
+                                     f"{list(missing[:5])}", f"delete {ID_LOOKUP} to keep Marxan's ids", "bad_id"))
+        return
+
+    def restore(ids: np.ndarray) -> np.ndarray:
+        own: np.ndarray = lookup.reindex(ids).to_numpy()
+        return own
+
+    units.index = pd.Index(restore(units.index.to_numpy()), name="id")
+    long["unit"] = restore(long["unit"].to_numpy())
+    if boundary is not None:
+        boundary["id1"], boundary["id2"] = restore(boundary["id1"].to_numpy()), restore(boundary["id2"].to_numpy())
+    proj.notes.append(f"unit ids restored from {lookup_path.name} (Marxan's ids are 1..n)")
 
 
 def _numeric_if_possible(column: pd.Series) -> pd.Series:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Hashable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal, SupportsFloat, cast
 
 import linopy
 import numpy as np
@@ -14,6 +14,7 @@ import xarray as xr
 
 from landkit._errors import ArgumentError, ArgumentTypeError, Problem, ValidationError
 from landkit.boundary import BoundaryForm, boundary_penalty
+from landkit.optimize import solve as solve_model
 from landkit.select._inputs import (
     BOUNDARY_COLUMNS,  # noqa: F401 (named in the docstring)
     MaxUtility,
@@ -26,9 +27,7 @@ from landkit.select._inputs import (
 )
 from landkit.select._linear import grouped_rows_expression
 from landkit.select.evaluate import SelectionEvaluation, evaluate_selection
-
-if TYPE_CHECKING:
-    from landkit.select.result import SelectionResult
+from landkit.select.result import SelectionResult
 
 
 class SelectionProblem:
@@ -212,7 +211,7 @@ class SelectionProblem:
             Minimum number of selected units that hold the feature (Marxan's ``targetocc``).
         """
         if np.isscalar(targets):
-            series = pd.Series(float(targets), index=self._features, dtype=float)  # type: ignore[arg-type]
+            series = pd.Series(float(cast(SupportsFloat, targets)), index=self._features, dtype=float)
         else:
             series = pd.Series(targets, dtype=float)
         occ = pd.Series(dtype=float) if occurrence is None else pd.Series(occurrence, dtype=float)
@@ -568,15 +567,13 @@ class SelectionProblem:
         -------
         SelectionResult
         """
-        from landkit.optimize import solve as _solve
-        from landkit.select.result import SelectionResult
-
         began = time.perf_counter()  # the limit counts the build too
-        options = {"solver": solver, "time_limit_s": time_limit_s, "mip_gap": mip_gap, "threads": threads,
-                   "lp_method": lp_method}
         model = self.build(boundary_form=boundary_form)
-        outcome = _solve(model, **options, started_at=began)
-        return SelectionResult(self, model, outcome, {**options, "boundary_form": boundary_form})
+        outcome = solve_model(model, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads,
+                              lp_method=lp_method, started_at=began)
+        options = {"solver": solver, "time_limit_s": time_limit_s, "mip_gap": mip_gap, "threads": threads,
+                   "lp_method": lp_method, "boundary_form": boundary_form}
+        return SelectionResult(self, model, outcome, options)
 
     def evaluate(self, selected: Iterable[Hashable]) -> SelectionEvaluation:
         """Score a selection; see :func:`evaluate_selection`."""

@@ -7,13 +7,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+from tqdm.auto import tqdm
 
 from landkit._errors import ArgumentError, SolverError, ValidationError
+from landkit.optimize import SolveResult, Status
+from landkit.optimize._solve import relative_gap
 from landkit.select.evaluate import SelectionEvaluation, evaluate_selection
-from landkit.select.problem import SelectionProblem
 
 if TYPE_CHECKING:
     import linopy
+
+    from landkit.select.problem import SelectionProblem  # the problem module imports this one to build results
 
 
 class SelectionResult:
@@ -29,7 +33,7 @@ class SelectionResult:
         Status, objective, bound, gap, runtime and log from the solver.
     """
 
-    def __init__(self, problem: SelectionProblem, model: linopy.Model, solve_result: Any,
+    def __init__(self, problem: SelectionProblem, model: linopy.Model, solve_result: SolveResult,
                  options: dict[str, Any]) -> None:
         self.problem = problem
         self.model = model
@@ -39,7 +43,7 @@ class SelectionResult:
 
     # ------------------------------------------------------------------ from the solver
     @property
-    def status(self) -> Any:
+    def status(self) -> Status:
         """The solver status (:class:`landkit.optimize.Status`)."""
         return self.solve_result.status
 
@@ -63,8 +67,6 @@ class SelectionResult:
     @property
     def gap(self) -> float | None:
         """Relative gap between :attr:`objective` and :attr:`best_bound` (None without a bound)."""
-        from landkit.optimize._solve import relative_gap
-
         objective, bound = self.objective, self.best_bound
         if objective is None or bound is None or not np.isfinite(bound):
             return None
@@ -184,8 +186,6 @@ class SelectionResult:
             Indexed by the selected unit ids, named ``replacement_cost``. Locked-in units are not
             assessed (NaN); units whose re-solve ended without a solution get NaN.
         """
-        from landkit.optimize import Status
-
         selected = self.selected
         if self.status != Status.OPTIMAL and self.status != Status.FEASIBLE:
             self.solve_result.raise_for_status()
@@ -202,8 +202,6 @@ class SelectionResult:
             options["time_limit_s"] = time_limit_s
         sign = -1.0 if self.problem.objective_kind == "max_utility" else 1.0
         worse = pd.Series(np.nan, index=selected, dtype=float)  # sign × each re-solve's objective: lower is better
-        from tqdm.auto import tqdm
-
         for u in tqdm(todo, desc="替代成本 replacement cost", unit="unit", disable=not progress or len(todo) < 2,
                       leave=False):
             reduced = self.problem.with_locked_out([u])
@@ -218,9 +216,10 @@ class SelectionResult:
             if res.status == Status.INFEASIBLE:
                 out[u] = np.inf
             elif res.has_solution():
-                worse[u] = sign * float(res.objective)
+                worse[u] = sign * res.evaluation.objective  # = res.objective (it has a solution)
         solved = worse.notna()
         if solved.any():
-            best = min(sign * float(self.objective), float(worse[solved].min()))  # the best selection seen
+            own = self.evaluation.objective  # = self.objective (self.selected above proved a solution)
+            best = min(sign * own, float(worse[solved].min()))  # the best selection seen
             out[solved] = worse[solved] - best
         return out

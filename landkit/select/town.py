@@ -17,22 +17,24 @@ so a BLM is in 万元 per metre of reserve edge.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
+import shapely
+from matplotlib.patches import Patch
 
 from landkit._errors import Problem, ValidationError
 from landkit.landuse import ECOLOGICAL_GROUPS, GROUP_LABELS, HABITAT_GROUPS
+from landkit.plot import draw_polygons, finish_map, new_axes
+from landkit.reserve.inputs import acquisition_costs
 from landkit.select.problem import SelectionProblem
-from landkit.town import subset_boundary
+from landkit.select.result import SelectionResult
+from landkit.town import Town, subset_boundary
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
-
-    from landkit.select.result import SelectionResult
-    from landkit.town import Town
-
 
 
 def riverside_parcels(town: Town, *, river: str = "祊河", band_m: float | None = None) -> pd.Index:
@@ -47,8 +49,6 @@ def riverside_parcels(town: Town, *, river: str = "祊河", band_m: float | None
     band_m : float, optional
         Width of the band; default ``corridor.riverside_band_width`` of the town's parameters.
     """
-    import shapely
-
     layer = town.layers.get("river_area")
     if layer is None or "name" not in layer or not (layer["name"] == river).any():
         names = sorted(layer["name"].astype(str).unique()) if layer is not None and "name" in layer else []
@@ -69,11 +69,11 @@ def feature_label(group: str) -> str:
 def from_town(
     town: Town,
     *,
-    parcels: Any = None,
+    parcels: Iterable[Hashable] | None = None,
     groups: tuple[str, ...] = HABITAT_GROUPS,
     blm: float = 0.0,
-    locked_in: Any = (),
-    locked_out: Any = (),
+    locked_in: Iterable[Hashable] = (),
+    locked_out: Iterable[Hashable] = (),
 ) -> SelectionProblem:
     r"""A selection problem whose planning units are the town's parcels.
 
@@ -104,8 +104,6 @@ def from_town(
     :math:`e_i = \max(0, P_i - \sum_{j \in U} s_{ij})` and the problem's boundary length is
     :math:`L(x) = \sum_i e_i x_i + \sum_{(i,j)} s_{ij} |x_i - x_j|`: the length of the selection's outline.
     """
-    from landkit.reserve.inputs import acquisition_costs
-
     unknown = [g for g in groups if g not in GROUP_LABELS]
     if unknown:
         raise ValidationError("from_town", [Problem(f"group {g!r}", "is not a land-use group",
@@ -168,10 +166,6 @@ def plot_selection(
     The map has a legend, a scale bar and a north arrow (:func:`landkit.plot.finish_map`); town
     parcels outside the study area are drawn in light grey.
     """
-    from matplotlib.patches import Patch
-
-    from landkit.plot import draw_polygons, finish_map, new_axes
-
     problem = result.problem
     study = town.parcels.loc[problem.unit_ids]
     state = pd.Series("candidate", index=study.index)

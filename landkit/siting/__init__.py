@@ -11,7 +11,7 @@ from landkit.siting.contiguous import (
     greedy_site,
     solve_sites,
 )
-from landkit.siting.parks import ParkSiting, ParkSpec, site_parks
+from landkit.siting.parks import ParkSiting, ParkSpec, SitingOverrides, site_parks
 
 __all__ = [
     "ContiguousResult",
@@ -20,6 +20,7 @@ __all__ = [
     "SiteComparison",
     "SiteOption",
     "SiteSpec",
+    "SitingOverrides",
     "UnitGraph",
     "best_contiguous_mask",
     "best_contiguous_site",

@@ -11,7 +11,8 @@ from landkit.landuse import ECOLOGICAL_GROUPS
 from landkit.scenario.checks import COMMON, YEAR, Check, is_names, is_number
 from landkit.scenario.context import ModelRecord, RunContext
 from landkit.scenario.registry import ModelAdapter
-from landkit.siting.parks import ParkSpec, site_parks
+from landkit.siting.parks import ParkSiting, ParkSpec, site_parks
+from landkit.town import Town
 
 
 def _parks(v: Any) -> bool:
@@ -35,7 +36,7 @@ OPTIONS: dict[str, Check] = {
 }
 
 
-def solve(ctx: RunContext, rec: ModelRecord) -> Any:
+def solve(ctx: RunContext, rec: ModelRecord) -> ParkSiting:
     """Site the parks on the free land and claim their parcels."""
     town, land = ctx.town, ctx.land
     o = ctx.options("park_sites")
@@ -55,9 +56,10 @@ def solve(ctx: RunContext, rec: ModelRecord) -> Any:
         taken = land.taken_of(town.parcels.index)
         exclude = taken if exclude is None else exclude.union(taken)
     year = int(o.get("year", max(town.params["town.plan_years"])))
+    solver = ctx.solve_options("park_sites")
     res = site_parks(town, specs, buffer_m=o.get("buffer_m"), perimeter_weight=o.get("perimeter_weight"),
                      min_separation_m=o.get("min_separation_m"), year=year, exclude=exclude,
-                     **ctx.solve_options("park_sites"))
+                     time_limit_s=solver["time_limit_s"], mip_gap=solver["mip_gap"])
     sol = res.solve
     rec.solver, rec.status = "highs", str(getattr(sol.status, "value", sol.status))
     rec.gap = None if sol.gap is None else float(sol.gap)
@@ -69,16 +71,18 @@ def solve(ctx: RunContext, rec: ModelRecord) -> Any:
     return res
 
 
-def write(ctx: RunContext, res: Any, rec: ModelRecord) -> None:
+def write(ctx: RunContext, res: ParkSiting, rec: ModelRecord) -> None:
     """The sites' summary and parcels, the layer and the map."""
     w = ctx.writer
+    if w is None:  # a run that writes nothing (a sweep's sample) has no writer
+        return
     w.table("park_sites", "园区选址汇总", res.summary())
     w.table("park_sites", "园区选址地块表", res.parcels.drop(columns="geometry", errors="ignore"), index=True)
     w.layer("park_sites", res.sites)
     w.figure("park_sites", "园区选址图", res.plot())
 
 
-def kpis(res: Any, town: Any) -> dict[str, Any]:
+def kpis(res: ParkSiting, town: Town) -> dict[str, Any]:
     """Park area, households and farmland; ecological land taken."""
     sm = res.summary()
     t = res.parcels

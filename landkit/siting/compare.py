@@ -27,18 +27,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from landkit._errors import Problem, ValidationError
+from landkit.plot import category_map, new_figure
 from landkit.siting.parks import PARK_LABELS, ParkSiting, ParkSpec, site_parks
+from landkit.town import Town
 
 if TYPE_CHECKING:
-    import geopandas as gpd
     from matplotlib.figure import Figure
     from shapely.geometry.base import BaseGeometry
-
-    from landkit.town import Town
 
 #: Columns each alternative's ``parcels`` table must have (``cost_wan_yuan`` is used when present).
 PARCEL_COLUMNS = ("site", "area_mu", "score", "farmland_mu", "paddy_mu", "capacity_kg", "households",
@@ -94,16 +94,8 @@ class SiteComparison:
         Each map draws its own parks in colour and every other alternative's parks in grey (其他方案),
         the town boundary and seat when known, a legend, a scale bar and a north arrow.
         """
-        import geopandas as gpd
-        import matplotlib.pyplot as plt
-
-        from landkit.plot import category_map, use_cjk_font
-
-        use_cjk_font()
         names = list(self.alternatives)
-        fig, axes = plt.subplots(1, len(names), figsize=(figsize_per_map[0] * len(names), figsize_per_map[1]),
-                                 layout="constrained", squeeze=False)
-        plt.close(fig)
+        fig, axes = new_figure((figsize_per_map[0] * len(names), figsize_per_map[1]), ncols=len(names))
         parks = list(dict.fromkeys(str(p) for alt in self.alternatives.values() for p in alt.sites["名称"]))
         colours = {OTHER_LABEL: "#d5d5d5", **{p: SITE_COLOURS[k % len(SITE_COLOURS)] for k, p in enumerate(parks)}}
         frames = []
@@ -117,7 +109,7 @@ class SiteComparison:
         if self.seat is not None:
             points = gpd.GeoDataFrame({"label": ["镇驻地"]}, geometry=[self.seat], crs=every.crs)
         rows = self.table.set_index(["方案", "园区"])
-        for ax, name in zip(axes[0], names, strict=True):
+        for ax, name in zip(axes, names, strict=True):
             layer = every.copy()
             layer["class"] = np.where(layer["方案"] == name, layer["名称"].astype(str), OTHER_LABEL)
             layer = layer.sort_values("class", key=lambda c: c != OTHER_LABEL)  # others underneath
@@ -131,6 +123,7 @@ class SiteComparison:
 
 
 def _check_parcels(name: str, alt: ParkSiting) -> list[Problem]:
+    """The columns a solved alternative's parcels table lacks."""
     missing = [c for c in PARCEL_COLUMNS if c not in alt.parcels.columns]
     if missing:
         return [Problem(f"alternative {name}", f"parcels table lacks {missing}",
@@ -139,6 +132,7 @@ def _check_parcels(name: str, alt: ParkSiting) -> list[Problem]:
 
 
 def _rows(name: str, alt: ParkSiting, seat: BaseGeometry | None) -> list[dict[str, Any]]:
+    """One row of the comparison per park of an alternative."""
     p = alt.parcels
     has_cost = "cost_wan_yuan" in p.columns
     geom = alt.sites.set_index("名称").geometry
@@ -172,6 +166,67 @@ def _rows(name: str, alt: ParkSiting, seat: BaseGeometry | None) -> list[dict[st
     return out
 
 
+def _alternative_problems(name: str, alt: object, earlier: list[str], town: Town | None) -> list[Problem]:
+    """What is wrong with one alternative (``earlier``: the names listed before it)."""
+    if isinstance(alt, ParkSiting):
+        return []
+    if not isinstance(alt, SiteOption):
+        return [Problem(f"alternative {name}", f"a {type(alt).__name__}", "give a ParkSiting or a SiteOption",
+                        "bad_type")]
+    problems = []
+    if town is None:
+        problems.append(Problem(f"alternative {name}", "a SiteOption needs a town to be solved", "pass town=...",
+                                "no_town"))
+    bad = [a for a in alt.avoid if a not in earlier]
+    if bad:
+        problems.append(Problem(f"alternative {name}", f"avoids {bad}, not listed before it",
+                                f"name alternatives listed earlier: {earlier}", "bad_avoid"))
+    return problems
+
+
+def _check_alternatives(alternatives: Mapping[str, ParkSiting | SiteOption], town: Town | None,
+                        site_options: Mapping[str, Any]) -> None:
+    """Refuse no alternatives, a bad one (:func:`_alternative_problems`) or ``exclude`` among the site options."""
+    problems: list[Problem] = []
+    if not alternatives:
+        problems.append(Problem("alternatives", "none given", "give at least one site or SiteOption", "empty"))
+    names = list(alternatives)
+    for k, (name, alt) in enumerate(alternatives.items()):
+        problems += _alternative_problems(name, alt, names[:k], town)
+    if "exclude" in site_options:
+        problems.append(Problem("exclude", "is set per alternative here", "use SiteOption(..., exclude=...)",
+                                "bad_option"))
+    if problems:
+        raise ValidationError("compare_sites", problems)
+
+
+def _solve_alternatives(alternatives: Mapping[str, ParkSiting | SiteOption], town: Town | None,
+                        site_options: Mapping[str, Any]) -> tuple[dict[str, ParkSiting], list[str]]:
+    """Every alternative as a :class:`ParkSiting`, the options solved in order (each leaving out the parcels
+    of those it avoids), with a note per option solved."""
+    solved: dict[str, ParkSiting] = {}
+    notes: list[str] = []
+    for name, alt in alternatives.items():
+        if isinstance(alt, ParkSiting):
+            solved[name] = alt
+            continue
+        assert town is not None  # refused before without one (no_town)
+        avoided = [j for a in alt.avoid for j in solved[a].parcels.index]
+        leave_out = sorted({str(i) for i in (*alt.exclude, *avoided)})
+        solved[name] = site_parks(town, list(alt.specs), exclude=leave_out or None, **site_options)
+        notes.append(f"{name}: solved with {len(leave_out)} parcels left out; {solved[name].solve.summary()}")
+    return solved, notes
+
+
+def _town_seat(town: Town | None, seat: BaseGeometry | None) -> tuple[BaseGeometry | None, gpd.GeoDataFrame | None]:
+    """The seat (given, else the town's ``seat`` layer) and the town boundary (layer ``XZQ``) when a town is given."""
+    if town is None:
+        return seat, None
+    if seat is None and "seat" in town.layers and len(town.layers["seat"]):
+        seat = town.layers["seat"].geometry.iloc[0]
+    return seat, town.layers.get("XZQ")
+
+
 def compare_sites(alternatives: Mapping[str, ParkSiting | SiteOption], *, town: Town | None = None,
                   seat: BaseGeometry | None = None, **site_options: Any) -> SiteComparison:
     """Compare alternative park sites in one table and one side-by-side map (see the module notes).
@@ -202,47 +257,13 @@ def compare_sites(alternatives: Mapping[str, ParkSiting | SiteOption], *, town: 
         No alternatives, an option without a town, ``avoid`` naming an unknown or later alternative, or a
         parcels table without the needed columns.
     """
-    problems: list[Problem] = []
-    if not alternatives:
-        problems.append(Problem("alternatives", "none given", "give at least one site or SiteOption", "empty"))
-    names = list(alternatives)
-    for k, (name, alt) in enumerate(alternatives.items()):
-        if isinstance(alt, SiteOption):
-            if town is None:
-                problems.append(Problem(f"alternative {name}", "a SiteOption needs a town to be solved",
-                                        "pass town=...", "no_town"))
-            bad = [a for a in alt.avoid if a not in names[:k]]
-            if bad:
-                problems.append(Problem(f"alternative {name}", f"avoids {bad}, not listed before it",
-                                        f"name alternatives listed earlier: {names[:k]}", "bad_avoid"))
-        elif not isinstance(alt, ParkSiting):
-            problems.append(Problem(f"alternative {name}", f"a {type(alt).__name__}",
-                                    "give a ParkSiting or a SiteOption", "bad_type"))
-    if "exclude" in site_options:
-        problems.append(Problem("exclude", "is set per alternative here", "use SiteOption(..., exclude=...)",
-                                "bad_option"))
-    if problems:
-        raise ValidationError("compare_sites", problems)
-    solved: dict[str, ParkSiting] = {}
-    notes: list[str] = []
-    for name, alt in alternatives.items():
-        if isinstance(alt, SiteOption):
-            avoided = [j for a in alt.avoid for j in solved[a].parcels.index]
-            leave_out = sorted({str(i) for i in (*alt.exclude, *avoided)})
-            solved[name] = site_parks(town, list(alt.specs), exclude=leave_out or None, **site_options)
-            notes.append(f"{name}: solved with {len(leave_out)} parcels left out; {solved[name].solve.summary()}")
-        else:
-            solved[name] = alt
+    _check_alternatives(alternatives, town, site_options)
+    solved, notes = _solve_alternatives(alternatives, town, site_options)
     problems = [q for name, alt in solved.items() for q in _check_parcels(name, alt)]
     if problems:
         raise ValidationError("compare_sites", problems)
-    boundary = None
-    if town is not None:
-        if seat is None and "seat" in town.layers and len(town.layers["seat"]):
-            seat = town.layers["seat"].geometry.iloc[0]
-        boundary = town.layers.get("XZQ")
+    seat, boundary = _town_seat(town, seat)
     if seat is None:
         notes.append("no town seat known: 距镇驻地(km) left out")
     rows = [r for name, alt in solved.items() for r in _rows(name, alt, seat)]
     return SiteComparison(table=pd.DataFrame(rows), alternatives=solved, boundary=boundary, seat=seat, notes=notes)
-

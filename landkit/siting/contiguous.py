@@ -51,18 +51,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import linopy
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import xarray as xr
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse.csgraph import connected_components, dijkstra
 
-from landkit._errors import Problem, ValidationError
+from landkit._errors import Problem, SolverError, ValidationError
 from landkit.boundary import boundary_penalty
-from landkit.optimize import Status, solve
+from landkit.optimize import SolveResult, Status, solve
 
 
 # ----------------------------------------------------------------------------- the graph
@@ -277,7 +277,7 @@ def greedy_site(graph: UnitGraph, values: np.ndarray, lo: float, hi: float, *, w
         # adding u: + exposed + edges to outside − edges to inside
         d_b = graph.exposed[u] + (total_edges - shared) - shared
         lost = sum(cost[j] for j in comp_of[u] if not held[j])
-        return sign * (values[u] - weight * d_b - lost)
+        return float(sign * (values[u] - weight * d_b - lost))
 
     alone = np.array([sum(cost[j] for j in comp_of[u]) for u in range(graph.n)])
     order = np.argsort(-np.where(ok, values - alone, -np.inf))
@@ -308,11 +308,14 @@ def greedy_site(graph: UnitGraph, values: np.ndarray, lo: float, hi: float, *, w
             best, best_obj = inside, obj
     if best is None:
         return None
-    return _swap(graph, values, best, lo, hi, weight, ok, adj, companions)
+    return _swap(graph, SiteSpec("greedy", values, lo, hi, companions), best, weight=weight, ok=ok, adj=adj)
 
 
-def _swap(graph: UnitGraph, values: np.ndarray, inside: np.ndarray, lo: float, hi: float, weight: float,
-          ok: np.ndarray, adj: Sequence[list[int]], companions: Companions | None) -> np.ndarray:
+def _swap(graph: UnitGraph, site: SiteSpec, inside: np.ndarray, *, weight: float, ok: np.ndarray,
+          adj: np.ndarray) -> np.ndarray:
+    """1-for-1 swaps that keep ``inside`` connected and within ``site``'s size bounds while its objective
+    improves (``adj``: the neighbour lists of the units in ``ok``)."""
+    values, lo, hi, companions = site.values, site.lo, site.hi, site.companions
     inside = inside.copy()
     obj = _objective(graph, values, inside, weight, companions)
     full = graph.adjacency(ok)
@@ -408,71 +411,86 @@ class _Model:
 
     def __init__(self, graph: UnitGraph, sites: Sequence[SiteSpec], weight: float,
                  conflicts: np.ndarray | None) -> None:
-        self.graph, self.sites, self.weight = graph, sites, weight
-        m = linopy.Model()
+        self.graph, self.sites, self.weight, self.conflicts = graph, sites, weight, conflicts
+        self.model = linopy.Model()
         self.allowed = [np.isfinite(s.values) for s in sites]
         self.labels: list[np.ndarray] = []  # unit position -> variable label (-1: none)
-        objective = []
-        for k, (s, ok) in enumerate(zip(sites, self.allowed, strict=True)):
-            pos = np.flatnonzero(ok)
-            unit = pd.Index(graph.ids[pos], name="unit")
-            x = m.add_variables(binary=True, coords=[unit], name=f"x_{k}")
-            lab = np.full(graph.n, -1, dtype=np.int64)
-            lab[pos] = x.labels.to_numpy()
-            self.labels.append(lab)
-            size = xr.DataArray(graph.size[pos], coords=[unit])
-            m.add_constraints((size * x).sum() >= s.lo, name=f"size_min_{k}")
-            m.add_constraints((size * x).sum() <= s.hi, name=f"size_max_{k}")
-            obj = (xr.DataArray(s.values[pos], coords=[unit]) * x).sum()
-            keep = np.isin(graph.edge_i, pos) & np.isin(graph.edge_j, pos)
-            ei, ej = graph.edge_i[keep], graph.edge_j[keep]
-            if weight > 0:
-                edges = pd.DataFrame({"id_i": graph.ids[ei], "id_j": graph.ids[ej],
-                                      "shared_length_m": graph.edge_length[keep]})
-                exposed = pd.Series(graph.exposed[pos] + _outside_length(graph, ok)[pos], index=unit)
-                obj = obj - boundary_penalty(m, x, edges, exposed, weight=weight, dim="unit", name=f"boundary_{k}")
-            if s.companions is not None and len(s.companions.pairs):
-                obj = obj - _define_companions(m, s.companions, lab, ok, k)
-            objective.append(obj)
-            # no isolated unit where a unit alone is too small
-            nb = graph.adjacency(ok).tolil().rows
-            rows = [([lab[i], *[lab[j] for j in nb[i]]], [1.0] + [-1.0] * len(nb[i]))
-                    for i in pos if not _fits(graph.size[i], s.lo)]
-            if rows:
-                _add_rows(m, rows, "<=", [0.0] * len(rows), f"no_isolated_{k}")
-            if len(ei):  # a connected set of k units has ≥ k − 1 internal edges
-                e_idx = pd.Index(np.arange(len(ei)), name=f"edge_{k}")
-                y = m.add_variables(lower=0.0, upper=1.0, coords=[e_idx], name=f"tree_y_{k}")
-                ylab = y.labels.to_numpy()
-                _add_rows(m, [([ylab[e], lab[ei[e]]], [1.0, -1.0]) for e in range(len(ei))], "<=",
-                          [0.0] * len(ei), f"tree_y_le_xi_{k}")
-                _add_rows(m, [([ylab[e], lab[ej[e]]], [1.0, -1.0]) for e in range(len(ei))], "<=",
-                          [0.0] * len(ei), f"tree_y_le_xj_{k}")
-                _add_rows(m, [(list(ylab) + list(lab[pos]), [1.0] * len(ylab) + [-1.0] * len(pos))], ">=",
-                          [-1.0], f"tree_edges_{k}")
+        objective = [self._add_site(k) for k in range(len(sites))]
         if len(sites) > 1:
-            rows = []
-            for i in range(graph.n):
-                labs = [lab[i] for lab in self.labels if lab[i] >= 0]
-                if len(labs) > 1:
-                    rows.append((labs, [1.0] * len(labs)))
-            if rows:
-                _add_rows(m, rows, "<=", [1.0] * len(rows), "no_overlap")
+            self._add_no_overlap()
             if conflicts is not None and len(conflicts):
-                rows = []
-                for a, b in conflicts:
-                    for s1, l1 in enumerate(self.labels):
-                        for s2, l2 in enumerate(self.labels):
-                            if s1 != s2 and l1[a] >= 0 and l2[b] >= 0:
-                                rows.append(([l1[a], l2[b]], [1.0, 1.0]))
-                if rows:
-                    _add_rows(m, rows, "<=", [1.0] * len(rows), "separation")
+                self._add_separation(conflicts)
         total = objective[0]
         for o in objective[1:]:
             total = total + o
-        m.add_objective(total, sense="max")
-        self.model = m
+        self.model.add_objective(total, sense="max")
         self.n_cut_groups = 0
+
+    def _add_site(self, k: int) -> linopy.LinearExpression:
+        """Site ``k``'s variables and rows (size, no isolated unit, tree edges); returns its objective."""
+        graph, s, ok, m = self.graph, self.sites[k], self.allowed[k], self.model
+        pos = np.flatnonzero(ok)
+        unit = pd.Index(graph.ids[pos], name="unit")
+        x = m.add_variables(binary=True, coords=[unit], name=f"x_{k}")
+        lab = np.full(graph.n, -1, dtype=np.int64)
+        lab[pos] = x.labels.to_numpy()
+        self.labels.append(lab)
+        size = xr.DataArray(graph.size[pos], coords=[unit])
+        m.add_constraints((size * x).sum() >= s.lo, name=f"size_min_{k}")
+        m.add_constraints((size * x).sum() <= s.hi, name=f"size_max_{k}")
+        obj = (xr.DataArray(s.values[pos], coords=[unit]) * x).sum()
+        keep = np.isin(graph.edge_i, pos) & np.isin(graph.edge_j, pos)
+        if self.weight > 0:
+            edges = pd.DataFrame({"id_i": graph.ids[graph.edge_i[keep]], "id_j": graph.ids[graph.edge_j[keep]],
+                                  "shared_length_m": graph.edge_length[keep]})
+            exposed = pd.Series(graph.exposed[pos] + _outside_length(graph, ok)[pos], index=unit)
+            obj = obj - boundary_penalty(m, x, edges, exposed, weight=self.weight, dim="unit", name=f"boundary_{k}")
+        if s.companions is not None and len(s.companions.pairs):
+            obj = obj - _define_companions(m, s.companions, lab, ok, k)
+        # no isolated unit where a unit alone is too small
+        nb = graph.adjacency(ok).tolil().rows
+        rows = [([lab[i], *[lab[j] for j in nb[i]]], [1.0] + [-1.0] * len(nb[i]))
+                for i in pos if not _fits(graph.size[i], s.lo)]
+        if rows:
+            _add_rows(m, rows, "<=", [0.0] * len(rows), f"no_isolated_{k}")
+        self._add_tree(k, pos, graph.edge_i[keep], graph.edge_j[keep])
+        return obj
+
+    def _add_tree(self, k: int, pos: np.ndarray, ei: np.ndarray, ej: np.ndarray) -> None:
+        """A connected set of k units has ≥ k − 1 internal edges: edge variables ``tree_y_<k>`` and their rows."""
+        if not len(ei):
+            return
+        m, lab = self.model, self.labels[k]
+        e_idx = pd.Index(np.arange(len(ei)), name=f"edge_{k}")
+        y = m.add_variables(lower=0.0, upper=1.0, coords=[e_idx], name=f"tree_y_{k}")
+        ylab = y.labels.to_numpy()
+        _add_rows(m, [([ylab[e], lab[ei[e]]], [1.0, -1.0]) for e in range(len(ei))], "<=",
+                  [0.0] * len(ei), f"tree_y_le_xi_{k}")
+        _add_rows(m, [([ylab[e], lab[ej[e]]], [1.0, -1.0]) for e in range(len(ei))], "<=",
+                  [0.0] * len(ei), f"tree_y_le_xj_{k}")
+        _add_rows(m, [(list(ylab) + list(lab[pos]), [1.0] * len(ylab) + [-1.0] * len(pos))], ">=",
+                  [-1.0], f"tree_edges_{k}")
+
+    def _add_no_overlap(self) -> None:
+        """No unit in two sites."""
+        rows = []
+        for i in range(self.graph.n):
+            labs = [lab[i] for lab in self.labels if lab[i] >= 0]
+            if len(labs) > 1:
+                rows.append((labs, [1.0] * len(labs)))
+        if rows:
+            _add_rows(self.model, rows, "<=", [1.0] * len(rows), "no_overlap")
+
+    def _add_separation(self, conflicts: np.ndarray) -> None:
+        """No two units of a conflicting pair in two different sites."""
+        rows = []
+        for a, b in conflicts:
+            for s1, l1 in enumerate(self.labels):
+                for s2, l2 in enumerate(self.labels):
+                    if s1 != s2 and l1[a] >= 0 and l2[b] >= 0:
+                        rows.append(([l1[a], l2[b]], [1.0, 1.0]))
+        if rows:
+            _add_rows(self.model, rows, "<=", [1.0] * len(rows), "separation")
 
     def add_cuts(self, k: int, mask: np.ndarray) -> int:
         """Separator cuts for site ``k``'s disconnected ``mask``; returns how many rows were added."""
@@ -580,8 +598,8 @@ def _repair(graph: UnitGraph, values: np.ndarray, mask: np.ndarray, spec: SiteSp
                         companions=spec.companions)
     if grown is None:
         return None
-    return _swap(graph, vals, grown, spec.lo, spec.hi, weight, allowed, graph.adjacency(allowed).tolil().rows,
-                 spec.companions)
+    return _swap(graph, replace(spec, values=vals), grown, weight=weight, ok=allowed,
+                 adj=graph.adjacency(allowed).tolil().rows)
 
 
 def _bridge(graph: UnitGraph, values: np.ndarray, mask: np.ndarray, spec: SiteSpec, weight: float,
@@ -594,8 +612,6 @@ def _bridge(graph: UnitGraph, values: np.ndarray, mask: np.ndarray, spec: SiteSp
     valuable units that are not cut vertices, grown greedily to ``spec.lo`` if short, and improved by
     :func:`_swap`. A connected candidate or None.
     """
-    from scipy.sparse.csgraph import dijkstra
-
     adj = graph.adjacency(allowed)
     sub = adj[mask][:, mask]
     n_comp, comp_of = connected_components(sub, directed=False)
@@ -636,7 +652,7 @@ def _bridge(graph: UnitGraph, values: np.ndarray, mask: np.ndarray, spec: SiteSp
         if not front:
             return None
         inside[max(front, key=lambda j: vals[j])] = True
-    return _swap(graph, vals, inside, spec.lo, spec.hi, weight, allowed, nb, spec.companions)
+    return _swap(graph, replace(spec, values=vals), inside, weight=weight, ok=allowed, adj=nb)
 
 
 def _connected(graph: UnitGraph, mask: np.ndarray) -> bool:
@@ -676,6 +692,153 @@ def _repair_sites(graph: UnitGraph, sites: Sequence[SiteSpec], masks: dict[str, 
     return out
 
 
+def _total(graph: UnitGraph, sites: Sequence[SiteSpec], masks: dict[str, np.ndarray], weight: float) -> float:
+    """The objective of every site's mask together."""
+    return sum(_objective(graph, s.values, masks[s.name], weight, s.companions) for s in sites)
+
+
+def _greedy_start(graph: UnitGraph, sites: Sequence[SiteSpec], weight: float,
+                  conflicts: np.ndarray | None) -> dict[str, np.ndarray] | None:
+    """Greedy sites, site by site, later sites avoiding earlier ones and their conflicts; None if one fails."""
+    taken = np.zeros(graph.n, dtype=bool)
+    greedy: dict[str, np.ndarray] = {}
+    for s in sites:
+        allowed = np.isfinite(s.values) & ~taken
+        g = greedy_site(graph, s.values, s.lo, s.hi, weight=weight, allowed=allowed, companions=s.companions)
+        if g is None:
+            return None
+        greedy[s.name] = g
+        taken |= g
+        if conflicts is not None and len(conflicts):
+            near = conflicts[g[conflicts[:, 0]], 1]
+            taken[near] = True
+    return greedy
+
+
+@dataclass(frozen=True)
+class _Budget:
+    """The solver, the wall-clock budget from ``start`` (a :func:`time.perf_counter` reading) and the gap."""
+
+    solver: str
+    start: float
+    time_limit_s: float
+    mip_gap: float
+
+    def spent(self) -> float:
+        """Seconds since ``start``."""
+        return time.perf_counter() - self.start
+
+
+@dataclass
+class _Search:
+    """The state of the cut loop: the best connected sites (incumbent), the bound, counts and notes."""
+
+    incumbent: dict[str, np.ndarray] | None = None
+    objective: float = -np.inf
+    bound: float = np.inf
+    rounds: int = 0
+    cuts: int = 0
+    status: Status = Status.TIME_LIMIT_NO_SOLUTION
+    notes: list[str] = field(default_factory=list)
+
+    def offer(self, masks: dict[str, np.ndarray], objective: float) -> None:
+        """Keep ``masks`` (connected sites) when they beat the incumbent."""
+        if objective > self.objective:
+            self.incumbent, self.objective = masks, objective
+
+    def within_gap(self, mip_gap: float) -> bool:
+        """Whether the incumbent is proven within ``mip_gap`` of the bound."""
+        return bool(np.isfinite(self.bound) and self.incumbent is not None
+                    and self.bound - self.objective <= mip_gap * max(abs(self.objective), 1e-9))
+
+
+def _mip_start(built: _Model, search: _Search, solver: str) -> dict[str, xr.DataArray] | None:
+    """The best connected sites so far as a MIP start (HiGHS only)."""
+    if search.incumbent is None or solver != "highs":
+        return None
+    ids = built.graph.ids
+    return {f"x_{k}": xr.DataArray(search.incumbent[st.name][built.allowed[k]].astype(float),
+                                   coords=[pd.Index(ids[built.allowed[k]], name="unit")])
+            for k, st in enumerate(built.sites)}
+
+
+def _round_masks(built: _Model, res: SolveResult) -> dict[str, np.ndarray]:
+    """Each site's units in a solve of the relaxation."""
+    masks = {}
+    for k, s in enumerate(built.sites):
+        v = res.value(f"x_{k}").to_numpy() > 0.5
+        mk = np.zeros(built.graph.n, dtype=bool)
+        mk[np.flatnonzero(built.allowed[k])] = v
+        masks[s.name] = mk
+    return masks
+
+
+def _solve_round(built: _Model, search: _Search, budget: _Budget) -> SolveResult | None:
+    """Solve the relaxation once (counted); None, with the reason noted, when the search ends without a solution."""
+    if budget.time_limit_s - budget.spent() <= 0.2:
+        search.notes.append("time limit reached")
+        return None
+    res = solve(built.model, solver=budget.solver, time_limit_s=budget.time_limit_s, mip_gap=budget.mip_gap,
+                start=_mip_start(built, search, budget.solver), started_at=budget.start)
+    search.rounds += 1
+    if res.status is Status.INFEASIBLE:
+        if search.incumbent is None:
+            search.status = Status.INFEASIBLE
+            search.notes.append("no connected sites of the required sizes exist (proven)")
+        return None
+    if not res.has_solution():
+        search.notes.append(f"round {search.rounds}: {res.status.value}")
+        return None
+    return res
+
+
+def _cut_round(built: _Model, search: _Search, budget: _Budget) -> bool:
+    """One round: solve, cut the disconnected sites and repair them; False when the search is over."""
+    res = _solve_round(built, search, budget)
+    if res is None:
+        return False
+    if res.best_bound is not None and np.isfinite(res.best_bound):
+        # a relaxation's bound, valid for the exact problem (cuts are valid inequalities)
+        search.bound = min(search.bound, float(res.best_bound))
+    graph, sites, w = built.graph, built.sites, built.weight
+    masks = _round_masks(built, res)
+    added = sum(built.add_cuts(k, masks[s.name]) for k, s in enumerate(sites))
+    search.cuts += added
+    if added == 0:
+        search.offer(masks, _total(graph, sites, masks, w))
+        if res.status is not Status.OPTIMAL:
+            search.notes.append(f"round {search.rounds}: connected sites, not proven optimal ({res.status.value}); "
+                                "the model did not change, so a new round would give the same answer")
+        return False
+    if budget.spent() >= budget.time_limit_s:  # no time left to repair: the limit is a promise
+        search.notes.append("time limit reached")
+        return False
+    repaired = _repair_sites(graph, sites, masks, w, built.allowed, built.conflicts)
+    if repaired is not None:
+        search.offer(repaired, _total(graph, sites, repaired, w))
+    return not search.within_gap(budget.mip_gap)
+
+
+def _ended(search: _Search, graph: UnitGraph, sites: Sequence[SiteSpec], budget: _Budget) -> ContiguousResult:
+    """The result of a finished search: status and proven gap of the incumbent (empty masks without one)."""
+    bound, inc_obj = search.bound, search.objective
+    status, notes = search.status, search.notes
+    if search.incumbent is not None:
+        incumbent = search.incumbent
+        gap = max(0.0, (bound - inc_obj) / max(abs(inc_obj), 1e-9)) if np.isfinite(bound) else np.inf
+        status = Status.OPTIMAL if gap <= max(budget.mip_gap, 1e-9) else Status.FEASIBLE  # float noise is no gap
+        if np.isfinite(bound) and inc_obj > bound + 1e-6 * max(1.0, abs(bound)):  # cannot be: say so, never hide it
+            status = Status.ERROR
+            notes.append(f"the best sites found ({inc_obj:,.6g}) exceed the proven bound ({bound:,.6g}): "
+                         "an inconsistent model; please report it")
+    else:
+        gap = np.inf
+        incumbent = {s.name: np.zeros(graph.n, dtype=bool) for s in sites}
+    return ContiguousResult(masks=incumbent, objective=float(inc_obj), bound=float(bound), gap=float(gap),
+                            status=status, iterations=search.rounds, cuts=search.cuts, runtime_s=budget.spent(),
+                            method="cuts", notes=notes)
+
+
 def solve_sites(graph: UnitGraph, sites: Sequence[SiteSpec], *, perimeter_weight: float = 0.0,
                 conflicts: np.ndarray | None = None, time_limit_s: float = 60.0, mip_gap: float = 1e-4,
                 solver: str = "highs", max_rounds: int = 200, started_at: float | None = None) -> ContiguousResult:
@@ -705,99 +868,21 @@ def solve_sites(graph: UnitGraph, sites: Sequence[SiteSpec], *, perimeter_weight
     -------
     ContiguousResult
     """
-    start = time.perf_counter() if started_at is None else float(started_at)
+    budget = _Budget(solver, time.perf_counter() if started_at is None else float(started_at), time_limit_s,
+                     mip_gap)
     _check(graph, sites, perimeter_weight, time_limit_s)
     if conflicts is not None and len(conflicts):  # a pair too close is too close both ways
         conflicts = np.unique(np.vstack([conflicts, conflicts[:, ::-1]]), axis=0)
     w = float(perimeter_weight)
-    notes: list[str] = []
-    incumbent: dict[str, np.ndarray] | None = None
-    inc_obj = -np.inf
-    # greedy warm start, site by site, later sites avoiding earlier ones and their conflicts
-    taken = np.zeros(graph.n, dtype=bool)
-    greedy: dict[str, np.ndarray] = {}
-    for s in sites:
-        allowed = np.isfinite(s.values) & ~taken
-        g = greedy_site(graph, s.values, s.lo, s.hi, weight=w, allowed=allowed, companions=s.companions)
-        if g is None:
-            break
-        greedy[s.name] = g
-        taken |= g
-        if conflicts is not None and len(conflicts):
-            near = conflicts[g[conflicts[:, 0]], 1]
-            taken[near] = True
-    if len(greedy) == len(sites):
-        incumbent = greedy
-        inc_obj = sum(_objective(graph, s.values, greedy[s.name], w, s.companions) for s in sites)
-        notes.append(f"greedy region growing: {inc_obj:,.6g}")
+    search = _Search()
+    greedy = _greedy_start(graph, sites, w, conflicts)  # the warm start
+    if greedy is not None:
+        search.incumbent, search.objective = greedy, _total(graph, sites, greedy, w)
+        search.notes.append(f"greedy region growing: {search.objective:,.6g}")
     built = _Model(graph, sites, w, conflicts)
-    bound = np.inf
-    rounds = cuts = 0
-    status = Status.TIME_LIMIT_NO_SOLUTION
-    while rounds < max_rounds:
-        left = time_limit_s - (time.perf_counter() - start)
-        if left <= 0.2:
-            notes.append("time limit reached")
-            break
-        mip_start = None
-        if incumbent is not None and solver == "highs":  # the best connected sites so far as a MIP start
-            mip_start = {f"x_{k}": xr.DataArray(incumbent[st.name][built.allowed[k]].astype(float),
-                                            coords=[pd.Index(graph.ids[built.allowed[k]], name="unit")])
-                     for k, st in enumerate(sites)}
-        res = solve(built.model, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap, start=mip_start,
-                    started_at=start)
-        rounds += 1
-        if res.status is Status.INFEASIBLE:
-            if incumbent is None:
-                status = Status.INFEASIBLE
-                notes.append("no connected sites of the required sizes exist (proven)")
-            break
-        if not res.has_solution():
-            notes.append(f"round {rounds}: {res.status.value}")
-            break
-        if res.best_bound is not None and np.isfinite(res.best_bound):
-            # a relaxation's bound, valid for the exact problem (cuts are valid inequalities)
-            bound = min(bound, float(res.best_bound))
-        masks = {}
-        for k, s in enumerate(sites):
-            v = res.value(f"x_{k}").to_numpy() > 0.5
-            mk = np.zeros(graph.n, dtype=bool)
-            mk[np.flatnonzero(built.allowed[k])] = v
-            masks[s.name] = mk
-        added = sum(built.add_cuts(k, masks[s.name]) for k, s in enumerate(sites))
-        cuts += added
-        if added == 0:
-            obj = sum(_objective(graph, s.values, masks[s.name], w, s.companions) for s in sites)
-            if obj > inc_obj:
-                incumbent, inc_obj = masks, obj
-            if res.status is Status.OPTIMAL:
-                break
-            notes.append(f"round {rounds}: connected sites, not proven optimal ({res.status.value}); the model did "
-                         "not change, so a new round would give the same answer")
-            break
-        if time.perf_counter() - start >= time_limit_s:  # no time left to repair: the limit is a promise
-            notes.append("time limit reached")
-            break
-        repaired = _repair_sites(graph, sites, masks, w, built.allowed, conflicts)
-        if repaired is not None:
-            obj = sum(_objective(graph, s.values, repaired[s.name], w, s.companions) for s in sites)
-            if obj > inc_obj:
-                incumbent, inc_obj = repaired, obj
-        if np.isfinite(bound) and incumbent is not None and bound - inc_obj <= mip_gap * max(abs(inc_obj), 1e-9):
-            break
-    if incumbent is not None:
-        gap = max(0.0, (bound - inc_obj) / max(abs(inc_obj), 1e-9)) if np.isfinite(bound) else np.inf
-        status = Status.OPTIMAL if gap <= max(mip_gap, 1e-9) else Status.FEASIBLE  # float noise is no gap
-        if np.isfinite(bound) and inc_obj > bound + 1e-6 * max(1.0, abs(bound)):  # cannot be: say so, never hide it
-            status = Status.ERROR
-            notes.append(f"the best sites found ({inc_obj:,.6g}) exceed the proven bound ({bound:,.6g}): "
-                         "an inconsistent model; please report it")
-    else:
-        gap = np.inf
-        incumbent = {s.name: np.zeros(graph.n, dtype=bool) for s in sites}
-    return ContiguousResult(masks=incumbent, objective=float(inc_obj), bound=float(bound), gap=float(gap),
-                            status=status, iterations=rounds, cuts=cuts, runtime_s=time.perf_counter() - start,
-                            method="cuts", notes=notes)
+    while search.rounds < max_rounds and _cut_round(built, search, budget):
+        pass
+    return _ended(search, graph, sites, budget)
 
 
 # ----------------------------------------------------------------------------- grid entry points
@@ -866,8 +951,6 @@ def best_contiguous_mask(values: np.ndarray, n_cells: int, perimeter_weight: flo
     landkit.SolverError
         If no connected site was found within the time limit.
     """
-    from landkit._errors import SolverError
-
     res = best_contiguous_site(values, n_cells, perimeter_weight, time_limit_s=time_limit_s)
     if not res.mask.any():
         raise SolverError(f"no connected site of {n_cells} cells found: {res.summary()}")
@@ -912,8 +995,8 @@ def flow_contiguous_site(values: np.ndarray, n_cells: int, perimeter_weight: flo
               "flow_from_chosen")
     _add_rows(m, [([fl[a], lab_x[arc_to[a]]], [1.0, -big]) for a in range(len(fl))], "<=", [0.0] * len(fl),
               "flow_to_chosen")
-    into = [[] for _ in range(graph.n)]
-    out = [[] for _ in range(graph.n)]
+    into: list[list[int]] = [[] for _ in range(graph.n)]
+    out: list[list[int]] = [[] for _ in range(graph.n)]
     for a in range(len(fl)):
         into[arc_to[a]].append(fl[a])
         out[arc_from[a]].append(fl[a])

@@ -20,22 +20,23 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypedDict, Unpack
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from landkit._errors import Problem, ValidationError
+from landkit._errors import InfeasibleError, Problem, SolverError, ValidationError, reject_unknown_keywords
+from landkit.optimize import Status
 from landkit.params import Parameters
+from landkit.reserve.inputs import cost_parcels
 from landkit.siting.contiguous import Companions, ContiguousResult, SiteSpec, UnitGraph, solve_sites
 from landkit.siting.rules import control_indicators, default_area_mu
 from landkit.suitability import FACTOR_LABELS, Suitability, town_suitability
+from landkit.town import Town
 
 if TYPE_CHECKING:
-    import geopandas as gpd
     from matplotlib.figure import Figure
-
-    from landkit.town import Town
 
 PARK_LABELS = {"chemical": "化工园区", "wood": "木业集群"}
 
@@ -146,9 +147,6 @@ def _companions(values: np.ndarray, ids: pd.Index, requires: pd.DataFrame | None
 def _raise_without_sites(res: ContiguousResult, specs: Sequence[ParkSpec], site_specs: Sequence[SiteSpec],
                          area: np.ndarray, time_limit_s: float) -> None:
     """A search that ends without sites is an error that says why, in 亩 (never an empty result)."""
-    from landkit._errors import InfeasibleError, SolverError
-    from landkit.optimize import Status
-
     if res.status in (Status.OPTIMAL, Status.FEASIBLE):
         return
     usable = "; ".join(f"{p.name} {p.area_mu:,.0f} 亩 (±{(sp.hi / p.area_mu - 1):.0%}) among "
@@ -164,6 +162,7 @@ def _raise_without_sites(res: ContiguousResult, specs: Sequence[ParkSpec], site_
 
 
 def _conflicts(cands: gpd.GeoDataFrame, separation_m: float) -> np.ndarray:
+    """Candidate position pairs closer than ``separation_m`` (none when it is 0)."""
     if separation_m <= 0:
         return np.zeros((0, 2), dtype=int)
     left, right = cands.sindex.query(cands.geometry.buffer(separation_m).to_numpy(), predicate="intersects")
@@ -171,11 +170,168 @@ def _conflicts(cands: gpd.GeoDataFrame, separation_m: float) -> np.ndarray:
     return np.column_stack([left[keep], right[keep]])
 
 
+class SitingOverrides(TypedDict, total=False):
+    """Parameter values :func:`site_parks` uses instead of the town's (each optional).
+
+    Attributes
+    ----------
+    perimeter_weight : float or None
+        λ, score·亩 per metre of boundary (default ``siting.perimeter_weight``).
+    min_separation_m : float or None
+        Least distance between parcels of different parks (default ``siting.park_min_separation``).
+    params : Parameters or None
+        The whole parameter set (default the town's).
+    """
+
+    perimeter_weight: float | None
+    min_separation_m: float | None
+    params: Parameters | None
+
+
+def _check_specs(specs: Sequence[ParkSpec]) -> None:
+    """Every park of a known kind with an area > 0, and at least one park."""
+    problems = [Problem(f"park {s.name}", f"kind {s.kind!r}", "use 'chemical' or 'wood'", "bad_kind")
+                for s in specs if s.kind not in PARK_LABELS]
+    problems += [Problem(f"park {s.name}", f"area {s.area_mu!r} 亩", "give an area > 0", "bad_area")
+                 for s in specs if not s.area_mu > 0]
+    if not specs:
+        problems.append(Problem("specs", "no parks", "give at least one ParkSpec", "empty"))
+    if problems:
+        raise ValidationError("site_parks", problems)
+
+
+@dataclass(frozen=True)
+class _Costs:
+    """The parcels costed as industrial land: the costing table, the cost of taking each parcel for a park
+    (acquisition, demolition, preparation, land-use fee) and of clearing a house (acquisition, demolition)."""
+
+    costed: pd.DataFrame
+    cost: pd.Series
+    moving: pd.Series
+    notes: list[str]
+
+    @classmethod
+    def of(cls, parcels: pd.DataFrame, params: Parameters, year: int) -> _Costs:
+        """Cost ``parcels`` for an industrial use in ``year``."""
+        parcels = parcels.copy()
+        parcels["planned_use"] = "industrial"
+        costed, _, notes = cost_parcels(parcels, params, [year])
+        cost = costed[["acquisition_cost_wan_yuan", "demolition_cost_wan_yuan", "prep_cost_wan_yuan",
+                       "land_use_fee_wan_yuan"]].sum(axis=1)
+        moving = costed[["acquisition_cost_wan_yuan", "demolition_cost_wan_yuan"]].sum(axis=1)  # cleared, not built
+        return cls(costed, cost, moving, notes)
+
+
+def _candidates(town: Town, suit: dict[str, Suitability], exclude: Iterable[str] | None) -> gpd.GeoDataFrame:
+    """Parcels some park may take: not vetoed and scored for at least one kind, and not excluded."""
+    parcels = town.parcels
+    ok_any = np.zeros(len(parcels), bool)
+    for su in suit.values():
+        ok_any |= ~su.parcels["vetoed"].to_numpy() & su.parcels["score"].notna().to_numpy()
+    if exclude is not None:
+        ok_any &= ~parcels.index.isin([str(e) for e in exclude])
+    return parcels[ok_any]
+
+
+def _candidate_graph(town: Town, cands: gpd.GeoDataFrame) -> UnitGraph:
+    """The candidates' adjacency; boundary to parcels that are not candidates counts as exposed."""
+    ids = cands.index
+    adj = town.adjacency
+    ei, ej = ids.get_indexer(adj["id_i"]), ids.get_indexer(adj["id_j"])
+    keep = (ei >= 0) & (ej >= 0)
+    exposed = town.exposed_length_m.reindex(ids).to_numpy()
+    out_len = np.zeros(len(ids))
+    for a, b in ((ei, ej), (ej, ei)):
+        m = (a >= 0) & (b < 0)
+        np.add.at(out_len, a[m], adj["shared_length_m"].to_numpy()[m])
+    return UnitGraph(pd.Index(ids, name="unit"), cands["area_mu"].to_numpy(float), ei[keep], ej[keep],
+                     adj["shared_length_m"].to_numpy(float)[keep], exposed + out_len)
+
+
+@dataclass(frozen=True)
+class _Setup:
+    """What every park's site spec is built from: the candidates, their suitability and costs, κ, the area
+    tolerance and the parcels no park may take."""
+
+    cands: gpd.GeoDataFrame
+    suit: dict[str, Suitability]
+    costs: _Costs
+    kappa: float
+    tol: float
+    barred: pd.Index
+
+
+def _site_spec(setup: _Setup, park: ParkSpec) -> tuple[SiteSpec, tuple[Companions | None, pd.Index]]:
+    """A park's values per candidate (score × 亩 − κ × cost, NaN where vetoed), its size bounds and the
+    houses it must relocate (with their ids)."""
+    ids = setup.cands.index
+    sp_ = setup.suit[park.kind].parcels.loc[ids]
+    v = sp_["score"].to_numpy() * setup.cands["area_mu"].to_numpy() - setup.kappa * setup.costs.cost.loc[ids].to_numpy()
+    v = np.where(sp_["vetoed"].to_numpy(), np.nan, v)
+    v, comp, houses = _companions(v, ids, setup.suit[park.kind].requires, setup.costs.moving, setup.kappa,
+                                  setup.barred)
+    spec = SiteSpec(park.name, v, (1 - setup.tol) * park.area_mu, (1 + setup.tol) * park.area_mu, companions=comp)
+    return spec, (comp, houses)
+
+
+def _check_room(specs: Sequence[ParkSpec], site_specs: Sequence[SiteSpec], cands: gpd.GeoDataFrame) -> None:
+    """Each park has at least its least area of candidates that pass its vetoes."""
+    short = []
+    for s, spec in zip(specs, site_specs, strict=True):
+        usable = float(cands["area_mu"].to_numpy()[~np.isnan(spec.values)].sum()) if len(cands) else 0.0
+        if usable < spec.lo:
+            short.append(Problem(f"park {s.name}", f"needs ≥ {spec.lo:,.0f} 亩 but only {usable:,.0f} 亩 of "
+                                 "parcels pass the vetoes, buffers and exclusions",
+                                 "lower the area, the buffer (buffer_m) or the exclusions", "no_candidates"))
+    if short:
+        raise ValidationError("site_parks", short)
+
+
+def _taken(setup: _Setup, park: ParkSpec, mask: np.ndarray, relocation: tuple[Companions | None, pd.Index],
+           parcels: pd.DataFrame) -> pd.DataFrame:
+    """The parcels a park takes (园区用地) with their scores and cost, and the houses it relocates (防护距离内搬迁)."""
+    costed, cost, moving = setup.costs.costed, setup.costs.cost, setup.costs.moving
+    t = costed.loc[setup.cands.index[mask]].copy()
+    sp_ = setup.suit[park.kind].parcels.loc[t.index]
+    for c in sp_.columns:
+        if c.startswith("s_") or c == "score":
+            t[c] = sp_[c]
+    t["site"] = park.name
+    t["farmland_grade"] = parcels.loc[t.index, "farmland_grade"]
+    t["frac_YJJBNTBHTB"] = parcels.loc[t.index, "frac_YJJBNTBHTB"]  # share in 永久基本农田 (vetoed: 0)
+    t["cost_wan_yuan"] = cost.loc[t.index]
+    t["role"] = "园区用地"
+    comp, houses = relocation
+    if comp is not None:  # houses within the chemical buffer, relocated with the park
+        moved = costed.loc[houses[comp.taken(mask)]].copy()
+        moved["site"], moved["role"] = park.name, "防护距离内搬迁"
+        moved["cost_wan_yuan"] = moving.loc[moved.index]
+        moved["farmland_grade"] = parcels.loc[moved.index, "farmland_grade"]
+        t = pd.concat([t, moved])
+    return t
+
+
+def _site_row(park: ParkSpec, t: pd.DataFrame, boundary_m: float, params: Parameters) -> dict[str, Any]:
+    """A park's line of the summary: area, mean score, boundary, households, farmland, cost, relocation and
+    the control indicators (``t``: its rows of :func:`_taken`)."""
+    site = t[t["role"] == "园区用地"]
+    moved = t[t["role"] != "园区用地"]
+    a = float(site["area_mu"].sum())
+    return {"名称": park.name, "类型": PARK_LABELS[park.kind], "面积(亩)": round(a, 2),
+            "面积(km²)": round(a / 1500, 3), "目标面积(亩)": park.area_mu,
+            "平均适宜性": round(float((site["score"] * site["area_mu"]).sum() / a), 1) if a else np.nan,
+            "周长(m)": round(boundary_m, 0), "地块数": len(site),
+            "涉及户数": int(t["households"].sum()), "占用耕地(亩)": round(float(t["farmland_mu"].sum()), 2),
+            "占用水田(亩)": round(float(t["paddy_mu"].sum()), 2),
+            "征收成本(万元)": round(float(t["cost_wan_yuan"].sum()), 1),
+            "防护搬迁地块数": len(moved), "防护搬迁户数": int(moved["households"].sum()),
+            "防护搬迁面积(亩)": round(float(moved["area_mu"].sum()), 2),
+            **{k: round(v, 1) for k, v in control_indicators(park.kind, a, params).items()}}
+
+
 def site_parks(town: Town, specs: Sequence[ParkSpec], *, ahp_matrix: Sequence[Sequence[float]] | None = None,
-               buffer_m: float | None = None, perimeter_weight: float | None = None,
-               min_separation_m: float | None = None, year: int = 2025, time_limit_s: float = 60.0,
-               mip_gap: float = 0.01, params: Parameters | None = None,
-               exclude: Iterable[str] | None = None) -> ParkSiting:
+               buffer_m: float | None = None, year: int = 2025, time_limit_s: float = 60.0, mip_gap: float = 0.01,
+               exclude: Iterable[str] | None = None, **overrides: Unpack[SitingOverrides]) -> ParkSiting:
     """Site one or more parks on a town's parcels (see the module notes).
 
     Parameters
@@ -186,128 +342,49 @@ def site_parks(town: Town, specs: Sequence[ParkSpec], *, ahp_matrix: Sequence[Se
         Pairwise factor judgements (default ``siting.suitability_ahp``).
     buffer_m : float, optional
         Chemical-park buffer from housing and schools (default ``siting.chemical_buffer_housing``).
-    perimeter_weight : float, optional
-        λ, score·亩 per metre of boundary (default ``siting.perimeter_weight``).
-    min_separation_m : float, optional
-        Least distance between parcels of different parks (default ``siting.park_min_separation``).
     year : int
         Year of occupation, for the ledger.
     time_limit_s, mip_gap : float
         Budget and accepted gap of the exact search; the result states the proven gap.
     exclude : iterable of str, optional
         Parcel ids (BSM) that no park may take (e.g. the parcels of another site, for a site B).
+    **overrides
+        :class:`SitingOverrides`: ``perimeter_weight`` (λ, score·亩 per metre of boundary, default
+        ``siting.perimeter_weight``), ``min_separation_m`` (least distance between parcels of different
+        parks, default ``siting.park_min_separation``) and ``params`` (default the town's).
 
     Returns
     -------
     ParkSiting
     """
-    import geopandas as gpd
-
-    from landkit.reserve.inputs import cost_parcels
-
+    reject_unknown_keywords("site_parks", overrides, SitingOverrides.__optional_keys__)
     began = time.perf_counter()  # the time limit counts the suitability and the setup too
-    p = params or getattr(town, "params", None) or Parameters.load()
-    problems = [Problem(f"park {s.name}", f"kind {s.kind!r}", "use 'chemical' or 'wood'", "bad_kind")
-                for s in specs if s.kind not in PARK_LABELS]
-    problems += [Problem(f"park {s.name}", f"area {s.area_mu!r} 亩", "give an area > 0", "bad_area")
-                 for s in specs if not s.area_mu > 0]
-    if not specs:
-        problems.append(Problem("specs", "no parks", "give at least one ParkSpec", "empty"))
-    if problems:
-        raise ValidationError("site_parks", problems)
-    lam = float(p["siting.perimeter_weight"] if perimeter_weight is None else perimeter_weight)
-    sep = float(p["siting.park_min_separation"] if min_separation_m is None else min_separation_m)
-    tol = float(p["siting.area_tolerance"])
-    kappa = float(p["siting.cost_weight"])
+    p = overrides.get("params") or getattr(town, "params", None) or Parameters.load()
+    _check_specs(specs)
+    lam, sep = overrides.get("perimeter_weight"), overrides.get("min_separation_m")
+    lam = float(p["siting.perimeter_weight"] if lam is None else lam)
+    sep = float(p["siting.park_min_separation"] if sep is None else sep)
     suit = {k: town_suitability(town, park=k, ahp_matrix=ahp_matrix, buffer_m=buffer_m, params=p)
             for k in {s.kind for s in specs}}
-    parcels = town.parcels.copy()
-    parcels["planned_use"] = "industrial"
-    costed, _, cost_notes = cost_parcels(parcels, p, [year])
-    cost = costed[["acquisition_cost_wan_yuan", "demolition_cost_wan_yuan", "prep_cost_wan_yuan",
-                   "land_use_fee_wan_yuan"]].sum(axis=1)
-    moving = costed[["acquisition_cost_wan_yuan", "demolition_cost_wan_yuan"]].sum(axis=1)  # a house cleared, not built
-    ok_any = np.zeros(len(parcels), bool)
-    for s in suit.values():
-        ok_any |= ~s.parcels["vetoed"].to_numpy() & s.parcels["score"].notna().to_numpy()
-    if exclude is not None:
-        ok_any &= ~parcels.index.isin([str(e) for e in exclude])
-    cands = parcels[ok_any]
-    ids = cands.index
-    adj = town.adjacency
-    ei, ej = ids.get_indexer(adj["id_i"]), ids.get_indexer(adj["id_j"])
-    keep = (ei >= 0) & (ej >= 0)
-    exposed = town.exposed_length_m.reindex(ids).to_numpy()
-    # boundary to parcels that are not candidates counts as exposed
-    out_len = np.zeros(len(ids))
-    for a, b in ((ei, ej), (ej, ei)):
-        m = (a >= 0) & (b < 0)
-        np.add.at(out_len, a[m], adj["shared_length_m"].to_numpy()[m])
-    graph = UnitGraph(pd.Index(ids, name="unit"), cands["area_mu"].to_numpy(float), ei[keep], ej[keep],
-                      adj["shared_length_m"].to_numpy(float)[keep], exposed + out_len)
-    site_specs = []
-    barred = pd.Index([str(e) for e in exclude]) if exclude is not None else pd.Index([], dtype=str)
-    relocation: dict[str, tuple[Companions | None, pd.Index]] = {}
-    for s in specs:
-        sp_ = suit[s.kind].parcels.loc[ids]
-        v = sp_["score"].to_numpy() * cands["area_mu"].to_numpy() - kappa * cost.loc[ids].to_numpy()
-        v = np.where(sp_["vetoed"].to_numpy(), np.nan, v)
-        v, comp, houses = _companions(v, ids, suit[s.kind].requires, moving, kappa, barred)
-        relocation[s.name] = (comp, houses)
-        site_specs.append(SiteSpec(s.name, v, (1 - tol) * s.area_mu, (1 + tol) * s.area_mu, companions=comp))
-    short = []
-    for s, spec in zip(specs, site_specs, strict=True):
-        usable = float(cands["area_mu"].to_numpy()[~np.isnan(spec.values)].sum()) if len(cands) else 0.0
-        if usable < spec.lo:
-            short.append(Problem(f"park {s.name}", f"needs ≥ {spec.lo:,.0f} 亩 but only {usable:,.0f} 亩 of "
-                                 "parcels pass the vetoes, buffers and exclusions",
-                                 "lower the area, the buffer (buffer_m) or the exclusions", "no_candidates"))
-    if short:
-        raise ValidationError("site_parks", short)
-    conflicts = _conflicts(cands, sep) if len(specs) > 1 else None
-    res = solve_sites(graph, site_specs, perimeter_weight=lam, conflicts=conflicts, time_limit_s=time_limit_s,
-                      mip_gap=mip_gap, started_at=began)
+    cands = _candidates(town, suit, exclude)
+    setup = _Setup(cands, suit, _Costs.of(town.parcels, p, year), float(p["siting.cost_weight"]),
+                   float(p["siting.area_tolerance"]),
+                   pd.Index([str(e) for e in exclude]) if exclude is not None else pd.Index([], dtype=str))
+    graph = _candidate_graph(town, cands)
+    built = [_site_spec(setup, s) for s in specs]
+    site_specs = [spec for spec, _ in built]
+    _check_room(specs, site_specs, cands)
+    res = solve_sites(graph, site_specs, perimeter_weight=lam, conflicts=_conflicts(cands, sep) if len(specs) > 1
+                      else None, time_limit_s=time_limit_s, mip_gap=mip_gap, started_at=began)
     _raise_without_sites(res, specs, site_specs, cands["area_mu"].to_numpy(float), time_limit_s)
-    rows, polys = [], []
-    taken = []
-    for s in specs:
-        mask = res.masks[s.name]
-        t = costed.loc[ids[mask]].copy()
-        sp_ = suit[s.kind].parcels.loc[t.index]
-        for c in sp_.columns:
-            if c.startswith("s_") or c == "score":
-                t[c] = sp_[c]
-        t["site"] = s.name
-        t["farmland_grade"] = parcels.loc[t.index, "farmland_grade"]
-        t["frac_YJJBNTBHTB"] = parcels.loc[t.index, "frac_YJJBNTBHTB"]  # share in 永久基本农田 (vetoed: 0)
-        t["cost_wan_yuan"] = cost.loc[t.index]
-        t["role"] = "园区用地"
-        comp, houses = relocation[s.name]
-        if comp is not None:  # houses within the chemical buffer, relocated with the park
-            moved = costed.loc[houses[comp.taken(mask)]].copy()
-            moved["site"], moved["role"] = s.name, "防护距离内搬迁"
-            moved["cost_wan_yuan"] = moving.loc[moved.index]
-            moved["farmland_grade"] = parcels.loc[moved.index, "farmland_grade"]
-            t = pd.concat([t, moved])
-        taken.append(t)
-        site = t[t["role"] == "园区用地"]
-        moved = t[t["role"] != "园区用地"]
-        geom = cands.loc[site.index].geometry.union_all() if len(site) else None
-        a = float(site["area_mu"].sum())
-        polys.append(geom)
-        rows.append({"名称": s.name, "类型": PARK_LABELS[s.kind], "面积(亩)": round(a, 2),
-                     "面积(km²)": round(a / 1500, 3), "目标面积(亩)": s.area_mu,
-                     "平均适宜性": round(float((site["score"] * site["area_mu"]).sum() / a), 1) if a else np.nan,
-                     "周长(m)": round(graph.boundary(mask), 0), "地块数": len(site),
-                     "涉及户数": int(t["households"].sum()), "占用耕地(亩)": round(float(t["farmland_mu"].sum()), 2),
-                     "占用水田(亩)": round(float(t["paddy_mu"].sum()), 2),
-                     "征收成本(万元)": round(float(t["cost_wan_yuan"].sum()), 1),
-                     "防护搬迁地块数": len(moved), "防护搬迁户数": int(moved["households"].sum()),
-                     "防护搬迁面积(亩)": round(float(moved["area_mu"].sum()), 2),
-                     **{k: round(v, 1) for k, v in control_indicators(s.kind, a, p).items()}})
-    sites = gpd.GeoDataFrame(rows, geometry=polys, crs=parcels.crs)
+    taken = [_taken(setup, s, res.masks[s.name], reloc, town.parcels) for s, (_, reloc) in zip(specs, built,
+                                                                                                strict=True)]
+    rows = [_site_row(s, t, graph.boundary(res.masks[s.name]), p) for s, t in zip(specs, taken, strict=True)]
+    polys = [cands.loc[t.index[t["role"] == "园区用地"]].geometry.union_all() if (t["role"] == "园区用地").any()
+             else None for t in taken]
+    sites = gpd.GeoDataFrame(rows, geometry=polys, crs=town.parcels.crs)
     table = pd.concat(taken) if taken else pd.DataFrame()
     table = table[~table.index.duplicated()]  # a house relocated for two parks is relocated once
-    notes = [res.summary(), *cost_notes, *(n for s in suit.values() for n in s.notes)]
+    notes = [res.summary(), *setup.costs.notes, *(n for su in suit.values() for n in su.notes)]
     return ParkSiting(specs=list(specs), solve=res, parcels=table, sites=sites, suitability=suit, year=year,
                       notes=notes)

@@ -24,19 +24,16 @@ wood cluster ``siting.wood_cluster_area`` (亩); no size is written anywhere els
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+from pyproj import CRS, Transformer
+from shapely.ops import nearest_points
 
 from landkit._errors import Problem, ValidationError
 from landkit.params import Parameters
+from landkit.town import Town
 from landkit.units import M2_PER_MU
-
-if TYPE_CHECKING:
-    import geopandas as gpd
-
-    from landkit.town import Town
 
 #: Chinese reasons of the location vetoes (joined to the suitability's veto reasons).
 RULE_LABELS: dict[str, str] = {
@@ -58,8 +55,6 @@ def seat_xy(town: Town, params: Parameters) -> tuple[float, float]:
     """The town seat in the town's CRS: the town's ``seat`` layer when it has one (as
     :func:`landkit.siting.compare_sites` reads it), else ``town.seat_xy_m`` (given in ``town.crs``);
     refused when it lies more than 5 km outside the town."""
-    from pyproj import CRS, Transformer
-
     layer = town.layers.get("seat")
     if layer is not None and len(layer):
         point = layer.geometry.iloc[0].centroid
@@ -115,8 +110,6 @@ def _line(town: Town, ref: str) -> gpd.GeoSeries:
 
 def side_rules(town: Town, sides: list[tuple[str, str]]) -> pd.DataFrame:
     """One veto column per ``(side, line)`` rule: True where a parcel's centre is on the wrong side of the line."""
-    from shapely.ops import nearest_points
-
     c = town.parcels.geometry.centroid
     out = pd.DataFrame(index=town.parcels.index)
     for side, ref in sides:

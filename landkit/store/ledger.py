@@ -34,10 +34,14 @@ import numpy as np
 import pandas as pd
 
 from landkit._errors import ConflictError, StoreError
+from landkit.plot import new_figure
+from landkit.reserve import ReservePlan, ReserveResult
 from landkit.store._backend import guarded
+from landkit.town import Town
 
 if TYPE_CHECKING:
-    from landkit.reserve import ReservePlan, ReserveResult
+    from matplotlib.figure import Figure
+
     from landkit.store.store import Store
 
 SUPPLY_METHODS = ("招拍挂", "划拨")
@@ -112,7 +116,9 @@ class ReserveLedger:
         return out
 
     def _event(self, cur: Any, bsm: str, kind: str, on: str, *, end: str | None = None, method: str | None = None,
-               note: str | None = None, **amounts: float) -> int:
+               note: str | None = None, amounts: Mapping[str, float] | None = None) -> int:
+        """Insert one event row (``amounts``: 万元 by cost or income, ``<key>_wan_yuan`` columns); its id."""
+        amounts = amounts or {}
         cols = ["bsm", "kind", "event_date", "end_date", "method", "note", "recorded_by"]
         vals: list[Any] = [bsm, kind, on, end, method, note, self.store.user]
         for k, v in amounts.items():
@@ -156,7 +162,7 @@ class ReserveLedger:
                 cur.execute("INSERT INTO reserve_parcel (bsm, area_mu, planned_use, acquired_on, "
                             "acquisition_cost_wan_yuan, changed_by) VALUES (%s, %s, %s, %s, %s, %s)",
                             (bsm, area, planned_use, on, sum(amounts.values()), self.store.user))
-                return self._event(cur, bsm, "acquired", on, note=note, **amounts)
+                return self._event(cur, bsm, "acquired", on, note=note, amounts=amounts)
         except self.backend.integrity_errors as exc:
             raise self._refused(exc, bsm, "acquired") from exc
 
@@ -175,7 +181,7 @@ class ReserveLedger:
                 cur.execute(f"UPDATE reserve_parcel SET developed_on = %s, development_cost_wan_yuan = "
                             f"development_cost_wan_yuan + %s, {self._touch()} WHERE bsm = %s",
                             (on, cost, self.store.user, bsm))
-                return self._event(cur, bsm, "developed", on, note=note, preparation=cost)
+                return self._event(cur, bsm, "developed", on, note=note, amounts={"preparation": cost})
         except self.backend.integrity_errors as exc:
             raise self._refused(exc, bsm, "developed") from exc
 
@@ -195,7 +201,7 @@ class ReserveLedger:
                 self._require_held(cur, bsm, on, "supply")
                 cur.execute(f"UPDATE reserve_parcel SET supplied_on = %s, supply_method = %s, supply_price_wan_yuan = "
                             f"%s, {self._touch()} WHERE bsm = %s", (on, method, price, self.store.user, bsm))
-                return self._event(cur, bsm, "supplied", on, method=method, note=note, price=price)
+                return self._event(cur, bsm, "supplied", on, method=method, note=note, amounts={"price": price})
         except self.backend.integrity_errors as exc:
             raise self._refused(exc, bsm, "supplied") from exc
 
@@ -217,7 +223,7 @@ class ReserveLedger:
                 # an increment, not read-modify-write: two uses recorded at once both count
                 cur.execute(f"UPDATE reserve_parcel SET temporary_income_wan_yuan = temporary_income_wan_yuan + %s, "
                             f"{self._touch()} WHERE bsm = %s", (income, self.store.user, bsm))
-                return self._event(cur, bsm, "temporary_use", start, end=end, note=note, income=income)
+                return self._event(cur, bsm, "temporary_use", start, end=end, note=note, amounts={"income": income})
         except self.backend.integrity_errors as exc:
             raise self._refused(exc, bsm, "recorded") from exc
 
@@ -410,15 +416,10 @@ class ReserveLedger:
         out["收入差额(万元)"] = out["实际出让收入(万元)"] - out["计划出让收入(万元)"]
         return out.round(2) + 0.0
 
-    def plot_plan_vs_actual(self, plan: str | ReserveResult) -> Any:
+    def plot_plan_vs_actual(self, plan: str | ReserveResult) -> Figure:
         """Bars of planned and recorded acquisition (亩) and cost (万元) by year, side by side."""
-        import matplotlib.pyplot as plt
-
-        from landkit.plot import use_cjk_font
-
-        use_cjk_font()
         table = self.plan_vs_actual(plan)
-        fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+        fig, axes = new_figure((11, 4.2), ncols=2)
         x = np.arange(len(table))
         labels = [str(y) for y in table.index]
         for a, (what, unit) in zip(axes, (("收储", "亩"), ("收储成本", "万元")), strict=True):
@@ -429,10 +430,9 @@ class ReserveLedger:
             a.set_ylabel(f"{what}({unit})")
             a.set_title(f"{what}: 计划与实际 ({unit})")
             a.legend(frameon=False)
-        fig.tight_layout()
         return fig
 
-    def replan(self, town: Any, *, years: Iterable[int], opening_cash_wan_yuan: float | None = None,
+    def replan(self, town: Town, *, years: Iterable[int], opening_cash_wan_yuan: float | None = None,
                **kwargs: Any) -> ReservePlan:
         """Next years' :class:`~landkit.reserve.ReservePlan`, starting from what the ledger holds.
 
@@ -449,8 +449,6 @@ class ReserveLedger:
             When the ledger records acquisitions or supplies in the plan's first year or later (the
             plan starts the year after the ledger), or parcels the town does not have.
         """
-        from landkit.reserve import ReservePlan
-
         years = [int(y) for y in years]
         p = self.parcels()
         ev = self.events()

@@ -24,9 +24,14 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pandas as pd
+import pyogrio
+from pyproj import CRS
 
 from landkit._errors import StoreError
 from landkit.glossary import labelled
+from landkit.io._crs import to_projected
+from landkit.io._vector import finish_parcels
+from landkit.params import Parameters
 from landkit.store._backend import (
     Backend,
     GeoPackageBackend,
@@ -38,12 +43,14 @@ from landkit.store._backend import (
     redact,
     url_password,
 )
+from landkit.store.ledger import ReserveLedger
 from landkit.store.schema import SCHEMA_VERSION, ensure_schema, stored_version
+from landkit.town import Town
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from landkit.store.ledger import ReserveLedger
+    from landkit.scenario.run import ScenarioRun
 
 LAYER_KINDS = ("parcels", "zoning", "run", "other")
 
@@ -182,13 +189,12 @@ class Store:
         if rows.empty:
             known = ", ".join(self.layers()["name"]) or "none yet"
             raise StoreError(f"{self.label}: no layer {name!r} (layers: {known})")
-        return rows.iloc[0].to_dict()
+        row: dict[str, Any] = rows.iloc[0].to_dict()
+        return row
 
     @guarded("read a layer")
     def read_layer(self, name: str) -> gpd.GeoDataFrame:
         """A layer as written, in its CRS (``attrs["landkit"]`` names the store and layer)."""
-        from pyproj import CRS
-
         row = self._layer_row(name)
         gdf = self.backend.read_layer(name, CRS.from_wkt(row["crs_wkt"]) if row["crs_wkt"] else None)
         for col, dtype in json.loads(row["dtypes_json"] or "{}").items():  # back to the types written
@@ -209,9 +215,6 @@ class Store:
     @guarded("read the parcels")
     def read_parcels(self, name: str = "DLTB", *, validate: bool = True, repair: bool = False) -> gpd.GeoDataFrame:
         """Parcels through the same field normalisation and validation as files (:func:`landkit.read_parcels`)."""
-        from landkit.io._crs import to_projected
-        from landkit.io._vector import finish_parcels
-
         gdf = self.read_layer(name)
         meta = gdf.attrs["landkit"]
         gdf, note = to_projected(gdf, None, source=meta["source"])
@@ -220,10 +223,8 @@ class Store:
         return finish_parcels(gdf, meta, validate=validate, repair=repair)
 
     def town(self, *, parcels: str = "DLTB", zoning: Iterable[str] | None = None, dem: str | os.PathLike[str] | None
-             = None, params: Any = None, name: str = "探沂镇") -> Any:
+             = None, params: Parameters | None = None, name: str = "探沂镇") -> Town:
         """A :class:`~landkit.Town` from the stored parcels and zoning layers (all of kind "zoning" by default)."""
-        from landkit.town import Town
-
         gdf = self.read_parcels(parcels)
         names = list(zoning) if zoning is not None else list(self.layers().query("kind == 'zoning'")["name"])
         layers = {n: self.read_layer(n) for n in names}
@@ -232,14 +233,12 @@ class Store:
 
     # ------------------------------------------------------------------ scenario runs
     @guarded("save a scenario run")
-    def save_run(self, run: Any) -> int:
+    def save_run(self, run: ScenarioRun | str | os.PathLike[str]) -> int:
         """Keep a finished scenario run: its audit record, headline figures and result layers.
 
         ``run`` is a :class:`landkit.scenario.ScenarioRun` written to a bundle (``run.path``), or the
         path of a bundle folder. Returns the run id; layers are stored as ``run<id>_<layer>``.
         """
-        import pyogrio
-
         folder = Path(run) if isinstance(run, (str, os.PathLike)) else run.path
         if folder is None or not (Path(folder) / "audit.json").exists():
             raise StoreError(f"{folder}: not a scenario bundle (no audit.json); run the scenario with an out= folder")
@@ -292,7 +291,8 @@ class Store:
         text = self.backend.scalar("SELECT audit_json FROM landkit_run WHERE id = %s", (int(run_id),))
         if text is None:
             raise StoreError(f"{self.label}: no run {run_id} (runs: {list(self.runs()['id'])})")
-        return json.loads(text)
+        audit: dict[str, Any] = json.loads(text)
+        return audit
 
     @guarded("read a run's layer")
     def read_run_layer(self, run_id: int, layer: str) -> gpd.GeoDataFrame:
@@ -303,8 +303,6 @@ class Store:
     @property
     def ledger(self) -> ReserveLedger:
         """The reserve ledger (储备土地台账) of this store."""
-        from landkit.store.ledger import ReserveLedger
-
         return ReserveLedger(self)
 
     # ------------------------------------------------------------------ lifecycle
