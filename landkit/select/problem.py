@@ -10,6 +10,7 @@ from typing import Any, Literal, SupportsFloat, cast
 import linopy
 import numpy as np
 import pandas as pd
+import scipy.sparse as sp
 import xarray as xr
 
 from landkit._errors import ArgumentError, ArgumentTypeError, Problem, ValidationError
@@ -27,7 +28,12 @@ from landkit.select._inputs import (
 )
 from landkit.select._linear import grouped_rows_expression
 from landkit.select.evaluate import SelectionEvaluation, evaluate_selection
+from landkit.select.heuristic import CoverProblem
 from landkit.select.result import SelectionResult
+from landkit.select.search import search
+
+#: Share of the time limit the engine's own search may use before HiGHS starts from its selection.
+HEURISTIC_SHARE = 0.85
 
 
 class SelectionProblem:
@@ -531,6 +537,38 @@ class SelectionProblem:
         m.add_objective(objective, sense=sense)
         return m
 
+    def cover_problem(self) -> CoverProblem:
+        """The minimum-set problem as the arrays :mod:`landkit.select.heuristic` reads.
+
+        Unit terms are cost plus BLM × exposed boundary; edge weights BLM × shared length; the
+        requirements are the features with a target (their amounts) and those with an occurrence target
+        (1 in every unit holding them).
+        """
+        self.check()
+        if not isinstance(self._objective, MinSet):
+            raise ArgumentError("the heuristic solves minimum-set problems; call with_min_set first")
+        blm = self._blm if self.has_boundary else 0.0
+        t = self.targets.to_numpy()
+        n_occ = self.occurrence_targets.to_numpy()
+        k_t, k_o = np.flatnonzero(t > 0), np.flatnonzero(n_occ > 0)
+        slot = np.full(len(self._features), -1)
+        slot[k_t] = np.arange(len(k_t))
+        occ = np.full(len(self._features), -1)
+        occ[k_o] = len(k_t) + np.arange(len(k_o))
+        keep_t = slot[self._a_feat] >= 0
+        keep_o = (occ[self._a_feat] >= 0) & (self._a_amount > 0)
+        rows = np.concatenate([self._a_unit[keep_t], self._a_unit[keep_o]])
+        cols = np.concatenate([slot[self._a_feat[keep_t]], occ[self._a_feat[keep_o]]])
+        vals = np.concatenate([self._a_amount[keep_t], np.ones(int(keep_o.sum()))])
+        amounts = sp.csr_array((vals, (rows, cols)), shape=(self._n, len(k_t) + len(k_o)))
+        amounts.sum_duplicates()
+        return CoverProblem(
+            cost=np.asarray(self._cost, dtype=float) + blm * np.asarray(self._exposed, dtype=float),
+            edge_i=np.asarray(self._e_i, dtype=np.intp), edge_j=np.asarray(self._e_j, dtype=np.intp),
+            edge_w=blm * np.asarray(self._e_b, dtype=float), amounts=amounts,
+            targets=np.concatenate([t[k_t], n_occ[k_o]]).astype(float),
+            locked_in=np.asarray(self._lock_in, dtype=bool), locked_out=np.asarray(self._lock_out, dtype=bool))
+
     def _utility(self, obj: MaxUtility) -> np.ndarray:
         w = obj.weights.reindex(self._features).fillna(0.0).to_numpy()
         return np.bincount(self._a_unit, self._a_amount * w[self._a_feat], self._n)
@@ -544,6 +582,7 @@ class SelectionProblem:
         threads: int | None = None,
         lp_method: str = "auto",
         boundary_form: BoundaryForm = "auto",
+        heuristic: bool | None = None,
     ) -> SelectionResult:
         """Check, build and solve the problem with :func:`landkit.optimize.solve`.
 
@@ -562,18 +601,34 @@ class SelectionProblem:
             large models.
         boundary_form : {"auto", "difference", "product"}
             Linearisation of the boundary term (see :meth:`build`).
+        heuristic : bool, optional
+            Run the engine's own search (:func:`landkit.select.search.search`: graph cuts, annealing that
+            keeps the targets met, improving flips) for up to :data:`HEURISTIC_SHARE` of the time limit and
+            hand its selection to HiGHS as a MIP start, so the result is never worse than it and the
+            solver's bound states the gap. Default (None): for a minimum-set problem with BLM > 0 and a
+            boundary, solved with HiGHS, where the boundary makes the MILP's bound weak.
 
         Returns
         -------
         SelectionResult
         """
-        began = time.perf_counter()  # the limit counts the build too
+        began = time.perf_counter()  # the limit counts the build and the heuristic too
+        use = self._heuristic_applies(solver) if heuristic is None else bool(heuristic)
+        found = search(self.cover_problem(), time_budget_s=HEURISTIC_SHARE * time_limit_s) if use else None
         model = self.build(boundary_form=boundary_form)
+        start = None
+        if found is not None and found.selected is not None:
+            start = {"x": xr.DataArray(found.selected.astype(float), coords=[self._uid])}
         outcome = solve_model(model, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads,
-                              lp_method=lp_method, started_at=began)
+                              lp_method=lp_method, started_at=began, start=start)
         options = {"solver": solver, "time_limit_s": time_limit_s, "mip_gap": mip_gap, "threads": threads,
-                   "lp_method": lp_method, "boundary_form": boundary_form}
-        return SelectionResult(self, model, outcome, options)
+                   "lp_method": lp_method, "boundary_form": boundary_form, "heuristic": heuristic}
+        return SelectionResult(self, model, outcome, options, heuristic=found)
+
+    def _heuristic_applies(self, solver: str) -> bool:
+        """The default of ``solve(heuristic=None)``: min-set, BLM > 0 with a boundary, HiGHS."""
+        return (isinstance(self._objective, MinSet) and self._blm > 0 and self.has_boundary and solver == "highs"
+                and len(self._e_i) > 0)
 
     def evaluate(self, selected: Iterable[Hashable]) -> SelectionEvaluation:
         """Score a selection; see :func:`evaluate_selection`."""

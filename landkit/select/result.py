@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import linopy
 
     from landkit.select.problem import SelectionProblem  # the problem module imports this one to build results
+    from landkit.select.search import SearchResult
 
 
 class SelectionResult:
@@ -31,13 +32,16 @@ class SelectionResult:
         The model that was solved.
     solve_result : landkit.optimize.SolveResult
         Status, objective, bound, gap, runtime and log from the solver.
+    heuristic : landkit.select.search.SearchResult or None
+        The engine's own search whose selection started the solver (None when it did not run).
     """
 
     def __init__(self, problem: SelectionProblem, model: linopy.Model, solve_result: SolveResult,
-                 options: dict[str, Any]) -> None:
+                 options: dict[str, Any], *, heuristic: SearchResult | None = None) -> None:
         self.problem = problem
         self.model = model
         self.solve_result = solve_result
+        self.heuristic = heuristic
         self._options = dict(options)
         self._solution: pd.Series | None = None
 
@@ -61,8 +65,14 @@ class SelectionResult:
 
     @property
     def best_bound(self) -> float | None:
-        """Best proven bound on the objective (None when the solver was stopped before proving one)."""
-        return self.solve_result.best_bound
+        """Best proven bound on the objective: the solver's, or the search's Lagrangian bound when that is
+        tighter (a minimum-set problem only; None when neither was proven)."""
+        bounds = [b for b in (self.solve_result.best_bound,
+                              None if self.heuristic is None else self.heuristic.lower_bound)
+                  if b is not None and np.isfinite(b)]
+        if not bounds:
+            return None
+        return float(max(bounds)) if self.problem.objective_kind != "max_utility" else self.solve_result.best_bound
 
     @property
     def gap(self) -> float | None:
@@ -136,6 +146,8 @@ class SelectionResult:
         head.append(f"{sr.runtime_s:.2f} s{limit}")
         lines = ["; ".join(head), f"selected {ev.n_selected} of {len(self.problem.unit_ids)} units; "
                  f"cost {ev.cost:.6g}; boundary {ev.boundary:.6g}"]
+        if self.heuristic is not None:
+            lines.append(self.heuristic.note())
         if ev.violations:
             lines += [f"  ! {v}" for v in ev.violations[:20]]
         return "\n".join(lines)
