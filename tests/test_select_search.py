@@ -15,7 +15,7 @@ import pytest
 import scipy.sparse as sp
 
 from landkit.select import SelectionProblem
-from landkit.select.anneal import anneal, colour_classes
+from landkit.select.anneal import Schedule, anneal, colour_classes
 from landkit.select.heuristic import CoverProblem, adjacency, min_cut
 from landkit.select.search import search
 
@@ -101,7 +101,7 @@ def test_the_annealing_keeps_every_target_and_every_lock() -> None:
     p = locked.cover_problem()
     start = ~p.locked_out
     assert p.feasible(start)
-    out = anneal(p, start, flips=50_000, seed=0)
+    out = anneal(p, start, schedule=Schedule(batch=20, start_quantile=0.2, flips_per_unit=700), seed=0)
     assert p.feasible(out.selected) and out.selected[[0, 1]].all() and not out.selected[[39, 40]].any()
     assert out.objective <= p.objective(start)
     classes = colour_classes(p, adjacency(p))  # no two units of a class share an edge; locked units left out

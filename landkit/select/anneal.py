@@ -13,7 +13,8 @@ together, and the two things that couple flips are handled exactly:
   break a target.
 
 Each flip is accepted with the Metropolis rule at temperature :math:`T`, which falls geometrically from
-a low quantile of the positive changes at the start to a thousandth of it. The best selection seen is
+a quantile of the positive changes at the start to a thousandth of it; the :class:`Schedule` (units per
+step, that quantile, flips per unit) is chosen by how much of the objective the boundary is. The best selection seen is
 kept. Random numbers come from a generator seeded by the caller, so a run is repeatable.
 """
 
@@ -27,12 +28,35 @@ import scipy.sparse as sp
 
 from landkit.select.heuristic import CoverProblem, adjacency
 
-#: Units drawn per step (from one colour class).
-BATCH = 50
-#: The starting temperature is this quantile of the positive flip changes at the start.
-START_QUANTILE = 0.2
 #: The final temperature is the starting one times this.
 FINAL_RATIO = 1e-3
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """How an annealing run is paced.
+
+    Attributes
+    ----------
+    batch : int
+        Units drawn per step (from one colour class).
+    start_quantile : float
+        The starting temperature is this quantile of the positive flip changes at the start.
+    flips_per_unit : int
+        Flips tried per unit over the run.
+    """
+
+    batch: int
+    start_quantile: float
+    flips_per_unit: int
+
+
+#: Where cost weighs more than boundary: small steps, a warmer start (measured in
+#: ``benchmarks/bench_select_boundary.py``: BLM 1 reaches 1,402 against 1,539–1,598 with larger steps).
+COST_LED = Schedule(batch=50, start_quantile=0.2, flips_per_unit=3600)
+#: Where the boundary is most of the objective: large steps, a cold start, many more flips (BLM 10: 4,658
+#: against 4,753; BLM 100: 30,365 against 31,148 with the cost-led schedule, in the same 4.2 s).
+BOUNDARY_LED = Schedule(batch=400, start_quantile=0.05, flips_per_unit=10_000)
 
 
 @dataclass(frozen=True)
@@ -112,9 +136,9 @@ def _within_slack(p: CoverProblem, tables: _Tables, held: np.ndarray, removals: 
     return removals[np.all(taken <= slack[None, :], axis=1)]
 
 
-def anneal(p: CoverProblem, start: np.ndarray, *, flips: int, seed: int = 0,
+def anneal(p: CoverProblem, start: np.ndarray, *, schedule: Schedule = COST_LED, seed: int = 0,
            deadline: float = np.inf) -> AnnealResult:
-    """Anneal from the feasible selection ``start`` for ``flips`` tried flips (see the module notes)."""
+    """Anneal from the feasible selection ``start`` with ``schedule`` (see the module notes)."""
     rng = np.random.default_rng(seed)
     adj = adjacency(p)
     tables = _Tables(p, adj)
@@ -128,8 +152,8 @@ def anneal(p: CoverProblem, start: np.ndarray, *, flips: int, seed: int = 0,
         return AnnealResult(best_x, best, 0, False)
     first = tables.changes(xp, np.concatenate(classes))
     rises = first[first > 0]
-    temp = float(np.quantile(rises, START_QUANTILE)) if len(rises) else 1.0
-    steps = max(1, flips // BATCH)
+    temp = float(np.quantile(rises, schedule.start_quantile)) if len(rises) else 1.0
+    steps = max(1, schedule.flips_per_unit * p.n // schedule.batch)
     cooling = FINAL_RATIO ** (1.0 / steps)
     tried, stopped = 0, False
     for step in range(steps):
@@ -137,7 +161,7 @@ def anneal(p: CoverProblem, start: np.ndarray, *, flips: int, seed: int = 0,
             stopped = True
             break
         cls = classes[step % len(classes)]
-        units = cls[rng.permutation(len(cls))[:BATCH]]
+        units = cls[rng.permutation(len(cls))[:schedule.batch]]
         change = tables.changes(xp, units)
         take = (change < 0) | (rng.random(len(units)) < np.exp(-np.maximum(change, 0.0) / temp))
         removals = _within_slack(p, tables, held, units[take & x[units]])

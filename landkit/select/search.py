@@ -6,7 +6,7 @@ start, where the boundary term makes the MILP's bound weak and its own search sl
 1. Lagrangian graph cuts (:mod:`landkit.select.heuristic`) for a compact feasible start, within
    :data:`CUT_SHARE` of the budget;
 2. where the shared boundary is at least :data:`ANNEAL_FROM` of the objective, annealing that keeps every
-   target met (:mod:`landkit.select.anneal`), :data:`FLIPS_PER_UNIT` tried flips per unit;
+   target met (:mod:`landkit.select.anneal`), paced by how much of the objective the boundary is;
 3. single improving flips until none helps.
 
 With the same input and enough time the result is the same on every machine and load (a fixed seed, a
@@ -20,16 +20,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from landkit.select.anneal import anneal
+from landkit.select.anneal import BOUNDARY_LED, COST_LED, anneal
 from landkit.select.heuristic import CoverProblem, adjacency, improve, lagrangian_cuts
 
-#: Tried flips per unit in the annealing (Marxan's 10⁷ iterations on 2,800 units are ~3,600 per unit).
-FLIPS_PER_UNIT = 3600
 #: Share of the budget the cuts may use.
 CUT_SHARE = 0.4
 #: The annealing runs when the shared boundary is at least this share of the cuts' selection's objective;
 #: below it the MILP is strong and the cuts' selection is the start.
 ANNEAL_FROM = 0.2
+#: From this share on the annealing uses :data:`landkit.select.anneal.BOUNDARY_LED`, below it ``COST_LED``.
+BOUNDARY_LED_FROM = 0.5
 
 
 @dataclass(frozen=True)
@@ -73,8 +73,7 @@ class SearchResult:
                 f"Lagrangian bound {self.lower_bound:,.6g}{cut}")
 
 
-def search(p: CoverProblem, *, time_budget_s: float, seed: int = 0,
-           flips_per_unit: int = FLIPS_PER_UNIT) -> SearchResult:
+def search(p: CoverProblem, *, time_budget_s: float, seed: int = 0) -> SearchResult:
     """Cuts, annealing and improving flips within ``time_budget_s`` seconds (see the module notes)."""
     began = time.perf_counter()
     deadline = began + max(0.0, time_budget_s)
@@ -87,7 +86,8 @@ def search(p: CoverProblem, *, time_budget_s: float, seed: int = 0,
     if shared < ANNEAL_FROM * cuts.objective:
         return SearchResult(x, cuts.objective, cuts.objective, cuts.lower_bound, 0, time.perf_counter() - began,
                             cuts.stopped_by_time)
-    annealed = anneal(p, x, flips=flips_per_unit * p.n, seed=seed, deadline=deadline)
+    schedule = BOUNDARY_LED if shared >= BOUNDARY_LED_FROM * cuts.objective else COST_LED
+    annealed = anneal(p, x, schedule=schedule, seed=seed, deadline=deadline)
     best = improve(p, adjacency(p), annealed.selected, deadline=deadline)
     return SearchResult(best, p.objective(best), cuts.objective, cuts.lower_bound, annealed.flips,
                         time.perf_counter() - began, cuts.stopped_by_time or annealed.stopped_by_time)
