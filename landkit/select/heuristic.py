@@ -235,7 +235,7 @@ def _initial_multipliers(p: CoverProblem) -> np.ndarray:
 
 
 def lagrangian_cuts(p: CoverProblem, *, time_budget_s: float,
-                    max_iterations: int = MAX_ITERATIONS) -> CutResult:
+                    max_iterations: int | None = None) -> CutResult:
     """Subgradient iterations of cut, repair and improvement for at most ``time_budget_s`` seconds."""
     began = time.perf_counter()
     deadline = began + max(0.0, time_budget_s)
@@ -248,7 +248,7 @@ def lagrangian_cuts(p: CoverProblem, *, time_budget_s: float,
     stalled = 0
     iterations = 0
     stopped_by_time = False
-    for _ in range(max_iterations):
+    for _ in range(MAX_ITERATIONS if max_iterations is None else max_iterations):
         if time.perf_counter() >= deadline:
             stopped_by_time = True
             break
