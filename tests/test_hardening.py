@@ -521,7 +521,7 @@ def test_a_stopped_selection_shows_one_objective(monkeypatch):
     features = pd.DataFrame({"f": [1.0, 1.0, 1.0]}, index=units.index)
     boundary = pd.DataFrame({"id1": [1, 2], "id2": [2, 3], "boundary": [1.0, 1.0]})
     problem = SelectionProblem(units, features, boundary=boundary, blm=1.0).with_min_set({"f": 1.0})
-    result = problem.solve(time_limit_s=10)
+    result = problem.solve(time_limit_s=10, heuristic=False)  # the solver's own bound only
     sr = result.solve_result
     # what a kill at the time limit leaves: an incumbent whose boundary variables are not tight, no bound
     sr.status, sr.objective, sr.best_bound, sr.gap = Status.FEASIBLE, sr.objective + 7.0, None, None
@@ -532,6 +532,11 @@ def test_a_stopped_selection_shows_one_objective(monkeypatch):
     sr.best_bound = result.evaluation.objective * 0.5
     assert result.gap == pytest.approx(0.5) and "gap 50.00%" in result.summary()
     assert np.isfinite(result.gap)
+    # with the engine's own search (the default here) its proven Lagrangian bound stands in for the solver's
+    searched = problem.solve(time_limit_s=10)
+    searched.solve_result.status, searched.solve_result.best_bound = Status.FEASIBLE, None
+    assert searched.best_bound == pytest.approx(searched.heuristic.lower_bound)
+    assert searched.best_bound <= searched.objective + 1e-9 and "gap is unknown" not in searched.summary()
 
 
 # --------------------------------------------------------------------------- one error contract (#25)
