@@ -122,3 +122,14 @@ def test_the_sample_offers_the_exit_outside_the_relocated_villages():
     assert check_linkage(res) == []
     k = res.kpis()
     assert k["homestead_exit_households"] > 0 and k["homestead_exit_reclaimed_mu"] > 0
+
+
+def test_exits_without_participation_are_refused_with_the_others() -> None:
+    # used to pass the check and fail at build time with an AttributeError
+    import landkit
+
+    inp = _exit_inputs(0)
+    with pytest.raises(landkit.ValidationError) as err:
+        dataclasses.replace(inp, exit_participation=None).check()
+    assert [p.where for p in err.value.problems] == ["exit_participation"]
+    assert "missing while exits are given" in str(err.value)
