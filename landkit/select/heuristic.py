@@ -165,11 +165,10 @@ def min_cut(p: CoverProblem, unary: np.ndarray) -> tuple[np.ndarray, float]:
 
 
 # --------------------------------------------------------------------------- repair and local search
-def _flip_deltas(p: CoverProblem, adj: sp.csr_array, x: np.ndarray) -> np.ndarray:
-    """Objective change of flipping each unit: adding an unselected one, dropping a selected one."""
-    total = np.asarray(adj.sum(axis=1)).ravel()
+def _flip_deltas(p: CoverProblem, adj: sp.csr_array, total: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """Objective change of flipping each unit (``total``: each unit's summed edge weights)."""
     selected_nb = np.asarray(adj @ x.astype(float))
-    add = p.cost + total - 2.0 * selected_nb
+    add: np.ndarray = p.cost + total - 2.0 * selected_nb
     return np.where(x, -add, add)
 
 
@@ -191,6 +190,7 @@ def repair(p: CoverProblem, adj: sp.csr_array, x: np.ndarray) -> np.ndarray | No
     of relative shortfall covered. None when even every allowed unit cannot meet the targets."""
     x = x & ~p.locked_out | p.locked_in
     free = ~p.locked_out
+    total = np.asarray(adj.sum(axis=1)).ravel()
     while True:
         short = np.maximum(p.targets - p.held(x), 0.0)
         if not (short > p.targets * TOLERANCE).any():
@@ -198,7 +198,7 @@ def repair(p: CoverProblem, adj: sp.csr_array, x: np.ndarray) -> np.ndarray | No
         gain = np.where(free & ~x, _covered(p, short), 0.0)
         if gain.max(initial=0.0) <= 0:
             return None
-        delta = _flip_deltas(p, adj, x)
+        delta = _flip_deltas(p, adj, total, x)
         ratio = np.where(gain > 0, np.maximum(delta, 0.0) / np.where(gain > 0, gain, 1.0), np.inf)
         x = x.copy()
         x[int(np.argmin(ratio))] = True
@@ -214,8 +214,9 @@ def _covered(p: CoverProblem, short: np.ndarray) -> np.ndarray:
 def improve(p: CoverProblem, adj: sp.csr_array, x: np.ndarray, *, deadline: float) -> np.ndarray:
     """Single flips that lower the objective and keep every target met, best first, until none helps."""
     x = x.copy()
+    total = np.asarray(adj.sum(axis=1)).ravel()
     while time.perf_counter() < deadline:
-        delta = _flip_deltas(p, adj, x)
+        delta = _flip_deltas(p, adj, total, x)
         allowed = np.where(x, _droppable(p, x), ~x & ~p.locked_out)
         delta = np.where(allowed, delta, np.inf)
         best = int(np.argmin(delta))

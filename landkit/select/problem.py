@@ -546,7 +546,8 @@ class SelectionProblem:
         """
         self.check()
         if not isinstance(self._objective, MinSet):
-            raise ArgumentError("the heuristic solves minimum-set problems; call with_min_set first")
+            raise ArgumentError("the heuristic solves minimum-set problems: call with_min_set first, "
+                                "or solve with heuristic=False")
         blm = self._blm if self.has_boundary else 0.0
         t = self.targets.to_numpy()
         n_occ = self.occurrence_targets.to_numpy()
