@@ -179,6 +179,20 @@ def test_the_search_runs_only_where_the_boundary_counts() -> None:
     assert grid_problem(3, 4, 3, 2.0, seed=1).solve(time_limit_s=10, solver="cbc").heuristic is None
 
 
+def test_the_boundary_share_counts_the_exposed_edges() -> None:
+    """A selection of every unit shares no edge with an unselected one, but its exposed edges are boundary:
+    the share that decides whether to anneal counts them (a time-cut cut that selected nearly everything
+    used to skip the annealing as if the boundary did not matter)."""
+    problem = grid_problem(5, 6, 3, 4.0, seed=2)
+    p = problem.cover_problem()
+    everything = np.ones(p.n, bool)
+    exposed = problem.evaluate(problem.units.index).boundary * problem.blm
+    assert p.boundary(everything) == pytest.approx(exposed) and exposed == pytest.approx(4.0 * 2 * (5 + 6))
+    x = np.zeros(p.n, bool)
+    x[[0, 7]] = True  # a corner unit (2 exposed edges) and an interior one
+    assert p.boundary(x) == pytest.approx(problem.evaluate(problem.units.index[x]).boundary * problem.blm)
+
+
 def test_a_small_boundary_term_skips_the_annealing() -> None:
     p = grid_problem(6, 6, 4, 0.01, seed=3).cover_problem()
     found = search(p, time_budget_s=30)

@@ -167,22 +167,25 @@ class _Chains:
         d: np.ndarray = tables.base[units] - 2.0 * self.s[:, units]
         return np.where(self.x[:, units], -d, d)
 
-    def within_slack(self, tables: _Tables, chain: np.ndarray, units: np.ndarray, key: np.ndarray) -> np.ndarray:
-        """Which removals (``chain``, ``units``) to take: in the order of ``key`` within each chain, those
-        that keep every target met together with the removals before them."""
+    def within_slack(self, chain: np.ndarray, rows: np.ndarray, key: np.ndarray) -> np.ndarray:
+        """Which removals to take, of chains ``chain`` with amounts ``rows``: in the order of ``key`` within
+        each chain, those that keep every target met together with the removals before them."""
         order = np.lexsort((key, chain))
-        chain, units = chain[order], units[order]
-        taken = np.cumsum(tables.rows(units), axis=0)
+        chain = chain[order]
+        taken = np.cumsum(rows[order], axis=0)
         first = np.searchsorted(chain, chain)
-        taken -= np.vstack([np.zeros((1, taken.shape[1])), taken])[first]
+        later = first > 0
+        taken[later] -= taken[first[later] - 1]  # each chain's own running total
         ok = np.empty(len(order), dtype=bool)
         ok[order] = np.all(taken <= (self.held - self.floor)[chain], axis=1)
         return ok
 
-    def flip(self, tables: _Tables, chain: np.ndarray, units: np.ndarray, change: np.ndarray) -> None:
-        """Flip ``units`` in ``chain`` (one flip per chain and unit), whose objective changes are ``change``."""
+    def flip(self, tables: _Tables, chain: np.ndarray, units: np.ndarray, change: np.ndarray,
+             rows: np.ndarray) -> None:
+        """Flip ``units`` in ``chain`` (one flip per chain and unit), whose objective changes are ``change``
+        and amounts ``rows``."""
         sign = np.where(self.x[chain, units], -1.0, 1.0)
-        np.add.at(self.held, chain, sign[:, None] * tables.rows(units))
+        np.add.at(self.held, chain, sign[:, None] * rows)
         self.value += np.bincount(chain, weights=change, minlength=len(self.value))
         self.x[chain, units] = ~self.x[chain, units]
         tables.spread(self.s, chain, units, sign)
@@ -201,13 +204,14 @@ def _step(state: _Chains, tables: _Tables, units: np.ndarray, *, share: float, t
     draw = rng.random(change.shape)
     chain, col = np.nonzero(draw < np.exp(-np.maximum(change, 0.0) / temp))
     if len(chain):
-        removal = state.x[chain, proposed[col]]
-        if removal.any() and tables.amounts.shape[1]:
+        flipped = proposed[col]
+        rows = tables.rows(flipped)
+        removal = state.x[chain, flipped]
+        if removal.any() and rows.shape[1]:
             keep = np.ones(len(chain), dtype=bool)
-            keep[removal] = state.within_slack(tables, chain[removal], proposed[col[removal]],
-                                               draw[chain, col][removal])
-            chain, col = chain[keep], col[keep]
-        state.flip(tables, chain, proposed[col], change[chain, col])
+            keep[removal] = state.within_slack(chain[removal], rows[removal], draw[chain, col][removal])
+            chain, col, flipped, rows = chain[keep], col[keep], flipped[keep], rows[keep]
+        state.flip(tables, chain, flipped, change[chain, col], rows)
     return change.size
 
 

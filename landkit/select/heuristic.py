@@ -57,6 +57,8 @@ class CoverProblem:
     targets : ndarray, shape (k,)
         What the selection must hold of each requirement (> 0).
     locked_in, locked_out : ndarray of bool, shape (n,)
+    exposed : ndarray, shape (n,), or None
+        The part of ``cost`` that is BLM times the unit's exposed boundary (None: no exposed boundary).
     """
 
     cost: np.ndarray
@@ -67,6 +69,7 @@ class CoverProblem:
     targets: np.ndarray
     locked_in: np.ndarray
     locked_out: np.ndarray
+    exposed: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -77,6 +80,11 @@ class CoverProblem:
         """Unit terms of the selected units plus the weight of every edge with exactly one side selected."""
         cut = x[self.edge_i] != x[self.edge_j]
         return float(self.cost[x].sum() + self.edge_w[cut].sum())
+
+    def boundary(self, x: np.ndarray) -> float:
+        """The boundary term of the selection: shared edges with one side selected and exposed edges."""
+        shared = float(self.edge_w[x[self.edge_i] != x[self.edge_j]].sum())
+        return shared + (0.0 if self.exposed is None else float(self.exposed[x].sum()))
 
     def held(self, x: np.ndarray) -> np.ndarray:
         """Amount of each requirement the selection holds."""

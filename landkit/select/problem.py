@@ -563,12 +563,14 @@ class SelectionProblem:
         vals = np.concatenate([self._a_amount[keep_t], np.ones(int(keep_o.sum()))])
         amounts = sp.csr_array((vals, (rows, cols)), shape=(self._n, len(k_t) + len(k_o)))
         amounts.sum_duplicates()
+        exposed = blm * np.asarray(self._exposed, dtype=float)
         return CoverProblem(
-            cost=np.asarray(self._cost, dtype=float) + blm * np.asarray(self._exposed, dtype=float),
+            cost=np.asarray(self._cost, dtype=float) + exposed,
             edge_i=np.asarray(self._e_i, dtype=np.intp), edge_j=np.asarray(self._e_j, dtype=np.intp),
             edge_w=blm * np.asarray(self._e_b, dtype=float), amounts=amounts,
             targets=np.concatenate([t[k_t], n_occ[k_o]]).astype(float),
-            locked_in=np.asarray(self._lock_in, dtype=bool), locked_out=np.asarray(self._lock_out, dtype=bool))
+            locked_in=np.asarray(self._lock_in, dtype=bool), locked_out=np.asarray(self._lock_out, dtype=bool),
+            exposed=exposed)
 
     def _utility(self, obj: MaxUtility) -> np.ndarray:
         w = obj.weights.reindex(self._features).fillna(0.0).to_numpy()

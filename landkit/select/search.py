@@ -5,8 +5,9 @@ start, where the boundary term makes the MILP's bound weak and its own search sl
 
 1. Lagrangian graph cuts (:mod:`landkit.select.heuristic`) for a compact feasible start, within
    :data:`CUT_SHARE` of the budget;
-2. where the shared boundary is at least :data:`ANNEAL_FROM` of the objective, annealing that keeps every
-   target met (:mod:`landkit.select.anneal`), paced by how much of the objective the boundary is;
+2. where the boundary (shared and exposed edges) is at least :data:`ANNEAL_FROM` of the objective,
+   annealing that keeps every target met (:mod:`landkit.select.anneal`), paced by how much of the
+   objective the boundary is;
 3. single improving flips until none helps.
 
 With the same input and enough time the result is the same on every machine and load (a fixed seed, a
@@ -25,8 +26,8 @@ from landkit.select.heuristic import CoverProblem, adjacency, improve, lagrangia
 
 #: Share of the budget the cuts may use.
 CUT_SHARE = 0.4
-#: The annealing runs when the shared boundary is at least this share of the cuts' selection's objective;
-#: below it the MILP is strong and the cuts' selection is the start.
+#: The annealing runs when the boundary (shared and exposed edges) is at least this share of the cuts'
+#: selection's objective; below it the MILP is strong and the cuts' selection is the start.
 ANNEAL_FROM = 0.2
 #: From this share on the annealing uses :data:`landkit.select.anneal.BOUNDARY_LED`, below it ``COST_LED``.
 BOUNDARY_LED_FROM = 0.5
@@ -82,11 +83,11 @@ def search(p: CoverProblem, *, time_budget_s: float, seed: int = 0) -> SearchRes
         return SearchResult(None, np.inf, np.inf, cuts.lower_bound, 0, time.perf_counter() - began,
                             cuts.stopped_by_time)
     x = cuts.selected
-    shared = float(p.edge_w[x[p.edge_i] != x[p.edge_j]].sum())
-    if shared < ANNEAL_FROM * cuts.objective:
+    boundary = p.boundary(x)
+    if boundary < ANNEAL_FROM * cuts.objective:
         return SearchResult(x, cuts.objective, cuts.objective, cuts.lower_bound, 0, time.perf_counter() - began,
                             cuts.stopped_by_time)
-    schedule = BOUNDARY_LED if shared >= BOUNDARY_LED_FROM * cuts.objective else COST_LED
+    schedule = BOUNDARY_LED if boundary >= BOUNDARY_LED_FROM * cuts.objective else COST_LED
     annealed = anneal(p, x, schedule=schedule, seed=seed, deadline=deadline)
     best = improve(p, adjacency(p), annealed.selected, deadline=deadline)
     return SearchResult(best, p.objective(best), cuts.objective, cuts.lower_bound, annealed.flips,
