@@ -64,12 +64,13 @@ class Schedule:
 #: Where cost weighs more than boundary: few proposals a step, a warmer start, one chain (measured in
 #: ``benchmarks/bench_select_boundary.py``: BLM 1 reaches 1,402 against 1,539–1,598 with larger steps).
 COST_LED = Schedule(share=0.07, start_quantile=0.2, sweeps=3600, chains=1)
-#: Where the boundary is most of the objective: more proposals a step, a cold start, 24 chains. Measured on
-#: ``benchmarks/bench_select_boundary.py``'s case, from the cuts' start, over seeds (the same flips each):
-#: at BLM 100 single chains end anywhere from 29,836 to 31,600; the best of 24 × 1,500 sweeps was
-#: 29,836–29,999 (four seeds), of 16 × 2,000 29,836–30,339, of 32 × 1,000 29,968–29,999; at BLM 10 they
-#: were 4,709–4,752, 4,674–4,691 and 4,761–4,844 (three seeds).
-BOUNDARY_LED = Schedule(share=0.57, start_quantile=0.05, sweeps=1500, chains=24)
+#: Where the boundary is most of the objective: more proposals a step, a cold start, 4 chains. Measured on
+#: ``benchmarks/bench_select_boundary.py``'s case: single chains end anywhere from 29,836 to 31,600 at BLM
+#: 100, so several chains pay there, while at BLM 10 long chains do (unshortened, from the cuts' start:
+#: 16 × 2,000 sweeps 4,674–4,691, 32 × 1,000 4,761–4,844). About 28 million proposals fit the annealer's
+#: time on this machine; there, with a 6 s limit, 4 × 2,500 gave 30,001 at BLM 100 and 4,700–4,784 at
+#: BLM 10, against 29,987–29,999 and 4,919 for 8 × 1,250, and 30,662 and 4,825 for 24 × 1,500 (shortened).
+BOUNDARY_LED = Schedule(share=0.57, start_quantile=0.05, sweeps=2500, chains=4)
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,8 @@ def colour_classes(p: CoverProblem, adj: sp.csr_array) -> list[np.ndarray]:
 #: Steps between looks at the clock; from the pace so far, a run that would overrun its deadline is
 #: shortened, cooling faster to the same final temperature (a run cut off while still warm ends poor).
 CHECK_EVERY = 64
+#: Share of the time left that a shortened run plans to use.
+FIT_MARGIN = 0.95
 
 #: Dense lookup tables are used up to this many cells (8 bytes each); sparse rows above.
 DENSE_CELLS = 20_000_000
@@ -229,7 +232,7 @@ def anneal(p: CoverProblem, start: np.ndarray, *, schedule: Schedule = COST_LED,
     rises = first[first > 0]
     initial = float(np.quantile(rises, schedule.start_quantile)) if len(rises) else 1.0
     level = 1.0  # the temperature is the initial one times this
-    steps = max(1, round(schedule.sweeps * len(classes) / schedule.share))
+    steps = planned = max(1, round(schedule.sweeps * len(classes) / schedule.share))
     cooling = FINAL_RATIO ** (1.0 / steps)
     began, tried, step, fitted = time.perf_counter(), 0, 0, False
     while step < steps:
@@ -237,9 +240,12 @@ def anneal(p: CoverProblem, start: np.ndarray, *, schedule: Schedule = COST_LED,
             now = time.perf_counter()
             if now >= deadline:
                 break
-            fit = step + int((deadline - now) * step / (now - began))
-            if fit < steps:  # too slow for the budget: fewer steps, cooling faster to the same final temperature
-                steps, fitted = max(step + 1, fit), True
+            # at the pace so far, the steps that fit (the early, warm steps are the slowest, so a run
+            # shortened early may lengthen again, up to its plan); cooling is set to end at the same
+            # final temperature
+            fit = min(planned, max(step + 1, step + int(FIT_MARGIN * (deadline - now) * step / (now - began))))
+            if fit != steps:
+                steps, fitted = fit, fitted or fit < planned
                 cooling = (FINAL_RATIO / level) ** (1.0 / (steps - step))
         tried += _step(state, tables, classes[step % len(classes)], share=schedule.share, temp=initial * level,
                        rng=rng)
