@@ -1,6 +1,6 @@
 """Siting benchmarks: exact contiguous sites on every field of seeds 0–8, and block-wise suitability.
 
-Run: ``.venv/bin/python benchmarks/bench_siting.py`` (all 18 fields at 60 s each, ~15 min, then the λ = 5 and
+Run: ``.venv/bin/python benchmarks/bench_siting.py`` (all 18 fields at ≤ 60 s each, up to 18 min, then the λ = 5 and
 naive-flow comparisons and the suitability raster). Options: ``--seeds 2 3``, ``--peaks 4``, ``--limit 30``,
 ``--only fields`` (see ``--help``).
 """

@@ -330,11 +330,13 @@ def test_hard_fields_small_cuts_and_flow_agree(seed: int, peaks: int) -> None:
         assert res.bound >= res.objective - 1e-6
 
 
-@pytest.mark.parametrize("seed", [1, 4])
+@pytest.mark.parametrize("seed", [1, 10, 12])
 def test_hard_fields_tiny_match_enumeration(seed: int) -> None:
-    """A 5 × 4 field with two peaks, K = 6, against every connected 6-cell set."""
-    v = _peak_field((5, 4), seed, 2)
+    """A 5 × 4 field with two one-cell peaks, K = 6, where the best six cells fall apart, against every
+    connected 6-cell set."""
+    v = _peak_field((5, 4), seed, 2, half=0, sigma=0.7)
     res = best_contiguous_site(v, 6, 0.0, time_limit_s=30, mip_gap=1e-9)
+    assert res.cuts > 0
     assert res.status is Status.OPTIMAL and _is_connected(res.mask)
     assert res.objective == pytest.approx(_enumerate(v, 6, 0.0), abs=1e-6)
 
@@ -378,3 +380,17 @@ def test_rooted_cuts_hold_for_every_connected_site_and_root(seed: int) -> None:
                 r[root] = 1.0
                 assert all(lhs(site.astype(float), r, c) <= 1e-9 for c in cuts)
     assert tried >= 10
+
+
+def test_pairs_of_pieces_for_bridging() -> None:
+    """Three pieces on a line give the three pairs, each the union of two pieces; two pieces give none (the
+    whole-mask bridge already joins them)."""
+    from landkit.siting.contiguous import _pairs
+
+    graph = UnitGraph.from_grid((1, 7))
+    values = np.arange(7, dtype=float)
+    mask = np.array([1, 0, 1, 1, 0, 0, 1], dtype=bool)
+    pairs = _pairs(graph, values, mask, np.ones(7, bool))
+    got = sorted(tuple(np.flatnonzero(p)) for p in pairs)
+    assert got == [(0, 2, 3), (0, 6), (2, 3, 6)]
+    assert _pairs(graph, values, np.array([1, 0, 1, 0, 0, 0, 0], bool), np.ones(7, bool)) == []
