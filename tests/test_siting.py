@@ -282,3 +282,115 @@ def test_conflicts_given_one_way_hold_both_ways() -> None:
     r = solve_sites(g, [a, b], conflicts=np.array([[0, 1]]), time_limit_s=10, mip_gap=1e-6)
     assert r.status is Status.OPTIMAL and r.objective == pytest.approx(12.0) and r.objective <= r.bound + 1e-9
     assert np.flatnonzero(r.masks["A"]).tolist() == [1] and np.flatnonzero(r.masks["B"]).tolist() == [3]
+
+
+def _peak_field(shape: tuple[int, int], seed: int, peaks: int, half: int = 1, sigma: float = 1.0) -> np.ndarray:
+    """The benchmark's fields (benchmarks/bench_siting.py ``field``: smoothed noise plus ``peaks`` raised
+    blocks, scaled to 0–100) at a small size: blocks of (2 ``half`` + 1)² cells, smoothing ``sigma``."""
+    from scipy.ndimage import gaussian_filter
+
+    rng = np.random.default_rng(seed)
+    v = gaussian_filter(rng.normal(size=shape), sigma)
+    for _ in range(peaks):
+        r, c = rng.integers(0, shape[0]), rng.integers(0, shape[1])
+        v[max(r - half, 0):r + half + 1, max(c - half, 0):c + half + 1] += 1.0
+    return (v - v.min()) / (v.max() - v.min()) * 100
+
+
+def _is_connected(mask: np.ndarray) -> bool:
+    """Rook connectivity of a boolean grid mask, checked by a flood fill of its own (not landkit's graph)."""
+    cells = {(int(r), int(c)) for r, c in zip(*np.nonzero(mask), strict=True)}
+    if not cells:
+        return False
+    start = next(iter(cells))
+    seen, stack = {start}, [start]
+    while stack:
+        r, c = stack.pop()
+        for nb in ((r + 1, c), (r - 1, c), (r, c + 1), (r, c - 1)):
+            if nb in cells and nb not in seen:
+                seen.add(nb)
+                stack.append(nb)
+    return len(seen) == len(cells)
+
+
+@pytest.mark.parametrize(("seed", "peaks"), [(2, 4), (5, 4), (7, 4), (1, 0), (8, 0)])
+def test_hard_fields_small_cuts_and_flow_agree(seed: int, peaks: int) -> None:
+    """10 × 8 versions of the benchmark's hard fields (K = 14, 3 × 3 peaks), where the unconstrained best
+    cells fall apart (cuts are needed): the cut search and the flow model, two formulations, prove the
+    same optimum; each site is connected by an independent flood fill."""
+    v = _peak_field((10, 8), seed, peaks)
+    cuts = best_contiguous_site(v, 14, 0.0, time_limit_s=60, mip_gap=1e-6)
+    flow = flow_contiguous_site(v, 14, 0.0, time_limit_s=60, mip_gap=1e-6)
+    assert cuts.cuts > 0 and cuts.iterations > 1
+    assert cuts.status is Status.OPTIMAL and flow.status is Status.OPTIMAL
+    assert cuts.objective == pytest.approx(flow.objective, rel=1e-6)
+    for res in (cuts, flow):
+        assert res.mask.sum() == 14 and _is_connected(res.mask)
+        assert res.objective == pytest.approx(float(v[res.mask].sum()))
+        assert res.bound >= res.objective - 1e-6
+
+
+@pytest.mark.parametrize("seed", [1, 10, 12])
+def test_hard_fields_tiny_match_enumeration(seed: int) -> None:
+    """A 5 × 4 field with two one-cell peaks, K = 6, where the best six cells fall apart, against every
+    connected 6-cell set."""
+    v = _peak_field((5, 4), seed, 2, half=0, sigma=0.7)
+    res = best_contiguous_site(v, 6, 0.0, time_limit_s=30, mip_gap=1e-9)
+    assert res.cuts > 0
+    assert res.status is Status.OPTIMAL and _is_connected(res.mask)
+    assert res.objective == pytest.approx(_enumerate(v, 6, 0.0), abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_rooted_cuts_hold_for_every_connected_site_and_root(seed: int) -> None:
+    """Rooted ring cuts x_b ≤ x(N(C_r)) + r(C_r) never cut off a connected site, whichever of its units is the
+    root, and no root shares of a disconnected mask (r ≤ x, Σ r = 1) satisfy them all."""
+    from landkit.siting.contiguous import rooted_cuts
+
+    rng = np.random.default_rng(seed)
+    base = UnitGraph.from_grid((3, 5))
+    graph = UnitGraph(base.ids, rng.integers(1, 4, base.n).astype(float), base.edge_i, base.edge_j,
+                      base.edge_length, base.exposed)
+    allowed = rng.uniform(size=graph.n) > 0.15
+    lo, hi = (5.0, 7.0) if seed % 2 else (9.0, 9.0)
+    sites = list(_connected_sets(graph, allowed, lo, hi))
+    assert sites
+    tried = 0
+    for _ in range(40):
+        mask = allowed & (rng.uniform(size=graph.n) < 0.45)
+        from scipy.sparse.csgraph import connected_components
+        adj = graph.adjacency(allowed)
+        if not mask.any() or connected_components(adj[mask][:, mask], directed=False)[0] < 2:
+            continue
+        cuts = rooted_cuts(graph, allowed, lo, mask.astype(float), np.zeros(graph.n), (0.5,), rings=4,
+                           per_component=3)
+        tried += 1
+
+        def lhs(x: np.ndarray, r: np.ndarray, cut: tuple) -> float:
+            b, nb, comp = cut
+            return float(x[b] - x[nb].sum() - r[comp].sum())
+
+        for root in np.flatnonzero(mask):  # any root of the disconnected mask leaves a cut violated
+            r = np.zeros(graph.n)
+            r[root] = 1.0
+            assert any(lhs(mask.astype(float), r, c) > 1e-9 for c in cuts)
+        for site in sites:
+            for root in np.flatnonzero(site):
+                r = np.zeros(graph.n)
+                r[root] = 1.0
+                assert all(lhs(site.astype(float), r, c) <= 1e-9 for c in cuts)
+    assert tried >= 10
+
+
+def test_pairs_of_pieces_for_bridging() -> None:
+    """Three pieces on a line give the three pairs, each the union of two pieces; two pieces give none (the
+    whole-mask bridge already joins them)."""
+    from landkit.siting.contiguous import _pairs
+
+    graph = UnitGraph.from_grid((1, 7))
+    values = np.arange(7, dtype=float)
+    mask = np.array([1, 0, 1, 1, 0, 0, 1], dtype=bool)
+    pairs = _pairs(graph, values, mask, np.ones(7, bool))
+    got = sorted(tuple(np.flatnonzero(p)) for p in pairs)
+    assert got == [(0, 2, 3), (0, 6), (2, 3, 6)]
+    assert _pairs(graph, values, np.array([1, 0, 1, 0, 0, 0, 0], bool), np.ones(7, bool)) == []
