@@ -240,6 +240,10 @@ class SolveSession:
         self._worker = None
         self._held = None
 
+    def __del__(self) -> None:  # a session dropped (a panel closed) takes its worker with it
+        with contextlib.suppress(Exception):
+            self.close()
+
     def __enter__(self) -> SolveSession:
         return self.start()
 
