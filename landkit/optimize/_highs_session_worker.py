@@ -13,8 +13,8 @@ A job folder holds ``job.json`` and either
     ``coef_row``/``coef_col``/``coef`` (``changeCoeff``).
 
 Every solve then runs as in ``_highs_worker.py`` (same options, MIP start, incumbent and progress
-files, ``result.npz``), after ``clearSolver``: nothing of the previous solve is carried over but the
-model itself, so a re-solve is the solve of a freshly built model. The watchdog of
+files, ``result.npz``), after ``clearSolver`` and ``resetOptions``: nothing of the previous solve is carried
+over but the model itself, so a re-solve is the solve of a freshly built model. The watchdog of
 ``_highs_worker.py`` ends this process (removing the running job's folder) when the parent is gone.
 """
 
@@ -81,6 +81,8 @@ def run_job(held: dict[str, Any], jobdir: Path) -> None:
             apply_update(held["h"], {key: npz[key] for key in npz.files})
     h = held["h"]
     h.clearSolver()
+    h.resetOptions()  # the options of a fresh model: each job sets its own (as _highs_worker.py's does)
+    h.setOptionValue("output_flag", False)
     try:
         _solve(h, job, jobdir)
     finally:

@@ -241,8 +241,10 @@ class SolveSession:
         self._held = None
 
     def __del__(self) -> None:  # a session dropped (a panel closed) takes its worker with it
-        with contextlib.suppress(Exception):
+        try:
             self.close()
+        except Exception:  # at interpreter exit the modules it needs may be gone; the worker exits anyway
+            pass
 
     def __enter__(self) -> SolveSession:
         return self.start()
