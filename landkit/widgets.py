@@ -37,6 +37,7 @@ from landkit.corridor import TourismCorridor
 from landkit.corridor.resistance import FACTOR_LABELS as CORRIDOR_FACTOR_LABELS
 from landkit.corridor.resistance import FACTORS as CORRIDOR_FACTORS
 from landkit.glossary import status_text
+from landkit.optimize import SolveSession
 from landkit.report import cell_text
 from landkit.reserve import ReservePlan, ReserveResult
 from landkit.scenario.compare import compare_runs, plot_comparison_pareto
@@ -133,7 +134,9 @@ class ReservePanel(_Panel):
     Moving a slider re-solves the plan (with ``time_limit_s`` and ``mip_gap`` chosen for interactive
     use) and redraws the KPIs, the map by acquisition year and the 资金平衡表. Each re-solve starts
     from the previous plan (a MIP start, see :meth:`ReservePlan.solve`): same limit, same gap, same
-    checks; the status line shows the solver's own status and proven gap either way.
+    checks; the status line shows the solver's own status and proven gap either way. The HiGHS model is
+    kept between re-solves in :attr:`session` (:class:`landkit.optimize.SolveSession`): a slider move
+    changes only the right-hand sides, bounds and coefficients it moves.
 
     Parameters
     ----------
@@ -154,6 +157,8 @@ class ReservePanel(_Panel):
         The latest result.
     timings_s : list of float
         Seconds of each re-solve and redraw (for the benchmark of interactive speed).
+    session : SolveSession
+        The HiGHS model kept between re-solves (its ``last_update`` says what the last slider move changed).
     """
 
     def __init__(self, town: Town, *, time_limit_s: float = 10.0, mip_gap: float = 0.02,
@@ -193,6 +198,9 @@ class ReservePanel(_Panel):
         for control in self.controls:
             control.observe(self._on_change, names="value")
         self.result: ReserveResult | None = None
+        #: The HiGHS model kept between re-solves: a slider move changes only its entries (started now, so the
+        #: worker's start-up is not in the first solve).
+        self.session = SolveSession().start()
         self._assemble("<b>土地收储计划 · 交互面板</b> (移动滑块即重新求解 · move a slider to re-solve)",
                        [w.VBox(list(self.controls)), self.status, self.kpi, w.HBox([self.map_out, self.table_out])],
                        "landkit-panel", solve_on_start)
@@ -215,7 +223,7 @@ class ReservePanel(_Panel):
         t0 = time.perf_counter()
         with _busy(self.status, self.controls, None, "无可行方案或无法求解 · infeasible or not solved") as attempt:
             result = self.plan().solve(time_limit_s=self.time_limit_s, mip_gap=self.mip_gap,
-                                       warm_start=self.result if self.warm_start else None)
+                                       warm_start=self.result if self.warm_start else None, session=self.session)
         if attempt.error is not None:
             self.result = None
             self.kpi.value = ""

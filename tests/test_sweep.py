@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
@@ -146,3 +147,25 @@ def test_sweep_default_local_cluster(tmp_path: Path) -> None:
     tree = _tree(distributions={"budget_factor": {"dist": "uniform", "low": 0.9, "high": 1.1}})
     r = sweep(scenario_from_dict(tree), 2, n_workers=2)
     assert len(r.samples) == 2 and r.samples["status"].isin(["optimal", "feasible"]).all()
+
+
+def test_samples_solved_in_one_session_equal_fresh_solves(monkeypatch) -> None:
+    """A worker keeps one HiGHS model from sample to sample (changed in place); each sample's answer is the
+    one a fresh build and solve gives: same status, NPVs within the gap, the same parcels' count within it."""
+    sweep_module = importlib.import_module("landkit.scenario.sweep")  # the package's `sweep` is the function
+    sc = scenario_from_dict(_tree()).to_dict()
+    draws = draw_samples(DISTS, 3, seed=7)
+    tasks = [{"sample": int(i), **{k: float(v) for k, v in row.items()}} for i, row in draws.iterrows()]
+    for session in sweep_module._SESSIONS.values():
+        session.close()
+    monkeypatch.setattr(sweep_module, "_SESSIONS", {})
+    kept = [sweep_module.evaluate_sample(sc, t, threads=1) for t in tasks]
+    session = sweep_module._SESSIONS[1]
+    assert session.last_update is not None and session.last_update.kind == "update"  # changed in place
+    monkeypatch.setattr(sweep_module, "_session", lambda threads: None)  # plan.solve without a session
+    fresh = [sweep_module.evaluate_sample(sc, t, threads=1) for t in tasks]
+    gap = FAST["mip_gap"]
+    for a, b in zip(kept, fresh, strict=True):
+        assert a["status"] == b["status"] and a["status"] in ("optimal", "feasible")
+        assert a["npv_wan_yuan"] == pytest.approx(b["npv_wan_yuan"], rel=gap)
+        assert a["cash_shortfall"] == b["cash_shortfall"]

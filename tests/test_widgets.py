@@ -180,3 +180,19 @@ def test_busy_restores_each_controls_state_even_after_an_interrupt():
         assert on.disabled and off.disabled
         raise KeyboardInterrupt
     assert not on.disabled and off.disabled
+
+
+def test_a_slider_move_changes_the_kept_model_in_place_and_agrees_with_a_fresh_solve(town):
+    from landkit.reserve import check_plan
+
+    panel = ReservePanel(town)
+    assert panel.session.last_update.kind == "full"
+    panel.debt_ceiling.value = 5000.0
+    kept = panel.result
+    update = panel.session.last_update
+    assert update.kind == "update" and update.rows > 0 and update.costs == update.coefficients == 0
+    assert update.describe() in kept.outcome.notes
+    fresh = panel.plan().solve(time_limit_s=panel.time_limit_s, mip_gap=panel.mip_gap)
+    for a, b in ((kept, fresh), (fresh, kept)):  # each objective below the other's proven bound (a maximisation)
+        assert a.objective <= b.outcome.best_bound + 1e-6 * abs(b.outcome.best_bound)
+    assert check_plan(kept) == check_plan(fresh) == []

@@ -67,6 +67,12 @@ or drops them. A start changes nothing about the model, the statuses or the chec
 result's ``notes`` say what was done with it. ``ReservePlan.solve(warm_start=...)`` and the
 reserve panel's re-solves use it.
 
+Re-solves
+---------
+:class:`SolveSession` keeps one HiGHS model in a long-lived worker and changes in place only the
+entries that differ between successive models of one structure (a panel's slider, a sweep's samples);
+statuses, checks and the time limit are :func:`solve`'s.
+
 LP algorithm
 ------------
 ``lp_method="auto"`` uses the interior-point method (HiGHS ``solver="ipm"``, for MIPs
@@ -88,6 +94,7 @@ from landkit.optimize._status import Status
 from landkit.optimize.diagnose import Diagnosis, GroupSpec, diagnose_infeasibility
 from landkit.optimize.export import export_model
 from landkit.optimize.scope import Scope, unscoped
+from landkit.optimize.session import SessionUpdate, SolveSession
 
 __all__ = [
     "AUTO_IPM_MIN_COLUMNS",
@@ -98,7 +105,9 @@ __all__ = [
     "GroupSpec",
     "LinearProblem",
     "Scope",
+    "SessionUpdate",
     "SolveResult",
+    "SolveSession",
     "Status",
     "diagnose_infeasibility",
     "export_model",

@@ -6,6 +6,7 @@ import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 import linopy
 import numpy as np
@@ -94,6 +95,13 @@ def prepare_start(problem: LinearProblem, start: np.ndarray) -> MipStart:
         return MipStart(keep, np.zeros(0), f"MIP start {what} and no integer column: not used")
     return MipStart(keep, x[keep], f"MIP start {what}: its {keep.size} integer values were passed, for the "
                                    "solver to complete with the other columns or discard")
+
+
+class Runner(Protocol):
+    """Something that solves a problem within its deadlines and returns the raw outcome (a back end)."""
+
+    def __call__(self, problem: LinearProblem, *, log_to_console: bool,
+                 start: MipStart | None = None) -> RawOutcome: ...
 
 
 @dataclass(frozen=True)
@@ -191,6 +199,7 @@ def run(
     lp_method: str,
     log_to_console: bool = False,
     start: np.ndarray | None = None,
+    runner: Runner | None = None,
 ) -> RawOutcome:
     """Solve ``problem`` and verify what the solver claims (internal; see :func:`solve`).
 
@@ -198,11 +207,12 @@ def run(
     every row, bound and integrality; an unbounded-or-infeasible answer is settled by a
     feasibility solve when time allows; a MIP "optimal" outside ``mip_gap`` becomes FEASIBLE.
     ``start`` (column values, NaN where not given) becomes a MIP start for HiGHS
-    (:func:`prepare_start`); CBC and LPs do not use it, and a note says so.
+    (:func:`prepare_start`); CBC and LPs do not use it, and a note says so. ``runner`` (a HiGHS
+    :class:`~landkit.optimize.SolveSession`'s) solves in place of a one-off worker; the checks are the same.
     """
     backend = _Backend(solver=solver, deadlines=deadlines, mip_gap=mip_gap, threads=threads, lp_method=lp_method)
     mip_start, start_notes = _mip_start(problem, solver, start)
-    raw = backend(problem, log_to_console=log_to_console, start=mip_start)
+    raw = (runner or backend)(problem, log_to_console=log_to_console, start=mip_start)
     raw.notes[:0] = start_notes
     _verify_solution(problem, raw)
     _settle_unbounded(problem, raw, backend)
@@ -210,7 +220,7 @@ def run(
         # HiGHS (1.16) can hand back the start itself as "optimal" after finding better in its
         # reduced space: solve again without the start in the time left
         cold = run(problem, solver=solver, deadlines=deadlines, mip_gap=mip_gap, threads=threads,
-                   lp_method=lp_method, log_to_console=log_to_console, start=None)
+                   lp_method=lp_method, log_to_console=log_to_console, start=None, runner=runner)
         cold.notes[:0] = [*raw.notes, "the solver returned the MIP start as optimal outside the gap: "
                           "solved again without the start"]
         cold.log_text = raw.log_text + "\n--- solved again without the MIP start ---\n" + cold.log_text
@@ -311,6 +321,16 @@ def solve(
         log_to_console=log_to_console,
         start=start_x,
     )
+    return to_result(model, problem, raw, solver=solver, deadlines=deadlines, lp_method=method)
+
+
+def to_result(model: linopy.Model, problem: LinearProblem, raw: RawOutcome, *, solver: str, deadlines: Deadlines,
+              lp_method: str) -> SolveResult:
+    """Write a checked outcome into ``model`` and return it as a :class:`SolveResult` (internal; see :func:`solve`).
+
+    ``runtime_s`` counts from ``deadlines.start``.
+    """
+    method = lp_method
     assign_solution(
         model,
         problem,
@@ -350,5 +370,5 @@ def solve(
         _values=values,
         _duals=duals,
     )
-    result.runtime_s = time.perf_counter() - began
+    result.runtime_s = time.perf_counter() - deadlines.start
     return result

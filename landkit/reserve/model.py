@@ -116,7 +116,7 @@ import xarray as xr
 
 from landkit._errors import InfeasibleError, ValidationError
 from landkit.boundary import boundary_penalty
-from landkit.optimize import GroupSpec, Scope, solve
+from landkit.optimize import GroupSpec, Scope, SolveSession, solve
 from landkit.reserve.inputs import USES, ReserveInputs, TownOptions, inputs_from_town
 from landkit.reserve.result import ReserveResult
 from landkit.town import Town
@@ -621,6 +621,7 @@ class ReservePlan:
         relax: Iterable[str] | None = None,
         diagnose_time_limit_s: float | None = 10.0,
         warm_start: ReserveResult | None = None,
+        session: SolveSession | None = None,
     ) -> ReserveResult:
         """Build and solve; the result carries the solver's status, gap and the plan tables.
 
@@ -635,14 +636,25 @@ class ReservePlan:
         It changes neither the model nor how the result is checked and reported: a start that no
         longer fits these inputs is completed or dropped by the solver. It usually, not always,
         shortens the solve (a good incumbent from the first moment).
+
+        ``session`` (a :class:`landkit.optimize.SolveSession`, HiGHS only; its threads apply) solves in a
+        HiGHS model kept between calls, changing in place only the entries that differ from the last plan
+        it solved (a slider's right-hand sides, bounds or objective); the answer and its checks are those
+        of a fresh solve.
         """
         began = time.perf_counter()  # the limit counts the build too
         model = self.build()
         start = None
         if warm_start is not None and warm_start.outcome.has_solution():
             start = {name: values for name, values in warm_start.outcome.solution().items() if name in model.variables}
-        outcome = solve(model, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads,
-                        start=start, started_at=began)
+        if session is not None and solver == "highs":
+            outcome = session.solve(model, time_limit_s=time_limit_s, mip_gap=mip_gap, start=start,
+                                    started_at=began)
+        elif session is not None:
+            raise ValidationError("ReservePlan.solve", [f"session: a SolveSession solves with HiGHS, not {solver!r}"])
+        else:
+            outcome = solve(model, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads,
+                            start=start, started_at=began)
         if not outcome.has_solution():
             outcome.raise_for_status(groups=self.diagnosis_groups(relax), diagnose_time_limit_s=diagnose_time_limit_s,
                                      model_name="土地收储计划 (ReservePlan)")

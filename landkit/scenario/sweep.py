@@ -37,6 +37,7 @@ from tqdm.auto import tqdm
 
 from landkit._errors import InfeasibleError, LandkitError, Problem, ValidationError, reject_unknown_keywords
 from landkit.atomic import atomic_dir, check_output_folder
+from landkit.optimize import SolveSession
 from landkit.plot import close_figure, draw_polygons, finish_map, new_axes, use_cjk_font
 from landkit.report import Figure, Heading, Paragraph, Table, write_html
 from landkit.scenario.context import LandState, ModelRecord, RunContext
@@ -211,6 +212,7 @@ def draw_samples(distributions: Mapping[str, Mapping[str, Any]], n: int, seed: i
 
 # --------------------------------------------------------------------------- worker side
 _TOWNS: dict[str, Town] = {}
+_SESSIONS: dict[int | None, SolveSession] = {}
 _BEFORE: dict[str, RunContext] = {}
 
 
@@ -240,8 +242,15 @@ def _before_reserve(sc: Scenario, town: Town, solve: dict[str, float]) -> RunCon
     return ctx
 
 
+def _session(threads: int | None) -> SolveSession:
+    """This worker process's :class:`SolveSession` for ``threads`` (one HiGHS model kept from sample to sample)."""
+    if threads not in _SESSIONS:
+        _SESSIONS[threads] = SolveSession(threads=threads).start()
+    return _SESSIONS[threads]
+
+
 def evaluate_sample(scenario: Mapping[str, Any], sample: Mapping[str, Any], *, time_limit_s: float | None = None,
-                    mip_gap: float | None = None) -> dict[str, Any]:
+                    mip_gap: float | None = None, threads: int | None = None) -> dict[str, Any]:
     """Solve the reserve plan of one sample; a pure function of its arguments (run on a Dask worker).
 
     Parameters
@@ -256,6 +265,8 @@ def evaluate_sample(scenario: Mapping[str, Any], sample: Mapping[str, Any], *, t
         changes the 挂钩 surplus passed to the reserve quota (when that link runs).
     time_limit_s, mip_gap : float, optional
         Solver settings; default the scenario's reserve options.
+    threads : int, optional
+        HiGHS threads (None: HiGHS's default).
 
     Returns
     -------
@@ -264,7 +275,11 @@ def evaluate_sample(scenario: Mapping[str, Any], sample: Mapping[str, Any], *, t
         ``cost_wan_yuan``, ``acquired_mu``, ``min_cash_wan_yuan``, ``shortfall_mu``, ``cash_shortfall``
         (True, False or None when unknown), ``acquired`` (parcel ids), ``wall_s``, ``message``, ``pid``.
 
-    The town is loaded once per worker process and reused for every later sample of the same data.
+    The town is loaded once per worker process and reused for every later sample of the same data, and
+    the reserve plan is solved in the process's :class:`landkit.optimize.SolveSession`: the HiGHS model of
+    the previous sample is kept and only the entries this sample changes (prices, funds, demand, quota)
+    are changed in it. No sample starts from another's plan, so a sample's answer does not depend on the
+    order the samples ran in; it is that of a fresh build and solve.
     """
     # landkit.reserve.adapter -> landkit.scenario.context -> landkit.scenario (package) -> this module
     from landkit.reserve.adapter import plan_from_scenario  # noqa: PLC0415  cycle with landkit.reserve.adapter
@@ -316,7 +331,7 @@ def evaluate_sample(scenario: Mapping[str, Any], sample: Mapping[str, Any], *, t
         ctx = dataclasses.replace(ctx, town=town)  # this sample's parameters, the land as the earlier models left it
         plan, _ = plan_from_scenario(ctx, budget=budget, price_change=price_change, linkage_surplus_mu=surplus)
         res = plan.solve(time_limit_s=solve["time_limit_s"], mip_gap=solve["mip_gap"],
-                         diagnose_time_limit_s=solve["time_limit_s"])
+                         diagnose_time_limit_s=solve["time_limit_s"], session=_session(threads))
         k = res.kpis()
         min_cash = float(k["min_cash_wan_yuan"])
         out.update(status=str(k["status"]), gap=k["gap"], npv_wan_yuan=float(k["npv_wan_yuan"]),
@@ -383,6 +398,7 @@ class SolverSettings(TypedDict, total=False):
 
     time_limit_s: float | None
     mip_gap: float | None
+    threads: int | None
 
 
 def _client(scheduler: str | None, n_workers: int) -> tuple[Client, LocalCluster | None]:
@@ -433,7 +449,10 @@ def sweep(scenario: Scenario | str | os.PathLike[str], samples: int | None = Non
         any sample is solved; a folder landkit did not write is never replaced).
     **solver : float, optional
         ``time_limit_s`` and ``mip_gap`` (:class:`SolverSettings`): solver settings of every sample;
-        default the scenario's reserve options.
+        default the scenario's reserve options. ``threads``: HiGHS threads of each sample; default, on a
+        local cluster, the CPUs shared out among the workers (``max(1, cpus // n_workers)``: two HiGHS
+        with two threads each on two cores slowed each other down), and HiGHS's own default on a
+        ``scheduler`` (whose machines landkit does not know).
 
     Returns
     -------
@@ -468,6 +487,7 @@ def sweep(scenario: Scenario | str | os.PathLike[str], samples: int | None = Non
     if not sc.enabled("reserve"):
         raise ValidationError(sc.name, [Problem("models.reserve.enabled", "is false; a sweep solves the reserve plan",
                                                 "set enabled: true", "value")])
+    threads = solver.get("threads", None if scheduler else max(1, (os.cpu_count() or 1) // max(int(n_workers), 1)))
     t0 = time.perf_counter()
     sc_dict = sc.to_dict()
     tasks = [{"sample": int(i), **{k: float(v) for k, v in row.items()}} for i, row in draws.iterrows()]
@@ -476,7 +496,7 @@ def sweep(scenario: Scenario | str | os.PathLike[str], samples: int | None = Non
         from distributed import as_completed  # noqa: PLC0415  as above: a sweep only
 
         futures = [client.submit(evaluate_sample, sc_dict, t, time_limit_s=solver.get("time_limit_s"),
-                                 mip_gap=solver.get("mip_gap"),
+                                 mip_gap=solver.get("mip_gap"), threads=threads,
                                  key=f"landkit-sweep-{sc.name}-{t['sample']}-{time.time_ns()}", pure=False)
                    for t in tasks]
         results: list[dict[str, Any]] = []

@@ -1,0 +1,381 @@
+"""``SolveSession``: one HiGHS model kept in a long-lived worker and changed in place between solves.
+
+A panel re-solving after a slider moved, or a sweep worker solving sample after sample, solves models
+of one structure (the same columns, rows and nonzero pattern) whose numbers differ in a few places.
+A session keeps the last model in its worker process; the next :meth:`SolveSession.solve` compares the
+new model with it and sends only what differs, applied with HiGHS's ``changeColsCost``,
+``changeColsBounds``, ``changeRowsBounds`` and ``changeCoeff`` (or the whole model when the structure
+differs). Before every solve the worker clears HiGHS's solver state (``clearSolver``): what is solved
+is exactly the model a fresh build would give, from scratch but for the MIP start the caller gives.
+
+Everything else is :func:`landkit.optimize.solve`'s: statuses read from the solver and checked, the
+returned solution verified against every row, bound and integrality, the MIP start handled by
+:func:`landkit.optimize._solve.prepare_start`, and ``time_limit_s`` a promise for the whole call:
+HiGHS's own limit ends at 90 % of it, and a worker still running at 103 % is killed with its process
+group (its last incumbent recovered from disk); the next solve then starts a new worker and sends
+the model whole.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import linopy
+import numpy as np
+import xarray as xr
+
+from landkit._errors import Problem, ValidationError
+from landkit.optimize._highs import _from_incumbent, _from_result, highs_options
+from landkit.optimize._problem import LinearProblem, from_linopy, start_vector
+from landkit.optimize._result import SolveResult
+from landkit.optimize._runner import (
+    KILL_AT,
+    POLL_S,
+    Deadlines,
+    RawOutcome,
+    _echo,
+    _kill_group,
+    _popen,
+    job_dir,
+    read_text,
+)
+from landkit.optimize._solve import MipStart, _check_args, resolve_lp_method, run, to_result
+from landkit.optimize._status import Status
+
+WORKER = Path(__file__).with_name("_highs_session_worker.py")
+#: With more changed coefficients than this share of the nonzeros, the model is sent whole.
+MAX_CHANGED_COEF_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class SessionUpdate:
+    """How the last model reached the session's worker: whole, or as changed entries.
+
+    Attributes
+    ----------
+    kind : {"full", "update"}
+        ``"full"``: the whole model was sent (first solve, a new worker, or a different structure);
+        ``"update"``: only the entries counted below were changed in the model the worker held.
+    costs, bounds, rows, coefficients : int
+        Objective coefficients, column bounds, row bounds and matrix coefficients changed.
+    seconds : float
+        Comparing the models and writing what is sent.
+    """
+
+    kind: str
+    costs: int = 0
+    bounds: int = 0
+    rows: int = 0
+    coefficients: int = 0
+    seconds: float = 0.0
+
+    def describe(self) -> str:
+        """One line, e.g. ``'model updated in place: 3 row bounds'``."""
+        if self.kind == "full":
+            return "model sent whole to the session's worker"
+        parts = [f"{n} {what}" for n, what in ((self.costs, "objective coefficients"), (self.bounds, "column bounds"),
+                                                (self.rows, "row bounds"), (self.coefficients, "matrix coefficients"))
+                 if n]
+        return "model updated in place: " + (", ".join(parts) if parts else "nothing changed")
+
+
+def problem_changes(held: LinearProblem, new: LinearProblem) -> dict[str, np.ndarray] | None:
+    """The entries of ``new`` that differ from ``held``, as the session worker applies them; None if the
+    structure differs (columns, rows, sense, integrality or nonzero pattern) or too many coefficients changed.
+
+    Parameters
+    ----------
+    held, new : LinearProblem
+        The model the worker holds and the one to solve.
+
+    Returns
+    -------
+    dict of str to ndarray or None
+        ``cost_index``/``cost``, ``bound_index``/``lower``/``upper``, ``row_index``/``row_lower``/``row_upper``
+        and ``coef_row``/``coef_col``/``coef``: after they are applied, every array of the worker's model
+        equals ``new``'s.
+    """
+    a, b = held.A, new.A
+    same = (held.n_cols == new.n_cols and held.n_rows == new.n_rows and held.sense == new.sense
+            and np.array_equal(held.integrality, new.integrality)
+            and a.has_canonical_format and b.has_canonical_format
+            and np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices))
+    if not same:
+        return None
+    coef = np.flatnonzero(a.data != b.data)
+    if coef.size > MAX_CHANGED_COEF_SHARE * max(b.nnz, 1):
+        return None
+    cost = np.flatnonzero(held.c != new.c)
+    bound = np.flatnonzero((held.lb != new.lb) | (held.ub != new.ub))
+    rows = np.flatnonzero((held.row_lower != new.row_lower) | (held.row_upper != new.row_upper))
+    row_of = np.repeat(np.arange(new.n_rows, dtype=np.int32), np.diff(b.indptr))
+    return {
+        "cost_index": cost.astype(np.int32), "cost": new.c[cost].astype(float),
+        "bound_index": bound.astype(np.int32), "lower": new.lb[bound].astype(float),
+        "upper": new.ub[bound].astype(float),
+        "row_index": rows.astype(np.int32), "row_lower": new.row_lower[rows].astype(float),
+        "row_upper": new.row_upper[rows].astype(float),
+        "coef_row": row_of[coef], "coef_col": b.indices[coef].astype(np.int32), "coef": b.data[coef].astype(float),
+    }
+
+
+class _Worker:
+    """The session's child process: a job folder per line on stdin, ``done`` (or ``error …``) per line on stdout."""
+
+    def __init__(self) -> None:
+        self.proc = _popen([sys.executable, str(WORKER)], death_signal=signal.SIGTERM, stdin=subprocess.PIPE,
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self._buffer = b""
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def send(self, jobdir: Path) -> bool:
+        """Hand the worker a job; False if it is gone."""
+        try:
+            assert self.proc.stdin is not None
+            self.proc.stdin.write(f"{jobdir}\n".encode())
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            return False
+        return True
+
+    def answer(self, timeout: float) -> str | None:
+        """The worker's answer line if it came within ``timeout`` seconds (``"gone"`` if the worker died)."""
+        assert self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        if b"\n" not in self._buffer:
+            ready, _, _ = select.select([fd], [], [], timeout)
+            if not ready:
+                return None
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return "gone"
+            self._buffer += chunk
+        if b"\n" not in self._buffer:
+            return None
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return line.decode("utf-8", errors="replace")
+
+    def kill(self) -> None:
+        _kill_group(self.proc)
+        for stream in (self.proc.stdin, self.proc.stdout):
+            if stream is not None:
+                with contextlib.suppress(OSError):
+                    stream.close()
+
+
+class SolveSession:
+    """Solve a sequence of similar linopy models in one HiGHS model kept in a long-lived worker process.
+
+    Each :meth:`solve` compares the model with the last one the worker holds: with the same columns,
+    rows, sense, integrality and nonzero pattern, only the objective coefficients, column bounds, row
+    bounds and matrix coefficients that differ are sent and changed in place; otherwise the model is
+    sent whole. The worker then clears HiGHS's solver state and solves, so the answer is that of a
+    fresh build and solve of the same model (HiGHS does not carry bases, cuts or solutions from one
+    MIP solve to the next); ``start`` (e.g. the previous plan) is the only warm start, as in
+    :func:`landkit.optimize.solve`.
+
+    Parameters
+    ----------
+    threads : int, optional
+        HiGHS threads of every solve (fixed for the worker's life; None: HiGHS's default).
+
+    Attributes
+    ----------
+    last_update : SessionUpdate or None
+        How the last model reached the worker (whole or the entries changed).
+
+    Examples
+    --------
+    >>> with SolveSession() as session:                                   # doctest: +SKIP
+    ...     first = session.solve(model_a, time_limit_s=10, mip_gap=0.02)
+    ...     again = session.solve(model_b, time_limit_s=10, mip_gap=0.02, start=first.solution())
+    ...     session.last_update.describe()
+    'model updated in place: 3 row bounds'
+
+    Notes
+    -----
+    The time limit, statuses, gap and checks are those of :func:`landkit.optimize.solve` (HiGHS only).
+    A worker killed at the time limit, interrupted (KeyboardInterrupt) or failed is replaced at the next
+    solve. The worker ends with the session (:meth:`close`, or the end of the Python process).
+    """
+
+    def __init__(self, *, threads: int | None = None) -> None:
+        if threads is not None and not (isinstance(threads, int) and threads >= 1):
+            raise ValidationError("SolveSession", [Problem("threads", f"is {threads!r}", "an integer ≥ 1, or None")])
+        self.threads = threads
+        self.last_update: SessionUpdate | None = None
+        self._worker: _Worker | None = None
+        self._held: LinearProblem | None = None
+        self._lock = threading.Lock()
+        _OPEN.add(self)
+
+    # ------------------------------------------------------------------ lifetime
+    def start(self) -> SolveSession:
+        """Start the worker now (it imports numpy and highspy, ~0.2 s), so the first solve need not wait."""
+        if self._worker is None or not self._worker.alive():
+            self._worker = _Worker()
+            self._held = None
+        return self
+
+    def close(self) -> None:
+        """End the worker (a later :meth:`solve` starts a new one)."""
+        if self._worker is not None:
+            self._worker.kill()
+        self._worker = None
+        self._held = None
+
+    def __del__(self) -> None:  # a session dropped (a panel closed) takes its worker with it
+        try:
+            self.close()
+        except Exception:  # at interpreter exit the modules it needs may be gone; the worker exits anyway
+            pass
+
+    def __enter__(self) -> SolveSession:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ solve
+    def solve(
+        self,
+        model: linopy.Model,
+        *,
+        time_limit_s: float | None = 60.0,
+        mip_gap: float = 1e-4,
+        lp_method: str = "auto",
+        log_to_console: bool = False,
+        start: Mapping[str, xr.DataArray] | None = None,
+        started_at: float | None = None,
+    ) -> SolveResult:
+        """Solve ``model`` in the session's HiGHS model (changed in place where it can be).
+
+        Parameters are those of :func:`landkit.optimize.solve` (the solver is HiGHS, the threads the
+        session's). ``result.notes`` says how the model reached the worker (:attr:`last_update`).
+
+        Raises
+        ------
+        ValidationError
+            Bad arguments, a ``start`` naming an unknown variable, or a model landkit cannot solve.
+        """
+        began = time.perf_counter() if started_at is None else float(started_at)
+        _check_args("highs", time_limit_s, mip_gap, self.threads, lp_method)
+        problem = from_linopy(model)
+        start_x = None if start is None else start_vector(model, problem, start)
+        method = resolve_lp_method(problem, lp_method)
+        deadlines = Deadlines(start=began, limit_s=None if time_limit_s is None else float(time_limit_s))
+        runner = _SessionRunner(self, deadlines, float(mip_gap), method)
+        with self._lock:
+            raw = run(problem, solver="highs", deadlines=deadlines, mip_gap=float(mip_gap), threads=self.threads,
+                      lp_method=method, log_to_console=log_to_console, start=start_x, runner=runner)
+        return to_result(model, problem, raw, solver="highs", deadlines=deadlines, lp_method=method)
+
+    def _job(self, problem: LinearProblem, jobdir: Path) -> SessionUpdate:
+        """Write the model (whole, or its changes against the one held) into ``jobdir``."""
+        t0 = time.perf_counter()
+        changes = None if self._held is None else problem_changes(self._held, problem)
+        if changes is None:
+            with open(jobdir / "problem.npz", "wb") as f:
+                np.savez(f, **problem.to_arrays())  # type: ignore[arg-type]  # stub: **kwds may fill allow_pickle
+            return SessionUpdate("full", seconds=time.perf_counter() - t0)
+        with open(jobdir / "update.npz", "wb") as f:
+            np.savez(f, **changes)  # type: ignore[arg-type]  # as above
+        return SessionUpdate("update", costs=int(changes["cost_index"].size), bounds=int(changes["bound_index"].size),
+                             rows=int(changes["row_index"].size), coefficients=int(changes["coef"].size),
+                             seconds=time.perf_counter() - t0)
+
+    def _run(self, problem: LinearProblem, *, deadlines: Deadlines, mip_gap: float, lp_method: str,
+             log_to_console: bool, start: MipStart | None) -> RawOutcome:
+        """One solve in the worker within ``deadlines`` (the session's back end, see :func:`_solve.run`)."""
+        if self._worker is None or not self._worker.alive():
+            self.start()
+        worker = self._worker
+        assert worker is not None
+        with job_dir("session") as jobdir:
+            update = self.last_update = self._job(problem, jobdir)
+            if start is not None:
+                with open(jobdir / "start.npz", "wb") as f:
+                    np.savez(f, index=start.index.astype(np.int32), value=start.value.astype(float))
+            job = {"task": update.kind, "is_mip": problem.is_mip,
+                   "options": highs_options(problem, mip_gap=mip_gap, threads=self.threads, lp_method=lp_method),
+                   "soft_deadline_epoch": deadlines.soft_epoch(), "start": start is not None}
+            (jobdir / "job.json").write_text(json.dumps(job), encoding="utf-8")
+            self._held = None  # until the worker says it holds this model
+            answer = self._wait(worker, deadlines, jobdir, log_to_console) if worker.send(jobdir) else "gone"
+            log_text = read_text(jobdir / "highs.log")
+            result_path = jobdir / "result.npz"
+            if answer == "done" and result_path.exists():
+                self._held = problem
+                with np.load(result_path, allow_pickle=False) as npz:
+                    raw = _from_result(problem, {k: npz[k] for k in npz.files}, log_text)
+                raw.notes.append(update.describe())
+                return raw
+            self.close()  # killed, gone or failed: the next solve starts a new worker
+            if answer is None:
+                raw = _from_incumbent(problem, jobdir, log_text)
+                raw.notes.append(f"HiGHS was still running at {KILL_AT:.0%} of the time limit "
+                                 f"({KILL_AT * (deadlines.limit_s or 0.0):.2f} s) and was stopped by landkit")
+                return raw
+            return RawOutcome(status=Status.ERROR, solver_status=f"session worker: {answer or 'gone'}",
+                              log_text=log_text)
+
+    def _wait(self, worker: _Worker, deadlines: Deadlines, jobdir: Path, log_to_console: bool) -> str | None:
+        """The worker's answer, or None once the kill deadline passed (the caller then kills it)."""
+        offset = 0
+        try:
+            while True:
+                answer = worker.answer(POLL_S)
+                if log_to_console:
+                    offset = _echo(jobdir / "highs.log", offset)
+                if answer is not None:
+                    return answer
+                kill_at = deadlines.kill
+                if kill_at is not None and time.perf_counter() >= kill_at:
+                    return None
+        except BaseException:  # KeyboardInterrupt (the notebook's ■): stop the solve with its worker
+            self.close()
+            raise
+
+
+@dataclass(frozen=True)
+class _SessionRunner:
+    """The back end :func:`landkit.optimize._solve.run` calls: one solve in the session's worker."""
+
+    session: SolveSession
+    deadlines: Deadlines
+    mip_gap: float
+    lp_method: str
+
+    def __call__(self, problem: LinearProblem, *, log_to_console: bool, start: MipStart | None = None) -> RawOutcome:
+        return self.session._run(problem, deadlines=self.deadlines, mip_gap=self.mip_gap, lp_method=self.lp_method,
+                                 log_to_console=log_to_console, start=start)
+
+
+_OPEN: weakref.WeakSet[SolveSession] = weakref.WeakSet()
+
+
+def _close_all() -> None:
+    for session in list(_OPEN):
+        session.close()
+
+
+atexit.register(_close_all)
+
+__all__ = ["SessionUpdate", "SolveSession", "problem_changes"]
