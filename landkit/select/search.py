@@ -11,7 +11,7 @@ start, where the boundary term makes the MILP's bound weak and its own search sl
 3. single improving flips until none helps.
 
 With the same input and enough time the result is the same on every machine and load (a fixed seed, a
-fixed number of flips); a budget too short for the flips shortens the annealing and says so.
+fixed number of flips); a budget too short for the flips stops the annealing early and says so.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ class SearchResult:
     seconds : float
         Wall-clock time spent.
     stopped_by_time : bool
-        True when the budget cut the cuts or shortened the annealing (the result then depends on the machine's speed).
+        True when the budget cut a step short (the result then depends on the machine's speed).
     """
 
     selected: np.ndarray | None
@@ -67,7 +67,7 @@ class SearchResult:
         """One line for the result's notes."""
         if self.selected is None:
             return f"heuristic: no feasible selection found in {self.seconds:.1f} s"
-        cut = "" if not self.stopped_by_time else "; shortened by the time budget, so it may vary with the machine"
+        cut = "" if not self.stopped_by_time else "; stopped by the time budget, so it may vary with the machine"
         steps = (f"annealing ({self.flips:,} flips) and single flips {self.objective:,.6g}" if self.flips
                  else "no annealing (the boundary is a small part of the objective)")
         return (f"heuristic: graph cuts {self.start_objective:,.6g}, {steps} in {self.seconds:.1f} s; "
