@@ -74,3 +74,16 @@ def test_a_county_needs_a_year_to_supply_in_and_sane_shares():
         synthetic_county(2000, candidate_share=0.5)
     with pytest.raises(ArgumentError):
         synthetic_county(500)
+
+
+def test_the_lp_start_finds_the_same_optimum_and_reports_the_lp_bound():
+    plan = synthetic_county(3000, years=3, towns=1, candidate_share=0.02, seed=5).plan()
+    cold = plan.solve(time_limit_s=120, mip_gap=1e-6)
+    warm = plan.solve(time_limit_s=120, mip_gap=1e-6, lp_start=True)
+    assert cold.status is Status.OPTIMAL and warm.status is Status.OPTIMAL
+    assert warm.objective == pytest.approx(cold.objective, rel=2e-6)
+    assert check_plan(warm) == []
+    note = next(n for n in warm.outcome.notes if n.startswith("LP relaxation "))
+    lp_bound = float(note.split()[2].replace(",", ""))
+    assert lp_bound >= cold.objective - 1e-6  # the relaxation bounds every plan (a maximisation)
+    assert any("LP-support start: restricted MIP plan" in n for n in warm.outcome.notes)
