@@ -2,7 +2,8 @@
 
 Peak memory is the process's resident set size sampled every 20 ms while the step runs (Linux
 ``/proc/self/statm``), so it includes memory held by C libraries (GDAL, HiGHS) that tracemalloc
-does not see.
+does not see. With ``tree=True`` it is the sum over this process and all its descendants (the
+solver's worker process included), sampled together.
 """
 
 from __future__ import annotations
@@ -23,6 +24,32 @@ def rss_mb() -> float:
         return int(fh.read().split()[1]) * _PAGE / 1e6
 
 
+def _children(pid: int) -> list[int]:
+    out = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as fh:
+                out += [int(c) for c in fh.read().split()]
+    except OSError:  # the process ended while we looked
+        pass
+    return out
+
+
+def tree_rss_mb(pid: int | None = None) -> float:
+    """Resident set size of a process and all its descendants, MB (Linux ``/proc``)."""
+    todo = [os.getpid() if pid is None else pid]
+    total = 0.0
+    while todo:
+        p = todo.pop()
+        try:
+            with open(f"/proc/{p}/statm", encoding="ascii") as fh:
+                total += int(fh.read().split()[1]) * _PAGE / 1e6
+        except OSError:
+            continue
+        todo += _children(p)
+    return total
+
+
 @dataclass
 class Measure:
     seconds: float = 0.0
@@ -30,15 +57,16 @@ class Measure:
 
 
 @contextmanager
-def measure() -> Iterator[Measure]:
-    """Time a block and sample its peak RSS."""
+def measure(*, tree: bool = False) -> Iterator[Measure]:
+    """Time a block and sample its peak RSS (of the whole process tree with ``tree``)."""
     out = Measure()
     stop = threading.Event()
-    peak = [rss_mb()]
+    rss = tree_rss_mb if tree else rss_mb
+    peak = [rss()]
 
     def sample() -> None:
         while not stop.is_set():
-            peak[0] = max(peak[0], rss_mb())
+            peak[0] = max(peak[0], rss())
             stop.wait(0.02)
 
     thread = threading.Thread(target=sample, daemon=True)
@@ -50,4 +78,4 @@ def measure() -> Iterator[Measure]:
         out.seconds = time.perf_counter() - t0
         stop.set()
         thread.join()
-        out.peak_mb = max(peak[0], rss_mb())
+        out.peak_mb = max(peak[0], rss())

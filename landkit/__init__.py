@@ -40,6 +40,7 @@ _LAZY: dict[str, str] = {
     "Town": "landkit.town",
     "load_sample": "landkit.town",
     "synthetic_town": "landkit.sample",
+    "synthetic_county": "landkit.county",
     "sample_path": "landkit.town",
     "read_parcels": "landkit.io",
     "read_layer": "landkit.io",

@@ -1132,7 +1132,10 @@ def synthetic_parcels(n_parcels: int, *, seed: int = 0, mean_area_m2: float = 50
     return _synthetic(n_parcels, seed, mean_area_m2)[0]
 
 
-def _synthetic(n_parcels: int, seed: int, mean_area_m2: float) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+def _synthetic(n_parcels: int, seed: int, mean_area_m2: float, seats: np.ndarray | None = None
+               ) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
+    """The synthetic frame and its layout; ``seats`` (k × 3: u, v, radius in shares of the side) replaces the one
+    seat and industrial zone by k seats, each with an industrial zone east of it (see :func:`seat_masks`)."""
     if n_parcels < 10:
         raise ArgumentError(f"n_parcels must be at least 10, got {n_parcels}")
     if not mean_area_m2 > 0:
@@ -1164,8 +1167,11 @@ def _synthetic(n_parcels: int, seed: int, mean_area_m2: float) -> tuple[gpd.GeoD
     relief = 0.75 + 0.25 * np.sin(9.0 * u + 1.0)
     hill = 300.0 * _smoothstep(t) * relief
     slope = np.degrees(np.arctan(300.0 * relief * 6 * t * (1 - t) / (0.22 * side))) + rng.gamma(1.2, 1.0, n)
-    seat = np.hypot(u - 0.5, v - 0.5) < 0.07
-    industrial = (u > 0.58) & (u < 0.72) & (v > 0.47) & (v < river_v - 0.01)
+    if seats is None:
+        seat = np.hypot(u - 0.5, v - 0.5) < 0.07
+        industrial = (u > 0.58) & (u < 0.72) & (v > 0.47) & (v < river_v - 0.01)
+    else:
+        seat, industrial = seat_masks(u, v, seats)
     n_v = max(3, int(side * side / 1.8e6))
     centres = rng.uniform(0.04, 0.96, (n_v, 2))
     vxy = np.column_stack([x0 + centres[:, 0] * side, y0 + centres[:, 1] * side])
@@ -1198,10 +1204,58 @@ def _synthetic(n_parcels: int, seed: int, mean_area_m2: float) -> tuple[gpd.GeoD
     vcodes = np.array([f"{TOWN_CODE}{i + 1:03d}0000000" if i < 999 else f"{COUNTY_CODE}9{i + 1:05d}0000000"
                        for i in range(n_v)])
     score = 5.6 + 1.25 * np.minimum(d_river, 4.0) + 0.03 * hill + 0.12 * slope
-    dltb, _ = _dltb_frame(geoms, rng, dlbm=code, czcsxm=czcs, village_code=vcodes[vi], village_name=names[vi],
-                          slope_deg=slope, grade_score=score)
-    layout = {"square": square, "side": side, "x0": x0, "y0": y0}
+    dltb, order = _dltb_frame(geoms, rng, dlbm=code, czcsxm=czcs, village_code=vcodes[vi],
+                              village_name=names[vi], slope_deg=slope, grade_score=score)
+    layout = {"square": square, "side": side, "x0": x0, "y0": y0, "u": u[order], "v": v[order]}  # in the rows' order
     return dltb, layout
+
+
+def seat_masks(u: np.ndarray, v: np.ndarray, seats: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which points (u, v in shares of the square's side) lie in a town seat, and which in its industrial zone.
+
+    Seat :math:`i` at :math:`(u_i, v_i)` of radius :math:`r_i` is the disc :math:`|(u, v) - (u_i, v_i)| < r_i`;
+    its industrial zone the box :math:`u_i + 1.1 r_i < u < u_i + 2.1 r_i`, :math:`|v - v_i| < 0.6 r_i`, outside
+    every seat.
+    """
+    seat = np.zeros(len(u), dtype=bool)
+    industrial = np.zeros(len(u), dtype=bool)
+    for us, vs, r in np.asarray(seats, dtype=float):
+        seat |= np.hypot(u - us, v - vs) < r
+        industrial |= (u > us + 1.1 * r) & (u < us + 2.1 * r) & (np.abs(v - vs) < 0.6 * r)
+    return seat, industrial & ~seat
+
+
+def synthetic_layers(dltb: gpd.GeoDataFrame, layout: dict[str, Any], czkfbj: Any, name: str
+                     ) -> dict[str, gpd.GeoDataFrame]:
+    """The zoning layers of a synthetic frame (:func:`write_synthetic`) around a given 城镇开发边界 ``czkfbj``.
+
+    ``XZQ`` (the square), ``CZKFBJ``, ``YJJBNTBHTB`` (good farmland outside the boundary and the
+    ecological zone, following parcel edges), ``STBHHX`` (the southern hill strip and the river
+    corridor) and ``YYSYDBHQ`` (the river's western reach).
+    """
+    side, x0, y0, square = layout["side"], layout["x0"], layout["y0"], layout["square"]
+    geoms = np.asarray(dltb.geometry.values)
+    us = np.linspace(0.0, 1.0, 200)
+    river = shapely.LineString(np.column_stack([x0 + us * side, y0 + _syn_river_v(us) * side]))
+    eco = _clean(shapely.union_all([shapely.box(x0, y0, x0 + side, y0 + 0.1 * side),
+                                    shapely.intersection(river.buffer(150.0), square)]))
+    grade = dltb["GDDB"].to_numpy(dtype=float, na_value=np.nan)
+    rp = shapely.point_on_surface(geoms)
+    free = ~shapely.contains_xy(shapely.union_all([czkfbj, eco]), shapely.get_x(rp), shapely.get_y(rp))
+    chosen = (grade <= 10) & free
+    basic = _clean(shapely.difference(shapely.coverage_union_all(geoms[chosen]), shapely.union_all([czkfbj, eco])),
+                   500.0)
+    basic_parts = _polygons(basic)
+    water = _clean(shapely.intersection(shapely.intersection(river, shapely.box(x0, y0, x0 + 0.3 * side,
+                                                                                  y0 + side)).buffer(500.0), square))
+    return {
+        "DLTB": dltb,
+        "XZQ": _frame({"XZQDM": [TOWN_CODE], "XZQMC": [name]}, [square]),
+        "CZKFBJ": _frame({"name": ["城镇开发边界"]}, [czkfbj]),
+        "YJJBNTBHTB": _frame({"TBBH": [f"{i + 1:06d}" for i in range(len(basic_parts))]}, basic_parts),
+        "STBHHX": _frame({"name": ["生态保护红线"]}, [eco]),
+        "YYSYDBHQ": _frame({"name": ["水源地"], "level": ["二级"]}, [water]),
+    }
 
 
 def _syn_river_v(u: Any) -> np.ndarray:
@@ -1247,33 +1301,12 @@ def write_synthetic(folder: str | Path, n_parcels: int, seed: int = 0, *, mean_a
     folder.mkdir(parents=True, exist_ok=True)
     dltb, lay = _synthetic(n_parcels, seed, mean_area_m2)
     side, x0, y0, square = lay["side"], lay["x0"], lay["y0"], lay["square"]
-    geoms = np.asarray(dltb.geometry.values)
-    us = np.linspace(0.0, 1.0, 200)
-    river = shapely.LineString(np.column_stack([x0 + us * side, y0 + _syn_river_v(us) * side]))
     seat = shapely.Point(x0 + 0.5 * side, y0 + 0.5 * side).buffer(0.07 * side)
     industrial = shapely.box(x0 + 0.58 * side, y0 + 0.47 * side, x0 + 0.72 * side, y0 + 0.6 * side)
     grow = math.sqrt(1.3) - 1.0
     czkfbj = _clean(shapely.intersection(shapely.union_all([seat.buffer(grow * 0.07 * side),
                                                             industrial.buffer(grow * 0.1 * side)]), square))
-    eco = _clean(shapely.union_all([shapely.box(x0, y0, x0 + side, y0 + 0.1 * side),
-                                    shapely.intersection(river.buffer(150.0), square)]))
-    grade = dltb["GDDB"].to_numpy(dtype=float, na_value=np.nan)
-    rp = shapely.point_on_surface(geoms)
-    free = ~shapely.contains_xy(shapely.union_all([czkfbj, eco]), shapely.get_x(rp), shapely.get_y(rp))
-    chosen = (grade <= 10) & free
-    basic = _clean(shapely.difference(shapely.coverage_union_all(geoms[chosen]), shapely.union_all([czkfbj, eco])),
-                   500.0)
-    basic_parts = _polygons(basic)
-    water = _clean(shapely.intersection(shapely.intersection(river, shapely.box(x0, y0, x0 + 0.3 * side,
-                                                                                  y0 + side)).buffer(500.0), square))
-    layers = {
-        "DLTB": dltb,
-        "XZQ": _frame({"XZQDM": [TOWN_CODE], "XZQMC": [f"合成镇{n_parcels}"]}, [square]),
-        "CZKFBJ": _frame({"name": ["城镇开发边界"]}, [czkfbj]),
-        "YJJBNTBHTB": _frame({"TBBH": [f"{i + 1:06d}" for i in range(len(basic_parts))]}, basic_parts),
-        "STBHHX": _frame({"name": ["生态保护红线"]}, [eco]),
-        "YYSYDBHQ": _frame({"name": ["水源地"], "level": ["二级"]}, [water]),
-    }
+    layers = synthetic_layers(dltb, lay, czkfbj, f"合成镇{n_parcels}")
     path = folder / "synthetic.gpkg"
     meta = {**_provenance(seed), "n_parcels": str(n_parcels), "mean_area_m2": f"{mean_area_m2:g}"}
     _write_layers(path, layers)
