@@ -15,10 +15,11 @@ in ≤ 120 s; 400k × 5 ≤ 1 % in ≤ 300 s; 750k × 5 ≤ 2 % in ≤ 300 s and
 Usage::
 
     .venv/bin/python benchmarks/bench_reserve.py [--sizes 50000 200000] [--years 3 5] [--time-limit 300]
-        [--gap 0.01] [--no-sample] [--lp-start]
+        [--gap 0.01] [--no-sample] [--lp-start auto|on|off]
 
-``--lp-start`` solves the counties with ``ReservePlan.solve(lp_start=True)``: the LP relaxation, then the
-MIP over the parcels it uses, whose plan is the solver's MIP start (:mod:`landkit.reserve.start`).
+``--lp-start`` chooses ``ReservePlan.solve(lp_start=...)``: the LP relaxation, then the MIP over the
+parcels it uses, whose plan is the solver's MIP start (:mod:`landkit.reserve.start`); ``auto`` (the
+default) is the library's default, on from ``landkit.reserve.model.LP_START_FROM`` candidate-years.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from _measure import measure
 import landkit
 from landkit.county import synthetic_county
 from landkit.reserve import ReservePlan, check_plan
+from landkit.reserve.model import lp_start_by_size
 
 HEADER = ["case", "parcels", "cands", "years", "gen s", "build s", "solve s", "status", "NPV 万元", "bound 万元",
           "gap (NPV)", "short 亩", "peak MB", "check", "load"]
@@ -46,7 +48,7 @@ def _load() -> str:
 
 
 def report(name: str, n_parcels: int, plan: ReservePlan, gen_s: float, gap: float, limit: float, *,
-           lp_start: bool = False) -> None:
+           lp_start: bool | None = None) -> None:
     load = _load()
     t0 = time.perf_counter()
     model = plan.build()
@@ -75,8 +77,8 @@ def main() -> None:
     ap.add_argument("--candidate-share", type=float, default=0.028)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-sample", action="store_true", help="skip the sample town's row")
-    ap.add_argument("--lp-start", action="store_true",
-                    help="solve the counties with ReservePlan.solve(lp_start=True) (LP-support MIP start)")
+    ap.add_argument("--lp-start", choices=("auto", "on", "off"), default="auto",
+                    help="ReservePlan.solve(lp_start=None|True|False) for the counties (LP-support MIP start)")
     args = ap.parse_args()
     print(" | ".join(f"{h:>10}" for h in HEADER), flush=True)
     if not args.no_sample:
@@ -88,8 +90,9 @@ def main() -> None:
             county = synthetic_county(n, years=years, candidate_share=args.candidate_share, seed=args.seed)
             plan = county.plan()
             gen_s = time.perf_counter() - t0
-            report("county+lp" if args.lp_start else "county", n, plan, gen_s, args.gap, args.time_limit,
-                   lp_start=args.lp_start)
+            lp_start = {"auto": None, "on": True, "off": False}[args.lp_start]
+            lp = lp_start if lp_start is not None else lp_start_by_size(plan.inputs)
+            report("county+lp" if lp else "county", n, plan, gen_s, args.gap, args.time_limit, lp_start=lp_start)
             del county, plan
 
 

@@ -15,7 +15,7 @@ import xarray as xr
 from landkit import ArgumentError
 from landkit.county import synthetic_county
 from landkit.optimize import Status, solve
-from landkit.reserve import check_plan
+from landkit.reserve import check_plan, model
 
 
 @pytest.fixture(scope="module")
@@ -87,3 +87,14 @@ def test_the_lp_start_finds_the_same_optimum_and_reports_the_lp_bound():
     lp_bound = float(note.split()[2].replace(",", ""))
     assert lp_bound >= cold.objective - 1e-6  # the relaxation bounds every plan (a maximisation)
     assert any("LP-support start: restricted MIP plan" in n for n in warm.outcome.notes)
+
+
+def test_large_plans_start_from_the_lp_by_default(county, monkeypatch):
+    plan = county.plan()
+    assert not model.lp_start_by_size(plan.inputs)  # 240 candidates × 4 years: below the threshold
+    monkeypatch.setattr(model, "LP_START_FROM", len(plan.inputs.parcels) * len(plan.inputs.years))
+    assert model.lp_start_by_size(plan.inputs)
+    result = plan.solve(time_limit_s=60, mip_gap=0.01)
+    assert any(n.startswith("LP relaxation ") for n in result.outcome.notes) and check_plan(result) == []
+    off = plan.solve(time_limit_s=60, mip_gap=0.01, lp_start=False)
+    assert not any(n.startswith("LP relaxation ") for n in off.outcome.notes)
