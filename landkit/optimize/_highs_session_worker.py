@@ -66,7 +66,12 @@ def apply_update(h: highspy.Highs, data: dict[str, np.ndarray]) -> None:
         calls.append(("changeCoeff", h.changeCoeff(int(r), int(c), float(v))))
     refused = sorted({name for name, status in calls if status == highspy.HighsStatus.kError})
     if refused:
-        raise RuntimeError(f"HiGHS refused {', '.join(refused)}")
+        raise UpdateRefusedError(f"HiGHS refused {', '.join(refused)}")
+
+
+class UpdateRefusedError(Exception):
+    """HiGHS refused a change to the model held. This process imports only numpy and highspy, not landkit:
+    the error goes back as an ``error …`` answer, which the parent reports as the solver's error status."""
 
 
 def run_job(held: dict[str, Any], jobdir: Path) -> None:
