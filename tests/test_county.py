@@ -96,5 +96,3 @@ def test_large_plans_start_from_the_lp_by_default(county, monkeypatch):
     assert model.lp_start_by_size(plan.inputs)
     result = plan.solve(time_limit_s=60, mip_gap=0.01)
     assert any(n.startswith("LP relaxation ") for n in result.outcome.notes) and check_plan(result) == []
-    off = plan.solve(time_limit_s=60, mip_gap=0.01, lp_start=False)
-    assert not any(n.startswith("LP relaxation ") for n in off.outcome.notes)

@@ -313,7 +313,7 @@ def _is_connected(mask: np.ndarray) -> bool:
     return len(seen) == len(cells)
 
 
-@pytest.mark.parametrize(("seed", "peaks"), [(2, 4), (5, 4), (7, 4), (1, 0), (8, 0)])
+@pytest.mark.parametrize(("seed", "peaks"), [(2, 4), (5, 4), (7, 4)])
 def test_hard_fields_small_cuts_and_flow_agree(seed: int, peaks: int) -> None:
     """10 × 8 versions of the benchmark's hard fields (K = 14, 3 × 3 peaks), where the unconstrained best
     cells fall apart (cuts are needed): the cut search and the flow model, two formulations, prove the

@@ -154,7 +154,7 @@ def test_samples_solved_in_one_session_equal_fresh_solves(monkeypatch) -> None:
     one a fresh build and solve gives: same status, NPVs within the gap, the same parcels' count within it."""
     sweep_module = importlib.import_module("landkit.scenario.sweep")  # the package's `sweep` is the function
     sc = scenario_from_dict(_tree()).to_dict()
-    draws = draw_samples(DISTS, 3, seed=7)
+    draws = draw_samples(DISTS, 2, seed=7)
     tasks = [{"sample": int(i), **{k: float(v) for k, v in row.items()}} for i, row in draws.iterrows()]
     for session in sweep_module._SESSIONS.values():
         session.close()
