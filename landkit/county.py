@@ -246,17 +246,17 @@ def synthetic_county(
     SyntheticCounty
         ``.plan()`` gives the :class:`~landkit.reserve.ReservePlan`.
     """
-    if n_parcels < 1000:
-        raise ArgumentError(f"n_parcels must be at least 1,000, got {n_parcels}")
-    if not 0.0 < candidate_share <= 0.3:
-        raise ArgumentError(f"candidate_share must be in (0, 0.3], got {candidate_share}")
-    if not 0.0 < demand_share <= 0.5:
-        raise ArgumentError(f"demand_share must be in (0, 0.5], got {demand_share}")
-    if slack < 1.0:
-        raise ArgumentError(f"slack must be at least 1, got {slack}")
     n_towns = max(1, round(n_parcels / 50_000)) if towns is None else int(towns)
-    if n_towns < 1:
-        raise ArgumentError(f"towns must be at least 1, got {towns}")
+    problems = [message for broken, message in (
+        (n_parcels < 1000, f"n_parcels must be at least 1,000, got {n_parcels}"),
+        (years < 1, f"years must be at least 1 (plan years from 2019), got {years}"),
+        (not 0.0 < candidate_share <= 0.3, f"candidate_share must be in (0, 0.3], got {candidate_share}"),
+        (not 0.0 < demand_share <= 0.5, f"demand_share must be in (0, 0.5], got {demand_share}"),
+        (slack < 1.0, f"slack must be at least 1, got {slack}"),
+        (n_towns < 1, f"towns must be at least 1, got {towns}"),
+    ) if broken]
+    if problems:
+        raise ArgumentError("synthetic_county: " + "; ".join(problems))
     rng = np.random.default_rng([seed, 22])
     seats = _seats(n_towns, rng)
     dltb, layout = _synthetic(n_parcels, seed, 5000.0, seats=seats)

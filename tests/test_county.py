@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from landkit import ArgumentError
+from landkit import ArgumentError, ValidationError
 from landkit.county import synthetic_county
 from landkit.optimize import Status, solve
 from landkit.reserve import check_plan, model
@@ -74,6 +74,13 @@ def test_a_county_needs_a_year_to_supply_in_and_sane_shares():
         synthetic_county(2000, candidate_share=0.5)
     with pytest.raises(ArgumentError):
         synthetic_county(500)
+    with pytest.raises(ArgumentError, match=r"years must be at least 1.*slack must be at least 1"):
+        synthetic_county(2000, years=0, slack=0.5)  # every problem in one message
+
+
+def test_the_lp_start_asked_of_another_solver_is_refused_before_any_build(county):
+    with pytest.raises(ValidationError, match="lp_start: the LP-support start solves with HiGHS, not 'cbc'"):
+        county.plan().solve(solver="cbc", lp_start=True)
 
 
 def test_the_lp_start_finds_the_same_optimum_and_reports_the_lp_bound():

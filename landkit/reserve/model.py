@@ -665,6 +665,13 @@ class ReservePlan:
         at any stopping point the plan returned is within ``result.gap`` of the optimum. The LP
         relaxation's value, also a proven bound, is in ``result.outcome.notes``.
         """
+        if solver != "highs":
+            asked = (("session", "a SolveSession", session is not None),
+                     ("lp_start", "the LP-support start", bool(lp_start)))
+            refused = [f"{name}: {what} solves with HiGHS, not {solver!r} (leave it unset)"
+                       for name, what, given in asked if given]
+            if refused:
+                raise ValidationError("ReservePlan.solve", refused)
         began = time.perf_counter()  # the limit counts the build too
         model = self.build()
         start = None
@@ -678,8 +685,6 @@ class ReservePlan:
         if session is not None and solver == "highs":
             outcome = session.solve(model, time_limit_s=time_limit_s, mip_gap=mip_gap, start=start,
                                     started_at=began)
-        elif session is not None:
-            raise ValidationError("ReservePlan.solve", [f"session: a SolveSession solves with HiGHS, not {solver!r}"])
         else:
             outcome = solve(model, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads,
                             start=start, started_at=began)
