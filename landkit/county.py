@@ -270,20 +270,21 @@ def synthetic_county(
                          y0 + (vs + 0.6 * r) * side) for us, vs, r in seats]
     czkfbj = _clean(shapely.intersection(shapely.union_all(discs + boxes), layout["square"]))
     layers = synthetic_layers(dltb, layout, czkfbj, f"合成县{n_parcels}")
-    parcels = finish_parcels(layers.pop("DLTB"), {"source": "synthetic county", "notes": []}, validate=False)
+    source = "合成县域 (landkit.synthetic_county)"
+    parcels = finish_parcels(layers.pop("DLTB"), {"source": source, "notes": []}, validate=False)
     year_list = [2019 + k for k in range(years)]
     placeholder = {"town.plan_years": year_list,
                    "reserve.new_construction_quota": {y: 1.0 for y in year_list},
                    "reserve.resettlement_capacity": {y: 1 for y in year_list}}
-    town = Town.from_parcels(parcels, layers=layers, params=params.with_overrides(placeholder, "synthetic county"),
-                             name=f"synthetic county {n_parcels}", source="synthetic county", validate=False)
+    town = Town.from_parcels(parcels, layers=layers, params=params.with_overrides(placeholder, source),
+                             name=f"合成县域 ({n_parcels:,} 宗地块)", source=source, validate=False)
     _, industrial = seat_masks(layout["u"], layout["v"], seats)
     draw = rng.choice(list(USE_SHARES), size=len(parcels), p=list(USE_SHARES.values()))
     use = pd.Series(np.where(industrial, "industrial", draw), index=town.parcels.index)
     inp = inputs_from_town(town, planned_use=use, compactness=False)
     witness = _witness(inp, demand_share, rng)
     overrides = _scaled_overrides(inp, witness, year_list, slack, params)
-    town = town.with_params(params.with_overrides(overrides, "synthetic county (scaled to its witness plan)"))
+    town = town.with_params(params.with_overrides(overrides, "合成县域: 按可行参照方案缩放 (landkit.synthetic_county)"))
     return SyntheticCounty(town, use.reindex(inp.parcels.index), witness, seats)
 
 
