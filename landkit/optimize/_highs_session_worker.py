@@ -101,7 +101,8 @@ def serve() -> int:
     """Answer job folders read from stdin until it closes."""
     held: dict[str, Any] = {}
     answer = os.fdopen(os.dup(1), "w")
-    os.dup2(2, 1)  # whatever HiGHS prints goes to the log the parent gave as stderr, never into the answers
+    os.dup2(2, 1)  # whatever HiGHS prints goes to stderr (the parent discards it; each job's log is highs.log),
+    # never into the answers
     for line in sys.stdin:
         jobdir = Path(line.strip())
         if not line.strip():

@@ -117,6 +117,7 @@ import xarray as xr
 from landkit._errors import InfeasibleError, ValidationError
 from landkit.boundary import boundary_penalty
 from landkit.optimize import GroupSpec, Scope, SolveResult, SolveSession, solve
+from landkit.optimize._solve import relative_gap
 from landkit.reserve.inputs import USES, ReserveInputs, TownOptions, inputs_from_town
 from landkit.reserve.result import ReserveResult
 from landkit.reserve.start import support_start
@@ -659,7 +660,7 @@ class ReservePlan:
         ``lp_start=True`` (by default, ``None``, on for plans of at least :data:`LP_START_FROM`
         candidate-years, such as a county's thousands of candidates over 5 years) first solves the
         LP relaxation and then the MIP restricted to the parcels that LP uses
-        (:func:`landkit.reserve.start.support_start`), within half of ``time_limit_s`` (60 s without a
+        (:func:`landkit.reserve.start.support_start`), within 60 % of ``time_limit_s`` (60 s without a
         limit), and gives its plan to the solver of the whole plan as a MIP start (not with
         ``warm_start``). The bound the result reports is still the solver's, proven on the whole plan:
         at any stopping point the plan returned is within ``result.gap`` of the optimum. The LP
@@ -682,7 +683,7 @@ class ReservePlan:
         elif (lp_start if lp_start is not None else lp_start_by_size(self.inputs)) and solver == "highs":
             until = began + (0.6 * time_limit_s if time_limit_s is not None else 60.0)
             start, lp_bound, notes = support_start(model, until=until, mip_gap=mip_gap / 2, threads=threads)
-        if session is not None and solver == "highs":
+        if session is not None:  # HiGHS: another solver with a session was refused above
             outcome = session.solve(model, time_limit_s=time_limit_s, mip_gap=mip_gap, start=start,
                                     started_at=began)
         else:
@@ -761,7 +762,7 @@ def _take_lp_bound(outcome: SolveResult, lp_bound: float | None, *, maximise: bo
     if not tighter:
         return
     outcome.best_bound = lp_bound
-    outcome.gap = abs(outcome.objective - lp_bound) / max(abs(outcome.objective), 1e-9)
+    outcome.gap = relative_gap(outcome.objective, lp_bound)
     outcome.notes = (*outcome.notes, f"bound: the LP relaxation's {lp_bound:,.6g} (the solver's own "
                      f"{'none' if bound is None else f'{bound:,.6g}'} is weaker)")
 

@@ -80,7 +80,7 @@ def _free_columns(problem: LinearProblem, cols: _Columns, x: np.ndarray, dual: n
     xb, sb = cols.blocks[0], cols.blocks[1]
     used: np.ndarray = np.asarray((values(xb) > USED_TOL).any(axis=1) | (values(sb) > USED_TOL).any(axis=1))
     keep = used.copy()
-    if dual is not None:
+    if dual is not None and POOL_SHARE > 0:  # off (0): a pool measured worse; no reduced costs to compute
         rc = problem.c - problem.A.T @ dual
         if problem.sense == "min":
             rc = -rc
