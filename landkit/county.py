@@ -43,13 +43,14 @@ from landkit.landuse import group_of
 from landkit.params import Parameters
 from landkit.reserve.inputs import USES, ReserveInputs, inputs_from_town
 from landkit.reserve.model import ReservePlan
-from landkit.sample import _clean, _syn_river_v, _synthetic, seat_masks, synthetic_layers
+from landkit.sample import _clean, _syn_river_v, _synthetic, seat_masks, synthetic_excluded, synthetic_layers
 from landkit.town import Town
 
 #: Planned uses of the candidates outside the industrial zones and their shares.
 USE_SHARES: dict[str, float] = {"residential": 0.60, "industrial": 0.30, "commercial": 0.07, "public": 0.03}
 #: The sample's county funds (万元/年), against which the debt ceilings are scaled.
 SAMPLE_FUNDS_WAN_YUAN = 2000.0
+_PARCEL_MARGIN_M = 100.0  # a parcel's width, the margin of the zones' approximation
 
 
 @dataclass(frozen=True)
@@ -105,9 +106,8 @@ def _seats(towns: int, rng: np.random.Generator) -> np.ndarray:
 
 def _excluded(u: np.ndarray, v: np.ndarray, side: float) -> np.ndarray:
     """Points in the ecological zone or the water-source zone of :func:`landkit.sample.synthetic_layers`
-    (approximately: by the river's vertical distance, with a parcel's width of margin)."""
-    d_m = np.abs(v - _syn_river_v(u)) * side
-    return np.asarray((v < 0.1 + 100.0 / side) | (d_m < 250.0) | ((u < 0.3 + 500.0 / side) & (d_m < 600.0)))
+    (approximately, with a parcel's width of margin)."""
+    return synthetic_excluded(u, v, side, _PARCEL_MARGIN_M)
 
 
 def _boundary_factor(layout: dict[str, Any], codes: np.ndarray, seats: np.ndarray, target: int,

@@ -1225,6 +1225,22 @@ def seat_masks(u: np.ndarray, v: np.ndarray, seats: np.ndarray) -> tuple[np.ndar
     return seat, industrial & ~seat
 
 
+# The protected zones of a synthetic frame, in the frame's unit square (v south to north, u west to east):
+# the southern hill strip, a corridor along the river, and the river's western reach (水源地).
+_SYN_HILL_V = 0.1
+_SYN_RIVER_BUFFER_M = 150.0
+_SYN_WATER_U = 0.3
+_SYN_WATER_BUFFER_M = 500.0
+
+
+def synthetic_excluded(u: np.ndarray, v: np.ndarray, side: float, margin_m: float) -> np.ndarray:
+    """Points (u, v in the unit square of a frame ``side`` metres wide) in the ecological or water-source zone of
+    :func:`synthetic_layers`, approximately: by the river's vertical distance, widened by ``margin_m`` metres."""
+    d_m = np.abs(v - _syn_river_v(u)) * side
+    return np.asarray((v < _SYN_HILL_V + margin_m / side) | (d_m < _SYN_RIVER_BUFFER_M + margin_m)
+                      | ((u < _SYN_WATER_U + _SYN_WATER_BUFFER_M / side) & (d_m < _SYN_WATER_BUFFER_M + margin_m)))
+
+
 def synthetic_layers(dltb: gpd.GeoDataFrame, layout: dict[str, Any], czkfbj: Any, name: str
                      ) -> dict[str, gpd.GeoDataFrame]:
     """The zoning layers of a synthetic frame (:func:`write_synthetic`) around a given 城镇开发边界 ``czkfbj``.
@@ -1237,8 +1253,8 @@ def synthetic_layers(dltb: gpd.GeoDataFrame, layout: dict[str, Any], czkfbj: Any
     geoms = np.asarray(dltb.geometry.values)
     us = np.linspace(0.0, 1.0, 200)
     river = shapely.LineString(np.column_stack([x0 + us * side, y0 + _syn_river_v(us) * side]))
-    eco = _clean(shapely.union_all([shapely.box(x0, y0, x0 + side, y0 + 0.1 * side),
-                                    shapely.intersection(river.buffer(150.0), square)]))
+    eco = _clean(shapely.union_all([shapely.box(x0, y0, x0 + side, y0 + _SYN_HILL_V * side),
+                                    shapely.intersection(river.buffer(_SYN_RIVER_BUFFER_M), square)]))
     grade = dltb["GDDB"].to_numpy(dtype=float, na_value=np.nan)
     rp = shapely.point_on_surface(geoms)
     free = ~shapely.contains_xy(shapely.union_all([czkfbj, eco]), shapely.get_x(rp), shapely.get_y(rp))
@@ -1246,8 +1262,8 @@ def synthetic_layers(dltb: gpd.GeoDataFrame, layout: dict[str, Any], czkfbj: Any
     basic = _clean(shapely.difference(shapely.coverage_union_all(geoms[chosen]), shapely.union_all([czkfbj, eco])),
                    500.0)
     basic_parts = _polygons(basic)
-    water = _clean(shapely.intersection(shapely.intersection(river, shapely.box(x0, y0, x0 + 0.3 * side,
-                                                                                  y0 + side)).buffer(500.0), square))
+    west = shapely.box(x0, y0, x0 + _SYN_WATER_U * side, y0 + side)
+    water = _clean(shapely.intersection(shapely.intersection(river, west).buffer(_SYN_WATER_BUFFER_M), square))
     return {
         "DLTB": dltb,
         "XZQ": _frame({"XZQDM": [TOWN_CODE], "XZQMC": [name]}, [square]),
