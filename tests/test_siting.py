@@ -252,6 +252,37 @@ def test_two_sites_repaired_into_connected_disjoint_sites() -> None:
         assert n_comp == 1, name
 
 
+def test_a_past_deadline_cuts_the_repair_short_and_still_gives_connected_sites() -> None:
+    """The repair and the greedy start stop at the search's deadline (the chemical park's 15 s call ran 21–27 s
+    in their swaps); what they return then is still a connected site of the right size."""
+    from landkit.siting.contiguous import SiteSpec, _repair_sites, _swap, greedy_site
+
+    graph = UnitGraph.from_grid((6, 8))
+    rng = np.random.default_rng(5)
+    values = rng.uniform(0, 10, graph.n)
+    spec = SiteSpec("A", values, 7, 7)
+    mask = np.zeros(graph.n, dtype=bool)
+    mask[[0, 1, 2, 45, 46, 47, 39]] = True
+    allowed = [np.ones(graph.n, dtype=bool)]
+    past = 0.0  # a perf_counter reading long gone
+    late = _repair_sites(graph, [spec], {"A": mask}, 0.0, allowed, None, deadline=past)
+    on_time = _repair_sites(graph, [spec], {"A": mask}, 0.0, allowed, None)
+    for out in (late, on_time):
+        assert out is not None and out["A"].sum() == 7
+        assert best_contiguous_site(np.where(out["A"], 1.0, np.nan).reshape(6, 8), 7, time_limit_s=5).status \
+            is Status.OPTIMAL  # its 7 cells hold a connected 7-cell site: they are one piece
+    adj = graph.adjacency(allowed[0]).tolil().rows
+    start = greedy_site(graph, values, 7, 7, n_seeds=1)
+    assert start is not None
+    # past the deadline the swaps leave the set as it is; on time they improve it
+    assert (_swap(graph, spec, start, weight=0.0, ok=allowed[0], adj=adj, deadline=past) == start).all()
+    improved = _swap(graph, spec, start, weight=0.0, ok=allowed[0], adj=adj)
+    assert values[improved].sum() >= values[start].sum()
+    one_seed = greedy_site(graph, values, 7, 7, n_seeds=40, deadline=past)
+    assert one_seed is not None and one_seed.sum() == 7 and one_seed[np.argmax(values)]  # the best seed, grown
+    assert values[one_seed].sum() <= values[start].sum() + 1e-9  # and not swapped
+
+
 # ---------------------------------------------------------------------- regressions found in review
 def _six_units(sizes, edges, values, lo, hi, weight=0.0):
     import pandas as pd

@@ -241,6 +241,11 @@ class ContiguousResult:
 
 
 # ----------------------------------------------------------------------------- heuristic
+def _past(deadline: float | None) -> bool:
+    """Whether ``deadline`` (a :func:`time.perf_counter` reading; None: none) has passed."""
+    return deadline is not None and time.perf_counter() >= deadline
+
+
 def _objective(graph: UnitGraph, values: np.ndarray, mask: np.ndarray, weight: float,
                companions: Companions | None = None) -> float:
     if not mask.any():
@@ -251,14 +256,15 @@ def _objective(graph: UnitGraph, values: np.ndarray, mask: np.ndarray, weight: f
 
 def greedy_site(graph: UnitGraph, values: np.ndarray, lo: float, hi: float, *, weight: float = 0.0,
                 n_seeds: int = 40, allowed: np.ndarray | None = None,
-                companions: Companions | None = None) -> np.ndarray | None:
+                companions: Companions | None = None, deadline: float | None = None) -> np.ndarray | None:
     """Greedy region growing from the best seeds, then 1-for-1 swaps; a connected set or None.
 
     From each seed the region adds the frontier unit with the best marginal objective
     (value − λ × change of boundary − the cost of the companions it newly takes along) that keeps the
     size ≤ ``hi`` until the size reaches ``lo``. The
     best region is then improved by swaps (drop a unit whose removal keeps the region connected, add a
-    frontier unit) while the size stays in ``[lo, hi]`` and the objective improves.
+    frontier unit) while the size stays in ``[lo, hi]`` and the objective improves. At ``deadline`` (a
+    :func:`time.perf_counter` reading) no new seed is grown and the swaps stop, keeping the best set so far.
     """
     ok = np.isfinite(values) if allowed is None else (allowed & np.isfinite(values))
     if not ok.any():
@@ -288,6 +294,8 @@ def greedy_site(graph: UnitGraph, values: np.ndarray, lo: float, hi: float, *, w
     order = np.argsort(-np.where(ok, values - alone, -np.inf))
     best, best_obj = None, -np.inf
     for seed in order[:n_seeds]:
+        if best is not None and _past(deadline):
+            break
         if not ok[seed] or graph.size[seed] > hi:
             continue
         inside = np.zeros(graph.n, dtype=bool)
@@ -313,13 +321,14 @@ def greedy_site(graph: UnitGraph, values: np.ndarray, lo: float, hi: float, *, w
             best, best_obj = inside, obj
     if best is None:
         return None
-    return _swap(graph, SiteSpec("greedy", values, lo, hi, companions), best, weight=weight, ok=ok, adj=adj)
+    return _swap(graph, SiteSpec("greedy", values, lo, hi, companions), best, weight=weight, ok=ok, adj=adj,
+                 deadline=deadline)
 
 
 def _swap(graph: UnitGraph, site: SiteSpec, inside: np.ndarray, *, weight: float, ok: np.ndarray,
-          adj: np.ndarray) -> np.ndarray:
+          adj: np.ndarray, deadline: float | None = None) -> np.ndarray:
     """1-for-1 swaps that keep ``inside`` connected and within ``site``'s size bounds while its objective
-    improves (``adj``: the neighbour lists of the units in ``ok``)."""
+    improves (``adj``: the neighbour lists of the units in ``ok``), until ``deadline``."""
     values, lo, hi, companions = site.values, site.lo, site.hi, site.companions
     inside = inside.copy()
     obj = _objective(graph, values, inside, weight, companions)
@@ -331,6 +340,8 @@ def _swap(graph: UnitGraph, site: SiteSpec, inside: np.ndarray, *, weight: float
                           key=lambda u: -values[u])
         size = graph.size[inside].sum()
         for out in sorted(members, key=lambda u: values[u]):
+            if _past(deadline):
+                return inside
             for add in frontier:
                 new_size = size - graph.size[out] + graph.size[add]
                 if not lo <= new_size <= hi:
@@ -672,8 +683,9 @@ def _outside_length(graph: UnitGraph, ok: np.ndarray) -> np.ndarray:
 
 
 def _repair(graph: UnitGraph, values: np.ndarray, mask: np.ndarray, spec: SiteSpec, weight: float,
-            allowed: np.ndarray) -> np.ndarray | None:
-    """Regrow from the best component of a disconnected solution (a connected candidate or None)."""
+            allowed: np.ndarray, *, deadline: float | None = None) -> np.ndarray | None:
+    """Regrow from the best component of a disconnected solution (a connected candidate or None), the
+    search cut short at ``deadline``."""
     sub = graph.adjacency(allowed)[mask][:, mask]
     n_comp, comp_of = connected_components(sub, directed=False)
     members = np.flatnonzero(mask)
@@ -684,22 +696,22 @@ def _repair(graph: UnitGraph, values: np.ndarray, mask: np.ndarray, spec: SiteSp
     # bias the growth towards the chosen component
     boosted = np.where(seedless, np.nanmax(np.abs(vals)) * 10 + np.nan_to_num(vals), vals)
     grown = greedy_site(graph, boosted, spec.lo, spec.hi, weight=weight, n_seeds=3, allowed=allowed,
-                        companions=spec.companions)
+                        companions=spec.companions, deadline=deadline)
     if grown is None:
         return None
     return _swap(graph, replace(spec, values=vals), grown, weight=weight, ok=allowed,
-                 adj=graph.adjacency(allowed).tolil().rows)
+                 adj=graph.adjacency(allowed).tolil().rows, deadline=deadline)
 
 
 def _bridge(graph: UnitGraph, values: np.ndarray, mask: np.ndarray, spec: SiteSpec, weight: float,
-            allowed: np.ndarray) -> np.ndarray | None:
+            allowed: np.ndarray, *, deadline: float | None = None) -> np.ndarray | None:
     r"""Join a disconnected solution's components by best-value paths, trim to size, then swap.
 
     From the most valuable component, each other component (most valuable first) is joined by the
     path through allowed units that gives up least value (Dijkstra, a step into unit :math:`u` costs
     :math:`\max v - v_u + 1`). The joined set is trimmed to ``spec.hi`` by dropping its least
     valuable units that are not cut vertices, grown greedily to ``spec.lo`` if short, and improved by
-    :func:`_swap`. A connected candidate or None.
+    :func:`_swap` until ``deadline``. A connected candidate or None.
     """
     adj = graph.adjacency(allowed)
     sub = adj[mask][:, mask]
@@ -741,7 +753,7 @@ def _bridge(graph: UnitGraph, values: np.ndarray, mask: np.ndarray, spec: SiteSp
         if not front:
             return None
         inside[max(front, key=lambda j: vals[j])] = True
-    return _swap(graph, replace(spec, values=vals), inside, weight=weight, ok=allowed, adj=nb)
+    return _swap(graph, replace(spec, values=vals), inside, weight=weight, ok=allowed, adj=nb, deadline=deadline)
 
 
 def _pairs(graph: UnitGraph, values: np.ndarray, mask: np.ndarray, allowed: np.ndarray,
@@ -794,12 +806,13 @@ def _repair_sites(graph: UnitGraph, sites: Sequence[SiteSpec], masks: dict[str, 
                 and float(graph.size[mask].sum()) <= s.hi:
             best = mask
         else:
-            tries = [_repair(graph, s.values, mask, s, weight, ok), _bridge(graph, s.values, mask, s, weight, ok)] \
-                if mask.any() else []
+            tries = [_repair(graph, s.values, mask, s, weight, ok, deadline=deadline)] if mask.any() else []
+            if mask.any() and not _past(deadline):
+                tries.append(_bridge(graph, s.values, mask, s, weight, ok, deadline=deadline))
             for pair in _pairs(graph, s.values, mask, ok):
-                if deadline is not None and time.perf_counter() >= deadline:
+                if _past(deadline):
                     break
-                tries.append(_bridge(graph, s.values, pair, s, weight, ok))
+                tries.append(_bridge(graph, s.values, pair, s, weight, ok, deadline=deadline))
             options = [r for r in tries if r is not None and _connected(graph, r)]
             if not options:
                 return None
@@ -817,13 +830,15 @@ def _total(graph: UnitGraph, sites: Sequence[SiteSpec], masks: dict[str, np.ndar
 
 
 def _greedy_start(graph: UnitGraph, sites: Sequence[SiteSpec], weight: float,
-                  conflicts: np.ndarray | None) -> dict[str, np.ndarray] | None:
-    """Greedy sites, site by site, later sites avoiding earlier ones and their conflicts; None if one fails."""
+                  conflicts: np.ndarray | None, deadline: float | None = None) -> dict[str, np.ndarray] | None:
+    """Greedy sites, site by site, later sites avoiding earlier ones and their conflicts (cut short at
+    ``deadline``); None if one fails."""
     taken = np.zeros(graph.n, dtype=bool)
     greedy: dict[str, np.ndarray] = {}
     for s in sites:
         allowed = np.isfinite(s.values) & ~taken
-        g = greedy_site(graph, s.values, s.lo, s.hi, weight=weight, allowed=allowed, companions=s.companions)
+        g = greedy_site(graph, s.values, s.lo, s.hi, weight=weight, allowed=allowed, companions=s.companions,
+                        deadline=deadline)
         if g is None:
             return None
         greedy[s.name] = g
@@ -1001,7 +1016,7 @@ def solve_sites(graph: UnitGraph, sites: Sequence[SiteSpec], *, perimeter_weight
         conflicts = np.unique(np.vstack([conflicts, conflicts[:, ::-1]]), axis=0)
     w = float(perimeter_weight)
     search = _Search()
-    greedy = _greedy_start(graph, sites, w, conflicts)  # the warm start
+    greedy = _greedy_start(graph, sites, w, conflicts, budget.start + time_limit_s)  # the warm start
     if greedy is not None:
         search.incumbent, search.objective = greedy, _total(graph, sites, greedy, w)
         search.notes.append(f"greedy region growing: {search.objective:,.6g}")
