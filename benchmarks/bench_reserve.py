@@ -15,11 +15,13 @@ in ≤ 120 s; 400k × 5 ≤ 1 % in ≤ 300 s; 750k × 5 ≤ 2 % in ≤ 300 s and
 Usage::
 
     .venv/bin/python benchmarks/bench_reserve.py [--sizes 50000 200000] [--years 3 5] [--time-limit 300]
-        [--gap 0.01] [--no-sample] [--lp-start auto|on|off]
+        [--gap 0.01] [--no-sample] [--lp-start auto|on|off] [--compactness 10]
 
 ``--lp-start`` chooses ``ReservePlan.solve(lp_start=...)``: the LP relaxation, then the MIP over the
 parcels it uses, whose plan is the solver's MIP start (:mod:`landkit.reserve.start`); ``auto`` (the
 default) is the library's default, on from ``landkit.reserve.model.LP_START_FROM`` candidate-years.
+``--compactness W`` adds a second sample row with the compactness term on (W 万元/km of boundary,
+``ReservePlan.from_town(compactness_wan_yuan_per_km=W)``; off by default in the parameters), limit 120 s.
 """
 
 from __future__ import annotations
@@ -77,6 +79,8 @@ def main() -> None:
     ap.add_argument("--candidate-share", type=float, default=0.028)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--no-sample", action="store_true", help="skip the sample town's row")
+    ap.add_argument("--compactness", type=float, default=None,
+                    help="also solve the sample with the compactness term at this weight (万元/km), 120 s limit")
     ap.add_argument("--lp-start", choices=("auto", "on", "off"), default="auto",
                     help="ReservePlan.solve(lp_start=None|True|False) for the counties (LP-support MIP start)")
     args = ap.parse_args()
@@ -84,6 +88,9 @@ def main() -> None:
     if not args.no_sample:
         town = landkit.load_sample()
         report("sample", len(town.parcels), ReservePlan.from_town(town), 0.0, 0.005, 60.0)
+        if args.compactness:
+            report(f"sample+compact{args.compactness:g}", len(town.parcels),
+                   ReservePlan.from_town(town, compactness_wan_yuan_per_km=args.compactness), 0.0, 0.005, 120.0)
     for n in args.sizes:
         for years in args.years:
             t0 = time.perf_counter()
