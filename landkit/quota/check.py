@@ -216,14 +216,20 @@ def _facts(result: LinkageResult, tol: float) -> _Facts:
 
 
 # ---------------------------------------------------------------------- plots
+def _years_chosen_twice(chosen: pd.DataFrame, ids: pd.Index, years: list[int]) -> dict[str, list[int]]:
+    """The ids (rows of the 0/1 table ``chosen``, a column per year) chosen in more than one year, and when."""
+    out = {}
+    for unit in ids.astype(str):
+        done = [y for y in years if chosen.at[unit, y] > 0.5]
+        if len(done) > 1:
+            out[unit] = done
+    return out
+
+
 def _plots_once(f: _Facts) -> list[str]:
     """Each plot demolished at most once."""
-    errors = []
-    for unit in f.inp.plots.index.astype(str):
-        done = [y for y in f.years if f.x.at[unit, y] > 0.5]
-        if len(done) > 1:
-            errors.append(f"plot {unit} demolished {len(done)} times ({done})")
-    return errors
+    return [f"plot {unit} demolished {len(done)} times ({done})"
+            for unit, done in _years_chosen_twice(f.x, f.inp.plots.index, f.years).items()]
 
 
 def _whole_villages(f: _Facts) -> list[str]:
@@ -254,12 +260,8 @@ def _excluded(f: _Facts) -> list[str]:
 # ---------------------------------------------------------------------- households and sites
 def _sites_once(f: _Facts) -> list[str]:
     """Each site opened at most once."""
-    errors = []
-    for site in f.inp.sites.index.astype(str):
-        yrs = [y for y in f.years if f.o.at[site, y] > 0.5]
-        if len(yrs) > 1:
-            errors.append(f"site {site} opened {len(yrs)} times")
-    return errors
+    return [f"site {site} opened {len(done)} times ({done})"
+            for site, done in _years_chosen_twice(f.o, f.inp.sites.index, f.years).items()]
 
 
 def _moved_cap(f: _Facts, y: int) -> list[str]:
