@@ -49,6 +49,10 @@ from landkit.suitability import FACTOR_LABELS as SUITABILITY_FACTOR_LABELS
 from landkit.town import Town
 
 _STYLE = {"description_width": "11em"}
+#: HiGHS options of the reserve panel's re-solves. Its root reduced-cost heuristic is off: on the sample town's
+#: funds moves (2 % gap, previous plan as start) it cost 0.6-0.8 s of a 1.9-2.5 s solve and its plans were
+#: within the gap anyway (2026-12-08, load 3.5, see docs/performance.md). The gap, checks and bound are unchanged.
+PANEL_HIGHS_OPTIONS: dict[str, object] = {"mip_heuristic_run_root_reduced_cost": False}
 _LAYOUT = w.Layout(width="34em")
 
 
@@ -205,7 +209,7 @@ class ReservePanel(_Panel):
         self.result: ReserveResult | None = None
         #: The HiGHS model kept between re-solves: a slider move changes only its entries (started now, so the
         #: worker's start-up is not in the first solve).
-        self.session = SolveSession().start()
+        self.session = SolveSession(options=PANEL_HIGHS_OPTIONS).start()
         #: The plan of the last solve and its linopy model, changed in place by the next funds or debt-ceiling move.
         self._kept: tuple[ReservePlan, linopy.Model] | None = None
         self._assemble("<b>土地收储计划 · 交互面板</b> (移动滑块即重新求解 · move a slider to re-solve)",

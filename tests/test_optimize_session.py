@@ -154,6 +154,18 @@ def test_a_failed_worker_says_why_in_the_error_and_the_session_recovers():
 def test_session_arguments_are_checked():
     with pytest.raises(ValidationError, match="threads"):
         SolveSession(threads=0)
+    with pytest.raises(ValidationError, match="no_such_option"):
+        SolveSession(options={"no_such_option": 1})
+    with pytest.raises(ValidationError, match="mip_heuristic_effort"):
+        SolveSession(options={"mip_heuristic_effort": "a lot"})
+    with pytest.raises(ValidationError, match="set by landkit"):
+        SolveSession(options={"mip_rel_gap": 0.5})
+    # a search option changes how HiGHS searches, not the answer
+    with SolveSession(threads=1, options={"mip_heuristic_run_root_reduced_cost": False,
+                                          "mip_heuristic_effort": 0.0}) as session:
+        for caps in ([15.0, 9.0], [20.0, 9.0]):
+            got = session.solve(knapsack(VALUES, WEIGHTS, caps), time_limit_s=30, mip_gap=0.0)
+            assert got.objective == pytest.approx(brute_force(VALUES, WEIGHTS, caps), abs=1e-6)
     with SolveSession() as session, pytest.raises(ValidationError, match="mip_gap"):
         session.solve(knapsack(VALUES, WEIGHTS, [15.0, 9.0]), mip_gap=-1.0)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -112,9 +113,16 @@ class Transport(Protocol):
         """Run the job within ``deadlines`` (echoing ``log_path`` as it grows when given)."""
         ...
 
+    def options(self) -> Mapping[str, object]:
+        """HiGHS options of every job of this transport, set after landkit's own (e.g. a session's)."""
+        ...
+
 
 class OneOffWorker:
     """The default transport: a new worker process (``_highs_worker.py``) for each job."""
+
+    def options(self) -> Mapping[str, object]:
+        return {}
 
     def write_model(self, problem: LinearProblem, jobdir: Path) -> str:
         with open(jobdir / "problem.npz", "wb") as f:
@@ -156,7 +164,8 @@ def run_highs(
         job = {
             "task": task,
             "is_mip": problem.is_mip,
-            "options": highs_options(problem, mip_gap=mip_gap, threads=threads, lp_method=lp_method),
+            "options": {**highs_options(problem, mip_gap=mip_gap, threads=threads, lp_method=lp_method),
+                        **transport.options()},
             "soft_deadline_epoch": deadlines.soft_epoch(),
             "start": start is not None,
         }

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+import highspy
 import linopy
 import numpy as np
 import xarray as xr
@@ -198,6 +199,10 @@ class SolveSession:
     ----------
     threads : int, optional
         HiGHS threads of every solve (fixed for the worker's life; None: HiGHS's default).
+    options : mapping of str to bool, int, float or str, optional
+        Further HiGHS options of every solve (set after landkit's own: the gap, time limit, threads and LP
+        method are the call's), e.g. ``{"mip_heuristic_run_root_reduced_cost": False}``. They change how
+        HiGHS searches, never what counts as feasible, optimal or within the gap: the checks are the same.
 
     Attributes
     ----------
@@ -219,10 +224,15 @@ class SolveSession:
     solve. The worker ends with the session (:meth:`close`, or the end of the Python process).
     """
 
-    def __init__(self, *, threads: int | None = None) -> None:
+    def __init__(self, *, threads: int | None = None, options: Mapping[str, object] | None = None) -> None:
+        problems = []
         if threads is not None and not (isinstance(threads, int) and threads >= 1):
-            raise ValidationError("SolveSession", [Problem("threads", f"is {threads!r}", "an integer ≥ 1, or None")])
+            problems.append(Problem("threads", f"is {threads!r}", "an integer ≥ 1, or None"))
+        problems += _option_problems(options or {})
+        if problems:
+            raise ValidationError("SolveSession", problems)
         self.threads = threads
+        self.options: dict[str, object] = dict(options or {})
         self.last_update: SessionUpdate | None = None
         self._worker: _Worker | None = None
         self._held: LinearProblem | None = None
@@ -339,6 +349,29 @@ class SolveSession:
             raise
 
 
+#: Options a session may not set: each solve's own (the call's gap, limit and LP method; the session's threads)
+#: and the worker's logging.
+_RESERVED_OPTIONS = frozenset({"mip_rel_gap", "time_limit", "threads", "solver", "mip_lp_solver", "output_flag",
+                               "log_file", "log_to_console"})
+
+
+def _option_problems(options: Mapping[str, object]) -> list[Problem]:
+    """What is wrong with extra HiGHS options: a name HiGHS does not know, a value of the wrong type, or one
+    landkit sets itself."""
+    probe = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy's Highs.__init__ lacks '-> None'
+    probe.setOptionValue("output_flag", False)
+    problems = []
+    for name, value in options.items():
+        if name in _RESERVED_OPTIONS:
+            problems.append(Problem(f"options[{name!r}]", "is set by landkit for each solve",
+                                    "pass it to solve() (mip_gap, time_limit_s, lp_method) or as threads="))
+        elif not isinstance(value, bool | int | float | str) or (
+                probe.setOptionValue(str(name), value) == highspy.HighsStatus.kError):
+            problems.append(Problem(f"options[{name!r}]", f"is {value!r}", "a HiGHS option name with a value of its "
+                                    "type (see HiGHS's option list)"))
+    return problems
+
+
 @dataclass(frozen=True)
 class _SessionTransport:
     """Where :func:`landkit.optimize._highs.run_highs` runs a session's job: its long-lived worker."""
@@ -352,6 +385,9 @@ class _SessionTransport:
     def deliver(self, problem: LinearProblem, jobdir: Path, *, deadlines: Deadlines,
                 log_path: Path | None) -> Delivery:
         return self.session._deliver(problem, jobdir, deadlines, log_path)
+
+    def options(self) -> Mapping[str, object]:
+        return self.session.options
 
 
 _OPEN: weakref.WeakSet[SolveSession] = weakref.WeakSet()
