@@ -88,6 +88,11 @@ def main() -> None:
               f"status {s['status'].value_counts().to_dict()}, max gap {gap.max() if len(gap) else float('nan'):.2%}; "
               f"NPV median {s['npv_wan_yuan'].median():,.0f} 万元; peak {m.peak_mb:.0f} MB (this process); "
               f"load average {os.getloadavg()[0]:.2f}")
+        first = s.groupby("pid")["wall_s"].first().astype(float) if "pid" in s else per.iloc[:0]
+        print(f"    where the wall goes: samples busy {per.sum():.1f} s over {n} worker(s) "
+              f"({per.sum() / (n * r.wall_s):.0%} of worker time), of which each worker's first sample "
+              f"{first.sum():.1f} s (loads the town, solves the models before the reserve plan); the rest "
+              f"{r.wall_s - per.sum() / n:.1f} s a worker: cluster start, imports, waiting at the end")
 
 
 if __name__ == "__main__":

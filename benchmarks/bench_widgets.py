@@ -6,7 +6,9 @@ peak memory of this process, the solver's status, objective and proven gap, and 
 with the MIP start; then the median and the maximum (issue 22 bar: ≤ 1 s median and ≤ 2 s worst with one
 other job running). Each line also splits the re-solve: building the linopy model, the solve call as a whole
 and HiGHS's own run inside it (from the result's log), and how the model reached the panel's kept HiGHS model
-(:class:`landkit.optimize.SolveSession`: "update: 3 rows" when only the slider's right-hand sides changed).
+(:class:`landkit.optimize.SolveSession`: "update: 3 rows" when only the slider's right-hand sides changed); a
+funds or debt-ceiling move builds no linopy model ("no build": the last one is changed in place,
+:func:`landkit.reserve.rebuild.update_in_place`).
 ``--slider`` moves the funds (default), the debt ceiling, the discount rate or the price change.
 
 The redraw is measured as a notebook does it: an IPython shell with the inline backend's PNG figure
@@ -81,7 +83,8 @@ def split(panel: ReservePanel, built: list[float]) -> str:
     how = "-" if u is None else ("whole" if u.kind == "full" else
                                  f"update: {u.rows} rows, {u.costs} costs, {u.bounds} bounds, {u.coefficients} coefs")
     solve_s = r.outcome.runtime_s - (built[-1] if built else 0.0) if r is not None else float("nan")
-    return (f"[build {built[-1] if built else float('nan'):.2f} s, solve {solve_s:.2f} s "
+    build = f"build {built[-1]:.2f} s" if built else "no build (model changed in place)"
+    return (f"[{build}, solve {solve_s:.2f} s "
             f"(HiGHS {highs_seconds(panel):.2f} s), model {how}]")
 
 

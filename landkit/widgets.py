@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
+import linopy
 import pandas as pd
 from IPython.display import display
 from matplotlib.figure import Figure
@@ -40,6 +41,7 @@ from landkit.glossary import status_text
 from landkit.optimize import SolveSession
 from landkit.report import cell_text
 from landkit.reserve import ReservePlan, ReserveResult
+from landkit.reserve.rebuild import update_in_place
 from landkit.scenario.compare import compare_runs, plot_comparison_pareto
 from landkit.siting.parks import PARK_LABELS, ParkSpec, site_parks
 from landkit.siting.rules import criteria_weights, default_area_mu
@@ -47,6 +49,10 @@ from landkit.suitability import FACTOR_LABELS as SUITABILITY_FACTOR_LABELS
 from landkit.town import Town
 
 _STYLE = {"description_width": "11em"}
+#: HiGHS options of the reserve panel's re-solves. Its root reduced-cost heuristic is off: on the sample town's
+#: funds moves (2 % gap, previous plan as start) it cost 0.6-0.8 s of a 1.9-2.5 s solve and its plans were
+#: within the gap anyway (2026-12-08, load 3.5, see docs/performance.md). The gap, checks and bound are unchanged.
+PANEL_HIGHS_OPTIONS: dict[str, object] = {"mip_heuristic_run_root_reduced_cost": False}
 _LAYOUT = w.Layout(width="34em")
 
 
@@ -136,7 +142,10 @@ class ReservePanel(_Panel):
     from the previous plan (a MIP start, see :meth:`ReservePlan.solve`): same limit, same gap, same
     checks; the status line shows the solver's own status and proven gap either way. The HiGHS model is
     kept between re-solves in :attr:`session` (:class:`landkit.optimize.SolveSession`): a slider move
-    changes only the right-hand sides, bounds and coefficients it moves.
+    changes only the right-hand sides, bounds and coefficients it moves. A move of the funds or the debt
+    ceiling also skips the linopy build: the last model's right-hand sides are changed in place
+    (:func:`landkit.reserve.rebuild.update_in_place`), so the previous result's ``outcome.model`` is that
+    same object, now describing the new plan (its solution values are kept in the result).
 
     Parameters
     ----------
@@ -200,7 +209,9 @@ class ReservePanel(_Panel):
         self.result: ReserveResult | None = None
         #: The HiGHS model kept between re-solves: a slider move changes only its entries (started now, so the
         #: worker's start-up is not in the first solve).
-        self.session = SolveSession().start()
+        self.session = SolveSession(options=PANEL_HIGHS_OPTIONS).start()
+        #: The plan of the last solve and its linopy model, changed in place by the next funds or debt-ceiling move.
+        self._kept: tuple[ReservePlan, linopy.Model] | None = None
         self._assemble("<b>土地收储计划 · 交互面板</b> (移动滑块即重新求解 · move a slider to re-solve)",
                        [w.VBox(list(self.controls)), self.status, self.kpi, w.HBox([self.map_out, self.table_out])],
                        "landkit-panel", solve_on_start)
@@ -218,12 +229,24 @@ class ReservePanel(_Panel):
         )
         return ReservePlan.from_town(self.town.with_params(params), price_change=float(self.price_change.value))
 
+    def _kept_model(self, plan: ReservePlan) -> linopy.Model | None:
+        """The last solve's model changed in place into ``plan``'s when only the funds or the debt ceiling moved
+        (:func:`landkit.reserve.rebuild.update_in_place`: right-hand sides, no linopy rebuild); None: build afresh."""
+        kept, self._kept = self._kept, None  # a failed solve leaves no model to change
+        if kept is None or update_in_place(kept[1], kept[0], plan) is None:
+            return None
+        self._kept = (plan, kept[1])  # it now describes this plan, whatever the solve does
+        return kept[1]
+
     def update(self) -> ReserveResult | None:
         """Re-solve with the current control values and redraw; returns the result (None if infeasible)."""
         t0 = time.perf_counter()
         with _busy(self.status, self.controls, None, "无可行方案或无法求解 · infeasible or not solved") as attempt:
-            result = self.plan().solve(time_limit_s=self.time_limit_s, mip_gap=self.mip_gap,
-                                       warm_start=self.result if self.warm_start else None, session=self.session)
+            plan = self.plan()
+            result = plan.solve(time_limit_s=self.time_limit_s, mip_gap=self.mip_gap,
+                                warm_start=self.result if self.warm_start else None, session=self.session,
+                                model=self._kept_model(plan))
+            self._kept = (plan, result.outcome.model)
         if attempt.error is not None:
             self.result = None
             self.kpi.value = ""

@@ -131,9 +131,41 @@ def test_a_session_solve_keeps_the_time_limit_and_recovers_after_a_kill(monkeypa
         assert again.objective == pytest.approx(brute_force(VALUES, WEIGHTS, [20.0, 9.0]), abs=1e-6)
 
 
+def test_a_failed_worker_says_why_in_the_error_and_the_session_recovers():
+    """The worker's stderr is kept: its traceback reaches the error outcome; the next solve starts a new worker."""
+    small = knapsack(VALUES[:5], [w[:5] for w in WEIGHTS], [12.0, 6.0])
+    values = list(VALUES)
+    values[7] = 20.0
+    with SolveSession(threads=1) as session:
+        session.solve(small, time_limit_s=30, mip_gap=0.0)
+        # make the session believe its worker holds the 8-item model: the change it sends (item 7's cost)
+        # names a column the worker's 5-item model does not have, and HiGHS refuses it
+        session._held = from_linopy(knapsack(VALUES, WEIGHTS, [15.0, 9.0]))
+        failed = session.solve(knapsack(values, WEIGHTS, [15.0, 9.0]), time_limit_s=30, mip_gap=0.0)
+        assert session.last_update.kind == "update" and session.last_update.costs == 1
+        assert failed.status is Status.ERROR
+        assert "session worker: error UpdateRefusedError" in failed.solver_status
+        assert "Traceback" in failed.log_text and "changeColsCost" in failed.log_text
+        again = session.solve(knapsack(values, WEIGHTS, [15.0, 9.0]), time_limit_s=30, mip_gap=0.0)
+        assert session.last_update.kind == "full"
+        assert again.objective == pytest.approx(brute_force(values, WEIGHTS, [15.0, 9.0]), abs=1e-6)
+
+
 def test_session_arguments_are_checked():
     with pytest.raises(ValidationError, match="threads"):
         SolveSession(threads=0)
+    with pytest.raises(ValidationError, match="no_such_option"):
+        SolveSession(options={"no_such_option": 1})
+    with pytest.raises(ValidationError, match="mip_heuristic_effort"):
+        SolveSession(options={"mip_heuristic_effort": "a lot"})
+    with pytest.raises(ValidationError, match="set by landkit"):
+        SolveSession(options={"mip_rel_gap": 0.5})
+    # a search option changes how HiGHS searches, not the answer
+    with SolveSession(threads=1, options={"mip_heuristic_run_root_reduced_cost": False,
+                                          "mip_heuristic_effort": 0.0}) as session:
+        for caps in ([15.0, 9.0], [20.0, 9.0]):
+            got = session.solve(knapsack(VALUES, WEIGHTS, caps), time_limit_s=30, mip_gap=0.0)
+            assert got.objective == pytest.approx(brute_force(VALUES, WEIGHTS, caps), abs=1e-6)
     with SolveSession() as session, pytest.raises(ValidationError, match="mip_gap"):
         session.solve(knapsack(VALUES, WEIGHTS, [15.0, 9.0]), mip_gap=-1.0)
 

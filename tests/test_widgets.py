@@ -187,8 +187,10 @@ def test_a_slider_move_changes_the_kept_model_in_place_and_agrees_with_a_fresh_s
 
     panel = ReservePanel(town)
     assert panel.session.last_update.kind == "full"
+    first_model = panel.result.outcome.model
     panel.debt_ceiling.value = 5000.0
     kept = panel.result
+    assert kept.outcome.model is first_model  # no linopy build: its right-hand sides were changed in place
     update = panel.session.last_update
     assert update.kind == "update" and update.rows > 0 and update.costs == update.coefficients == 0
     assert update.describe() in kept.outcome.notes

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import highspy
 import numpy as np
@@ -71,6 +73,71 @@ def write_with_highs(
         return True
 
 
+@dataclass(frozen=True)
+class Delivery:
+    """How a HiGHS job came back from the process that ran it (see :class:`Transport`).
+
+    Attributes
+    ----------
+    answered : bool
+        The process finished the job: its ``result.npz``, if written, is the answer.
+    killed : bool
+        Still running at the kill deadline and stopped: the answer is its last incumbent.
+    failure : str
+        What went wrong otherwise (the solver status of an error outcome).
+    detail : str
+        Text added to the log of an error outcome (the tail of the process's output).
+    note : str
+        A note added to an answered outcome (e.g. how a session's kept model was changed).
+    """
+
+    answered: bool
+    killed: bool = False
+    failure: str = ""
+    detail: str = ""
+    note: str = ""
+
+
+class Transport(Protocol):
+    """Where a HiGHS job runs: writes the model into the job folder, then runs the job there.
+
+    :func:`run_highs` writes everything else (``job.json``, ``start.npz``) and reads the answer.
+    """
+
+    def write_model(self, problem: LinearProblem, jobdir: Path) -> str:
+        """Write the model for the job; returns the job's task (``"solve"``, or a session's ``"full"``/``"update"``)."""
+        ...
+
+    def deliver(self, problem: LinearProblem, jobdir: Path, *, deadlines: Deadlines,
+                log_path: Path | None) -> Delivery:
+        """Run the job within ``deadlines`` (echoing ``log_path`` as it grows when given)."""
+        ...
+
+    def options(self) -> Mapping[str, object]:
+        """HiGHS options of every job of this transport, set after landkit's own (e.g. a session's)."""
+        ...
+
+
+class OneOffWorker:
+    """The default transport: a new worker process (``_highs_worker.py``) for each job."""
+
+    def options(self) -> Mapping[str, object]:
+        return {}
+
+    def write_model(self, problem: LinearProblem, jobdir: Path) -> str:
+        with open(jobdir / "problem.npz", "wb") as f:
+            np.savez(f, **problem.to_arrays())  # type: ignore[arg-type]  # as in write_with_highs
+        return "solve"
+
+    def deliver(self, problem: LinearProblem, jobdir: Path, *, deadlines: Deadlines,
+                log_path: Path | None) -> Delivery:
+        # HiGHS stops at its own limit; the kill at the deadline is the backstop
+        outcome = run_worker(WORKER, jobdir, deadlines=deadlines, stream_path=log_path)
+        stdout = read_text(jobdir / "stdout.txt")
+        return Delivery(answered=True, killed=outcome.killed, failure=f"worker exited with code {outcome.returncode}",
+                        detail="\n" + stdout[-4000:] if stdout else "")
+
+
 def run_highs(
     problem: LinearProblem,
     *,
@@ -80,48 +147,53 @@ def run_highs(
     lp_method: str,
     log_to_console: bool,
     start: MipStart | None = None,
+    transport: Transport | None = None,
 ) -> RawOutcome:
     """Solve ``problem`` with HiGHS in a worker process within ``deadlines``.
 
     ``start`` (see :func:`landkit.optimize._solve.prepare_start`) is handed to HiGHS as a MIP
-    start (``Highs.setSolution`` with column indices and values).
+    start (``Highs.setSolution`` with column indices and values). ``transport`` runs the job (default
+    :class:`OneOffWorker`; a :class:`~landkit.optimize.SolveSession` passes its long-lived worker).
     """
+    transport = transport or OneOffWorker()
     with job_dir("highs") as jobdir:
-        with open(jobdir / "problem.npz", "wb") as f:
-            np.savez(f, **problem.to_arrays())  # type: ignore[arg-type]  # as above
+        task = transport.write_model(problem, jobdir)
         if start is not None:
             with open(jobdir / "start.npz", "wb") as f:
                 np.savez(f, index=start.index.astype(np.int32), value=start.value.astype(float))
         job = {
-            "task": "solve",
+            "task": task,
             "is_mip": problem.is_mip,
-            "options": highs_options(problem, mip_gap=mip_gap, threads=threads, lp_method=lp_method),
+            "options": {**highs_options(problem, mip_gap=mip_gap, threads=threads, lp_method=lp_method),
+                        **transport.options()},
             "soft_deadline_epoch": deadlines.soft_epoch(),
             "start": start is not None,
         }
         (jobdir / "job.json").write_text(json.dumps(job), encoding="utf-8")
         log_path = jobdir / "highs.log"
-        # HiGHS stops at its own limit; the kill at the deadline is the backstop
-        outcome = run_worker(WORKER, jobdir, deadlines=deadlines, stream_path=log_path if log_to_console else None)
-        log_text = read_text(log_path)
-        result_path = jobdir / "result.npz"
-        if result_path.exists():
-            with np.load(result_path, allow_pickle=False) as npz:
-                res = {k: npz[k] for k in npz.files}
-            return _from_result(problem, res, log_text)
-        if outcome.killed:
-            raw = _from_incumbent(problem, jobdir, log_text)
-            raw.notes.append(
-                f"HiGHS was still running at {KILL_AT:.0%} of the time limit "
-                f"({KILL_AT * (deadlines.limit_s or 0.0):.2f} s) and was stopped by landkit"
-            )
-            return raw
-        stdout = read_text(jobdir / "stdout.txt")
-        return RawOutcome(
-            status=Status.ERROR,
-            solver_status=f"worker exited with code {outcome.returncode}",
-            log_text=log_text + ("\n" + stdout[-4000:] if stdout else ""),
+        delivery = transport.deliver(problem, jobdir, deadlines=deadlines,
+                                     log_path=log_path if log_to_console else None)
+        return read_outcome(problem, jobdir, delivery, deadlines)
+
+
+def read_outcome(problem: LinearProblem, jobdir: Path, delivery: Delivery, deadlines: Deadlines) -> RawOutcome:
+    """The outcome of a job from its folder: the answer, the incumbent of a killed run, or the error."""
+    log_text = read_text(jobdir / "highs.log")
+    result_path = jobdir / "result.npz"
+    if delivery.answered and result_path.exists():
+        with np.load(result_path, allow_pickle=False) as npz:
+            raw = _from_result(problem, {k: npz[k] for k in npz.files}, log_text)
+        if delivery.note:
+            raw.notes.append(delivery.note)
+        return raw
+    if delivery.killed:
+        raw = _from_incumbent(problem, jobdir, log_text)
+        raw.notes.append(
+            f"HiGHS was still running at {KILL_AT:.0%} of the time limit "
+            f"({KILL_AT * (deadlines.limit_s or 0.0):.2f} s) and was stopped by landkit"
         )
+        return raw
+    return RawOutcome(status=Status.ERROR, solver_status=delivery.failure, log_text=log_text + delivery.detail)
 
 
 def _from_incumbent(problem: LinearProblem, jobdir: Path, log_text: str) -> RawOutcome:

@@ -26,9 +26,11 @@ if __name__ == "__main__" and hasattr(signal, "pthread_sigmask"):
     # before importing highspy starts a thread (see _highs_worker.py)
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
 
+import faulthandler
 import json
 import os
 import sys
+import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -101,8 +103,8 @@ def serve() -> int:
     """Answer job folders read from stdin until it closes."""
     held: dict[str, Any] = {}
     answer = os.fdopen(os.dup(1), "w")
-    os.dup2(2, 1)  # whatever HiGHS prints goes to stderr (the parent discards it; each job's log is highs.log),
-    # never into the answers
+    os.dup2(2, 1)  # whatever HiGHS prints goes to stderr (a file the parent reads back when a job fails; each
+    # job's log is highs.log), never into the answers
     for line in sys.stdin:
         jobdir = Path(line.strip())
         if not line.strip():
@@ -111,6 +113,7 @@ def serve() -> int:
             run_job(held, jobdir)
             answer.write("done\n")
         except Exception as exc:
+            traceback.print_exc()  # to stderr, whose tail the parent puts into the error it reports
             held.clear()  # the model may be half-changed: the next job must send it whole
             answer.write(f"error {type(exc).__name__}: {exc}".replace("\n", " ") + "\n")
         answer.flush()
@@ -118,6 +121,7 @@ def serve() -> int:
 
 
 if __name__ == "__main__":
+    faulthandler.enable()  # a crash inside HiGHS leaves its Python stack on stderr for the parent's error message
     start_watchdog()
     code = serve()
     sys.stdout.flush()

@@ -5,8 +5,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, replace
 
 import linopy
 import numpy as np
@@ -14,7 +13,7 @@ import xarray as xr
 
 from landkit._errors import Problem, ValidationError
 from landkit.optimize._cbc import run_cbc
-from landkit.optimize._highs import run_highs
+from landkit.optimize._highs import Transport, run_highs
 from landkit.optimize._problem import LinearProblem, assign_solution, from_linopy, start_vector
 from landkit.optimize._result import SolveResult
 from landkit.optimize._runner import SOLVER_SHARE, Deadlines, RawOutcome
@@ -97,13 +96,6 @@ def prepare_start(problem: LinearProblem, start: np.ndarray) -> MipStart:
                                    "solver to complete with the other columns or discard")
 
 
-class Runner(Protocol):
-    """Something that solves a problem within its deadlines and returns the raw outcome (a back end)."""
-
-    def __call__(self, problem: LinearProblem, *, log_to_console: bool,
-                 start: MipStart | None = None) -> RawOutcome: ...
-
-
 @dataclass(frozen=True)
 class _Backend:
     """One solver with the settings of one :func:`run`: call it on a problem to get its raw outcome."""
@@ -113,12 +105,14 @@ class _Backend:
     mip_gap: float
     threads: int | None
     lp_method: str
+    transport: Transport | None = None  # HiGHS: where the job runs (None: a one-off worker)
 
     def __call__(self, problem: LinearProblem, *, log_to_console: bool, start: MipStart | None = None) -> RawOutcome:
         """Solve ``problem`` with this solver (HiGHS takes ``start``; CBC is never given one)."""
         if self.solver == "highs":
             return run_highs(problem, deadlines=self.deadlines, mip_gap=self.mip_gap, threads=self.threads,
-                             lp_method=self.lp_method, log_to_console=log_to_console, start=start)
+                             lp_method=self.lp_method, log_to_console=log_to_console, start=start,
+                             transport=self.transport)
         return run_cbc(problem, deadlines=self.deadlines, mip_gap=self.mip_gap, threads=self.threads,
                        lp_method=self.lp_method, log_to_console=log_to_console)
 
@@ -155,8 +149,8 @@ def _settle_unbounded(problem: LinearProblem, raw: RawOutcome, backend: _Backend
         return
     if backend.deadlines.expired():
         raw.notes.append("unbounded or infeasible: no time left to tell which")
-    else:
-        check = backend(problem.with_zero_objective(), log_to_console=False)
+    else:  # in a one-off worker, as before sessions existed: a session keeps the model it solves
+        check = replace(backend, transport=None)(problem.with_zero_objective(), log_to_console=False)
         raw.log_text += "\n--- feasibility check (objective set to zero) ---\n" + check.log_text
         if check.status in (Status.OPTIMAL, Status.FEASIBLE):
             raw.status = Status.UNBOUNDED
@@ -199,7 +193,7 @@ def run(
     lp_method: str,
     log_to_console: bool = False,
     start: np.ndarray | None = None,
-    runner: Runner | None = None,
+    transport: Transport | None = None,
 ) -> RawOutcome:
     """Solve ``problem`` and verify what the solver claims (internal; see :func:`solve`).
 
@@ -207,12 +201,14 @@ def run(
     every row, bound and integrality; an unbounded-or-infeasible answer is settled by a
     feasibility solve when time allows; a MIP "optimal" outside ``mip_gap`` becomes FEASIBLE.
     ``start`` (column values, NaN where not given) becomes a MIP start for HiGHS
-    (:func:`prepare_start`); CBC and LPs do not use it, and a note says so. ``runner`` (a HiGHS
-    :class:`~landkit.optimize.SolveSession`'s) solves in place of a one-off worker; the checks are the same.
+    (:func:`prepare_start`); CBC and LPs do not use it, and a note says so. ``transport`` (HiGHS only:
+    a :class:`~landkit.optimize.SolveSession`'s worker) runs the solve in place of a one-off worker;
+    the checks are the same.
     """
-    backend = _Backend(solver=solver, deadlines=deadlines, mip_gap=mip_gap, threads=threads, lp_method=lp_method)
+    backend = _Backend(solver=solver, deadlines=deadlines, mip_gap=mip_gap, threads=threads, lp_method=lp_method,
+                       transport=transport)
     mip_start, start_notes = _mip_start(problem, solver, start)
-    raw = (runner or backend)(problem, log_to_console=log_to_console, start=mip_start)
+    raw = backend(problem, log_to_console=log_to_console, start=mip_start)
     raw.notes[:0] = start_notes
     _verify_solution(problem, raw)
     _settle_unbounded(problem, raw, backend)
@@ -220,7 +216,7 @@ def run(
         # HiGHS (1.16) can hand back the start itself as "optimal" after finding better in its
         # reduced space: solve again without the start in the time left
         cold = run(problem, solver=solver, deadlines=deadlines, mip_gap=mip_gap, threads=threads,
-                   lp_method=lp_method, log_to_console=log_to_console, start=None, runner=runner)
+                   lp_method=lp_method, log_to_console=log_to_console, start=None, transport=transport)
         cold.notes[:0] = [*raw.notes, "the solver returned the MIP start as optimal outside the gap: "
                           "solved again without the start"]
         cold.log_text = raw.log_text + "\n--- solved again without the MIP start ---\n" + cold.log_text
@@ -305,22 +301,33 @@ def solve(
         Bad arguments, a ``start`` naming an unknown variable or dimension, or a model landkit
         cannot solve (quadratic, SOS, NaN data).
     """
+    return solve_model(model, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads,
+                       lp_method=lp_method, log_to_console=log_to_console, start=start, started_at=started_at)
+
+
+def solve_model(
+    model: linopy.Model,
+    *,
+    solver: str,
+    time_limit_s: float | None,
+    mip_gap: float,
+    threads: int | None,
+    lp_method: str,
+    log_to_console: bool,
+    start: Mapping[str, xr.DataArray] | None,
+    started_at: float | None,
+    transport: Transport | None = None,
+) -> SolveResult:
+    """:func:`solve` with the transport of a HiGHS job as a parameter (internal: ``SolveSession.solve`` passes its
+    worker; None, a one-off worker per solve)."""
     began = time.perf_counter() if started_at is None else float(started_at)
     _check_args(solver, time_limit_s, mip_gap, threads, lp_method)
     problem = from_linopy(model)
     start_x = None if start is None else start_vector(model, problem, start)
     method = resolve_lp_method(problem, lp_method)
     deadlines = Deadlines(start=began, limit_s=None if time_limit_s is None else float(time_limit_s))
-    raw = run(
-        problem,
-        solver=solver,
-        deadlines=deadlines,
-        mip_gap=float(mip_gap),
-        threads=threads,
-        lp_method=method,
-        log_to_console=log_to_console,
-        start=start_x,
-    )
+    raw = run(problem, solver=solver, deadlines=deadlines, mip_gap=float(mip_gap), threads=threads, lp_method=method,
+              log_to_console=log_to_console, start=start_x, transport=transport)
     return to_result(model, problem, raw, solver=solver, deadlines=deadlines, lp_method=method)
 
 

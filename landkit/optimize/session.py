@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import json
 import os
 import select
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import weakref
@@ -34,31 +34,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+import highspy
 import linopy
 import numpy as np
 import xarray as xr
 
 from landkit._errors import Problem, ValidationError
-from landkit.optimize._highs import _from_incumbent, _from_result, highs_options
-from landkit.optimize._problem import LinearProblem, from_linopy, start_vector
+from landkit.optimize._highs import Delivery
+from landkit.optimize._problem import LinearProblem
 from landkit.optimize._result import SolveResult
-from landkit.optimize._runner import (
-    KILL_AT,
-    POLL_S,
-    Deadlines,
-    RawOutcome,
-    _echo,
-    _kill_group,
-    _popen,
-    job_dir,
-    read_text,
-)
-from landkit.optimize._solve import MipStart, _check_args, resolve_lp_method, run, to_result
-from landkit.optimize._status import Status
+from landkit.optimize._runner import POLL_S, Deadlines, _echo, _kill_group, _popen
+from landkit.optimize._solve import solve_model
 
 WORKER = Path(__file__).with_name("_highs_session_worker.py")
 #: With more changed coefficients than this share of the nonzeros, the model is sent whole.
 MAX_CHANGED_COEF_SHARE = 0.25
+#: Characters of the worker's output (its stderr: HiGHS's printing, a Python traceback) kept for an error message.
+STDERR_TAIL = 4000
 
 
 @dataclass(frozen=True)
@@ -137,9 +129,22 @@ class _Worker:
     """The session's child process: a job folder per line on stdin, ``done`` (or ``error …``) per line on stdout."""
 
     def __init__(self) -> None:
+        # the worker's stderr (HiGHS's printing and any traceback) goes to an unnamed temporary file, read back
+        # only when a job fails: a pipe nobody drains could fill and stall the worker
+        self._stderr = tempfile.TemporaryFile()
         self.proc = _popen([sys.executable, str(WORKER)], death_signal=signal.SIGTERM, stdin=subprocess.PIPE,
-                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                           stdout=subprocess.PIPE, stderr=self._stderr)
         self._buffer = b""
+
+    def stderr_tail(self) -> str:
+        """The last :data:`STDERR_TAIL` characters the worker wrote to its stderr ("" if none or unreadable)."""
+        try:
+            fd = self._stderr.fileno()
+            size = os.fstat(fd).st_size
+            data = os.pread(fd, STDERR_TAIL * 4, max(size - STDERR_TAIL * 4, 0))
+        except (OSError, ValueError):
+            return ""
+        return data.decode("utf-8", errors="replace")[-STDERR_TAIL:]
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -173,7 +178,7 @@ class _Worker:
 
     def kill(self) -> None:
         _kill_group(self.proc)
-        for stream in (self.proc.stdin, self.proc.stdout):
+        for stream in (self.proc.stdin, self.proc.stdout, self._stderr):
             if stream is not None:
                 with contextlib.suppress(OSError):
                     stream.close()
@@ -194,6 +199,10 @@ class SolveSession:
     ----------
     threads : int, optional
         HiGHS threads of every solve (fixed for the worker's life; None: HiGHS's default).
+    options : mapping of str to bool, int, float or str, optional
+        Further HiGHS options of every solve (set after landkit's own: the gap, time limit, threads and LP
+        method are the call's), e.g. ``{"mip_heuristic_run_root_reduced_cost": False}``. They change how
+        HiGHS searches, never what counts as feasible, optimal or within the gap: the checks are the same.
 
     Attributes
     ----------
@@ -215,10 +224,15 @@ class SolveSession:
     solve. The worker ends with the session (:meth:`close`, or the end of the Python process).
     """
 
-    def __init__(self, *, threads: int | None = None) -> None:
+    def __init__(self, *, threads: int | None = None, options: Mapping[str, object] | None = None) -> None:
+        problems = []
         if threads is not None and not (isinstance(threads, int) and threads >= 1):
-            raise ValidationError("SolveSession", [Problem("threads", f"is {threads!r}", "an integer ≥ 1, or None")])
+            problems.append(Problem("threads", f"is {threads!r}", "an integer ≥ 1, or None"))
+        problems += _option_problems(options or {})
+        if problems:
+            raise ValidationError("SolveSession", problems)
         self.threads = threads
+        self.options: dict[str, object] = dict(options or {})
         self.last_update: SessionUpdate | None = None
         self._worker: _Worker | None = None
         self._held: LinearProblem | None = None
@@ -275,19 +289,12 @@ class SolveSession:
         ValidationError
             Bad arguments, a ``start`` naming an unknown variable, or a model landkit cannot solve.
         """
-        began = time.perf_counter() if started_at is None else float(started_at)
-        _check_args("highs", time_limit_s, mip_gap, self.threads, lp_method)
-        problem = from_linopy(model)
-        start_x = None if start is None else start_vector(model, problem, start)
-        method = resolve_lp_method(problem, lp_method)
-        deadlines = Deadlines(start=began, limit_s=None if time_limit_s is None else float(time_limit_s))
-        runner = _SessionRunner(self, deadlines, float(mip_gap), method)
         with self._lock:
-            raw = run(problem, solver="highs", deadlines=deadlines, mip_gap=float(mip_gap), threads=self.threads,
-                      lp_method=method, log_to_console=log_to_console, start=start_x, runner=runner)
-        return to_result(model, problem, raw, solver="highs", deadlines=deadlines, lp_method=method)
+            return solve_model(model, solver="highs", time_limit_s=time_limit_s, mip_gap=mip_gap, threads=self.threads,
+                               lp_method=lp_method, log_to_console=log_to_console, start=start, started_at=started_at,
+                               transport=_SessionTransport(self))
 
-    def _job(self, problem: LinearProblem, jobdir: Path) -> SessionUpdate:
+    def _write_model(self, problem: LinearProblem, jobdir: Path) -> SessionUpdate:
         """Write the model (whole, or its changes against the one held) into ``jobdir``."""
         t0 = time.perf_counter()
         changes = None if self._held is None else problem_changes(self._held, problem)
@@ -301,49 +308,37 @@ class SolveSession:
                              rows=int(changes["row_index"].size), coefficients=int(changes["coef"].size),
                              seconds=time.perf_counter() - t0)
 
-    def _run(self, problem: LinearProblem, *, deadlines: Deadlines, mip_gap: float, lp_method: str,
-             log_to_console: bool, start: MipStart | None) -> RawOutcome:
-        """One solve in the worker within ``deadlines`` (the session's back end, see :func:`_solve.run`)."""
+    def _deliver(self, problem: LinearProblem, jobdir: Path, deadlines: Deadlines, log_path: Path | None) -> Delivery:
+        """Hand the job to the worker and wait for it within ``deadlines``; keep or replace the worker after."""
         if self._worker is None or not self._worker.alive():
             self.start()
         worker = self._worker
         assert worker is not None
-        with job_dir("session") as jobdir:
-            update = self.last_update = self._job(problem, jobdir)
-            if start is not None:
-                with open(jobdir / "start.npz", "wb") as f:
-                    np.savez(f, index=start.index.astype(np.int32), value=start.value.astype(float))
-            job = {"task": update.kind, "is_mip": problem.is_mip,
-                   "options": highs_options(problem, mip_gap=mip_gap, threads=self.threads, lp_method=lp_method),
-                   "soft_deadline_epoch": deadlines.soft_epoch(), "start": start is not None}
-            (jobdir / "job.json").write_text(json.dumps(job), encoding="utf-8")
-            self._held = None  # until the worker says it holds this model
-            answer = self._wait(worker, deadlines, jobdir, log_to_console) if worker.send(jobdir) else "gone"
-            log_text = read_text(jobdir / "highs.log")
-            result_path = jobdir / "result.npz"
-            if answer == "done" and result_path.exists():
-                self._held = problem
-                with np.load(result_path, allow_pickle=False) as npz:
-                    raw = _from_result(problem, {k: npz[k] for k in npz.files}, log_text)
-                raw.notes.append(update.describe())
-                return raw
-            self.close()  # killed, gone or failed: the next solve starts a new worker
-            if answer is None:
-                raw = _from_incumbent(problem, jobdir, log_text)
-                raw.notes.append(f"HiGHS was still running at {KILL_AT:.0%} of the time limit "
-                                 f"({KILL_AT * (deadlines.limit_s or 0.0):.2f} s) and was stopped by landkit")
-                return raw
-            return RawOutcome(status=Status.ERROR, solver_status=f"session worker: {answer or 'gone'}",
-                              log_text=log_text)
+        self._held = None  # until the worker says it holds this model
+        answer = self._wait(worker, deadlines, log_path) if worker.send(jobdir) else "gone"
+        if answer == "done" and (jobdir / "result.npz").exists():
+            self._held = problem
+            update = self.last_update
+            return Delivery(answered=True, note="" if update is None else update.describe())
+        stderr = worker.stderr_tail()
+        self.close()  # killed, gone or failed: the next solve starts a new worker
+        if answer is None:
+            return Delivery(answered=False, killed=True)
+        failure = f"session worker: {answer or 'gone'}"
+        last = stderr.strip().splitlines()[-1] if stderr.strip() else ""
+        if last and last not in failure:
+            failure += f" (its last output: {last[:300]})"
+        detail = f"\n--- session worker's output (last {STDERR_TAIL:,} characters) ---\n{stderr}" if stderr else ""
+        return Delivery(answered=False, failure=failure, detail=detail)
 
-    def _wait(self, worker: _Worker, deadlines: Deadlines, jobdir: Path, log_to_console: bool) -> str | None:
+    def _wait(self, worker: _Worker, deadlines: Deadlines, log_path: Path | None) -> str | None:
         """The worker's answer, or None once the kill deadline passed (the caller then kills it)."""
         offset = 0
         try:
             while True:
                 answer = worker.answer(POLL_S)
-                if log_to_console:
-                    offset = _echo(jobdir / "highs.log", offset)
+                if log_path is not None:
+                    offset = _echo(log_path, offset)
                 if answer is not None:
                     return answer
                 kill_at = deadlines.kill
@@ -354,18 +349,45 @@ class SolveSession:
             raise
 
 
+#: Options a session may not set: each solve's own (the call's gap, limit and LP method; the session's threads)
+#: and the worker's logging.
+_RESERVED_OPTIONS = frozenset({"mip_rel_gap", "time_limit", "threads", "solver", "mip_lp_solver", "output_flag",
+                               "log_file", "log_to_console"})
+
+
+def _option_problems(options: Mapping[str, object]) -> list[Problem]:
+    """What is wrong with extra HiGHS options: a name HiGHS does not know, a value of the wrong type, or one
+    landkit sets itself."""
+    probe = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy's Highs.__init__ lacks '-> None'
+    probe.setOptionValue("output_flag", False)
+    problems = []
+    for name, value in options.items():
+        if name in _RESERVED_OPTIONS:
+            problems.append(Problem(f"options[{name!r}]", "is set by landkit for each solve",
+                                    "pass it to solve() (mip_gap, time_limit_s, lp_method) or as threads="))
+        elif not isinstance(value, bool | int | float | str) or (
+                probe.setOptionValue(str(name), value) == highspy.HighsStatus.kError):
+            problems.append(Problem(f"options[{name!r}]", f"is {value!r}", "a HiGHS option name with a value of its "
+                                    "type (see HiGHS's option list)"))
+    return problems
+
+
 @dataclass(frozen=True)
-class _SessionRunner:
-    """The back end :func:`landkit.optimize._solve.run` calls: one solve in the session's worker."""
+class _SessionTransport:
+    """Where :func:`landkit.optimize._highs.run_highs` runs a session's job: its long-lived worker."""
 
     session: SolveSession
-    deadlines: Deadlines
-    mip_gap: float
-    lp_method: str
 
-    def __call__(self, problem: LinearProblem, *, log_to_console: bool, start: MipStart | None = None) -> RawOutcome:
-        return self.session._run(problem, deadlines=self.deadlines, mip_gap=self.mip_gap, lp_method=self.lp_method,
-                                 log_to_console=log_to_console, start=start)
+    def write_model(self, problem: LinearProblem, jobdir: Path) -> str:
+        update = self.session.last_update = self.session._write_model(problem, jobdir)
+        return update.kind
+
+    def deliver(self, problem: LinearProblem, jobdir: Path, *, deadlines: Deadlines,
+                log_path: Path | None) -> Delivery:
+        return self.session._deliver(problem, jobdir, deadlines, log_path)
+
+    def options(self) -> Mapping[str, object]:
+        return self.session.options
 
 
 _OPEN: weakref.WeakSet[SolveSession] = weakref.WeakSet()

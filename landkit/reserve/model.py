@@ -637,6 +637,7 @@ class ReservePlan:
         warm_start: ReserveResult | None = None,
         session: SolveSession | None = None,
         lp_start: bool | None = None,
+        model: linopy.Model | None = None,
     ) -> ReserveResult:
         """Build and solve; the result carries the solver's status, gap and the plan tables.
 
@@ -665,6 +666,10 @@ class ReservePlan:
         ``warm_start``). The bound the result reports is still the solver's, proven on the whole plan:
         at any stopping point the plan returned is within ``result.gap`` of the optimum. The LP
         relaxation's value, also a proven bound, is in ``result.outcome.notes``.
+
+        ``model``, this plan's model already built (by :meth:`build`, or changed into it in place by
+        :func:`landkit.reserve.rebuild.update_in_place`, as the panel does when only the funds or a debt
+        ceiling moved), is solved instead of a new build; the result's ``outcome.model`` is that object.
         """
         if solver != "highs":
             asked = (("session", "a SolveSession", session is not None),
@@ -674,7 +679,7 @@ class ReservePlan:
             if refused:
                 raise ValidationError("ReservePlan.solve", refused)
         began = time.perf_counter()  # the limit counts the build too
-        model = self.build()
+        model = self.build() if model is None else model
         start = None
         notes: list[str] = []
         lp_bound: float | None = None
