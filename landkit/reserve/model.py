@@ -132,9 +132,9 @@ Objective = Literal["npv", "min_cost"]
 
 #: From this many candidate-years on, :meth:`ReservePlan.solve` starts from the LP relaxation's support by
 #: default (``lp_start=None``). Measured (docs/performance.md, county-scale plans): a county of 200k parcels
-#: (5,576 candidates) × 5 years reached 1.16 % in 120 s with it and 9.35 % in 300 s without; 50k (1,307
-#: candidates) × 5 years 0.75 % in 30 s against 67 s. The sample town (570 candidates × 3 years) stays
-#: below it and solves as before.
+#: (5,584 candidates) × 5 years, optimal at 0.36 % in 36 s with it, and at the 120 s limit with 7 亩 of
+#: demand unmet without (with the cumulative ``supply_after_lag``; before it 1.16 % in 120 s against 9.35 %
+#: in 300 s). The sample town (570 candidates × 3 years) stays below it and solves as before.
 LP_START_FROM = 5000
 
 
