@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,6 +12,7 @@ from reserve_cases import enumerate_plans, inputs_abc, parcels_abc
 from landkit import InfeasibleError, ValidationError
 from landkit.optimize import Status
 from landkit.reserve import FinanceSource, ReservePlan, check_plan
+from landkit.reserve.start import support_start
 
 
 def solved(inputs, solver="highs", **kw):
@@ -303,3 +306,25 @@ def test_preparation_still_owed_on_a_held_parcel_is_paid_in_the_first_year():
     assert cf.loc[2019, "前期开发(万元)"] == pytest.approx(40.0)  # A's 20 and B's 20 owed
     assert cf.loc[2019, "年末余额(万元)"] == pytest.approx(0.0)
     assert inp.with_changes(parcels=p).pending_prep_wan_yuan == pytest.approx(20.0)
+
+
+def test_lp_relaxation_supplies_no_share_of_a_parcel_before_it_is_acquired():
+    # A alone (10 亩 farmland, cost 100), 2019-2022, lag 1; quota 5 亩 in 2019, 0 in 2020, 10 in 2021; sold for
+    # 1000 in 2020 or 2021, for nothing in 2022. No whole plan pays (2019 and 2020 lack quota, 2022 sells for
+    # nothing): optimum 0. A per-year lag row (s_t ≤ A_{t-1}) let the LP buy half in 2019 and half in 2021 and
+    # sell a half in 2020 and in 2021 (1000 - 100 = 900); the cumulative row (s_2020 + s_2021 ≤ A_2020 = x_2019
+    # ≤ 0.5) leaves the LP 0.5 · (1000 - 100) = 450.
+    years = (2019, 2020, 2021, 2022)
+    p = parcels_abc().loc[["A"]]
+    revenue = pd.DataFrame({2019: [0.0], 2020: [1000.0], 2021: [1000.0], 2022: [0.0]}, index=p.index)
+    demand = pd.DataFrame({y: {"industrial": 0.0, "commercial": 0.0, "residential": 10.0 if y in (2020, 2021)
+                               else 0.0, "public": 0.0} for y in years})
+    inputs = inputs_abc(years=years, parcels=p, revenue_gross=revenue, demand_mu=demand,
+                        funds={2019: 1000.0, 2020: 0.0, 2021: 0.0, 2022: 0.0},
+                        quota_mu=pd.Series({2019: 5.0, 2020: 0.0, 2021: 10.0, 2022: 0.0}),
+                        resettlement_households=pd.Series({y: 10 for y in years}), shortfall_penalty_wan_per_mu=0.0)
+    plan = ReservePlan(inputs)
+    _, lp_bound, _ = support_start(plan.build(), until=time.perf_counter() + 30, mip_gap=0.0)
+    assert lp_bound == pytest.approx(450.0)
+    assert solved(inputs).objective == pytest.approx(0.0, abs=1e-6)
+    assert _brute_force(inputs) == pytest.approx(0.0, abs=1e-6)
