@@ -50,8 +50,9 @@ DESCENT_SWEEPS = 200
 
 
 #: The default (measured at BLM 100 on ``benchmarks/bench_select_boundary.py``'s grid, seeds 0–5, best of the
-#: chains: 6 × 2,000 flips per unit from q 0.35 gave 29,884–30,234 (five seeds below the opponent's 30,040);
-#: 4 × 2,000 gave 29,760–30,733; 2 × 4,000 gave 29,884–31,707; 8 × 1,000 gave 29,935–31,697).
+#: chains: 8 × 1,500 flips per unit from q 0.35 gave 29,890–30,038, every seed below the opponent's 30,039.5;
+#: 6 × 2,000 gave 29,884–30,234; 4 × 3,000: 29,896–31,287; 4 × 2,000 from q 0.2: 29,760–30,733; 2 × 4,000:
+#: 29,884–31,707; 8 × 1,000: 29,935–31,697).
 @dataclass(frozen=True)
 class ChainSchedule:
     """How the chains are paced.
@@ -68,8 +69,8 @@ class ChainSchedule:
         Species penalty factor: weight of the shortfall penalty relative to Marxan's feature penalty.
     """
 
-    chains: int = 6
-    flips_per_unit: int = 2000
+    chains: int = 8
+    flips_per_unit: int = 1500
     start_quantile: float = 0.35
     spf: float = 10.0
 

@@ -8,7 +8,7 @@ start, where the boundary term makes the MILP's bound weak and its own search sl
 2. where the boundary (shared and exposed edges) is at least :data:`ANNEAL_FROM` of the objective,
    annealing that keeps every target met (:mod:`landkit.select.anneal`), paced by how much of the
    objective the boundary is; from :data:`CHAINS_FROM` on, Marxan's annealing compiled with numba
-   (:mod:`landkit.select.chains`: a fixed number of flips in six chains from every allowed unit selected,
+   (:mod:`landkit.select.chains`: a fixed number of flips in eight chains from every allowed unit selected,
    the best repaired end kept, or the cuts' selection where it is better). The first call on a machine
    compiles the kernels (2–4 s, measured; cached on disk after); with less than
    :data:`landkit.select.chains.COMPILE_ALLOWANCE_S` left and nothing compiled, the numpy annealing runs;
@@ -39,7 +39,7 @@ ANNEAL_FROM = 0.2
 BOUNDARY_LED_FROM = 0.5
 #: From this share on the search runs Marxan's annealing, compiled (:mod:`landkit.select.chains`), from every
 #: allowed unit selected (measured in ``benchmarks/bench_select_boundary.py``: at BLM 100, 94 % boundary, the
-#: chains reach 29,884 where the numpy annealing reached 30,365; at BLM 10 and 1, two chains of 4,000 flips per
+#: chains reach 29,890 where the numpy annealing reached 30,365; at BLM 10 and 1, two chains of 4,000 flips per
 #: unit did worse, 4,758 and 1,408 against 4,658 and 1,402).
 CHAINS_FROM = 0.8
 
