@@ -78,5 +78,6 @@ def test_the_search_runs_the_chains_where_the_boundary_dominates() -> None:
     assert p.boundary(found.selected) >= CHAINS_FROM * found.objective
     schedule = chains.ChainSchedule()
     assert found.flips == schedule.chains * schedule.flips_per_unit * p.n  # the chains ran, to the end
-    assert not found.stopped_by_time and chains.compiled()
+    assert not found.stopped_by_time and chains.compiled() and found.chains == schedule.chains
+    assert f"best of {schedule.chains} chains" in found.note()
     assert found.objective <= found.start_objective

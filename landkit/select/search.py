@@ -64,6 +64,8 @@ class SearchResult:
         Wall-clock time spent.
     stopped_by_time : bool
         True when the budget cut a step short (the result then depends on the machine's speed).
+    chains : int
+        Chains of the compiled annealing that ran (:mod:`landkit.select.chains`; 0: the numpy annealing or none).
     """
 
     selected: np.ndarray | None
@@ -73,13 +75,15 @@ class SearchResult:
     flips: int
     seconds: float
     stopped_by_time: bool
+    chains: int = 0
 
     def note(self) -> str:
         """One line for the result's notes."""
         if self.selected is None:
             return f"heuristic: no feasible selection found in {self.seconds:.1f} s"
         cut = "" if not self.stopped_by_time else "; stopped by the time budget, so it may vary with the machine"
-        steps = (f"annealing ({self.flips:,} flips) and single flips {self.objective:,.6g}" if self.flips
+        kind = f"compiled annealing, best of {self.chains} chains" if self.chains else "annealing"
+        steps = (f"{kind} ({self.flips:,} flips) and single flips {self.objective:,.6g}" if self.flips
                  else "no annealing (the boundary is a small part of the objective)")
         return (f"heuristic: graph cuts {self.start_objective:,.6g}, {steps} in {self.seconds:.1f} s; "
                 f"Lagrangian bound {self.lower_bound:,.6g}{cut}")
@@ -99,22 +103,25 @@ def search(p: CoverProblem, *, time_budget_s: float, seed: int = 0) -> SearchRes
     if boundary < ANNEAL_FROM * cuts.objective:
         return SearchResult(x, cuts.objective, cuts.objective, cuts.lower_bound, 0, time.perf_counter() - began,
                             cuts.stopped_by_time)
-    annealed = _anneal(p, x, boundary / cuts.objective if cuts.objective > 0 else 1.0, adj=adj, seed=seed,
-                       deadline=deadline)
+    annealed, ran = _anneal(p, x, boundary / cuts.objective if cuts.objective > 0 else 1.0, adj=adj, seed=seed,
+                            deadline=deadline)
     best = improve(p, adj, annealed.selected, deadline=deadline)
     return SearchResult(best, p.objective(best), cuts.objective, cuts.lower_bound, annealed.flips,
-                        time.perf_counter() - began, cuts.stopped_by_time or annealed.stopped_by_time)
+                        time.perf_counter() - began, cuts.stopped_by_time or annealed.stopped_by_time, ran)
 
 
 def _anneal(p: CoverProblem, x: np.ndarray, share: float, *, adj: sp.csr_array, seed: int,
-            deadline: float) -> AnnealResult:
-    """The annealing for a boundary share: compiled chains from every allowed unit where the boundary
-    dominates (when their kernels are compiled, or there is time to compile them), numpy otherwise."""
+            deadline: float) -> tuple[AnnealResult, int]:
+    """The annealing for a boundary share, and the compiled chains run: compiled chains from every allowed
+    unit where the boundary dominates (when their kernels are compiled, or there is time to compile them),
+    numpy otherwise."""
     if share >= CHAINS_FROM and (chains.compiled() or deadline - time.perf_counter() >= chains.COMPILE_ALLOWANCE_S):
         chains.warm_up()
-        found = chains.anneal_chains(p, ~p.locked_out | p.locked_in, adj=adj, seed=seed, deadline=deadline)
-        if found.objective < p.objective(x):
-            return found
-        return AnnealResult(x, p.objective(x), found.flips, found.stopped_by_time)
-    schedule = BOUNDARY_LED if share >= BOUNDARY_LED_FROM else COST_LED
-    return anneal(p, x, schedule=schedule, seed=seed, deadline=deadline, adj=adj)
+        schedule = chains.ChainSchedule()
+        found = chains.anneal_chains(p, ~p.locked_out | p.locked_in, adj=adj, schedule=schedule, seed=seed,
+                                     deadline=deadline)
+        if found.objective >= p.objective(x):  # the cuts' selection is better
+            found = AnnealResult(x, p.objective(x), found.flips, found.stopped_by_time)
+        return found, schedule.chains
+    paced = BOUNDARY_LED if share >= BOUNDARY_LED_FROM else COST_LED
+    return anneal(p, x, schedule=paced, seed=seed, deadline=deadline, adj=adj), 0
