@@ -30,8 +30,10 @@ from landkit.select import chains
 from landkit.select.anneal import BOUNDARY_LED, COST_LED, AnnealResult, anneal
 from landkit.select.heuristic import CoverProblem, adjacency, improve, lagrangian_cuts
 
-#: Share of the budget the cuts may use.
-CUT_SHARE = 0.4
+#: Share of the budget the cuts may use (0.4 before the compiled chains; measured 2026-12-08 on
+#: ``benchmarks/bench_select_boundary.py``: with 0.25 the chains' 33.6 million flips fit a 5.2 s limit at BLM
+#: 100, where 0.4 left 18.4 million; BLM 0.1–10 gave the same scores).
+CUT_SHARE = 0.25
 #: The annealing runs when the boundary (shared and exposed edges) is at least this share of the cuts'
 #: selection's objective; below it the MILP is strong and the cuts' selection is the start.
 ANNEAL_FROM = 0.2
