@@ -173,11 +173,11 @@ def _chain(k: ModuleType, arr: _Arrays, start: np.ndarray, temps: tuple[float, f
             return x.astype(bool), done, True
         count = min(BLOCK, flips - done)
         k.anneal_flips(arr.free, x, held, arr.g(), np.array([temp, cooling, count], dtype=float),
-                       seed * 7919 + block)
+                       (seed * 7919 + block) % 2**32)
         temp *= cooling ** count
         done += count
         block += 1
-    k.descend(arr.free, x, held, arr.g(), seed * 7919 + block, DESCENT_SWEEPS)
+    k.descend(arr.free, x, held, arr.g(), (seed * 7919 + block) % 2**32, DESCENT_SWEEPS)
     return x.astype(bool), done, False
 
 
