@@ -137,10 +137,11 @@ def _within_slack(p: CoverProblem, tables: _Tables, held: np.ndarray, removals: 
 
 
 def anneal(p: CoverProblem, start: np.ndarray, *, schedule: Schedule = COST_LED, seed: int = 0,
-           deadline: float = np.inf) -> AnnealResult:
-    """Anneal from the feasible selection ``start`` with ``schedule`` (see the module notes)."""
+           deadline: float = np.inf, adj: sp.csr_array | None = None) -> AnnealResult:
+    """Anneal from the feasible selection ``start`` with ``schedule`` (see the module notes); ``adj``: the
+    unit adjacency (:func:`landkit.select.heuristic.adjacency`), built here when not given."""
     rng = np.random.default_rng(seed)
-    adj = adjacency(p)
+    adj = adjacency(p) if adj is None else adj
     tables = _Tables(p, adj)
     classes = colour_classes(p, adj)
     x = start.copy()

@@ -243,12 +243,13 @@ def _initial_multipliers(p: CoverProblem) -> np.ndarray:
     return np.where(amount_total > 0, per_unit / np.maximum(amount_total / p.n, 1e-300) / k, 0.0)
 
 
-def lagrangian_cuts(p: CoverProblem, *, time_budget_s: float,
-                    max_iterations: int | None = None) -> CutResult:
-    """Subgradient iterations of cut, repair and improvement for at most ``time_budget_s`` seconds."""
+def lagrangian_cuts(p: CoverProblem, *, time_budget_s: float, max_iterations: int | None = None,
+                    adj: sp.csr_array | None = None) -> CutResult:
+    """Subgradient iterations of cut, repair and improvement for at most ``time_budget_s`` seconds (``adj``:
+    the unit adjacency, :func:`adjacency`, built here when not given)."""
     began = time.perf_counter()
     deadline = began + max(0.0, time_budget_s)
-    adj = adjacency(p)
+    adj = adjacency(p) if adj is None else adj
     lam = _initial_multipliers(p)
     best_x: np.ndarray | None = None
     best = np.inf
