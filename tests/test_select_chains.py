@@ -81,3 +81,14 @@ def test_the_search_runs_the_chains_where_the_boundary_dominates() -> None:
     assert not found.stopped_by_time and chains.compiled() and found.chains == schedule.chains
     assert f"best of {schedule.chains} chains" in found.note()
     assert found.objective <= found.start_objective
+
+
+def test_without_compiled_kernels_and_time_to_compile_the_search_says_it_skipped_the_chains(monkeypatch) -> None:
+    sp_ = grid_problem(5, 6, 3, blm=50.0, seed=4)
+    p = sp_.cover_problem()
+    monkeypatch.setattr(chains, "compiled", lambda: False)
+    monkeypatch.setattr(chains, "COMPILE_ALLOWANCE_S", 1e9)  # never time enough to compile
+    found = search(p, time_budget_s=5.0)
+    assert found.selected is not None and p.feasible(found.selected)
+    assert found.chains == 0 and found.uncompiled
+    assert "compiled annealing was skipped" in found.note() and "make setup" in found.note()

@@ -68,6 +68,9 @@ class SearchResult:
         True when the budget cut a step short (the result then depends on the machine's speed).
     chains : int
         Chains of the compiled annealing that ran (:mod:`landkit.select.chains`; 0: the numpy annealing or none).
+    uncompiled : bool
+        True when the boundary called for the compiled chains but their kernels were not compiled on this machine
+        and too little time was left to compile them, so the numpy annealing ran instead.
     """
 
     selected: np.ndarray | None
@@ -78,6 +81,7 @@ class SearchResult:
     seconds: float
     stopped_by_time: bool
     chains: int = 0
+    uncompiled: bool = False
 
     def note(self) -> str:
         """One line for the result's notes."""
@@ -87,8 +91,11 @@ class SearchResult:
         kind = f"compiled annealing, best of {self.chains} chains" if self.chains else "annealing"
         steps = (f"{kind} ({self.flips:,} flips) and single flips {self.objective:,.6g}" if self.flips
                  else "no annealing (the boundary is a small part of the objective)")
+        skipped = ("; the compiled annealing was skipped: its kernels are not compiled on this machine yet and "
+                   f"compiling them takes up to {chains.COMPILE_ALLOWANCE_S:g} s (`make setup` compiles them, or "
+                   "landkit.select.chains.warm_up())") if self.uncompiled else ""
         return (f"heuristic: graph cuts {self.start_objective:,.6g}, {steps} in {self.seconds:.1f} s; "
-                f"Lagrangian bound {self.lower_bound:,.6g}{cut}")
+                f"Lagrangian bound {self.lower_bound:,.6g}{cut}{skipped}")
 
 
 def search(p: CoverProblem, *, time_budget_s: float, seed: int = 0) -> SearchResult:
@@ -109,14 +116,15 @@ def search(p: CoverProblem, *, time_budget_s: float, seed: int = 0) -> SearchRes
                             deadline=deadline)
     best = improve(p, adj, annealed.selected, deadline=deadline)
     return SearchResult(best, p.objective(best), cuts.objective, cuts.lower_bound, annealed.flips,
-                        time.perf_counter() - began, cuts.stopped_by_time or annealed.stopped_by_time, ran)
+                        time.perf_counter() - began, cuts.stopped_by_time or annealed.stopped_by_time, max(ran, 0),
+                        uncompiled=ran < 0)
 
 
 def _anneal(p: CoverProblem, x: np.ndarray, share: float, *, adj: sp.csr_array, seed: int,
             deadline: float) -> tuple[AnnealResult, int]:
     """The annealing for a boundary share, and the compiled chains run: compiled chains from every allowed
     unit where the boundary dominates (when their kernels are compiled, or there is time to compile them),
-    numpy otherwise."""
+    numpy otherwise; the count is −1 when the chains were due but skipped for want of compiled kernels."""
     if share >= CHAINS_FROM and (chains.compiled() or deadline - time.perf_counter() >= chains.COMPILE_ALLOWANCE_S):
         chains.warm_up()
         schedule = chains.ChainSchedule()
@@ -126,4 +134,4 @@ def _anneal(p: CoverProblem, x: np.ndarray, share: float, *, adj: sp.csr_array, 
             found = AnnealResult(x, p.objective(x), found.flips, found.stopped_by_time)
         return found, schedule.chains
     paced = BOUNDARY_LED if share >= BOUNDARY_LED_FROM else COST_LED
-    return anneal(p, x, schedule=paced, seed=seed, deadline=deadline, adj=adj), 0
+    return anneal(p, x, schedule=paced, seed=seed, deadline=deadline, adj=adj), -1 if share >= CHAINS_FROM else 0
