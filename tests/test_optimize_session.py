@@ -168,6 +168,27 @@ def test_session_arguments_are_checked():
             assert got.objective == pytest.approx(brute_force(VALUES, WEIGHTS, caps), abs=1e-6)
     with SolveSession() as session, pytest.raises(ValidationError, match="mip_gap"):
         session.solve(knapsack(VALUES, WEIGHTS, [15.0, 9.0]), mip_gap=-1.0)
+    # only search options: not what HiGHS accepts (tolerances) nor what it writes; and they stay as checked
+    with pytest.raises(ValidationError, match="not a search option"):
+        SolveSession(options={"mip_feasibility_tolerance": 1e-3})
+    with pytest.raises(ValidationError, match="not a search option"):
+        SolveSession(options={"write_solution_to_file": True})
+    with pytest.raises(TypeError):
+        SolveSession(options={"presolve": "off"}).options["mip_rel_gap"] = 0.5  # type: ignore[index]
+
+
+def test_a_worker_that_died_between_solves_is_replaced_and_sent_the_whole_model():
+    import os
+    import signal
+
+    with SolveSession(threads=1) as session:
+        first = session.solve(knapsack(VALUES, WEIGHTS, [15.0, 9.0]), time_limit_s=30, mip_gap=0.0)
+        assert first.status is Status.OPTIMAL
+        os.kill(session._worker.proc.pid, signal.SIGKILL)
+        session._worker.proc.wait()
+        again = session.solve(knapsack(VALUES, WEIGHTS, [20.0, 9.0]), time_limit_s=30, mip_gap=0.0)
+        assert again.status is Status.OPTIMAL and session.last_update.kind == "full"
+        assert again.objective == pytest.approx(brute_force(VALUES, WEIGHTS, [20.0, 9.0]), abs=1e-6)
 
 
 # --------------------------------------------------------------------------- the reserve plan, as the panel moves it

@@ -1,4 +1,5 @@
-"""update_in_place: a funds or debt-ceiling move changes the built reserve model into a fresh build's, exactly."""
+"""update_in_place: a funds or debt-ceiling move changes the built reserve model into a fresh build's (up to
+rounding); ReservePlan.solve(model=...) refuses a model built for another plan."""
 
 from __future__ import annotations
 
@@ -51,3 +52,11 @@ def test_funds_and_debt_ceiling_moves_give_a_fresh_builds_model_and_other_moves_
         assert update_in_place(model, plan, other) is None  # another objective or prices: build afresh
     after = from_linopy(model)
     assert np.array_equal(before.row_lower, after.row_lower) and np.array_equal(before.c, after.c)  # untouched
+
+
+def test_a_model_built_for_another_plan_is_refused() -> None:
+    town = landkit.load_sample()
+    plan = ReservePlan.from_town(town)
+    shorter = ReservePlan.from_town(town, years=list(plan.inputs.years)[:-1])
+    with pytest.raises(landkit.ValidationError, match="not built for this plan"):
+        plan.solve(model=shorter.build(), time_limit_s=5)

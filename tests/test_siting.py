@@ -252,9 +252,10 @@ def test_two_sites_repaired_into_connected_disjoint_sites() -> None:
         assert n_comp == 1, name
 
 
-def test_a_past_deadline_cuts_the_repair_short_and_still_gives_connected_sites() -> None:
+def test_a_past_deadline_cuts_the_repair_short_and_still_gives_connected_sites(monkeypatch) -> None:
     """The repair and the greedy start stop at the search's deadline (the chemical park's 15 s call ran 21–27 s
     in their swaps); what they return then is still a connected site of the right size."""
+    from landkit.siting import contiguous
     from landkit.siting.contiguous import SiteSpec, _repair_sites, _swap, greedy_site
 
     graph = UnitGraph.from_grid((6, 8))
@@ -272,15 +273,18 @@ def test_a_past_deadline_cuts_the_repair_short_and_still_gives_connected_sites()
         assert best_contiguous_site(np.where(out["A"], 1.0, np.nan).reshape(6, 8), 7, time_limit_s=5).status \
             is Status.OPTIMAL  # its 7 cells hold a connected 7-cell site: they are one piece
     adj = graph.adjacency(allowed[0]).tolil().rows
-    start = greedy_site(graph, values, 7, 7, n_seeds=1)
-    assert start is not None
-    # past the deadline the swaps leave the set as it is; on time they improve it
-    assert (_swap(graph, spec, start, weight=0.0, ok=allowed[0], adj=adj, deadline=past) == start).all()
-    improved = _swap(graph, spec, start, weight=0.0, ok=allowed[0], adj=adj)
-    assert values[improved].sum() >= values[start].sum()
-    one_seed = greedy_site(graph, values, 7, 7, n_seeds=40, deadline=past)
-    assert one_seed is not None and one_seed.sum() == 7 and one_seed[np.argmax(values)]  # the best seed, grown
-    assert values[one_seed].sum() <= values[start].sum() + 1e-9  # and not swapped
+    poor = np.zeros(graph.n, dtype=bool)
+    worst_row = int(np.argmin([values[8 * r:8 * r + 8].sum() for r in range(6)]))
+    poor[8 * worst_row:8 * worst_row + 7] = True  # 7 cells of the poorest row: a poor connected start
+    # past the deadline the swaps leave the set as it is; on time they make it strictly better
+    assert (_swap(graph, spec, poor, weight=0.0, ok=allowed[0], adj=adj, deadline=past) == poor).all()
+    improved = _swap(graph, spec, poor, weight=0.0, ok=allowed[0], adj=adj)
+    assert values[improved].sum() > values[poor].sum() + 1e-9
+    # the greedy start hands its deadline to its swaps, and past it grows the best seed only
+    seen = []
+    monkeypatch.setattr(contiguous, "_swap", lambda *a, **kw: seen.append(kw["deadline"]) or a[2])
+    late_greedy = greedy_site(graph, values, 7, 7, n_seeds=40, deadline=past)
+    assert seen == [past] and late_greedy is not None and late_greedy.sum() == 7 and late_greedy[np.argmax(values)]
 
 
 # ---------------------------------------------------------------------- regressions found in review

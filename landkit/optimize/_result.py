@@ -53,7 +53,9 @@ class SolveResult:
     is_mip : bool
         True if the model has integer or binary variables.
     model : linopy.Model
-        The solved model; its variables' ``solution`` hold this result's values.
+        The solved model; its variables' ``solution`` hold this result's values, unless the caller later
+        changes that model and solves it again (as :class:`landkit.widgets.ReservePanel` does when only the
+        funds or a debt ceiling moved): use :meth:`solution` for values that stay this result's.
     solver_status : str
         The solver's own words for how it ended (for the log, not for decisions).
     notes : tuple of str

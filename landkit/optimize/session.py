@@ -32,7 +32,7 @@ import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
+from types import MappingProxyType, TracebackType
 
 import highspy
 import linopy
@@ -135,13 +135,22 @@ class _Worker:
         self.proc = _popen([sys.executable, str(WORKER)], death_signal=signal.SIGTERM, stdin=subprocess.PIPE,
                            stdout=subprocess.PIPE, stderr=self._stderr)
         self._buffer = b""
+        self._job_offset = 0  # where the current job's stderr starts in the file
+
+    def _stderr_size(self) -> int:
+        try:
+            return os.fstat(self._stderr.fileno()).st_size
+        except (OSError, ValueError):
+            return 0
 
     def stderr_tail(self) -> str:
-        """The last :data:`STDERR_TAIL` characters the worker wrote to its stderr ("" if none or unreadable)."""
+        """The last :data:`STDERR_TAIL` characters the worker wrote to its stderr during the current job ("" if
+        none or unreadable)."""
         try:
             fd = self._stderr.fileno()
             size = os.fstat(fd).st_size
-            data = os.pread(fd, STDERR_TAIL * 4, max(size - STDERR_TAIL * 4, 0))
+            start = max(size - STDERR_TAIL * 4, self._job_offset)
+            data = os.pread(fd, size - start, start)
         except (OSError, ValueError):
             return ""
         return data.decode("utf-8", errors="replace")[-STDERR_TAIL:]
@@ -151,6 +160,7 @@ class _Worker:
 
     def send(self, jobdir: Path) -> bool:
         """Hand the worker a job; False if it is gone."""
+        self._job_offset = self._stderr_size()
         try:
             assert self.proc.stdin is not None
             self.proc.stdin.write(f"{jobdir}\n".encode())
@@ -201,8 +211,10 @@ class SolveSession:
         HiGHS threads of every solve (fixed for the worker's life; None: HiGHS's default).
     options : mapping of str to bool, int, float or str, optional
         Further HiGHS options of every solve (set after landkit's own: the gap, time limit, threads and LP
-        method are the call's), e.g. ``{"mip_heuristic_run_root_reduced_cost": False}``. They change how
-        HiGHS searches, never what counts as feasible, optimal or within the gap: the checks are the same.
+        method are the call's), e.g. ``{"mip_heuristic_run_root_reduced_cost": False}``. Only options that
+        change how HiGHS searches are accepted (:data:`SEARCH_OPTIONS`: its heuristics, presolve, restarts,
+        symmetry, pseudo-costs, the simplex strategy and the random seed), never what counts as feasible,
+        optimal or within the gap, nor files it writes: the checks are the same.
 
     Attributes
     ----------
@@ -232,7 +244,7 @@ class SolveSession:
         if problems:
             raise ValidationError("SolveSession", problems)
         self.threads = threads
-        self.options: dict[str, object] = dict(options or {})
+        self.options: Mapping[str, object] = MappingProxyType(dict(options or {}))  # checked once: read-only
         self.last_update: SessionUpdate | None = None
         self._worker: _Worker | None = None
         self._held: LinearProblem | None = None
@@ -243,6 +255,8 @@ class SolveSession:
     def start(self) -> SolveSession:
         """Start the worker now (it imports numpy and highspy, ~0.2 s), so the first solve need not wait."""
         if self._worker is None or not self._worker.alive():
+            if self._worker is not None:  # died since the last solve: close its pipes and stderr file
+                self._worker.kill()
             self._worker = _Worker()
             self._held = None
         return self
@@ -289,9 +303,10 @@ class SolveSession:
         ValidationError
             Bad arguments, a ``start`` naming an unknown variable, or a model landkit cannot solve.
         """
+        began = time.perf_counter() if started_at is None else float(started_at)  # the wait for the lock counts
         with self._lock:
             return solve_model(model, solver="highs", time_limit_s=time_limit_s, mip_gap=mip_gap, threads=self.threads,
-                               lp_method=lp_method, log_to_console=log_to_console, start=start, started_at=started_at,
+                               lp_method=lp_method, log_to_console=log_to_console, start=start, started_at=began,
                                transport=_SessionTransport(self))
 
     def _write_model(self, problem: LinearProblem, jobdir: Path) -> SessionUpdate:
@@ -353,11 +368,19 @@ class SolveSession:
 #: and the worker's logging.
 _RESERVED_OPTIONS = frozenset({"mip_rel_gap", "time_limit", "threads", "solver", "mip_lp_solver", "output_flag",
                                "log_file", "log_to_console"})
+#: The HiGHS options a session may set (a name, or a prefix ending in "_"): how HiGHS searches, not what it
+#: accepts (tolerances, gaps, bounds, limits) nor what it writes.
+SEARCH_OPTIONS = ("mip_heuristic_", "mip_pscost_", "mip_detect_symmetry", "mip_allow_restart", "presolve",
+                  "random_seed", "simplex_strategy", "mip_lp_age_limit", "mip_pool_age_limit")
+
+
+def _search_option(name: str) -> bool:
+    return any(name.startswith(o) if o.endswith("_") else name == o for o in SEARCH_OPTIONS)
 
 
 def _option_problems(options: Mapping[str, object]) -> list[Problem]:
-    """What is wrong with extra HiGHS options: a name HiGHS does not know, a value of the wrong type, or one
-    landkit sets itself."""
+    """What is wrong with extra HiGHS options: a name HiGHS does not know, a value of the wrong type, one
+    landkit sets itself, or one that is not a search option (:data:`SEARCH_OPTIONS`)."""
     probe = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy's Highs.__init__ lacks '-> None'
     probe.setOptionValue("output_flag", False)
     problems = []
@@ -369,6 +392,9 @@ def _option_problems(options: Mapping[str, object]) -> list[Problem]:
                 probe.setOptionValue(str(name), value) == highspy.HighsStatus.kError):
             problems.append(Problem(f"options[{name!r}]", f"is {value!r}", "a HiGHS option name with a value of its "
                                     "type (see HiGHS's option list)"))
+        elif not _search_option(str(name)):
+            problems.append(Problem(f"options[{name!r}]", "is not a search option (it would change what HiGHS accepts "
+                                    "or writes)", f"use one of {', '.join(SEARCH_OPTIONS)} (a prefix ends in '_')"))
     return problems
 
 
@@ -379,6 +405,7 @@ class _SessionTransport:
     session: SolveSession
 
     def write_model(self, problem: LinearProblem, jobdir: Path) -> str:
+        self.session.start()  # a worker that died since the last solve is replaced now, so the model goes whole
         update = self.session.last_update = self.session._write_model(problem, jobdir)
         return update.kind
 

@@ -119,7 +119,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from landkit._errors import InfeasibleError, ValidationError
+from landkit._errors import InfeasibleError, Problem, ValidationError
 from landkit.boundary import boundary_penalty
 from landkit.optimize import GroupSpec, Scope, SolveResult, SolveSession, solve
 from landkit.optimize._solve import relative_gap
@@ -687,7 +687,10 @@ class ReservePlan:
             if refused:
                 raise ValidationError("ReservePlan.solve", refused)
         began = time.perf_counter()  # the limit counts the build too
-        model = self.build() if model is None else model
+        if model is None:
+            model = self.build()
+        else:
+            self._check_model(model)
         start = None
         notes: list[str] = []
         lp_bound: float | None = None
@@ -709,6 +712,15 @@ class ReservePlan:
             outcome.raise_for_status(groups=self.diagnosis_groups(relax), diagnose_time_limit_s=diagnose_time_limit_s,
                                      model_name="土地收储计划 (ReservePlan)")
         return ReserveResult(self, outcome)
+
+    def _check_model(self, model: linopy.Model) -> None:
+        """Refuse a model given to :meth:`solve` that was not built for this plan's parcels and years."""
+        sets = _Sets.of(self.inputs)
+        x = model.variables["x"] if "x" in model.variables else None
+        if x is None or not (x.indexes["parcel"].equals(sets.P) and x.indexes["year"].equals(sets.T)):
+            raise ValidationError("ReservePlan.solve", [Problem(
+                "model", "was not built for this plan (its acquisitions are over other parcels or years)",
+                "leave model unset (the plan builds its own) or pass this plan's build()", "model")])
 
     # ------------------------------------------------------------------ analyses
     def marginal_budget(self, result: ReserveResult | None = None, *, step_wan_yuan: float = 100.0,

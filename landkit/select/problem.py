@@ -15,7 +15,7 @@ import xarray as xr
 
 from landkit._errors import ArgumentError, ArgumentTypeError, Problem, ValidationError
 from landkit.boundary import BoundaryForm, boundary_penalty
-from landkit.optimize import solve as solve_model
+from landkit.optimize import solve as solve_linopy
 from landkit.select._inputs import (
     BOUNDARY_COLUMNS,  # noqa: F401 (named in the docstring)
     MaxUtility,
@@ -622,7 +622,7 @@ class SelectionProblem:
         start = None
         if found is not None and found.selected is not None:
             start = {"x": xr.DataArray(found.selected.astype(float), coords=[self._uid])}
-        outcome = solve_model(model, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads,
+        outcome = solve_linopy(model, solver=solver, time_limit_s=time_limit_s, mip_gap=mip_gap, threads=threads,
                               lp_method=lp_method, started_at=began, start=start)
         options = {"solver": solver, "time_limit_s": time_limit_s, "mip_gap": mip_gap, "threads": threads,
                    "lp_method": lp_method, "boundary_form": boundary_form, "heuristic": heuristic}
