@@ -13,6 +13,7 @@ $(STAMP): pyproject.toml scripts/setup_system.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -c "from landkit.select.chains import warm_up; print(f'compiled the annealing kernels in {warm_up():.1f} s')"
 	touch $(STAMP)
 
 setup: $(STAMP)
