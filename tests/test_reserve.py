@@ -308,7 +308,12 @@ def test_preparation_still_owed_on_a_held_parcel_is_paid_in_the_first_year():
     assert inp.with_changes(parcels=p).pending_prep_wan_yuan == pytest.approx(20.0)
 
 
-def test_lp_relaxation_supplies_no_share_of_a_parcel_before_it_is_acquired():
+@pytest.mark.parametrize("cumulative, lp_optimum", [(True, 450.0), (False, 900.0)])
+def test_lp_relaxation_supplies_no_share_of_a_parcel_before_it_is_acquired(monkeypatch, cumulative, lp_optimum):
+    import landkit.reserve.model as reserve_model
+
+    # large plans get the cumulative row; a threshold of 0 (or one above this plan) picks the form here
+    monkeypatch.setattr(reserve_model, "CUMULATIVE_LAG_FROM", 0 if cumulative else 10**9)
     # A alone (10 亩 farmland, cost 100), 2019-2022, lag 1; quota 5 亩 in 2019, 0 in 2020, 10 in 2021; sold for
     # 1000 in 2020 or 2021, for nothing in 2022. No whole plan pays (2019 and 2020 lack quota, 2022 sells for
     # nothing): optimum 0. A per-year lag row (s_t ≤ A_{t-1}) let the LP buy half in 2019 and half in 2021 and
@@ -325,6 +330,6 @@ def test_lp_relaxation_supplies_no_share_of_a_parcel_before_it_is_acquired():
                         resettlement_households=pd.Series({y: 10 for y in years}), shortfall_penalty_wan_per_mu=0.0)
     plan = ReservePlan(inputs)
     _, lp_bound, _ = support_start(plan.build(), until=time.perf_counter() + 30, mip_gap=0.0)
-    assert lp_bound == pytest.approx(450.0)
+    assert lp_bound == pytest.approx(lp_optimum)  # the same integer plans, a tighter LP with the cumulative row
     assert solved(inputs).objective == pytest.approx(0.0, abs=1e-6)
     assert _brute_force(inputs) == pytest.approx(0.0, abs=1e-6)

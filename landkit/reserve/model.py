@@ -41,7 +41,7 @@ Constraints (named as in the linopy model, which infeasibility diagnosis reports
 
     \\text{acquire\\_once:}\\; \\sum_t x_{pt} \\le 1 \\qquad
     \\text{supply\\_once:}\\; \\sum_t s_{pt} \\le \\sum_t x_{pt} \\qquad
-    \\text{supply\\_after\\_lag:}\\; S_{pt} \\le A_{p,t-L}
+    \\text{supply\\_after\\_lag:}\\; S_{pt} \\le A_{p,t-L} \\text{ (or } s_{pt} \\le A_{p,t-L}\\text{, below)}
 
     \\text{cash:}\\; \\text{opening} + \\sum_{\\tau \\le t} F_\\tau \\ge 0 \\qquad
     \\text{debt\\_ceiling:}\\; D_{kt} \\le \\bar D_k \\qquad
@@ -60,10 +60,12 @@ Constraints (named as in the linopy model, which infeasibility diagnosis reports
     \\text{demand:}\\; \\sum_{p \\in P_u} a_p s_{pt} + q_{ut} \\ge d_{ut} \\qquad
     \\text{market:}\\; \\sum_{p \\in P_u} a_p s_{pt} \\le \\alpha\\, d_{ut}
 
-``supply_after_lag`` is written on the supply to date :math:`S_{pt}`: with each parcel supplied at most
-once it admits the same plans as :math:`s_{pt} \\le A_{p,t-L}`, but its LP relaxation cannot supply in
-year :math:`t` a share of a parcel acquired after :math:`t-L` (the per-year row let it; at 200,000
-parcels × 5 years that was a 1.1 % weaker bound, which no cut of HiGHS's closed).
+On plans of at least :data:`CUMULATIVE_LAG_FROM` candidate-years ``supply_after_lag`` is written on the
+supply to date, :math:`S_{pt} \\le A_{p,t-L}`: with each parcel supplied at most once it admits the same
+plans as the per-year :math:`s_{pt} \\le A_{p,t-L}`, but its LP relaxation cannot supply in year :math:`t`
+a share of a parcel acquired after :math:`t-L` (the per-year row let it; at 200,000 parcels × 5 years that
+was a 1.1 % weaker bound, which no cut of HiGHS's closed). Smaller plans keep the per-year row, with which
+HiGHS solved the sample town faster.
 
 Parcels the centre already holds at the start (:math:`p \\in P^0`, rolling re-planning from the
 reserve ledger, acquired in year :math:`a_p`) enter with :math:`x_{pt} = 0` and an opening stock
@@ -136,6 +138,19 @@ Objective = Literal["npv", "min_cost"]
 #: demand unmet without (with the cumulative ``supply_after_lag``; before it 1.16 % in 120 s against 9.35 %
 #: in 300 s). The sample town (570 candidates × 3 years) stays below it and solves as before.
 LP_START_FROM = 5000
+
+
+#: Candidate-years from which ``supply_after_lag`` bounds the supply to date instead of each year's supply
+#: (:func:`cumulative_lag`). Measured on 2026-12-08: the cumulative row took 200k × 5 from 1.16 % in 108 s
+#: to 0.36 % in 27 s, but on the sample (1,680 candidate-years) it made HiGHS slower (a 10 s cap on relocations:
+#: 9.0 s and stopped at the limit, against 3.8 s optimal; prices −20 %: 6.8 s against 2.8 s).
+CUMULATIVE_LAG_FROM = 5000
+
+
+def cumulative_lag(inputs: ReserveInputs) -> bool:
+    """Whether ``supply_after_lag`` is written on the supply to date (plans of at least
+    :data:`CUMULATIVE_LAG_FROM` candidate-years; see the module notes)."""
+    return len(inputs.parcels) * len(inputs.years) >= CUMULATIVE_LAG_FROM
 
 
 def lp_start_by_size(inputs: ReserveInputs) -> bool:
@@ -370,10 +385,11 @@ def _define_schedule(m: Scope, sets: _Sets) -> _Schedule:
     m.add_constraints(x.sum("year") <= 1, name="acquire_once")
     m.add_constraints(s.sum("year") - x.sum("year") <= h0, name="supply_once")
     available = acquired_by.shift(year=lag).fillna(0) if lag > 0 else acquired_by
-    # cumulative (S_pt ≤ A_{p,t-L}), not per year (s_pt ≤ A_{p,t-L}): the same integer plans, since a parcel
-    # is supplied at most once, but the LP relaxation can no longer supply in year t a share of a parcel
-    # acquired after t - L (it did: 1.1 % of the NPV at 200k × 5, the whole gap HiGHS could not close)
-    m.add_constraints(s.cumsum("year") - available <= ready0, name="supply_after_lag")
+    # on large plans cumulative (S_pt ≤ A_{p,t-L}), on small ones per year (s_pt ≤ A_{p,t-L}): the same integer
+    # plans, since a parcel is supplied at most once, but the cumulative row's LP relaxation cannot supply in
+    # year t a share of a parcel acquired after t - L (at 200k × 5 that was 1.1 % of the NPV, the whole gap)
+    supplied = s.cumsum("year") if cumulative_lag(inp) else s
+    m.add_constraints(supplied - available <= ready0, name="supply_after_lag")
     return _Schedule(x, s, held, held0)
 
 
